@@ -1,0 +1,205 @@
+"""Entering feedback by hand, its bad-input rules, and browsing the list."""
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
+from voc import models
+from voc.extensions import db
+from voc.models import Feedback
+
+TODAY = dt.date.today()
+
+
+@pytest.fixture
+def contributor(client, app):
+    user = make_user("contributor")
+    sign_in(client, user)
+    return user
+
+
+def post_feedback(client, **overrides):
+    data = {
+        "text": "The smart meter engineer never turned up",
+        "channel": "ticket",
+        "received_on": TODAY.isoformat(),
+        "source": "Zendesk",
+        "external_id": "",
+        "customer_id": "",
+        "stage_id": "",
+        "score": "",
+        "score_kind": "",
+        **overrides,
+    }
+    return client.post("/feedback/new", data=data, follow_redirects=True)
+
+
+def count_feedback() -> int:
+    return db.session.scalar(select(func.count(Feedback.id)))
+
+
+def test_feedback_is_stored_with_every_field(client, contributor):
+    customer = make_customer(name="Priya Shah")
+    action = stage_named("Action")
+    response = post_feedback(
+        client, external_id="ZD-1", customer_id=customer.id, stage_id=action.id,
+        score="3", score_kind="csat",
+    )
+    assert b"Feedback saved." in response.data
+    item = db.session.scalar(select(Feedback))
+    assert (item.text, item.channel, item.source, item.external_id) == (
+        "The smart meter engineer never turned up", "ticket", "Zendesk", "ZD-1"
+    )
+    assert (item.customer.name, item.stage.name, item.score, item.score_kind) == (
+        "Priya Shah", "Action", 3, "csat"
+    )
+    assert item.created_by_id == contributor.id
+    assert b"Priya Shah" in response.data and b"CSAT 3" in response.data
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"text": ""}, b"This field is required."),
+        ({"text": "   \n  "}, b"Feedback text cannot be empty."),
+        ({"text": "x" * 20_001}, b"Keep it under 20,000 characters."),
+        ({"received_on": (TODAY + dt.timedelta(days=3)).isoformat()}, b"cannot be in the future"),
+        ({"received_on": "31/02/2024"}, b"Not a valid date value."),
+        ({"score": "11", "score_kind": "nps"}, b"NPS scores run from 0 to 10."),
+        ({"score": "-1", "score_kind": "nps"}, b"NPS scores run from 0 to 10."),
+        ({"score": "0", "score_kind": "csat"}, b"CSAT scores run from 1 to 5."),
+        ({"score": "7", "score_kind": ""}, b"Give both a score and its kind"),
+        ({"stage_id": "9999"}, b"Choose a journey stage that exists and is not retired."),
+        ({"stage_id": "abc"}, b"Choose a journey stage from the list."),
+        ({"channel": "fax"}, b"Not a valid choice."),
+        ({"customer_id": "9999"}, b"That customer does not exist."),
+    ],
+)
+def test_bad_input_is_explained_and_nothing_saved(client, contributor, overrides, message):
+    response = post_feedback(client, **overrides)
+    assert response.status_code == 200
+    assert message in response.data
+    assert b'class="error"' in response.data
+    assert count_feedback() == 0
+
+
+def test_retired_stage_is_refused(client, contributor):
+    stage = stage_named("Consider")
+    stage.retired = True
+    db.session.commit()
+    response = post_feedback(client, stage_id=stage.id)
+    assert b"Choose a journey stage that exists and is not retired." in response.data
+    assert count_feedback() == 0
+
+
+def test_duplicate_source_and_external_id_is_refused(client, contributor):
+    make_feedback(source="Zendesk", external_id="ZD-77", text="first")
+    response = post_feedback(client, external_id="ZD-77")
+    assert b"Zendesk item ZD-77 is already stored." in response.data
+    assert count_feedback() == 1
+
+
+def test_same_external_id_from_another_source_is_fine(client, contributor):
+    make_feedback(source="Freshdesk", external_id="77")
+    post_feedback(client, external_id="77")
+    assert count_feedback() == 2
+
+
+def test_double_clicked_submit_stores_one_record(client, contributor):
+    page = client.get("/feedback/new").get_data(as_text=True)
+    key = page.split('name="submission_key" type="hidden" value="')[1].split('"')[0]
+    first = post_feedback(client, submission_key=key)
+    second = post_feedback(client, submission_key=key)
+    assert count_feedback() == 1
+    assert b"Feedback saved." in first.data and b"Feedback saved." in second.data
+
+
+def test_post_redirects_to_the_saved_item(client, contributor):
+    response = client.post(
+        "/feedback/new",
+        data={"text": "Loved the new app", "channel": "review", "received_on": TODAY.isoformat()},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/feedback/")
+
+
+@pytest.mark.parametrize("field", ["text", "source", "external_id"])
+def test_html_in_text_fields_is_shown_as_text(client, contributor, field):
+    payload = "<script>alert('x')</script><img src=x onerror=alert(1)>"
+    response = post_feedback(client, **{"external_id": "ZD-9", field: payload})
+    body = response.get_data(as_text=True)
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in body
+    listing = client.get("/feedback/").get_data(as_text=True)
+    assert "<script>alert" not in listing
+
+
+def test_missing_csrf_token_gets_a_clear_400(database_url):
+    from tests.conftest import empty_tables, make_app
+
+    app = make_app(database_url, WTF_CSRF_ENABLED=True)
+    try:
+        client = app.test_client()
+        with app.app_context():
+            sign_in(client, make_user("contributor"))
+        response = client.post(
+            "/feedback/new", data={"text": "hi", "channel": "ticket", "received_on": "2024-01-01"}
+        )
+        assert response.status_code == 400
+        assert b"security token was missing" in response.data
+        with app.app_context():
+            assert count_feedback() == 0
+    finally:
+        empty_tables(app)
+
+
+def test_list_is_newest_first_and_paginated(client, app):
+    sign_in(client, make_user("viewer"))
+    app.config["FEEDBACK_PER_PAGE"] = 2
+    for days, text in [(5, "oldest words"), (1, "newest words"), (3, "middle words")]:
+        make_feedback(text=text, received_on=TODAY - dt.timedelta(days=days))
+    first = client.get("/feedback/").get_data(as_text=True)
+    assert first.index("newest words") < first.index("middle words")
+    assert "oldest words" not in first and "Page 1 of 2" in first
+    second = client.get("/feedback/?page=2").get_data(as_text=True)
+    assert "oldest words" in second and "newest words" not in second
+
+
+def test_filters_live_in_the_url_and_combine(client, app):
+    sign_in(client, make_user("viewer"))
+    alice = make_customer(name="Alice")
+    action = stage_named("Action")
+    make_feedback(text="refund slow", channel="ticket", stage=action, customer=alice,
+                  received_on=TODAY - dt.timedelta(days=2))
+    make_feedback(text="refund slow too", channel="survey", stage=action,
+                  received_on=TODAY - dt.timedelta(days=2))
+    make_feedback(text="refund old", channel="ticket", stage=action, customer=alice,
+                  received_on=TODAY - dt.timedelta(days=40))
+    make_feedback(text="advert unclear", channel="ticket", customer=alice,
+                  received_on=TODAY - dt.timedelta(days=2))
+    start = (TODAY - dt.timedelta(days=10)).isoformat()
+    url = f"/feedback/?q=REFUND&channel=ticket&stage={action.id}&customer={alice.id}&start={start}"
+    body = client.get(url).get_data(as_text=True)
+    assert "refund slow" in body and "1 item" in body
+    assert "refund slow too" not in body and "refund old" not in body and "advert unclear" not in body
+    assert f'value="{start}"' in body  # the form shows the filter it came from
+
+
+def test_search_treats_wildcards_literally(client, app):
+    sign_in(client, make_user("viewer"))
+    make_feedback(text="100% unhappy")
+    make_feedback(text="1000 unhappy")
+    body = client.get("/feedback/?q=100%25").get_data(as_text=True)
+    assert "100% unhappy" in body and "1000 unhappy" not in body
+
+
+def test_bad_filter_values_do_not_break_the_list(client, app):
+    sign_in(client, make_user("viewer"))
+    make_feedback(text="still here")
+    body = client.get("/feedback/?stage=abc&start=nonsense&page=zz&customer=';--").get_data(as_text=True)
+    assert "still here" in body
+
+
+def test_channels_are_the_documented_six():
+    assert models.CHANNELS == ("survey", "ticket", "interview", "review", "social", "other")

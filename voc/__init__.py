@@ -1,0 +1,90 @@
+"""voc: a self-hosted voice-of-customer tracker."""
+import os
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from voc.config import Defaults, normalise_database_url, sqlite_url
+from voc.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, error pages and CLI."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(
+        __name__,
+        instance_path=os.path.join(root, "instance"),
+        instance_relative_config=True,
+        template_folder=os.path.join(root, "templates"),
+        static_folder=os.path.join(root, "static"),
+    )
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("VOC")
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError(
+            "SECRET_KEY is not set. Put SECRET_KEY = '<long random string>' in "
+            "instance/config.py or export VOC_SECRET_KEY (`make run` writes one for you)."
+        )
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_database(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_commands(app)
+    return app
+
+
+def configure_database(app: Flask) -> None:
+    """SQLite in instance/ unless VOC_DATABASE_URL (or DATABASE_URL in config) says otherwise."""
+    url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
+        url or sqlite_url(app.instance_path)
+    )
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions to this app."""
+    from voc import models  # noqa: F401  (tables must be known to Flask-Migrate)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id))
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per area."""
+    from voc.views import auth, customers, feedback, home, interviews, stages, users
+
+    for module in (auth, home, feedback, interviews, customers, stages, users):
+        app.register_blueprint(module.bp)
+
+
+def register_error_pages(app: Flask) -> None:
+    """Clear pages instead of bare errors."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/csrf.html", reason=error.description), 400
+
+    for code in (403, 404, 413, 500):
+        app.register_error_handler(
+            code, lambda error, code=code: (render_template(f"errors/{code}.html"), code)
+        )
+
+
+def register_commands(app: Flask) -> None:
+    """The `flask voc …` command group."""
+    from voc.cli import voc_cli
+
+    app.cli.add_command(voc_cli)

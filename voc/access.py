@@ -1,0 +1,31 @@
+"""Role checks for views: every route states the least role it needs."""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from voc.extensions import login_manager
+
+
+def role_required(role: str):
+    """Let users with `role` or a higher one in; others get 403, anonymous users the sign-in page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.required_role = role
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Mark a view that anyone may open (sign-in page); the route test checks the mark."""
+    view.required_role = None
+    return view

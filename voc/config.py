@@ -1,0 +1,29 @@
+"""Default settings; secrets and site choices come from instance/config.py or VOC_* variables."""
+import os
+
+
+class Defaults:
+    """Safe defaults for a local, single-server install."""
+
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: SQLite file in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+    FEEDBACK_PER_PAGE = 50
+    WTF_CSRF_TIME_LIMIT = None  # a long interview write-up must not lose its token
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def sqlite_url(instance_path: str) -> str:
+    """The embedded default database: one SQLite file in the instance folder."""
+    return "sqlite:///" + os.path.join(instance_path, "voc.sqlite3")

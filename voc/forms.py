@@ -1,0 +1,201 @@
+"""Input shape and field validation for every form; no queries here."""
+import uuid
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from voc.models import CHANNELS, MAX_TEXT_LENGTH, ROLES
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def optional_int(value):
+    """Coerce a select's value to int, with '' meaning none chosen."""
+    if value in (None, "", "None"):
+        return None
+    return int(value)
+
+
+class StageSelect(SelectField):
+    """A journey-stage picker; the service decides whether the stage may be used."""
+
+    def __init__(self, label="Journey stage", **kwargs):
+        super().__init__(label, coerce=optional_int, validate_choice=False, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data is None and self.raw_data and self.raw_data[0] not in ("", "None"):
+            raise ValidationError("Choose a journey stage from the list.")
+
+
+class SubmissionKeyMixin:
+    """A per-render token that makes a double-clicked submit store one record."""
+
+    submission_key = HiddenField()
+
+    def ensure_submission_key(self):
+        if not self.submission_key.data:
+            self.submission_key.data = str(uuid.uuid4())
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired()])
+    remember = BooleanField("Keep me signed in on this computer")
+    submit = SubmitField("Sign in")
+
+
+TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
+
+
+class FeedbackForm(SubmissionKeyMixin, FlaskForm):
+    text = TextAreaField("What the customer said", validators=[InputRequired(), TEXT_LENGTH])
+    channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
+    source = StringField("Source system", validators=[Optional(), Length(max=100)],
+                         description="e.g. Zendesk, SurveyMonkey")
+    external_id = StringField("External id", validators=[Optional(), Length(max=200)],
+                              description="e.g. the ticket number")
+    received_on = DateField("Date received", validators=[InputRequired()])
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    stage_id = StageSelect()
+    score = IntegerField("Score", validators=[Optional()])
+    score_kind = SelectField(
+        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        validate_choice=False,  # the service names the rule when the kind is wrong
+    )
+    submit = SubmitField("Save feedback")
+
+
+class QuoteForm(Form):
+    text = TextAreaField("Quote or observation", validators=[Optional(), TEXT_LENGTH])
+    stage = StageSelect()
+
+
+class InterviewForm(SubmissionKeyMixin, FlaskForm):
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    new_customer_name = StringField("…or a new customer: name", validators=[Length(max=200)])
+    new_customer_organisation = StringField("Organisation", validators=[Length(max=200)])
+    new_customer_segment = StringField("Segment", validators=[Length(max=100)])
+    new_customer_email = StringField("E-mail", validators=[Optional(), Length(max=254)])
+    interviewer_id = SelectField("Interviewer", coerce=int, validate_choice=False)
+    held_on = DateField("Date", validators=[InputRequired()])
+    place = StringField("Place", validators=[InputRequired(), Length(max=200)])
+    duration_minutes = IntegerField(
+        "Duration (minutes)", validators=[InputRequired(), NumberRange(min=1, max=1440)]
+    )
+    notes = TextAreaField("Notes", validators=[Length(max=MAX_TEXT_LENGTH)])
+    quotes = FieldList(FormField(QuoteForm), min_entries=2, max_entries=100)
+    add_quote = SubmitField("Add another quote")
+    submit = SubmitField("Save interview")
+
+
+class CustomerForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    organisation = StringField("Organisation", validators=[Length(max=200)])
+    segment = StringField("Segment", validators=[Length(max=100)])
+    email = EmailField("E-mail", validators=[Optional(), Email(), Length(max=254)])
+    consent_quote = BooleanField(
+        "May be quoted",
+        description="Their words may appear as quotes in voc's reports and roadmap exports.",
+    )
+    consent_contact = BooleanField(
+        "May be contacted",
+        description="Staff may get in touch personally, e.g. to say a problem they raised is fixed.",
+    )
+    submit = SubmitField("Save customer")
+
+
+class StageForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=60)])
+    description = StringField("One-line description", validators=[Length(max=200)])
+    submit = SubmitField("Save stage")
+
+
+class UserForm(FlaskForm):
+    email = EmailField("E-mail", validators=[InputRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[Length(max=120)])
+    role = SelectField("Role", choices=choices((r, r.capitalize()) for r in ROLES))
+    submit = SubmitField("Create user")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=choices((r, r.capitalize()) for r in ROLES))
+    submit = SubmitField("Change role")
+
+
+class ActionForm(FlaskForm):
+    """An empty form: a button that posts with a CSRF token."""
+
+
+class FeedbackFilterForm(FlaskForm):
+    """Filters read from the query string, so a filtered list can be bookmarked."""
+
+    class Meta:
+        csrf = False
+
+    q = SearchField("Text", validators=[Optional(), Length(max=200)])
+    channel = SelectField(
+        "Channel", choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS])
+    )
+    stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
+    customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+
+
+class PeriodForm(FlaskForm):
+    """A date range read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField("From", validators=[Optional()])
+    end = DateField("To", validators=[Optional()])
+
+
+def show_errors(form, error) -> None:
+    """Put a service's (field, message) pairs next to the matching fields of the form."""
+    for name, message in error.errors:
+        field = _find_field(form, name)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message]
+
+
+def _find_field(form, name: str):
+    """The field a service error names, e.g. 'quotes-1-text', or None."""
+    field = form
+    for part in name.split("-"):
+        try:
+            field = field[int(part)] if part.isdigit() else field[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return field

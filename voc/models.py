@@ -1,0 +1,141 @@
+"""Tables and relationships of voc."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from voc.extensions import db
+
+ROLES = ("viewer", "contributor", "triager", "admin")
+CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
+SCORE_KINDS = ("nps", "csat")
+SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
+MAX_TEXT_LENGTH = 20_000
+
+
+def utcnow() -> dt.datetime:
+    """Timestamps are stored in UTC without tz info, the same on SQLite and PostgreSQL."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class User(UserMixin, db.Model):
+    """A member of staff who signs in."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in for deactivated users
+        return self.active
+
+    def has_role(self, role: str) -> bool:
+        """Roles are ranked: each one may do everything the ones below it may."""
+        return ROLES.index(self.role) >= ROLES.index(role)
+
+
+class Stage(db.Model):
+    """A customer-journey stage; feedback and hits are read in stage order."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    description: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Customer(db.Model):
+    """A person (or account) whose words we keep, with their consent choices."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    segment: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    feedback: Mapped[list[Feedback]] = relationship(back_populates="customer")
+    interviews: Mapped[list[Interview]] = relationship(back_populates="customer")
+
+
+class Interview(db.Model):
+    """A field conversation with one customer; its quotes are feedback items."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    interviewer_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    place: Mapped[str] = mapped_column(String(200))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    customer: Mapped[Customer] = relationship(back_populates="interviews")
+    interviewer: Mapped[User] = relationship()
+    quotes: Mapped[list[Feedback]] = relationship(
+        back_populates="interview", order_by="Feedback.id"
+    )
+
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration"),)
+
+
+class Feedback(db.Model):
+    """One thing a customer told us, from any channel."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str | None] = mapped_column(String(100))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
+    score: Mapped[int | None] = mapped_column(Integer)
+    score_kind: Mapped[str | None] = mapped_column(String(10))
+    submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    customer: Mapped[Customer | None] = relationship(back_populates="feedback")
+    stage: Mapped[Stage | None] = relationship()
+    interview: Mapped[Interview | None] = relationship(back_populates="quotes")
+
+    __table_args__ = (
+        UniqueConstraint("source", "external_id", name="uq_feedback_source_external_id"),
+        CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
+        CheckConstraint(
+            "(score IS NULL AND score_kind IS NULL) OR "
+            "(score_kind = 'nps' AND score BETWEEN 0 AND 10) OR "
+            "(score_kind = 'csat' AND score BETWEEN 1 AND 5)",
+            name="score",
+        ),
+        # The list and every dashboard read newest first, often narrowed by one column.
+        Index("ix_feedback_received", "received_on", "id"),
+        Index("ix_feedback_channel_received", "channel", "received_on"),
+        Index("ix_feedback_stage_received", "stage_id", "received_on"),
+        Index("ix_feedback_customer_received", "customer_id", "received_on"),
+    )

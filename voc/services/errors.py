@@ -1,0 +1,25 @@
+"""Errors named for the rule a request broke, carrying (field, message) pairs for forms."""
+
+
+class ServiceError(Exception):
+    """A request the service refused; `errors` says which field and why."""
+
+    def __init__(self, *errors: tuple[str, str]):
+        super().__init__("; ".join(message for _, message in errors))
+        self.errors = list(errors)
+
+
+class InvalidInput(ServiceError):
+    """A value breaks a rule of the data (range, length, unknown reference)."""
+
+
+class DuplicateFeedback(ServiceError):
+    """The same source and external id is already stored."""
+
+    def __init__(self, existing_id: int, *errors: tuple[str, str]):
+        super().__init__(*errors)
+        self.existing_id = existing_id
+
+
+class NotFound(ServiceError):
+    """The record asked for does not exist."""

@@ -1,0 +1,164 @@
+"""Feedback items: validation, entry by hand and browsing."""
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from voc.extensions import db
+from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
+from voc.services.errors import DuplicateFeedback, InvalidInput
+from voc.services.stages import active_stage
+
+
+@dataclass(frozen=True)
+class FeedbackInput:
+    """One piece of feedback as typed or received."""
+
+    text: str
+    channel: str
+    received_on: dt.date
+    source: str = ""
+    external_id: str = ""
+    customer_id: int | None = None
+    stage_id: int | None = None
+    score: int | None = None
+    score_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackFilters:
+    """The filters of the feedback list, as they appear in its URL."""
+
+    channel: str | None = None
+    stage_id: int | None = None
+    customer_id: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    text: str = ""
+
+
+def check_text(text: str, field: str = "text") -> str:
+    """Stripped feedback text, refusing empty and oversized text."""
+    text = text.strip()
+    if not text:
+        raise InvalidInput((field, "Feedback text cannot be empty."))
+    if len(text) > MAX_TEXT_LENGTH:
+        raise InvalidInput(
+            (field, f"Feedback text is {len(text):,} characters; the limit is {MAX_TEXT_LENGTH:,}.")
+        )
+    return text
+
+
+def check_date(value: dt.date, field: str) -> dt.date:
+    """Refuse dates in the future: feedback cannot have been received yet."""
+    if value > dt.date.today():
+        raise InvalidInput((field, "The date cannot be in the future."))
+    return value
+
+
+def check_score(score: int | None, kind: str | None) -> None:
+    """A score needs its kind, and must sit in that kind's range."""
+    if score is None and not kind:
+        return
+    if score is None or not kind:
+        raise InvalidInput(("score", "Give both a score and its kind (NPS or CSAT), or neither."))
+    if kind not in SCORE_RANGES:
+        raise InvalidInput(("score_kind", "Score kind must be NPS or CSAT."))
+    low, high = SCORE_RANGES[kind]
+    if not low <= score <= high:
+        raise InvalidInput(("score", f"{kind.upper()} scores run from {low} to {high}."))
+
+
+def build_feedback(data: FeedbackInput) -> Feedback:
+    """A checked, unsaved feedback item (the caller adds and commits)."""
+    text = check_text(data.text)
+    if data.channel not in CHANNELS:
+        raise InvalidInput(("channel", f"Channel must be one of: {', '.join(CHANNELS)}."))
+    check_date(data.received_on, "received_on")
+    check_score(data.score, data.score_kind)
+    stage = active_stage(data.stage_id)
+    if data.customer_id is not None and db.session.get(Customer, data.customer_id) is None:
+        raise InvalidInput(("customer_id", "That customer does not exist."))
+    source, external_id = data.source.strip() or None, data.external_id.strip() or None
+    if external_id:
+        existing = db.session.scalar(
+            select(Feedback.id).where(
+                Feedback.source.is_(None) if source is None else Feedback.source == source,
+                Feedback.external_id == external_id,
+            )
+        )
+        if existing:
+            raise DuplicateFeedback(
+                existing,
+                ("external_id", f"{source or 'This source'} item {external_id} is already stored."),
+            )
+    return Feedback(
+        text=text,
+        channel=data.channel,
+        source=source,
+        external_id=external_id,
+        received_on=data.received_on,
+        customer_id=data.customer_id,
+        stage=stage,
+        score=data.score,
+        score_kind=data.score_kind or None,
+    )
+
+
+def create_feedback(
+    data: FeedbackInput, created_by_id: int | None, submission_key: str | None = None
+) -> Feedback:
+    """Store one item; a repeated submission (double click) returns the first one."""
+    if submission_key:
+        earlier = db.session.scalar(select(Feedback).where(Feedback.submission_key == submission_key))
+        if earlier is not None:
+            return earlier
+    item = build_feedback(data)
+    item.created_by_id = created_by_id
+    item.submission_key = submission_key
+    db.session.add(item)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        # A concurrent request stored the same submission or external id first.
+        db.session.rollback()
+        if submission_key:
+            earlier = db.session.scalar(
+                select(Feedback).where(Feedback.submission_key == submission_key)
+            )
+            if earlier is not None:
+                return earlier
+        raise InvalidInput(("external_id", "This item was stored by someone else just now.")) from error
+    return item
+
+
+def get_feedback(feedback_id: int) -> Feedback | None:
+    """One item with its customer and stage."""
+    return db.session.get(Feedback, feedback_id)
+
+
+def filtered_query(filters: FeedbackFilters):
+    """The select() behind the feedback list, newest first."""
+    stmt = select(Feedback).options(
+        selectinload(Feedback.customer), selectinload(Feedback.stage)
+    )
+    if filters.channel:
+        stmt = stmt.where(Feedback.channel == filters.channel)
+    if filters.stage_id:
+        stmt = stmt.where(Feedback.stage_id == filters.stage_id)
+    if filters.customer_id:
+        stmt = stmt.where(Feedback.customer_id == filters.customer_id)
+    if filters.start:
+        stmt = stmt.where(Feedback.received_on >= filters.start)
+    if filters.end:
+        stmt = stmt.where(Feedback.received_on <= filters.end)
+    if filters.text.strip():
+        stmt = stmt.where(Feedback.text.icontains(filters.text.strip(), autoescape=True))
+    return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
+
+
+def list_feedback(filters: FeedbackFilters, page: int, per_page: int):
+    """One page of the filtered feedback list (a Flask-SQLAlchemy Pagination)."""
+    return db.paginate(filtered_query(filters), page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,42 @@
+"""Signing in and out."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from voc.access import public, role_required
+from voc.forms import ActionForm, LoginForm
+from voc.services import users
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow same-site relative paths after sign-in."""
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    """The sign-in form."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+        form.password.errors = ["That e-mail and password do not match an active account."]
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@role_required("viewer")
+def logout():
+    """Sign out (a POST, so other sites cannot sign people out)."""
+    if ActionForm().validate_on_submit():
+        logout_user()
+        flash("You are signed out.")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,78 @@
+"""Customers: the list, their details and consents, and the 360° timeline."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from voc.access import role_required
+from voc.forms import CustomerForm, show_errors
+from voc.services import customers
+from voc.services.errors import NotFound, ServiceError
+
+bp = Blueprint("customers", __name__, url_prefix="/customers")
+
+
+def _input(form: CustomerForm) -> customers.CustomerInput:
+    return customers.CustomerInput(
+        name=form.name.data or "",
+        organisation=form.organisation.data or "",
+        segment=form.segment.data or "",
+        email=form.email.data or "",
+        consent_quote=form.consent_quote.data,
+        consent_contact=form.consent_contact.data,
+    )
+
+
+@bp.route("/")
+@role_required("viewer")
+def index():
+    """All customers, searchable by name, organisation or e-mail."""
+    query = request.args.get("q", "")[:200]
+    return render_template(
+        "customers/index.html", rows=customers.list_customers(query), query=query
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("contributor")
+def new():
+    """Add a customer."""
+    form = CustomerForm()
+    if form.validate_on_submit():
+        try:
+            customer = customers.create_customer(_input(form))
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash("Customer saved.")
+            return redirect(url_for("customers.show", customer_id=customer.id))
+    return render_template("customers/form.html", form=form, customer=None)
+
+
+@bp.route("/<int:customer_id>")
+@role_required("viewer")
+def show(customer_id: int):
+    """Everything this customer told us, across channels, newest first."""
+    try:
+        customer = customers.get_customer(customer_id)
+        entries = customers.timeline(customer_id)
+    except NotFound:
+        abort(404)
+    return render_template("customers/show.html", customer=customer, entries=entries)
+
+
+@bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])
+@role_required("contributor")
+def edit(customer_id: int):
+    """Change a customer's details or consents."""
+    try:
+        customer = customers.get_customer(customer_id)
+    except NotFound:
+        abort(404)
+    form = CustomerForm(obj=customer)
+    if form.validate_on_submit():
+        try:
+            customers.update_customer(customer_id, _input(form))
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash("Customer updated.")
+            return redirect(url_for("customers.show", customer_id=customer_id))
+    return render_template("customers/form.html", form=form, customer=customer)

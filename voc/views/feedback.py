@@ -1,0 +1,76 @@
+"""Browsing and entering feedback."""
+import datetime as dt
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from voc.access import role_required
+from voc.forms import FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.services import customers, feedback, stages
+from voc.services.errors import ServiceError
+
+bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+
+
+@bp.route("/")
+@role_required("viewer")
+def index():
+    """Newest feedback first, filtered by the query string."""
+    form = FeedbackFilterForm(request.args)
+    form.stage.choices = choices(stages.stage_choices(include_retired=True, blank="Any stage"))
+    form.customer.choices = choices([("", "Any customer")] + customers.customer_choices())
+    form.validate()
+    filters = feedback.FeedbackFilters(
+        channel=form.channel.data or None,
+        stage_id=form.stage.data if not form.stage.errors else None,
+        customer_id=form.customer.data if not form.customer.errors else None,
+        start=form.start.data if not form.start.errors else None,
+        end=form.end.data if not form.end.errors else None,
+        text=form.q.data or "",
+    )
+    page = request.args.get("page", 1, type=int)
+    items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("feedback/index.html", form=form, items=items, args=args)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("contributor")
+def new():
+    """Type in one piece of feedback."""
+    form = FeedbackForm()
+    form.stage_id.choices = choices(stages.stage_choices())
+    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
+    if request.method == "GET":
+        form.received_on.data = dt.date.today()
+    form.ensure_submission_key()
+    if form.validate_on_submit():
+        data = feedback.FeedbackInput(
+            text=form.text.data,
+            channel=form.channel.data,
+            received_on=form.received_on.data,
+            source=form.source.data or "",
+            external_id=form.external_id.data or "",
+            customer_id=form.customer_id.data,
+            stage_id=form.stage_id.data,
+            score=form.score.data,
+            score_kind=form.score_kind.data or None,
+        )
+        try:
+            item = feedback.create_feedback(data, current_user.id, form.submission_key.data)
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash("Feedback saved.")
+            return redirect(url_for("feedback.show", feedback_id=item.id))
+    return render_template("feedback/new.html", form=form)
+
+
+@bp.route("/<int:feedback_id>")
+@role_required("viewer")
+def show(feedback_id: int):
+    """One item in full."""
+    item = feedback.get_feedback(feedback_id)
+    if item is None:
+        abort(404)
+    return render_template("feedback/show.html", item=item)

@@ -1,0 +1,89 @@
+"""Field interviews: logging one with its quotes, and the list with field time."""
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from voc.access import role_required
+from voc.forms import InterviewForm, PeriodForm, choices, show_errors
+from voc.services import customers, interviews, stages, users
+from voc.services.customers import CustomerInput
+from voc.services.errors import NotFound, ServiceError
+
+bp = Blueprint("interviews", __name__, url_prefix="/interviews")
+
+
+@bp.route("/")
+@role_required("viewer")
+def index():
+    """Interviews in the chosen period and the hours spent with customers."""
+    form = PeriodForm(request.args)
+    form.validate()
+    result = interviews.list_interviews(
+        form.start.data if not form.start.errors else None,
+        form.end.data if not form.end.errors else None,
+    )
+    return render_template("interviews/index.html", form=form, result=result)
+
+
+def _input(form: InterviewForm) -> interviews.InterviewInput:
+    new_customer = None
+    if form.customer_id.data is None:
+        new_customer = CustomerInput(
+            name=form.new_customer_name.data or "",
+            organisation=form.new_customer_organisation.data or "",
+            segment=form.new_customer_segment.data or "",
+            email=form.new_customer_email.data or "",
+        )
+    return interviews.InterviewInput(
+        interviewer_id=form.interviewer_id.data,
+        held_on=form.held_on.data,
+        place=form.place.data,
+        duration_minutes=form.duration_minutes.data,
+        customer_id=form.customer_id.data,
+        new_customer=new_customer,
+        notes=form.notes.data or "",
+        quotes=[
+            interviews.QuoteInput(text=entry.form.text.data or "", stage_id=entry.form.stage.data)
+            for entry in form.quotes
+        ],
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required("contributor")
+def new():
+    """Log an interview; 'add another quote' without JavaScript re-renders with one more row."""
+    form = InterviewForm()
+    form.customer_id.choices = choices([("", "— new customer —")] + customers.customer_choices())
+    form.interviewer_id.choices = choices((u.id, u.name) for u in users.list_users())
+    stage_options = stages.stage_choices()
+    if request.method == "GET":
+        form.interviewer_id.data = current_user.id
+        form.held_on.data = dt.date.today()
+        form.customer_id.data = request.args.get("customer", type=int)
+    if form.add_quote.data:
+        form.quotes.append_entry()
+    for entry in form.quotes:
+        entry.form.stage.choices = choices(stage_options)
+    form.ensure_submission_key()
+    if form.submit.data and form.validate_on_submit():
+        try:
+            interview = interviews.log_interview(_input(form), form.submission_key.data)
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash(f"Interview saved with {len(interview.quotes)} quotes.")
+            return redirect(url_for("interviews.show", interview_id=interview.id))
+    return render_template("interviews/new.html", form=form, stage_options=stage_options)
+
+
+@bp.route("/<int:interview_id>")
+@role_required("viewer")
+def show(interview_id: int):
+    """One interview and its quotes."""
+    try:
+        interview = interviews.get_interview(interview_id)
+    except NotFound:
+        abort(404)
+    return render_template("interviews/show.html", interview=interview)

@@ -1,0 +1,45 @@
+"""Admin: staff accounts and roles."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from voc.access import role_required
+from voc.forms import RoleForm, UserForm, show_errors
+from voc.services import users
+from voc.services.errors import NotFound, ServiceError
+
+bp = Blueprint("users", __name__, url_prefix="/users")
+
+
+@bp.route("/", methods=["GET", "POST"])
+@role_required("admin")
+def index():
+    """Everyone who can sign in, and a form to add someone (their password is shown once)."""
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user, password = users.create_user(form.email.data, form.role.data, form.name.data or "")
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash(f"{user.email} can now sign in with the password {password} — it is shown only once.")
+            return redirect(url_for("users.index"))
+    return render_template(
+        "users/index.html", form=form, users=users.list_users(), role_form=RoleForm()
+    )
+
+
+@bp.post("/<int:user_id>/role")
+@role_required("admin")
+def role(user_id: int):
+    """Change one user's role."""
+    form = RoleForm()
+    if form.validate_on_submit():
+        try:
+            user = users.set_role(user_id, form.role.data, current_user.id)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            flash(error.errors[0][1], "error")
+        else:
+            flash(f"{user.email} is now {user.role}.")
+    return redirect(url_for("users.index"))
