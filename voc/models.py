@@ -5,13 +5,16 @@ import datetime as dt
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Index,
+    Float,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -72,6 +75,7 @@ class Customer(db.Model):
     organisation: Mapped[str | None] = mapped_column(String(200))
     segment: Mapped[str | None] = mapped_column(String(100))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), index=True)
     consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -119,10 +123,22 @@ class Feedback(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Imports: the batch that brought the item in, the survey response it shares with its
+    # sibling answers, and every unmapped column of the source row.
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"), index=True)
+    response_key: Mapped[str | None] = mapped_column(String(200))
+    extras: Mapped[dict | None] = mapped_column(JSON)
+    # Themes: compound sentiment (-1..+1), the theme, whether staff pinned it there,
+    # and the terms that put it there.
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
+    theme_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    theme_terms: Mapped[list | None] = mapped_column(JSON)
 
     customer: Mapped[Customer | None] = relationship(back_populates="feedback")
     stage: Mapped[Stage | None] = relationship()
     interview: Mapped[Interview | None] = relationship(back_populates="quotes")
+    theme: Mapped[Theme | None] = relationship(back_populates="items")
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_feedback_source_external_id"),
@@ -139,3 +155,92 @@ class Feedback(db.Model):
         Index("ix_feedback_stage_received", "stage_id", "received_on"),
         Index("ix_feedback_customer_received", "customer_id", "received_on"),
     )
+
+
+class Theme(db.Model):
+    """A group of feedback saying the same thing, found by clustering and kept across re-runs."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))  # from the latest run's distinctive terms
+    name: Mapped[str | None] = mapped_column(String(200))  # staff's rename wins over the label
+    keywords: Mapped[list] = mapped_column(JSON, default=list)  # [[term, weight], ...]
+    quote_ids: Mapped[list] = mapped_column(JSON, default=list)  # representative feedback ids
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    noise: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    items: Mapped[list[Feedback]] = relationship(back_populates="theme")
+
+    @property
+    def title(self) -> str:
+        return self.name or self.label
+
+
+class ThemeRun(db.Model):
+    """One clustering run: who asked, with which settings, how it went and what changed."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    n_items: Mapped[int | None] = mapped_column(Integer)
+    n_themes: Mapped[int | None] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    quality: Mapped[dict | None] = mapped_column(JSON)
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    model: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    requested_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    )
+
+
+class ImportBatch(db.Model):
+    """One uploaded file's import: who, when, what file, which mapping, and the counts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    mapping: Mapped[dict] = mapped_column(JSON)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows + error column
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class SavedMapping(db.Model):
+    """A column mapping a user saved under a name to reuse on the next export."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    mapping: Mapped[dict] = mapped_column(JSON)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A personal API token; only its SHA-256 is stored, and it acts with its user's role."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    user: Mapped[User] = relationship()
