@@ -194,6 +194,13 @@ def test_search_treats_wildcards_literally(client, app):
     assert "100% unhappy" in body and "1000 unhappy" not in body
 
 
+def test_plain_list_shows_no_filter_errors(client, app):
+    sign_in(client, make_user("viewer"))
+    make_feedback(text="plain item")
+    body = client.get("/feedback/").get_data(as_text=True)
+    assert "plain item" in body and 'class="error"' not in body
+
+
 def test_bad_filter_values_do_not_break_the_list(client, app):
     sign_in(client, make_user("viewer"))
     make_feedback(text="still here")

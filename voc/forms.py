@@ -162,7 +162,9 @@ class FeedbackFilterForm(FlaskForm):
 
     q = SearchField("Text", validators=[Optional(), Length(max=200)])
     channel = SelectField(
-        "Channel", choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS])
+        "Channel",
+        choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS]),
+        validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
     stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
     customer = SelectField("Customer", coerce=optional_int, validate_choice=False)

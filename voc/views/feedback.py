@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from voc.access import role_required
 from voc.forms import FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.models import CHANNELS
 from voc.services import customers, feedback, stages
 from voc.services.errors import ServiceError
 
@@ -21,7 +22,7 @@ def index():
     form.customer.choices = choices([("", "Any customer")] + customers.customer_choices())
     form.validate()
     filters = feedback.FeedbackFilters(
-        channel=form.channel.data or None,
+        channel=form.channel.data if form.channel.data in CHANNELS else None,
         stage_id=form.stage.data if not form.stage.errors else None,
         customer_id=form.customer.data if not form.customer.errors else None,
         start=form.start.data if not form.start.errors else None,
