@@ -14,6 +14,7 @@ from wtforms import (
     PasswordField,
     SearchField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -201,3 +202,36 @@ def _find_field(form, name: str):
         except (KeyError, IndexError, TypeError):
             return None
     return field
+
+
+class ThemeRunForm(FlaskForm):
+    k = IntegerField(
+        "Number of themes", validators=[Optional(), NumberRange(min=2, max=300)],
+        description="Leave empty to let voc choose.",
+    )
+    stop_words = StringField(
+        "Words to ignore", validators=[Length(max=500)],
+        description="Comma-separated, e.g. your company's name.",
+    )
+    submit = SubmitField("Find themes")
+
+
+class RenameThemeForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    submit = SubmitField("Rename")
+
+
+class MergeThemeForm(FlaskForm):
+    into = SelectField("Merge into", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Merge")
+
+
+class SplitThemeForm(FlaskForm):
+    item_ids = SelectMultipleField("Items for the new theme", coerce=int, validate_choice=False)
+    name = StringField("Name of the new theme", validators=[Length(max=200)])
+    submit = SubmitField("Split off the chosen items")
+
+
+class MoveItemForm(FlaskForm):
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Move and pin")
