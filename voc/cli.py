@@ -3,7 +3,7 @@ import click
 from flask.cli import AppGroup
 
 from voc.models import ROLES
-from voc.services import demo, users
+from voc.services import demo, themes, users
 from voc.services.errors import ServiceError
 
 voc_cli = AppGroup("voc", help="voc administration commands.")
@@ -40,7 +40,41 @@ def load_demo(seed: int) -> None:
     if result.admin_password:
         click.echo(f"Demo admin: {result.admin_email}  password (shown once): {result.admin_password}")
     state = "Loaded demo data" if result.loaded else "Data already present, demo not loaded"
+    if result.loaded:
+        run = themes.run_now(None)
+        state += f" and found {run.n_themes} themes"
     click.echo(
         f"{state}: {result.feedback} feedback items, {result.customers} customers, "
         f"{result.interviews} interviews."
     )
+
+
+@voc_cli.command("themes")
+@click.option("--k", type=click.IntRange(2, 300), default=None, help="Number of themes (default: automatic).")
+@click.option("--ignore", default="", help="Comma-separated words that must not become themes.")
+def find_themes(k: int | None, ignore: str) -> None:
+    """Re-run theme discovery now, keeping renamed, merged and pinned themes."""
+    try:
+        run = themes.run_now(None, k, ignore)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    changes = ", ".join(f"{len(v)} {key}" for key, v in (run.changes or {}).items() if v)
+    click.echo(
+        f"Run #{run.id}: {run.n_items} items into {run.n_themes} themes in {run.seconds:.1f} s"
+        + (f" ({changes})" if changes else "")
+    )
+
+
+@voc_cli.command("worker")
+def worker() -> None:
+    """Work the Redis job queue (set VOC_REDIS_URL); theme runs go there instead of a thread."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("Set VOC_REDIS_URL (e.g. redis://127.0.0.1:6379/0) first.")
+    connection = Redis.from_url(url)
+    Worker([Queue(current_app.config.get("RQ_QUEUE", "voc"), connection=connection)],
+           connection=connection).work()

@@ -10,6 +10,8 @@ class Defaults:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     FEEDBACK_PER_PAGE = 50
+    REDIS_URL = None  # set VOC_REDIS_URL to run background jobs on an RQ queue
+    RQ_QUEUE = "voc"
     WTF_CSRF_TIME_LIMIT = None  # a long interview write-up must not lose its token
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

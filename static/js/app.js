@@ -13,6 +13,10 @@ document.addEventListener("DOMContentLoaded", () => {
       list.lastElementChild.querySelector("textarea")?.focus();
     });
   });
+  // A running theme job: reload until it ends, so progress shows without a manual refresh.
+  if (document.querySelector("[data-poll=yes]")) {
+    setTimeout(() => window.location.reload(), 2000);
+  }
   // A second click on submit must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", (event) => {

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
+from voc.services import themes
 from voc.services.errors import DuplicateFeedback, InvalidInput
 from voc.services.stages import active_stage
 
@@ -118,6 +119,7 @@ def create_feedback(
     item = build_feedback(data)
     item.created_by_id = created_by_id
     item.submission_key = submission_key
+    themes.annotate([item])
     db.session.add(item)
     try:
         db.session.commit()

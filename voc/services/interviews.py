@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, User
+from voc.services import themes
 from voc.services.customers import CustomerInput, build_customer
 from voc.services.errors import InvalidInput, NotFound, ServiceError
 from voc.services.feedback import check_date, check_text
@@ -107,18 +108,20 @@ def log_interview(data: InterviewInput, submission_key: str | None = None) -> In
             submission_key=submission_key,
         )
         db.session.add(interview)
-        for text, stage in quotes:
-            db.session.add(
-                Feedback(
-                    text=text,
-                    channel="interview",
-                    received_on=data.held_on,
-                    customer=customer,
-                    stage=stage,
-                    interview=interview,
-                    created_by_id=data.interviewer_id,
-                )
+        items = [
+            Feedback(
+                text=text,
+                channel="interview",
+                received_on=data.held_on,
+                customer=customer,
+                stage=stage,
+                interview=interview,
+                created_by_id=data.interviewer_id,
             )
+            for text, stage in quotes
+        ]
+        themes.annotate(items)
+        db.session.add_all(items)
         db.session.commit()
     except ServiceError:
         db.session.rollback()

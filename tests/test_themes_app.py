@@ -1,0 +1,232 @@
+"""Theme runs in the app: stable ids across re-runs, staff edits kept, incremental assignment."""
+import datetime as dt
+import itertools
+import os
+import random
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import skip_or_fail
+from tests.factories import make_customer, make_user, sign_in, stage_named
+from voc.extensions import db
+from voc.models import Feedback, Theme, ThemeRun
+from voc.services import themes
+
+TODAY = dt.date.today()
+TOPICS = {
+    "refund": [
+        "still waiting for my refund after {n} weeks",
+        "the refund for my closed account never arrived",
+        "you promised a refund {n} days ago and nothing",
+        "where is my refund, I was overcharged {n} pounds",
+        "refund has been pending since {day}",
+    ],
+    "login": [
+        "the app logs me out every time I open it",
+        "cannot log in to the app since the update on {day}",
+        "app keeps logging me out after {n} minutes",
+        "login fails in the app with a password error",
+        "the app log in screen freezes on my phone",
+    ],
+    "meter": [
+        "smart meter installation was cancelled {n} times",
+        "engineer never came to install the smart meter on {day}",
+        "my smart meter install date keeps moving",
+        "waiting {n} months for a smart meter installation",
+        "smart meter engineer missed the installation slot",
+    ],
+}
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+
+def topic_texts(topic: str, count: int, rng: random.Random) -> list[str]:
+    templates = itertools.cycle(TOPICS[topic])
+    return [
+        next(templates).format(n=rng.randint(2, 9), day=rng.choice(DAYS)) + f" ({i})"
+        for i in range(count)
+    ]
+
+
+def add_items(per_topic: int, seed: int = 1, days_ago: int = 10) -> dict[str, list[Feedback]]:
+    rng = random.Random(seed)
+    action = stage_named("Action")
+    made = {}
+    for topic in TOPICS:
+        made[topic] = [
+            Feedback(text=text, channel="survey", stage=action,
+                     received_on=TODAY - dt.timedelta(days=days_ago))
+            for text in topic_texts(topic, per_topic, rng)
+        ]
+        db.session.add_all(made[topic])
+    db.session.commit()
+    return made
+
+
+def theme_of(items: list[Feedback]) -> int:
+    """The theme most of these items are in."""
+    ids = [db.session.get(Feedback, item.id).theme_id for item in items]
+    return max(set(ids), key=ids.count)
+
+
+@pytest.fixture
+def seeded(app):
+    return add_items(40)
+
+
+def test_separate_topics_get_separate_labelled_themes(runner, seeded):
+    result = runner.invoke(args=["voc", "themes", "--k", "3"])
+    assert result.exit_code == 0, result.output
+    assert "120 items into 3 themes" in result.output
+    ids = {topic: theme_of(items) for topic, items in seeded.items()}
+    assert len(set(ids.values())) == 3
+    for topic, theme_id in ids.items():
+        theme = db.session.get(Theme, theme_id)
+        assert topic in theme.label or topic in " ".join(k for k, _ in theme.keywords)
+        assert len(theme.quote_ids) == 3
+    item = db.session.get(Feedback, seeded["refund"][0].id)
+    assert item.theme_terms and item.sentiment is not None
+
+
+def test_every_run_is_recorded(runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3", "--ignore", "Larkspur, app"])
+    run = db.session.scalar(select(ThemeRun))
+    assert run.status == "done" and run.n_items == 120 and run.n_themes == 3
+    assert run.settings == {"k": 3, "stop_words": ["app", "larkspur"], "seed": 0}
+    assert run.seconds > 0 and run.finished_at is not None
+    assert {"silhouette", "largest_share"} <= set(run.quality)
+
+
+def test_rerun_with_five_percent_more_keeps_ids_names_and_pins(runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    before = {topic: theme_of(items) for topic, items in seeded.items()}
+    themes.rename_theme(before["refund"], "Refunds are slow")
+    pinned = seeded["login"][0]
+    themes.move_item(pinned.id, before["meter"])  # staff disagree with the clustering
+
+    add_items(2, seed=99)  # 6 more items, 5% of 120
+    result = runner.invoke(args=["voc", "themes", "--k", "3"])
+    assert result.exit_code == 0, result.output
+    after = {topic: theme_of(items) for topic, items in seeded.items()}
+    assert after == before
+    assert db.session.get(Theme, before["refund"]).title == "Refunds are slow"
+    assert db.session.get(Feedback, pinned.id).theme_id == before["meter"]
+
+
+def test_merge_and_split_survive_a_rerun(runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    refund, login, meter = (theme_of(seeded[t]) for t in ("refund", "login", "meter"))
+    themes.merge_themes(login, refund)
+    split_off = [item.id for item in seeded["meter"][:5]]
+    new = themes.split_theme(meter, split_off, "Meter: cancelled visits")
+
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    assert {db.session.get(Feedback, i.id).theme_id for i in seeded["login"]} == {refund}
+    assert {db.session.get(Feedback, i).theme_id for i in split_off} == {new.id}
+    assert db.session.get(Theme, login).retired
+    assert db.session.get(Theme, new.id).title == "Meter: cancelled visits"
+
+
+def test_new_feedback_is_assigned_without_a_rerun(client, runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    sign_in(client, make_user("contributor"))
+    client.post("/feedback/new", data={
+        "text": "Still waiting for the refund I was promised", "channel": "ticket",
+        "received_on": TODAY.isoformat(),
+    })
+    item = db.session.scalar(select(Feedback).order_by(Feedback.id.desc()).limit(1))
+    assert item.theme_id == theme_of(seeded["refund"])
+    assert "refund" in item.theme_terms
+    assert item.sentiment < 0
+    assert db.session.scalar(select(func.count(ThemeRun.id))) == 1
+
+
+def test_themes_page_ranks_by_evidence(client, runner, app):
+    made = add_items(40)
+    customers = [make_customer() for _ in range(3)]
+    for item, customer in zip(made["meter"], itertools.cycle(customers), strict=False):
+        item.customer = customer
+    made["login"][0].customer = customers[0]
+    db.session.commit()
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    sign_in(client, make_user("viewer"))
+    body = client.get("/themes/").get_data(as_text=True)
+    meter = db.session.get(Theme, theme_of(made["meter"]))
+    login = db.session.get(Theme, theme_of(made["login"]))
+    assert body.index(meter.title) < body.index(login.title)  # 3 customers before 1
+    page = client.get(f"/themes/{meter.id}").get_data(as_text=True)
+    assert "40 items" in page and "why here:" in page
+
+
+def test_web_run_shows_its_outcome(client, app, seeded):
+    app.config["JOBS_INLINE"] = True
+    sign_in(client, make_user("triager"))
+    response = client.post("/themes/runs", data={"k": "3"}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert "Run #" in body and ": done" in body and "What changed" in body
+
+
+def test_bad_k_is_explained(client, app, seeded):
+    sign_in(client, make_user("triager"))
+    response = client.post("/themes/runs", data={"k": "1"}, follow_redirects=True)
+    assert "Number must be between 2 and 300." in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ThemeRun.id))) == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [("contributor", "/themes/runs"), ("viewer", "/themes/1/rename"), ("contributor", "/themes/1/noise")],
+)
+def test_only_triagers_change_themes(client, app, role, path):
+    sign_in(client, make_user(role))
+    assert client.post(path, data={"name": "x", "k": "3"}).status_code == 403
+
+
+def test_noise_themes_drop_to_the_bottom(client, runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    refund = theme_of(seeded["refund"])
+    sign_in(client, make_user("triager"))
+    client.post(f"/themes/{refund}/noise")
+    ranked = themes.ranked_themes()
+    assert ranked[-1].theme.id == refund and ranked[-1].theme.noise
+
+
+def test_failed_run_is_recorded_not_left_running(app, monkeypatch):
+    add_items(5)
+
+    def broken(texts, settings):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(themes, "discover", broken)
+    with pytest.raises(ValueError):
+        themes.run_now(None, 3)
+    run = db.session.scalar(select(ThemeRun))
+    assert run.status == "failed" and "boom" in run.message
+
+
+def test_run_goes_through_the_redis_queue(app, seeded, monkeypatch, database_url):
+    url = os.environ.get("VOC_TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("Redis test skipped: set VOC_TEST_REDIS_URL=redis://127.0.0.1:6379/15 to enable it")
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+    from rq import Queue, SimpleWorker
+
+    connection = Redis.from_url(url)
+    try:
+        connection.ping()
+    except RedisDown:
+        skip_or_fail(f"Redis at {url} is unreachable")
+    queue_name = f"voc-test-{os.getpid()}"
+    app.config.update(REDIS_URL=url, RQ_QUEUE=queue_name)
+    # The worker builds its own app from the environment, as `flask voc worker` does.
+    monkeypatch.setenv("VOC_DATABASE_URL", database_url)
+    monkeypatch.setenv("VOC_SECRET_KEY", "test-secret")
+    run = themes.request_run(None, 3)
+    queue = Queue(queue_name, connection=connection)
+    assert queue.count == 1
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    queue.delete(delete_jobs=True)
+    db.session.expire_all()
+    assert db.session.get(ThemeRun, run.id).status == "done"
+    assert db.session.scalar(select(func.count(Theme.id))) == 3

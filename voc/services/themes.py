@@ -1,0 +1,399 @@
+"""Theme discovery runs, stable themes across re-runs, and staff edits that re-runs keep."""
+import dataclasses
+import datetime as dt
+import pickle
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
+
+from voc import jobs
+from voc.extensions import db
+from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
+from voc.services.errors import InvalidInput, NotFound
+from voc.themes import ThemeSettings, discover, match_themes, sentiments
+
+TREND_DAYS = 30
+_models: dict[int, object] = {}  # fitted model per run id, loaded once per process
+
+
+@dataclass(frozen=True)
+class ThemeEvidence:
+    """What the themes page ranks by."""
+
+    theme: Theme
+    items: int
+    customers: int
+    sentiment: float | None
+    recent: int  # items in the last 30 days
+    previous: int  # items in the 30 days before that
+    channels: dict[str, int]
+    stages: list[tuple[str, int]]  # in journey order
+
+    @property
+    def trend(self) -> int:
+        return self.recent - self.previous
+
+
+# ----- runs -----------------------------------------------------------------------------
+
+
+def _new_run(user_id: int | None, k: int | None, stop_words: str) -> ThemeRun:
+    """Record a queued run, refusing a second one while another is going."""
+    words = sorted({w.strip().lower() for w in stop_words.split(",") if w.strip()})
+    running = db.session.scalar(
+        select(ThemeRun.id).where(ThemeRun.status.in_(("queued", "running")))
+    )
+    if running:
+        raise InvalidInput(("k", f"Run #{running} is still going; wait for it to finish."))
+    run = ThemeRun(requested_by_id=user_id, settings={"k": k, "stop_words": words, "seed": 0})
+    db.session.add(run)
+    db.session.commit()
+    return run
+
+
+def request_run(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
+    """Record a run and start it in the background (thread, or the Redis queue when configured)."""
+    run = _new_run(user_id, k, stop_words)
+    jobs.enqueue("voc.services.themes:execute_run", run.id)
+    return run
+
+
+def run_now(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
+    """Record a run and do it in this process (the CLI and the demo loader)."""
+    return execute_run(_new_run(user_id, k, stop_words).id)
+
+
+def _progress(run: ThemeRun, percent: int, message: str) -> None:
+    run.progress, run.message = percent, message
+    db.session.commit()
+
+
+def execute_run(run_id: int) -> ThemeRun:
+    """Cluster every item, match the clusters to existing themes, and store the outcome."""
+    run = db.session.get(ThemeRun, run_id)
+    started = time.perf_counter()
+    run.status = "running"
+    _progress(run, 5, "Reading feedback")
+    try:
+        _score_missing_sentiment()
+        rows = db.session.execute(
+            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned).order_by(
+                Feedback.id
+            )
+        ).all()
+        _progress(run, 15, f"Clustering {len(rows):,} items")
+        settings = ThemeSettings(
+            k=run.settings.get("k"),
+            seed=run.settings.get("seed", 0),
+            extra_stop_words=tuple(run.settings.get("stop_words", ())),
+        )
+        result = discover([r.text for r in rows], settings)
+        _progress(run, 75, "Matching with existing themes")
+        changes, theme_ids = _apply(rows, result)
+        run.model = pickle.dumps((result.model, theme_ids))
+        run.status, run.progress, run.message = "done", 100, "Finished"
+        run.n_items, run.n_themes = len(rows), len(result.themes)
+        run.quality, run.changes = result.quality, changes
+    except Exception as error:  # a failed run is recorded, never left "running"
+        db.session.rollback()
+        run = db.session.get(ThemeRun, run_id)
+        run.status, run.message = "failed", f"{type(error).__name__}: {error}"[:500]
+        raise
+    finally:
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.finished_at = utcnow()
+        db.session.commit()
+    return run
+
+
+def _apply(rows, result) -> tuple[dict, list[int]]:
+    """Keep matched themes' ids and names, add new ones, retire vanished ones, honour pins."""
+    ids = [r.id for r in rows]
+    clusters = [set() for _ in result.themes]
+    for item_id, index in zip(ids, result.assignments, strict=True):
+        if index >= 0:
+            clusters[index].add(item_id)
+    previous: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if row.theme_id is not None:
+            previous[row.theme_id].add(row.id)
+    active = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}
+    previous = {key: members for key, members in previous.items() if key in active}
+    matches, changes = match_themes(previous, clusters)
+
+    theme_ids = []
+    for index, summary in enumerate(result.themes):
+        theme = active.get(matches[index].key) if matches[index].key is not None else None
+        if theme is None:
+            theme = Theme(label=summary.label)
+            db.session.add(theme)
+        theme.label = summary.label
+        theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
+        theme.quote_ids = [ids[i] for i in summary.representatives]
+        theme.retired = False
+        theme_ids.append(theme)
+    db.session.flush()
+    theme_ids = [t.id for t in theme_ids]
+
+    pinned = {r.id for r in rows if r.theme_pinned}
+    db.session.execute(
+        update(Feedback),
+        [
+            {
+                "id": item_id,
+                "theme_id": theme_ids[index] if index >= 0 else None,
+                "theme_terms": list(terms),
+            }
+            for item_id, index, terms in zip(ids, result.assignments, result.explanations, strict=True)
+            if item_id not in pinned
+        ],
+    )
+    kept = set(theme_ids) | {r.theme_id for r in rows if r.theme_pinned and r.theme_id}
+    for theme_id, theme in active.items():
+        if theme_id not in kept:
+            theme.retired = True
+    _refresh_sizes()
+    report = dataclasses.asdict(changes)
+    # New clusters are reported by index; the page wants the theme ids they became.
+    report["new"] = [[theme_ids[index], size] for index, size in report["new"]]
+    report["merged"] = [[theme_ids[index], list(keys)] for index, keys in report["merged"]]
+    return report, theme_ids
+
+
+def _refresh_sizes() -> None:
+    counts = dict(
+        db.session.execute(
+            select(Feedback.theme_id, func.count(Feedback.id))
+            .where(Feedback.theme_id.is_not(None))
+            .group_by(Feedback.theme_id)
+        ).all()
+    )
+    for theme in db.session.scalars(select(Theme)):
+        theme.size = counts.get(theme.id, 0)
+
+
+def _score_missing_sentiment() -> None:
+    rows = db.session.execute(select(Feedback.id, Feedback.text).where(Feedback.sentiment.is_(None))).all()
+    if rows:
+        scores = sentiments([r.text for r in rows])
+        db.session.execute(
+            update(Feedback), [{"id": r.id, "sentiment": s} for r, s in zip(rows, scores, strict=True)]
+        )
+
+
+def latest_run() -> ThemeRun | None:
+    """The newest run, whatever its state."""
+    return db.session.scalar(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(1))
+
+
+def list_runs(limit: int = 20) -> list[ThemeRun]:
+    """Recent runs, newest first."""
+    return list(db.session.scalars(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(limit)))
+
+
+def get_run(run_id: int) -> ThemeRun:
+    """One run, or NotFound."""
+    run = db.session.get(ThemeRun, run_id)
+    if run is None:
+        raise NotFound(("run", "That run does not exist."))
+    return run
+
+
+# ----- new items between runs --------------------------------------------------------------
+
+
+def _fitted_model():
+    """The newest finished run's model and its theme ids, cached per process."""
+    run_id = db.session.scalar(
+        select(ThemeRun.id).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
+    )
+    if run_id is None:
+        return None
+    if run_id not in _models:
+        _models.clear()
+        _models[run_id] = pickle.loads(db.session.get(ThemeRun, run_id).model)
+    return _models[run_id]
+
+
+def annotate(items: list[Feedback]) -> None:
+    """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
+    if not items:
+        return
+    for item, score in zip(items, sentiments([i.text for i in items]), strict=True):
+        item.sentiment = score
+    fitted = _fitted_model()
+    if fitted is None or fitted[0] is None:
+        return
+    model, theme_ids = fitted
+    live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
+    for item in items:
+        placed = model.assign(item.text)
+        theme_id = theme_ids[placed.theme] if placed.theme >= 0 else None
+        item.theme_id = theme_id if theme_id in live else None
+        item.theme_terms = list(placed.terms)
+
+
+# ----- staff edits, which re-runs keep ----------------------------------------------------
+
+
+def get_theme(theme_id: int) -> Theme:
+    """One theme, or NotFound."""
+    theme = db.session.get(Theme, theme_id)
+    if theme is None:
+        raise NotFound(("theme", "That theme does not exist."))
+    return theme
+
+
+def rename_theme(theme_id: int, name: str) -> Theme:
+    """Give a theme a name of the team's own; re-runs keep it while the theme is matched."""
+    theme = get_theme(theme_id)
+    if not name.strip():
+        raise InvalidInput(("name", "A theme needs a name."))
+    theme.name = name.strip()
+    db.session.commit()
+    return theme
+
+
+def set_noise(theme_id: int, noise: bool) -> Theme:
+    """Mark a theme as noise (kept, but out of rankings) or bring it back."""
+    theme = get_theme(theme_id)
+    theme.noise = noise
+    db.session.commit()
+    return theme
+
+
+def _move(item_ids, theme_id: int | None) -> None:
+    """Move items and pin them there, so the next run leaves them where staff put them."""
+    db.session.execute(
+        update(Feedback)
+        .where(Feedback.id.in_(list(item_ids)))
+        .values(theme_id=theme_id, theme_pinned=True, theme_terms=None)
+    )
+
+
+def merge_themes(source_id: int, target_id: int) -> Theme:
+    """Fold one theme into another; its items are pinned to the target."""
+    if source_id == target_id:
+        raise InvalidInput(("into", "Choose a different theme to merge into."))
+    source, target = get_theme(source_id), get_theme(target_id)
+    if target.retired:
+        raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
+    _move(select(Feedback.id).where(Feedback.theme_id == source_id).scalar_subquery(), target_id)
+    source.retired, source.merged_into_id = True, target_id
+    _refresh_sizes()
+    db.session.commit()
+    return target
+
+
+def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
+    """Move the chosen items of a theme into a new theme of their own."""
+    theme = get_theme(theme_id)
+    members = set(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == theme_id)))
+    chosen = set(item_ids) & members
+    if not chosen:
+        raise InvalidInput(("item_ids", "Tick at least one item of this theme to split off."))
+    if chosen == members:
+        raise InvalidInput(("item_ids", "Leave at least one item in the original theme."))
+    new = Theme(label=name.strip() or f"Split from {theme.title}", name=name.strip() or None)
+    db.session.add(new)
+    db.session.flush()
+    _move(chosen, new.id)
+    _refresh_sizes()
+    db.session.commit()
+    return new
+
+
+def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
+    """Put one item in a theme (or unthemed) and pin it there."""
+    item = db.session.get(Feedback, feedback_id)
+    if item is None:
+        raise NotFound(("feedback", "That feedback item does not exist."))
+    if theme_id is not None and get_theme(theme_id).retired:
+        raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
+    _move([feedback_id], theme_id)
+    _refresh_sizes()
+    db.session.commit()
+    return item
+
+
+# ----- reading ---------------------------------------------------------------------------------
+
+
+def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
+    """Current themes with their evidence, most customers first; noise last."""
+    today = today or dt.date.today()
+    recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
+    previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}
+    if not themes:
+        return []
+    totals = db.session.execute(
+        select(
+            Feedback.theme_id,
+            func.count(Feedback.id),
+            func.count(Feedback.customer_id.distinct()),
+            func.avg(Feedback.sentiment),
+            func.sum(case((Feedback.received_on >= recent_start, 1), else_=0)),
+            func.sum(
+                case(
+                    ((Feedback.received_on >= previous_start) & (Feedback.received_on < recent_start), 1),
+                    else_=0,
+                )
+            ),
+        )
+        .where(Feedback.theme_id.in_(list(themes)))
+        .group_by(Feedback.theme_id)
+    ).all()
+    channels: dict[int, dict[str, int]] = defaultdict(dict)
+    for theme_id, channel, count in db.session.execute(
+        select(Feedback.theme_id, Feedback.channel, func.count(Feedback.id))
+        .where(Feedback.theme_id.in_(list(themes)))
+        .group_by(Feedback.theme_id, Feedback.channel)
+    ):
+        channels[theme_id][channel] = count
+    stages: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for theme_id, name, count in db.session.execute(
+        select(Feedback.theme_id, Stage.name, func.count(Feedback.id))
+        .join(Stage, Stage.id == Feedback.stage_id)
+        .where(Feedback.theme_id.in_(list(themes)))
+        .group_by(Feedback.theme_id, Stage.name, Stage.position)
+        .order_by(Stage.position)
+    ):
+        stages[theme_id].append((name, count))
+    ranked = [
+        ThemeEvidence(
+            theme=themes[theme_id], items=items, customers=customers,
+            sentiment=None if sentiment is None else round(float(sentiment), 2),
+            recent=int(recent or 0), previous=int(previous or 0),
+            channels=channels[theme_id], stages=stages[theme_id],
+        )
+        for theme_id, items, customers, sentiment, recent, previous in totals
+    ]
+    ranked.sort(key=lambda e: (e.theme.noise, -e.customers, -e.items, -e.trend, e.theme.id))
+    return ranked
+
+
+def theme_quotes(theme: Theme) -> list[Feedback]:
+    """The theme's representative items, closest to its centre first."""
+    if not theme.quote_ids:
+        return []
+    found = {f.id: f for f in db.session.scalars(select(Feedback).where(Feedback.id.in_(theme.quote_ids)))}
+    return [found[i] for i in theme.quote_ids if i in found and found[i].theme_id == theme.id]
+
+
+def theme_items(theme_id: int | None, page: int, per_page: int):
+    """A page of a theme's items (or the unthemed ones), newest first."""
+    condition = Feedback.theme_id.is_(None) if theme_id is None else Feedback.theme_id == theme_id
+    stmt = select(Feedback).where(condition).order_by(Feedback.received_on.desc(), Feedback.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def theme_choices(exclude: int | None = None) -> list[tuple[int, str]]:
+    """(id, title) of current themes for pickers."""
+    return [
+        (t.id, t.title)
+        for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)).order_by(Theme.id))
+        if t.id != exclude
+    ]

@@ -1,0 +1,170 @@
+"""Themes: the ranked list, runs with their progress, and staff edits."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from voc.access import role_required
+from voc.forms import (
+    ActionForm,
+    MergeThemeForm,
+    MoveItemForm,
+    RenameThemeForm,
+    SplitThemeForm,
+    ThemeRunForm,
+    choices,
+    show_errors,
+)
+from voc.services import themes
+from voc.services.errors import NotFound, ServiceError
+
+bp = Blueprint("themes", __name__, url_prefix="/themes")
+
+
+@bp.route("/")
+@role_required("viewer")
+def index():
+    """Themes ranked by evidence, with the latest run and a form to start another."""
+    return render_template(
+        "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
+        form=ThemeRunForm(), unthemed=themes.theme_items(None, 1, 1).total,
+    )
+
+
+@bp.post("/runs")
+@role_required("triager")
+def start_run():
+    """Start a run in the background and show its progress."""
+    form = ThemeRunForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return redirect(url_for("themes.index"))
+    try:
+        run = themes.request_run(current_user.id, form.k.data, form.stop_words.data or "")
+    except ServiceError as error:
+        flash(error.errors[0][1], "error")
+        return redirect(url_for("themes.index"))
+    return redirect(url_for("themes.run", run_id=run.id))
+
+
+@bp.route("/runs/")
+@role_required("viewer")
+def runs():
+    """Every run: when, by whom, settings, counts, duration and quality."""
+    return render_template("themes/runs.html", runs=themes.list_runs())
+
+
+@bp.route("/runs/<int:run_id>")
+@role_required("viewer")
+def run(run_id: int):
+    """One run; the page refreshes itself until the run ends."""
+    try:
+        return render_template("themes/run.html", run=themes.get_run(run_id))
+    except NotFound:
+        abort(404)
+
+
+def _theme_or_404(theme_id: int):
+    try:
+        return themes.get_theme(theme_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/<int:theme_id>")
+@role_required("viewer")
+def show(theme_id: int):
+    """A theme's label, keywords, quotes and every item with why it is here."""
+    theme = _theme_or_404(theme_id)
+    items = themes.theme_items(
+        theme_id, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+    )
+    merge = MergeThemeForm()
+    merge.into.choices = choices(themes.theme_choices(exclude=theme_id))
+    move = MoveItemForm()
+    move.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
+    return render_template(
+        "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
+        rename=RenameThemeForm(name=theme.title), merge=merge, split=SplitThemeForm(),
+        move=move, action=ActionForm(),
+    )
+
+
+@bp.route("/unthemed")
+@role_required("viewer")
+def unthemed():
+    """Items far from every theme."""
+    items = themes.theme_items(
+        None, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+    )
+    move = MoveItemForm()
+    move.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
+    return render_template("themes/unthemed.html", items=items, move=move)
+
+
+def _edit(theme_id: int, form, change, success: str):
+    """Shared POST handling: validate, apply one service call, flash and go back to the theme."""
+    _theme_or_404(theme_id)
+    if form.validate_on_submit():
+        try:
+            target = change(form)
+        except ServiceError as error:
+            show_errors(form, error)
+            flash(" ".join(message for _, message in error.errors), "error")
+        else:
+            flash(success)
+            return redirect(url_for("themes.show", theme_id=target.id))
+    return redirect(url_for("themes.show", theme_id=theme_id))
+
+
+@bp.post("/<int:theme_id>/rename")
+@role_required("triager")
+def rename(theme_id: int):
+    """Name a theme in the team's words."""
+    return _edit(theme_id, RenameThemeForm(), lambda f: themes.rename_theme(theme_id, f.name.data),
+                 "Theme renamed; re-runs keep the name.")
+
+
+@bp.post("/<int:theme_id>/merge")
+@role_required("triager")
+def merge(theme_id: int):
+    """Merge this theme into another."""
+    return _edit(theme_id, MergeThemeForm(), lambda f: themes.merge_themes(theme_id, f.into.data),
+                 "Themes merged; the items are pinned to the theme they went to.")
+
+
+@bp.post("/<int:theme_id>/split")
+@role_required("triager")
+def split(theme_id: int):
+    """Split the ticked items off into a new theme."""
+    return _edit(
+        theme_id, SplitThemeForm(),
+        lambda f: themes.split_theme(theme_id, f.item_ids.data or [], f.name.data or ""),
+        "New theme made from the chosen items; they are pinned to it.",
+    )
+
+
+@bp.post("/<int:theme_id>/<any(noise,signal):mark>")
+@role_required("triager")
+def noise(theme_id: int, mark: str):
+    """Mark a theme as noise, or back as a real theme."""
+    return _edit(theme_id, ActionForm(), lambda f: themes.set_noise(theme_id, mark == "noise"),
+                 "Marked as noise." if mark == "noise" else "Back among the themes.")
+
+
+@bp.post("/items/<int:feedback_id>/move")
+@role_required("triager")
+def move_item(feedback_id: int):
+    """Move one item to another theme and pin it there."""
+    form = MoveItemForm()
+    if form.validate_on_submit():
+        try:
+            item = themes.move_item(feedback_id, form.theme.data)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            flash(error.errors[0][1], "error")
+        else:
+            flash("Item moved and pinned.")
+            if item.theme_id:
+                return redirect(url_for("themes.show", theme_id=item.theme_id))
+    return redirect(url_for("themes.unthemed"))
