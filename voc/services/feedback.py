@@ -119,8 +119,8 @@ def create_feedback(
     item = build_feedback(data)
     item.created_by_id = created_by_id
     item.submission_key = submission_key
-    themes.annotate([item])
     db.session.add(item)
+    themes.annotate([item])
     try:
         db.session.commit()
     except IntegrityError as error:

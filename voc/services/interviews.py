@@ -120,8 +120,8 @@ def log_interview(data: InterviewInput, submission_key: str | None = None) -> In
             )
             for text, stage in quotes
         ]
-        themes.annotate(items)
         db.session.add_all(items)
+        themes.annotate(items)
         db.session.commit()
     except ServiceError:
         db.session.rollback()

@@ -280,7 +280,7 @@ def merge_themes(source_id: int, target_id: int) -> Theme:
     source, target = get_theme(source_id), get_theme(target_id)
     if target.retired:
         raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
-    _move(select(Feedback.id).where(Feedback.theme_id == source_id).scalar_subquery(), target_id)
+    _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
     _refresh_sizes()
     db.session.commit()

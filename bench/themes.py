@@ -1,0 +1,149 @@
+"""Theme discovery against human labels: NMI, ARI, largest theme, speed and memory, with a baseline.
+
+    python bench/themes.py --csv ../shared/data/clinc150.csv --split test --k auto --seeds 3
+
+NMI and ARI are percentages (0-100); unthemed items count as one more cluster. The last line of
+output is one JSON object.
+"""
+import argparse
+import csv
+import json
+import pickle
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from voc.themes import ThemeSettings, discover  # noqa: E402
+
+
+def load(path: str, text_column: str, label_column: str, split: str | None) -> tuple[list[str], list[str]]:
+    """Texts and labels of one CSV, optionally only the rows of one split."""
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if split is None or r.get("split") == split]
+    return [r[text_column] for r in rows], [r[label_column] for r in rows]
+
+
+def replicate(texts: list[str], labels: list[str], rows: int) -> tuple[list[str], list[str]]:
+    """Repeat the data up to rows items; copies lose ~15% of words and swap a pair, deterministically."""
+    rng = np.random.default_rng(12345)
+    out_texts, out_labels = list(texts[:rows]), list(labels[:rows])
+    for i in range(len(out_texts), rows):
+        words = [w for w in texts[i % len(texts)].split() if rng.random() > 0.15]
+        if len(words) > 2:
+            j = int(rng.integers(len(words) - 1))
+            words[j], words[j + 1] = words[j + 1], words[j]
+        out_texts.append(" ".join(words))
+        out_labels.append(labels[i % len(labels)])
+    return out_texts, out_labels
+
+
+def percent(score: float) -> float:
+    """A 0-1 agreement score as a percentage with two decimals."""
+    return round(100 * score, 2)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def baseline(texts: list[str], truth: np.ndarray, k: int, seed: int) -> dict:
+    """Plain TfidfVectorizer() + KMeans(k) figures, the thing to beat."""
+    start = time.perf_counter()
+    X = TfidfVectorizer().fit_transform(texts)
+    vectorised = time.perf_counter()
+    labels = KMeans(n_clusters=k, random_state=seed).fit_predict(X)
+    end = time.perf_counter()
+    return {
+        "nmi": percent(normalized_mutual_info_score(truth, labels)),
+        "ari": percent(adjusted_rand_score(truth, labels)),
+        "largest_share": round(float(np.bincount(labels).max() / len(labels)), 4),
+        "seconds": {"vectorise": round(vectorised - start, 3), "cluster": round(end - vectorised, 3),
+                    "total": round(end - start, 3)},
+    }
+
+
+def assign_ms(model, texts: list[str], n: int = 300) -> float:
+    """Mean milliseconds to place one text with the model after a pickle round trip."""
+    model = pickle.loads(pickle.dumps(model))
+    sample = texts[:n]
+    start = time.perf_counter()
+    for text in sample:
+        model.assign(text)
+    return round(1000 * (time.perf_counter() - start) / len(sample), 3)
+
+
+def mean(figures: list[dict]) -> dict:
+    """Mean of each numeric figure (nested one level for seconds) over seeds."""
+    out = {}
+    for key, value in figures[0].items():
+        if isinstance(value, dict):
+            out[key] = mean([f[key] for f in figures])
+        else:
+            out[key] = round(float(np.mean([f[key] for f in figures])), 4)
+    return out
+
+
+def main() -> None:
+    """Parse arguments, run ours and the baseline over the seeds, print figures and one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", required=True)
+    parser.add_argument("--text-column", default="text")
+    parser.add_argument("--label-column", default="label")
+    parser.add_argument("--split", default=None)
+    parser.add_argument("--k", default="label-count", help="N, 'auto', or the number of labels (default)")
+    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
+    args = parser.parse_args()
+
+    texts, labels = load(args.csv, args.text_column, args.label_column, args.split)
+    if args.rows:
+        texts, labels = replicate(texts, labels, args.rows)
+    _, truth = np.unique(labels, return_inverse=True)
+    n_labels = int(truth.max()) + 1
+    k = None if args.k == "auto" else n_labels if args.k == "label-count" else int(args.k)
+
+    ours, theirs, peak, assign = [], [], 0.0, 0.0
+    for seed in range(args.seeds):
+        result = discover(texts, ThemeSettings(k=k, seed=seed))
+        found = np.asarray(result.assignments)
+        q = result.quality
+        ours.append({
+            "n_themes": q["n_themes"],
+            "nmi": percent(normalized_mutual_info_score(truth, found)),
+            "ari": percent(adjusted_rand_score(truth, found)),
+            "largest_share": round(q["largest_share"], 4),
+            "unthemed_share": round(q["unthemed_share"], 4),
+            "silhouette": round(q["silhouette"], 4),
+            "seconds": {key: q["seconds"].get(key, 0.0)
+                        for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
+        })
+        peak = max(peak, peak_rss_mb())
+        if seed == 0:
+            assign = assign_ms(result.model, texts)
+        print(f"seed {seed} ours:", json.dumps(ours[-1]), flush=True)
+        if not args.no_baseline:
+            theirs.append(baseline(texts, truth, n_labels, seed))
+            print(f"seed {seed} baseline:", json.dumps(theirs[-1]), flush=True)
+
+    summary = {
+        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds,
+        "n": len(texts), "n_labels": n_labels,
+        "true_largest_share": round(float(np.bincount(truth).max() / len(truth)), 4),
+        **mean(ours), "peak_rss_mb": peak, "assign_ms_per_item": assign,
+        "baseline": mean(theirs) if theirs else None,
+    }
+    summary["n_themes"] = round(summary["n_themes"], 1)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

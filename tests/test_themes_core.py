@@ -1,0 +1,169 @@
+"""Behaviour of the pure theme core: preprocessing, discovery, assignment, matching, sentiment."""
+import pickle
+
+import pytest
+
+from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
+from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
+
+REFUNDS = [
+    "refund still pending after two weeks",
+    "where is my refund, it is pending",
+    "refund pending since march",
+    "my refund is still pending",
+    "waiting on a pending refund for my order",
+    "the refund shows pending in my account",
+    "refund pending, please help",
+    "pending refund not received yet",
+]
+LOGIN = [
+    "cannot log in to the app, password rejected",
+    "login fails with password error",
+    "password reset does not let me log in",
+    "app rejects my password at login",
+    "login screen says wrong password",
+    "locked out after password login failed",
+    "password accepted but login spins forever",
+    "login with my password broke today",
+]
+SETTINGS = ThemeSettings(k=2, seed=0)
+
+
+def test_two_topics_land_in_separate_themes():
+    result = discover(REFUNDS + LOGIN, SETTINGS)
+    refund_themes = {result.assignments[i] for i in range(len(REFUNDS))}
+    login_themes = {result.assignments[len(REFUNDS) + i] for i in range(len(LOGIN))}
+    assert len(refund_themes) == 1 and len(login_themes) == 1
+    assert refund_themes != login_themes
+    assert sorted(t.size for t in result.themes) == [8, 8]
+
+
+def test_same_input_and_seed_give_identical_result():
+    first = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))
+    second = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))
+    assert first.assignments == second.assignments
+    assert first.themes == second.themes
+    assert first.explanations == second.explanations
+
+
+@pytest.mark.parametrize(
+    "text", ["app not working", "app isn't working", "app isnt working", "app never works"]
+)
+def test_negation_is_kept(text):
+    stems = Tokenizer().stems(text)
+    assert "not" in stems or "never" in stems
+    assert Tokenizer().stems("app working") == ["app", "work"]
+
+
+def test_contractions_become_not():
+    assert Tokenizer().stems("I can't log in and it won't load") == ["not", "log", "not", "load"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see https://example.com/help?id=4 now",
+        "mail jane.doe+x@example.co.uk now",
+        "thanks @acme_support now",
+        "ticket #12345 now",
+        "see INC-123 now",
+        "paid 42.50 12/03/2024 now",
+    ],
+)
+def test_noise_is_stripped(text):
+    assert clean(text).split() == [clean(text).split()[0], "now"]
+
+
+def test_extra_stop_words_never_become_themes():
+    texts = [f"Acme {t}" for t in REFUNDS + LOGIN]
+    result = discover(texts, ThemeSettings(k=2, extra_stop_words=("Acme",)))
+    words = {w for theme in result.themes for term, _ in theme.keywords for w in term.split()}
+    assert "acme" not in words
+
+
+def test_labels_use_surface_words():
+    result = discover(REFUNDS + LOGIN, SETTINGS)
+    labels = " ".join(t.label for t in result.themes)
+    assert "pending" in labels and "pend" not in labels.split()
+    docs, surfaces = documents_and_surfaces(["refunds pending", "refund pending"], Tokenizer())
+    assert docs == ["refund pend", "refund pend"]
+    assert surfaces == {"refund": "refund", "pend": "pending"}
+
+
+def test_representatives_and_explanations_point_inside_the_theme():
+    result = discover(REFUNDS + LOGIN, SETTINGS)
+    for number, theme in enumerate(result.themes):
+        assert len(theme.representatives) == 3
+        assert all(result.assignments[i] == number for i in theme.representatives)
+    assert "refund" in result.explanations[0] or "pending" in result.explanations[0]
+
+
+def test_off_topic_and_empty_items_are_unthemed():
+    texts = REFUNDS + LOGIN + ["zebra giraffe savannah", "the of and", ""]
+    result = discover(texts, SETTINGS)
+    assert result.assignments[-3:] == [UNTHEMED] * 3
+    assert result.explanations[-1] == ()
+    assert result.quality["unthemed_share"] == pytest.approx(3 / len(texts))
+
+
+def test_model_assigns_new_text_after_pickling():
+    result = discover(REFUNDS + LOGIN, SETTINGS)
+    model = pickle.loads(pickle.dumps(result.model))
+    refund_theme = result.assignments[0]
+    placed = model.assign("my refund is pending for ages")
+    assert placed.theme == refund_theme
+    assert "refund" in placed.terms or "pending" in placed.terms
+    assert model.assign("qwxz blorft zzyzx").theme == UNTHEMED
+
+
+def test_no_meaningful_words_gives_no_themes():
+    result = discover(["", "the and", "12345"], ThemeSettings())
+    assert result.assignments == [UNTHEMED] * 3 and result.themes == [] and result.model is None
+
+
+def test_matching_keeps_keys_and_reports_changes():
+    previous = {"a": set(range(0, 10)), "b": set(range(10, 20)), "c": set(range(20, 25)),
+                "d": set(range(25, 30)), "gone": set(range(30, 34))}
+    current = [
+        set(range(0, 12)),  # a grew
+        set(range(12, 20)),  # b shrank
+        set(range(20, 30)),  # c and d merged
+        set(range(100, 106)),  # new
+    ]
+    matches, changes = match_themes(previous, current)
+    assert [m.key for m in matches][:2] == ["a", "b"]
+    assert matches[2].key in {"c", "d"}
+    assert matches[3].key is None
+    assert changes.new == [(3, 6)]
+    assert ("a", 10, 12) in changes.grown
+    assert ("b", 10, 8) in changes.shrunk
+    assert changes.merged == [(2, ("c", "d"))]
+    assert changes.vanished == [("gone", 4)]
+
+
+def test_recluster_after_five_percent_more_items_keeps_theme_keys():
+    topics = {
+        "refund": "refund pending money back order {}",
+        "login": "login password rejected account locked {}",
+        "delivery": "parcel delivery courier late tracking {}",
+        "billing": "invoice bill charged fee amount {}",
+    }
+    fillers = ["today", "again", "please", "help", "urgent", "still", "now", "why", "soon", "ok"]
+    texts = [template.format(f) for template in topics.values() for f in fillers * 2]
+    first = discover(texts, ThemeSettings(k=4))
+    previous = {f"theme-{n}": group for n, group in enumerate(members(first.assignments, range(len(texts))))}
+    more = texts + [template.format("extra") for template in topics.values()]
+    second = discover(more, ThemeSettings(k=4))
+    matches, _ = match_themes(previous, members(second.assignments, range(len(more))))
+    kept = [m.key for m in matches if m.key is not None]
+    assert len(kept) >= 0.9 * len(previous)
+
+
+@pytest.mark.parametrize("text", ["my bag never arrived", "still waiting for my refund", "charged twice",
+                                  "app crashes on login", "I did not receive my parcel"])
+def test_complaints_read_negative(text):
+    assert sentiment(text) <= -0.05
+
+
+def test_praise_reads_positive():
+    assert sentiment("great service, thank you") >= 0.05

@@ -1,0 +1,18 @@
+"""Pure theme discovery: texts in, themes, explanations and a reusable model out (no Flask, no DB)."""
+from voc.themes.matching import Changes, Match, match_themes, members
+from voc.themes.model import (
+    UNTHEMED,
+    Assignment,
+    Theme,
+    ThemeModel,
+    ThemeResult,
+    ThemeSettings,
+    choose_k,
+    discover,
+)
+from voc.themes.sentiment import sentiment, sentiments
+
+__all__ = [
+    "UNTHEMED", "Assignment", "Changes", "Match", "Theme", "ThemeModel", "ThemeResult",
+    "ThemeSettings", "choose_k", "discover", "match_themes", "members", "sentiment", "sentiments",
+]

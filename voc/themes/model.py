@@ -1,0 +1,265 @@
+"""Texts -> themes: the settings, the result, the fitted model and `discover`, which ties them up."""
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+from voc.themes import labels as naming
+from voc.themes.cluster import centroids, cluster, leave_one_out, silhouette, similarities
+from voc.themes.preprocess import Tokenizer, documents_and_surfaces
+
+UNTHEMED = -1
+# Vectorising and scoring in chunks keeps peak memory flat for a million items.
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """How to discover themes; the defaults suit customer feedback of any kind."""
+
+    k: int | None = None  # None: chosen by silhouette, see docs/themes.md
+    seed: int = 0
+    extra_stop_words: tuple[str, ...] = ()  # e.g. the company's and product's own names
+    min_similarity: float = 0.05  # below this cosine to every theme an item stays unthemed
+    max_themes: int = 200
+    min_theme_size: int = 15  # automatic k keeps the average theme at least this big
+    svd_dims: int = 100
+    char_weight: float = 0.7  # character n-grams catch typos and word variants
+    fit_sample: int = 10_000  # distinct texts the themes are fitted on; the rest are assigned
+
+
+@dataclass(frozen=True)
+class Theme:
+    """One discovered theme; its position in ThemeResult.themes is its number in assignments."""
+
+    label: str
+    keywords: tuple[tuple[str, float], ...]
+    representatives: tuple[int, ...]  # indices of the texts closest to its centre
+    size: int
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where one new text goes: a theme number or UNTHEMED, and the words that decided it."""
+
+    theme: int
+    similarity: float
+    terms: tuple[str, ...]
+
+
+@dataclass
+class ThemeModel:
+    """The fitted vectorisers and theme centres, picklable, to place new texts without re-running."""
+
+    tokenizer: Tokenizer
+    word_vectorizer: TfidfVectorizer
+    char_vectorizer: TfidfVectorizer
+    char_weight: float
+    min_similarity: float
+    centres: sp.csr_matrix
+    theme_terms: np.ndarray
+    surfaces: dict[str, str]
+    terms: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Keep the vocabulary as an array, indexed like the columns of theme_terms."""
+        self.terms = self.word_vectorizer.get_feature_names_out()
+
+    def vectors(self, docs: Sequence[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """Word TF-IDF (for naming) and the unit-length word+character vectors (for placing)."""
+        words = self.word_vectorizer.transform(docs)
+        chars = self.char_vectorizer.transform(docs)
+        return words, normalize(sp.hstack([words, self.char_weight * chars], format="csr"))
+
+    def place(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
+        """Theme number (or UNTHEMED), similarity and explaining terms for stemmed documents."""
+        words, X = self.vectors(docs)
+        sims = similarities(X, self.centres)
+        best = sims.argmax(axis=1)
+        score = sims[np.arange(len(docs)), best]
+        themes = np.where(score >= self.min_similarity, best, UNTHEMED)
+        why = naming.explanations(words, themes, self.theme_terms, self.terms, self.surfaces)
+        return themes, score, why
+
+    def assign(self, text: str) -> Assignment:
+        """Place one new text in the nearest existing theme, or UNTHEMED if it is far from all."""
+        themes, score, why = self.place([self.tokenizer.document(text)])
+        return Assignment(int(themes[0]), float(score[0]), why[0])
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    """Themes for a list of texts; assignments and explanations are indexed like the texts."""
+
+    assignments: list[int]
+    themes: list[Theme]
+    explanations: list[tuple[str, ...]]
+    model: ThemeModel | None  # None only when no text had any meaningful word
+    quality: dict
+
+
+def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+    """Word 1-2-gram and character 3-5-gram TF-IDF; tiny sets keep rare and common terms."""
+    min_df, max_df = (2, 0.5) if n >= 100 else (1, 1.0)
+    words = TfidfVectorizer(
+        token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2),
+        sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
+    )
+    chars = TfidfVectorizer(
+        analyzer="char_wb", lowercase=False, ngram_range=(3, 5),
+        sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
+    )
+    return words, chars
+
+
+def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
+    """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
+    dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
+    if dims < 2:
+        return normalize(X.toarray())
+    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X))
+
+
+def choose_k(Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
+    """Number of themes with the best cosine silhouette over a geometric grid of candidates."""
+    if max_k <= 2:
+        return max(1, min(max_k, len(Z)))
+    rng = np.random.default_rng(seed)
+    if len(Z) > sample:
+        Z = Z[np.sort(rng.choice(len(Z), sample, replace=False))]
+
+    def score(k: int) -> float:
+        """Silhouette of a quick single-start k-means with k clusters."""
+        return silhouette(Z, KMeans(k, n_init=1, random_state=seed).fit_predict(Z), seed)
+
+    steps = int(np.log(max_k / 2) / np.log(1.5)) + 2
+    grid = sorted({int(round(k)) for k in np.geomspace(2, max_k, num=steps)})
+    scores = {k: score(k) for k in grid}
+    best = max(grid, key=lambda k: (scores[k], -k))
+    # One finer look on either side of the best coarse candidate.
+    for k in {int(round(best / 1.22)), int(round(best * 1.22))}:
+        if 2 <= k <= max_k and k not in scores:
+            scores[k] = score(k)
+    return max(scores, key=lambda k: (scores[k], -k))
+
+
+def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) -> ThemeResult:
+    """Group texts into themes, name them, and return a model that places new texts the same way."""
+    clock = {"start": time.perf_counter()}
+
+    def lap(phase: str) -> None:
+        """Record seconds since the previous phase ended."""
+        now = time.perf_counter()
+        clock[phase] = now - clock.get("last", clock["start"])
+        clock["last"] = now
+
+    tokenizer = Tokenizer.with_extra(settings.extra_stop_words)
+    docs, surfaces = documents_and_surfaces(texts, tokenizer)
+    # Identical documents are clustered once and weighted by how often they occur.
+    first_index: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        if doc:
+            first_index.setdefault(doc, i)
+    unique = list(first_index)
+    position = {doc: u for u, doc in enumerate(unique)}
+    inverse = np.array([position.get(doc, -1) for doc in docs], dtype=np.int64)
+    counts = np.bincount(inverse[inverse >= 0], minlength=len(unique)).astype(np.float64)
+    lap("preprocess")
+    if not unique:
+        return _empty(len(texts), clock)
+
+    rng = np.random.default_rng(settings.seed)
+    fit = np.arange(len(unique))
+    if len(unique) > settings.fit_sample:
+        fit = np.sort(rng.choice(len(unique), settings.fit_sample, replace=False))
+    fit_docs = [unique[u] for u in fit]
+    word_vectorizer, char_vectorizer = _vectorizers(len(fit_docs))
+    words = word_vectorizer.fit_transform(fit_docs)
+    chars = char_vectorizer.fit_transform(fit_docs)
+    X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
+    Z = _reduce(X, settings.svd_dims, settings.seed)
+    lap("vectorise")
+
+    max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
+    k = settings.k or choose_k(Z, max_k, settings.seed)
+    k = max(1, min(k, len(fit_docs)))
+    weights = counts[fit]
+    fit_labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
+    model = ThemeModel(
+        tokenizer, word_vectorizer, char_vectorizer, settings.char_weight,
+        settings.min_similarity, centroids(X, fit_labels, k, weights), np.zeros((k, 0)), surfaces,
+    )
+    sims = similarities(X, model.centres)
+    fit_labels = np.where(sims.max(axis=1) >= settings.min_similarity, sims.argmax(axis=1), UNTHEMED)
+    model.theme_terms = naming.class_tfidf(words, fit_labels, k, weights)
+    lap("cluster")
+
+    unique_theme = np.empty(len(unique), dtype=np.int64)
+    unique_score = np.empty(len(unique))
+    unique_why: list[tuple[str, ...]] = []
+    for start in range(0, len(unique), CHUNK):
+        themes, score, why = model.place(unique[start : start + CHUNK])
+        unique_theme[start : start + CHUNK] = themes
+        unique_score[start : start + CHUNK] = score
+        unique_why.extend(why)
+    alone = fit[leave_one_out(X, unique_theme[fit], k, weights) < settings.min_similarity]
+    unique_theme[alone] = UNTHEMED
+    for u in alone:
+        unique_why[u] = ()
+    lap("assign")
+
+    # Renumber themes largest first and drop any left empty.
+    item_theme = np.where(inverse >= 0, unique_theme[np.maximum(inverse, 0)], UNTHEMED)
+    sizes = np.bincount(item_theme[item_theme >= 0], minlength=k)
+    order = [t for t in np.argsort(-sizes, kind="stable") if sizes[t] > 0]
+    # One slot past the last theme, so renumber[UNTHEMED] (index -1) stays UNTHEMED.
+    renumber = np.full(k + 1, UNTHEMED)
+    renumber[order] = np.arange(len(order))
+    model.centres = model.centres[order]
+    model.theme_terms = model.theme_terms[order]
+    unique_theme = renumber[unique_theme]
+    item_theme = renumber[item_theme]
+
+    themes = []
+    first = np.array([first_index[doc] for doc in unique])
+    for t in range(len(order)):
+        members = np.flatnonzero(unique_theme == t)
+        closest = members[np.argsort(-unique_score[members], kind="stable")[:3]]
+        words_weights = naming.keywords(model.theme_terms[t], model.terms, surfaces)
+        representatives = tuple(int(i) for i in first[closest])
+        themes.append(
+            Theme(naming.label(words_weights), words_weights, representatives, int(sizes[order[t]]))
+        )
+    explanations = [unique_why[u] if u >= 0 else () for u in inverse]
+    lap("label")
+
+    n = len(texts)
+    quality = {
+        "n_themes": len(themes),
+        "k_requested": settings.k,
+        "largest_share": themes[0].size / n if themes else 0.0,
+        "unthemed_share": float(np.mean(item_theme == UNTHEMED)),
+        "silhouette": silhouette(Z, renumber[fit_labels], settings.seed),
+        "seconds": _seconds(clock),
+    }
+    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality)
+
+
+def _seconds(clock: dict[str, float]) -> dict[str, float]:
+    """Per-phase timings plus the total, rounded for reports."""
+    phases = {p: round(s, 3) for p, s in clock.items() if p not in ("start", "last")}
+    phases["total"] = round(time.perf_counter() - clock["start"], 3)
+    return phases
+
+
+def _empty(n: int, clock: dict[str, float]) -> ThemeResult:
+    """The result when no text has a meaningful word: everything unthemed, no model."""
+    quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
+               "silhouette": 0.0, "seconds": _seconds(clock)}
+    return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)
