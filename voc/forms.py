@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     EmailField,
     FieldList,
+    FloatField,
     Form,
     FormField,
     HiddenField,
@@ -30,7 +31,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from voc.models import CHANNELS, MAX_TEXT_LENGTH, ROLES
+from voc.models import (
+    CHANNELS,
+    FOLLOW_UP_METHODS,
+    HIT_KINDS,
+    HIT_STATUSES,
+    HORIZONS,
+    MAX_TEXT_LENGTH,
+    QUICK_HORIZONS,
+    ROLES,
+)
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -235,3 +245,92 @@ class SplitThemeForm(FlaskForm):
 class MoveItemForm(FlaskForm):
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     submit = SubmitField("Move and pin")
+
+
+def _int_or_none(value):
+    """A hidden number as an int; anything else as None, which the service then refuses."""
+    return int(value) if value is not None and str(value).isdigit() else None
+
+
+def _hidden_id() -> HiddenField:
+    """A record id or version carried in a hidden input."""
+    return HiddenField(filters=[_int_or_none])
+
+
+class HitForm(FlaskForm):
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)])
+    problem = TextAreaField(
+        "Problem, in the customer's terms", validators=[TEXT_LENGTH],
+        description="What hurts, as customers put it — not the fix.",
+    )
+    stage_id = StageSelect(description="The journey stage this pain point hurts.")
+    horizon = SelectField(
+        "Horizon", choices=choices((h, f"{h.capitalize()} ({'Quick' if h in QUICK_HORIZONS else 'Big'} Hit)")
+                                   for h in HORIZONS)
+    )
+    kind = SelectField("Kind of move", choices=choices((k, k.capitalize()) for k in HIT_KINDS))
+    owner_id = SelectField("Owner", coerce=optional_int, validate_choice=False)
+    target_date = DateField("Target date", validators=[Optional()])
+    reach = IntegerField(
+        "Reach (customers)", validators=[Optional()],
+        description="Leave empty to use the distinct customers in the evidence.",
+    )
+    impact = IntegerField("Impact (1–5)", validators=[InputRequired()],
+                          description="1 minimal, 3 medium, 5 massive.")
+    confidence = IntegerField("Confidence (%)", validators=[InputRequired()])
+    effort = FloatField("Effort (person-weeks)", validators=[InputRequired()],
+                        description="Up to 1 person-week suggests a Quick Hit.")
+    version = _hidden_id()
+    submit = SubmitField("Save hit")
+
+
+class MoveHitForm(FlaskForm):
+    horizon = SelectField("Move to", choices=choices((h, h.capitalize()) for h in HORIZONS))
+    version = _hidden_id()
+
+
+class HitStatusForm(FlaskForm):
+    status = SelectField("New status", validate_choice=False)  # the service knows the allowed moves
+    reason = StringField("Reason (needed to drop)", validators=[Length(max=500)])
+    version = _hidden_id()
+    submit = SubmitField("Change status")
+
+
+class FollowUpForm(FlaskForm):
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    method = SelectField("How", choices=choices((m, m.capitalize()) for m in FOLLOW_UP_METHODS))
+    held_on = DateField("When", validators=[InputRequired()])
+    note = TextAreaField("What was said", validators=[TEXT_LENGTH])
+    submit = SubmitField("Record follow-up")
+
+
+class EvidenceForm(FlaskForm):
+    """A theme or an item to link to (or unlink from) a hit."""
+
+    hit = SelectField("Add to hit", coerce=optional_int, validate_choice=False)
+    theme = _hidden_id()
+    feedback = _hidden_id()
+
+
+class DismissForm(FlaskForm):
+    reason = StringField("Why it is not a pain point", validators=[Length(max=500)])
+    theme = _hidden_id()
+    feedback = _hidden_id()
+
+
+class HitFilterForm(FlaskForm):
+    """The board's filters, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
+    owner = SelectField("Owner", coerce=optional_int, validate_choice=False)
+    status = SelectField(
+        "Status", choices=choices([("", "Open (not dropped)")] + [(s, s.capitalize()) for s in HIT_STATUSES]),
+        validate_choice=False,  # an unknown status in a shared link just means "open"
+    )
+    kind = SelectField(
+        "Kind", choices=choices([("", "Any kind")] + [(k, k.capitalize()) for k in HIT_KINDS]),
+        validate_choice=False,
+    )

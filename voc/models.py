@@ -10,9 +10,9 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
-    Float,
     Integer,
     LargeBinary,
     String,
@@ -244,3 +244,130 @@ class ApiToken(db.Model):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+
+HORIZONS = ("this week", "this month", "this year", "year 2", "year 3")
+QUICK_HORIZONS = HORIZONS[:2]
+HIT_KINDS = ("quick fix", "efficiency / automation", "new capability", "new business model")
+HIT_FLOW = ("proposed", "planned", "in progress", "done", "loop closed")
+HIT_STATUSES = (*HIT_FLOW, "dropped")
+FOLLOW_UP_METHODS = ("call", "visit", "email", "note")
+
+
+class Hit(db.Model):
+    """A pain point to fix, ranked on the hit list and tied to a journey stage and its evidence."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    problem: Mapped[str] = mapped_column(Text, default="")  # in the customer's terms
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"), index=True)
+    horizon: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="proposed")
+    drop_reason: Mapped[str | None] = mapped_column(String(500))
+    target_date: Mapped[dt.date | None] = mapped_column(Date)
+    reach: Mapped[int | None] = mapped_column(Integer)  # None: the evidence's distinct customers
+    impact: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[int] = mapped_column(Integer)  # percent
+    effort: Mapped[float] = mapped_column(Float)  # person-weeks
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    stage: Mapped[Stage] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    themes: Mapped[list[Theme]] = relationship(secondary="hit_theme", order_by="Theme.id")
+    feedback: Mapped[list[Feedback]] = relationship(secondary="hit_feedback", order_by="Feedback.id")
+    changes: Mapped[list[HitChange]] = relationship(
+        back_populates="hit", order_by="(HitChange.at.desc(), HitChange.id.desc())"
+    )
+    follow_ups: Mapped[list[FollowUp]] = relationship(
+        back_populates="hit", order_by="(FollowUp.held_on.desc(), FollowUp.id.desc())"
+    )
+
+    # Optimistic locking: an UPDATE that finds another version refuses instead of overwriting.
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint(f"horizon IN {HORIZONS!r}", name="horizon"),
+        CheckConstraint(f"kind IN {HIT_KINDS!r}", name="kind"),
+        CheckConstraint(f"status IN {HIT_STATUSES!r}", name="status"),
+        CheckConstraint("status <> 'dropped' OR drop_reason IS NOT NULL", name="drop_reason"),
+        CheckConstraint("impact BETWEEN 1 AND 5", name="impact"),
+        CheckConstraint("confidence BETWEEN 0 AND 100", name="confidence"),
+        CheckConstraint("effort > 0", name="effort"),
+        CheckConstraint("reach IS NULL OR reach >= 0", name="reach"),
+    )
+
+
+class HitTheme(db.Model):
+    """A theme as evidence for a hit; its items count live, including ones added later."""
+
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hit.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), primary_key=True, index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HitFeedback(db.Model):
+    """A single feedback item as evidence for a hit."""
+
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hit.id", ondelete="CASCADE"), primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id"), primary_key=True, index=True)
+    added_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class HitChange(db.Model):
+    """One recorded change to a hit: who, when, which field, from what to what."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hit.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer)  # the hit's version after the change
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str] = mapped_column(Text, default="")
+    new: Mapped[str] = mapped_column(Text, default="")
+
+    hit: Mapped[Hit] = relationship(back_populates="changes")
+    user: Mapped[User | None] = relationship()
+
+
+class FollowUp(db.Model):
+    """A person's follow-up with one customer who raised a hit: who, when, how and what was said."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hit_id: Mapped[int] = mapped_column(ForeignKey("hit.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    hit: Mapped[Hit] = relationship(back_populates="follow_ups")
+    customer: Mapped[Customer] = relationship()
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (CheckConstraint(f"method IN {FOLLOW_UP_METHODS!r}", name="method"),)
+
+
+class TriageDecision(db.Model):
+    """A theme or item judged "not a pain point", with the reason; kept, and reversible."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(500))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    reverted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    reverted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    theme: Mapped[Theme | None] = relationship()
+    feedback: Mapped[Feedback | None] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (
+        CheckConstraint("(theme_id IS NULL) <> (feedback_id IS NULL)", name="one_subject"),
+    )

@@ -23,3 +23,11 @@ class DuplicateFeedback(ServiceError):
 
 class NotFound(ServiceError):
     """The record asked for does not exist."""
+
+
+class StaleEdit(ServiceError):
+    """Someone else saved the record after this form was opened; `changes` says what they did."""
+
+    def __init__(self, changes: list, *errors: tuple[str, str]):
+        super().__init__(*errors)
+        self.changes = changes
