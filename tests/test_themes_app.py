@@ -230,3 +230,13 @@ def test_run_goes_through_the_redis_queue(app, seeded, monkeypatch, database_url
     db.session.expire_all()
     assert db.session.get(ThemeRun, run.id).status == "done"
     assert db.session.scalar(select(func.count(Theme.id))) == 3
+
+
+def test_theme_page_offers_a_new_hit_with_its_evidence(client, runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    refund = theme_of(seeded["refund"])
+    sign_in(client, make_user("triager"))
+    page = client.get(f"/themes/{refund}").get_data(as_text=True)
+    assert f'href="/hits/new?theme={refund}"' in page
+    form = client.get(f"/hits/new?theme={refund}").get_data(as_text=True)
+    assert "refund" in form.lower()

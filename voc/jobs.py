@@ -26,8 +26,14 @@ def enqueue(function_path: str, *args) -> str:
 def run_in_app(function_path: str, *args):
     """Entry point of an RQ worker: build the app from its config, then call the job."""
     from voc import create_app
+    from voc.extensions import db
 
-    return _call(create_app(), function_path, *args)
+    app = create_app()
+    try:
+        return _call(app, function_path, *args)
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # one app per job: leave no connection behind
 
 
 def _call(app: Flask, function_path: str, *args):

@@ -13,7 +13,7 @@ from voc.forms import (
     choices,
     show_errors,
 )
-from voc.services import themes
+from voc.services import hits, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -86,6 +86,7 @@ def show(theme_id: int):
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
         rename=RenameThemeForm(name=theme.title), merge=merge, split=SplitThemeForm(),
         move=move, action=ActionForm(),
+        open_hits=hits.open_hit_choices() if current_user.has_role("triager") else [],
     )
 
 
