@@ -64,9 +64,9 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
-    from voc.views import auth, customers, feedback, hits, home, interviews, stages, themes, users
+    from voc.views import auth, customers, feedback, hits, home, interviews, roadmap, stages, themes, users
 
-    for module in (auth, home, feedback, interviews, customers, themes, hits, stages, users):
+    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users):
         app.register_blueprint(module.bp)
 
 

@@ -1,9 +1,11 @@
 """`flask --app app voc …` commands; each is thin and calls one service."""
+import sys
+
 import click
 from flask.cli import AppGroup
 
-from voc.models import ROLES
-from voc.services import demo, themes, users
+from voc.models import HORIZONS, ROLES
+from voc.services import demo, roadmap, themes, users
 from voc.services.errors import ServiceError
 
 voc_cli = AppGroup("voc", help="voc administration commands.")
@@ -78,3 +80,17 @@ def worker() -> None:
     connection = Redis.from_url(url)
     Worker([Queue(current_app.config.get("RQ_QUEUE", "voc"), connection=connection)],
            connection=connection).work()
+
+
+@voc_cli.command("roadmap")
+@click.option("--format", "fmt", type=click.Choice(list(roadmap.FORMATS)), default="md", show_default=True)
+@click.option("--stage", default=None, help="Only this journey stage (by name).")
+@click.option("--horizon", type=click.Choice(HORIZONS), default=None, help="Only this horizon.")
+def export_roadmap(fmt: str, stage: str | None, horizon: str | None) -> None:
+    """Write the roadmap to standard output, e.g. `flask --app app voc roadmap --format xlsx > r.xlsx`."""
+    try:
+        stage_id = roadmap.stage_id_named(stage) if stage else None
+        content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    sys.stdout.buffer.write(content)  # XLSX is bytes; text formats are already UTF-8 encoded

@@ -3,10 +3,11 @@ from voc.export.cells import mask_emails, spreadsheet_cell
 from voc.export.document import to_json
 from voc.export.jira import JIRA_DATE_FORMAT, priority, to_jira_csv
 from voc.export.markdown import to_markdown
-from voc.export.roadmap import COLUMNS, Evidence, Roadmap, RoadmapHit, ordered_hits
+from voc.export.roadmap import COLUMNS, MAX_QUOTES, Evidence, Roadmap, RoadmapHit, ordered_hits
 from voc.export.tables import to_csv, to_xlsx
 
 __all__ = [
-    "COLUMNS", "JIRA_DATE_FORMAT", "Evidence", "Roadmap", "RoadmapHit", "mask_emails", "ordered_hits",
-    "priority", "spreadsheet_cell", "to_csv", "to_jira_csv", "to_json", "to_markdown", "to_xlsx",
+    "COLUMNS", "JIRA_DATE_FORMAT", "MAX_QUOTES", "Evidence", "Roadmap", "RoadmapHit", "mask_emails",
+    "ordered_hits", "priority", "spreadsheet_cell", "to_csv", "to_jira_csv", "to_json", "to_markdown",
+    "to_xlsx",
 ]

@@ -228,6 +228,15 @@ def reach_by_hit(hit_ids: list[int]) -> dict[int, int]:
     return {hit_id: count for hit_id, count in rows}
 
 
+def items_by_hit(hit_ids: list[int]) -> dict[int, int]:
+    """Feedback items behind each hit, counted once, in one query for a whole roadmap."""
+    if not hit_ids:
+        return {}
+    pairs = _evidence_pairs(hit_ids)
+    rows = db.session.execute(select(pairs.c.hit_id, func.count()).group_by(pairs.c.hit_id))
+    return {hit_id: count for hit_id, count in rows}
+
+
 def evidence_items(hit_id: int) -> list[Feedback]:
     """Every feedback item behind a hit, newest first."""
     pairs = _evidence_pairs([hit_id])
