@@ -68,7 +68,8 @@ def test_csv_reads_back_in_order_with_consented_quotes_only(client, viewer, road
         ("Action", "this month", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
     ]
     billing = rows[1]
-    assert (billing["score"], billing["reach"], billing["items"], billing["customers"]) == ("32.0", "10", "2", "2")
+    figures = (billing["score"], billing["reach"], billing["items"], billing["customers"])
+    assert figures == ("32.0", "10", "2", "2")
     assert billing["quote_1"] == "The bill doubled and nobody explained why"
     assert "Private words" not in text
     assert rows[2]["problem"] == "'+44 call us, or mail [email removed]"
