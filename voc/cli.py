@@ -5,6 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from voc.models import HORIZONS, ROLES
+from voc.services import backup as backups
 from voc.services import demo, roadmap, themes, users
 from voc.services.errors import ServiceError
 
@@ -94,3 +95,14 @@ def export_roadmap(fmt: str, stage: str | None, horizon: str | None) -> None:
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     sys.stdout.buffer.write(content)  # XLSX is bytes; text formats are already UTF-8 encoded
+
+
+@voc_cli.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup(destination: str) -> None:
+    """Write a consistent copy of the SQLite database to DESTINATION while the app runs."""
+    try:
+        size = backups.backup_sqlite(destination)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {destination} ({size / 1_048_576:.1f} MB).")
