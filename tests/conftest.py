@@ -34,7 +34,8 @@ def database_url(request, tmp_path_factory):
             "PostgreSQL run skipped: set VOC_TEST_DATABASE_URL="
             "postgresql://postgres@127.0.0.1:5432/test to enable it"
         )
-    admin = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT")
+    # pre-ping: tests/test_load.py restarts the server while this engine holds a connection.
+    admin = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     schema = f"voc_test_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:

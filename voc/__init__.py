@@ -1,8 +1,10 @@
 """voc: a self-hosted voice-of-customer tracker."""
 import os
+import time
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
 
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
@@ -52,6 +54,8 @@ def register_extensions(app: Flask) -> None:
     from voc import models  # noqa: F401  (tables must be known to Flask-Migrate)
 
     db.init_app(app)
+    with app.app_context():
+        wait_for_database(db.engine, app.config["DATABASE_CONNECT_WAIT"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -61,6 +65,23 @@ def register_extensions(app: Flask) -> None:
     @login_manager.user_loader
     def load_user(user_id: str):
         return db.session.get(models.User, int(user_id))
+
+
+def wait_for_database(engine, seconds: float) -> None:
+    """New connections retry for a while, so a database restart costs only the requests in flight."""
+    if seconds <= 0 or engine.dialect.name == "sqlite":
+        return
+
+    @event.listens_for(engine, "do_connect")
+    def connect_patiently(dialect, connection_record, cargs, cparams):
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except dialect.loaded_dbapi.OperationalError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.25)
 
 
 def register_blueprints(app: Flask) -> None:

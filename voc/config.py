@@ -8,6 +8,7 @@ class Defaults:
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: SQLite file in the instance folder
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    DATABASE_CONNECT_WAIT = 15  # seconds a new connection keeps trying while the server restarts
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     FEEDBACK_PER_PAGE = 50
     REDIS_URL = None  # set VOC_REDIS_URL to run background jobs on an RQ queue

@@ -346,28 +346,28 @@ def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
         .where(Feedback.theme_id.in_(list(themes)))
         .group_by(Feedback.theme_id)
     ).all()
-    channels: dict[int, dict[str, int]] = defaultdict(dict)
-    for theme_id, channel, count in db.session.execute(
-        select(Feedback.theme_id, Feedback.channel, func.count(Feedback.id))
+    # One pass for channels and stages together: the covering index makes it an index-only scan.
+    stage_order = {s.id: s for s in db.session.scalars(select(Stage).order_by(Stage.position))}
+    channels: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    by_stage: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for theme_id, channel, stage_id, count in db.session.execute(
+        select(Feedback.theme_id, Feedback.channel, Feedback.stage_id, func.count())
         .where(Feedback.theme_id.in_(list(themes)))
-        .group_by(Feedback.theme_id, Feedback.channel)
+        .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
     ):
-        channels[theme_id][channel] = count
-    stages: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for theme_id, name, count in db.session.execute(
-        select(Feedback.theme_id, Stage.name, func.count(Feedback.id))
-        .join(Stage, Stage.id == Feedback.stage_id)
-        .where(Feedback.theme_id.in_(list(themes)))
-        .group_by(Feedback.theme_id, Stage.name, Stage.position)
-        .order_by(Stage.position)
-    ):
-        stages[theme_id].append((name, count))
+        channels[theme_id][channel] += count
+        if stage_id is not None:
+            by_stage[theme_id][stage_id] += count
+    stages = {
+        theme_id: [(stage.name, counts[stage.id]) for stage in stage_order.values() if stage.id in counts]
+        for theme_id, counts in by_stage.items()
+    }
     ranked = [
         ThemeEvidence(
             theme=themes[theme_id], items=items, customers=customers,
             sentiment=None if sentiment is None else round(float(sentiment), 2),
             recent=int(recent or 0), previous=int(previous or 0),
-            channels=channels[theme_id], stages=stages[theme_id],
+            channels=dict(channels[theme_id]), stages=stages.get(theme_id, []),
         )
         for theme_id, items, customers, sentiment, recent, previous in totals
     ]

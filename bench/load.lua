@@ -1,0 +1,27 @@
+-- wrk script for bench/load.py: signed-in users browsing the dashboard, the feedback list and a
+-- theme page in turn; prints one JSON line of latency percentiles and error counts at the end.
+local paths = {}
+local cookie = os.getenv("VOC_LOAD_COOKIE")
+local counter = 0
+
+for path in string.gmatch(os.getenv("VOC_LOAD_PATHS") or "/", "[^,]+") do
+  table.insert(paths, path)
+end
+
+request = function()
+  counter = counter + 1
+  local path = paths[(counter % #paths) + 1]
+  return wrk.format("GET", path, { ["Cookie"] = cookie })
+end
+
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "non_2xx_3xx": %d, "socket_errors": %d, ' ..
+    '"p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, "max_ms": %.2f}\n',
+    summary.requests, summary.duration, errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000
+  ))
+end
