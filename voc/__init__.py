@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "SECRET_KEY is not set. Put SECRET_KEY = '<long random string>' in "
             "instance/config.py or export VOC_SECRET_KEY (`make run` writes one for you)."
         )
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     os.makedirs(app.instance_path, exist_ok=True)
     configure_database(app)
     register_extensions(app)
@@ -65,9 +66,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
-    from voc.views import auth, customers, feedback, hits, home, interviews, roadmap, stages, themes, users
+    from voc.views import (
+        audit,
+        auth,
+        customers,
+        feedback,
+        hits,
+        home,
+        interviews,
+        roadmap,
+        stages,
+        themes,
+        users,
+    )
 
-    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users):
+    areas = (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users, audit)
+    for module in areas:
         app.register_blueprint(module.bp)
 
 

@@ -5,8 +5,8 @@ import click
 from flask.cli import AppGroup
 
 from voc.models import HORIZONS, ROLES
+from voc.services import audit, demo, roadmap, themes, users
 from voc.services import backup as backups
-from voc.services import demo, roadmap, themes, users
 from voc.services.errors import ServiceError
 
 voc_cli = AppGroup("voc", help="voc administration commands.")
@@ -91,7 +91,7 @@ def export_roadmap(fmt: str, stage: str | None, horizon: str | None) -> None:
     """Write the roadmap to standard output, e.g. `flask --app app voc roadmap --format xlsx > r.xlsx`."""
     try:
         stage_id = roadmap.stage_id_named(stage) if stage else None
-        content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt)
+        content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt, audit.Actor())
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     sys.stdout.buffer.write(content)  # XLSX is bytes; text formats are already UTF-8 encoded
