@@ -273,8 +273,10 @@ def _move(item_ids, theme_id: int | None) -> None:
     )
 
 
-def merge_themes(source_id: int, target_id: int) -> Theme:
+def merge_themes(source_id: int, target_id: int | None) -> Theme:
     """Fold one theme into another; its items are pinned to the target."""
+    if target_id is None:
+        raise InvalidInput(("into", "Choose the theme to merge into."))
     if source_id == target_id:
         raise InvalidInput(("into", "Choose a different theme to merge into."))
     source, target = get_theme(source_id), get_theme(target_id)
