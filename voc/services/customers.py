@@ -101,6 +101,11 @@ def list_customers(query: str = "") -> list[tuple[Customer, int]]:
     return [(customer, count) for customer, count in db.session.execute(stmt)]
 
 
+def feedback_count(customer_id: int) -> int:
+    """How many items this customer has given, interview quotes included."""
+    return db.session.scalar(select(func.count(Feedback.id)).where(Feedback.customer_id == customer_id))
+
+
 def customer_choices() -> list[tuple[int, str]]:
     """(id, label) pairs for pickers, organisation shown to tell namesakes apart."""
     rows = db.session.execute(

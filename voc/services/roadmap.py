@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from voc import export
+from voc.export import pii
 from voc.extensions import db
 from voc.models import HORIZONS, Stage
 from voc.services import audit, hits
@@ -81,9 +82,9 @@ def grid(filters: RoadmapFilters) -> Grid:
 
 
 def _quotable(items) -> tuple[str, ...]:
-    """Up to three quotes, only from customers who agreed to be quoted."""
+    """Up to three quotes, only from customers who agreed to be quoted, personal data masked."""
     consented = [i for i in items if i.customer is not None and i.customer.consent_quote]
-    return tuple(q.text for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
+    return tuple(pii.mask(q.text) for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
 
 
 def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadmap:
