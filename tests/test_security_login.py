@@ -71,8 +71,9 @@ def test_unknown_accounts_lock_the_same_way_so_locks_do_not_reveal_who_exists(ap
 
 
 def test_one_address_trying_many_accounts_is_locked_out(client, app):
+    app.config["LOGIN_MAX_FAILURES_PER_IP"] = 3  # 20 by default; fewer keeps the test quick
     make_user("viewer", email="vera@example.com")
-    for n in range(20):
+    for n in range(3):
         post_login(client, f"guess{n}@example.com", "nope", ip="203.0.113.9")
     refused = post_login(client, "vera@example.com", PASSWORD, ip="203.0.113.9")
     assert "Too many failed sign-ins for this network address" in refused.data.decode()
@@ -134,3 +135,22 @@ def test_cookies_are_not_secure_by_default_so_plain_http_on_localhost_works(app)
     assert app.config["SESSION_COOKIE_SECURE"] is False
     assert app.config["REMEMBER_COOKIE_SECURE"] is False
     assert app.permanent_session_lifetime == dt.timedelta(hours=1)
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(database_url):
+    app = make_app(database_url, TRUSTED_PROXIES=1)
+    with app.app_context():
+        make_user("viewer", email="vera@example.com")
+    client = app.test_client()
+    client.post("/login", data={"email": "vera@example.com", "password": "nope"},
+                headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    with app.app_context():
+        assert db.session.scalar(select(AuditEvent.ip)) == "198.51.100.7"
+    empty_tables(app)
+
+
+def test_without_trusted_proxies_forwarded_headers_are_ignored(client, app):
+    make_user("viewer", email="vera@example.com")
+    client.post("/login", data={"email": "vera@example.com", "password": "nope"},
+                headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert db.session.scalar(select(AuditEvent.ip)) == "10.0.0.2"

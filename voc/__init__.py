@@ -3,6 +3,7 @@ import os
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
@@ -38,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_filters(app)
     register_security_headers(app)
     register_commands(app)
+    trust_proxies(app)
     return app
 
 
@@ -123,6 +125,13 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from TRUSTED_PROXIES reverse proxies' headers."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_commands(app: Flask) -> None:

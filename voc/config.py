@@ -26,6 +26,9 @@ class Defaults:
     LOGIN_MAX_FAILURES = 5  # per account, then locked for LOGIN_LOCK_MINUTES
     LOGIN_MAX_FAILURES_PER_IP = 20  # per network address within LOGIN_LOCK_MINUTES
     LOGIN_LOCK_MINUTES = 15
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto. Without it every
+    # sign-in seems to come from the proxy, and one address's lockout would lock out everybody.
+    TRUSTED_PROXIES = 0
     REDACT_PII_AT_INGEST = False  # True: store e-mails, phones and card numbers masked
     RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
     AUDIT_PER_PAGE = 50
