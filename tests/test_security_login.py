@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 from itsdangerous.timed import TimestampSigner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.conftest import empty_tables, make_app
 from tests.factories import PASSWORD, make_user
@@ -56,6 +56,17 @@ def test_success_resets_the_account_counter(app):
         with pytest.raises(InvalidInput):
             users.sign_in("vera@example.com", "nope", None, now=now)
     assert users.sign_in("vera@example.com", PASSWORD, None, now=now)
+
+
+def test_counters_that_ran_out_are_dropped(app):
+    start = dt.datetime(2026, 1, 1, 9, 0)
+    with pytest.raises(InvalidInput):
+        users.sign_in("someone@example.com", "guess", "192.0.2.1", now=start)
+    assert db.session.scalar(select(func.count()).select_from(LoginThrottle)) == 2
+    with pytest.raises(InvalidInput):
+        users.sign_in("other@example.com", "guess", "192.0.2.2", now=start + dt.timedelta(minutes=16))
+    keys = set(db.session.scalars(select(LoginThrottle.key)))
+    assert len(keys) == 2 and "ip:192.0.2.2" in keys and "ip:192.0.2.1" not in keys
 
 
 def test_unknown_accounts_lock_the_same_way_so_locks_do_not_reveal_who_exists(app):

@@ -9,7 +9,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from voc.extensions import db
@@ -128,9 +128,8 @@ def sign_in(email: str, password: str, ip: str | None, limits: LoginLimits = Log
             message = f"{MISMATCH} {_lock_message(locked, limits.minutes)}"
             raise LockedOut(limits.minutes, ("password", message))
         raise InvalidInput(("password", MISMATCH))
-    account = next(iter(throttles.values()))[0]
-    if account.failures or account.locked_until:
-        account.failures, account.locked_until = 0, None
+    account_key = next(iter(throttles))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key))
     audit.add_event("sign_in", audit.Actor(user.id, ip), "user", user.id)
     _commit_counters()
     return user
@@ -139,6 +138,12 @@ def sign_in(email: str, password: str, ip: str | None, limits: LoginLimits = Log
 def _count_failure(throttles, now: dt.datetime, limits: LoginLimits) -> str | None:
     """Add one failure to each counter; returns the key that just got locked, if any."""
     window = dt.timedelta(minutes=limits.minutes)
+    # Counters for any address or e-mail anyone types would pile up: drop those that ran out.
+    db.session.execute(delete(LoginThrottle).where(
+        LoginThrottle.window_start <= now - window,
+        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+        LoginThrottle.key.not_in(list(throttles)),
+    ))
     locked = None
     for key, (throttle, limit) in throttles.items():
         if throttle.window_start is None or throttle.window_start <= now - window:

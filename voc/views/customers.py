@@ -20,6 +20,13 @@ def _input(form: CustomerForm) -> customers.CustomerInput:
     )
 
 
+def _customer_or_404(customer_id: int):
+    try:
+        return customers.get_customer(customer_id)
+    except NotFound:
+        abort(404)
+
+
 @bp.route("/")
 @role_required("viewer")
 def index():
@@ -62,10 +69,7 @@ def show(customer_id: int):
 @role_required("contributor")
 def edit(customer_id: int):
     """Change a customer's details or consents."""
-    try:
-        customer = customers.get_customer(customer_id)
-    except NotFound:
-        abort(404)
+    customer = _customer_or_404(customer_id)
     form = CustomerForm(obj=customer)
     if form.validate_on_submit():
         try:
@@ -82,10 +86,7 @@ def edit(customer_id: int):
 @role_required("admin")
 def erase(customer_id: int):
     """Right to erasure: remove the customer's details and the words of all they told us."""
-    try:
-        customer = customers.get_customer(customer_id)
-    except NotFound:
-        abort(404)
+    customer = _customer_or_404(customer_id)
     form = EraseCustomerForm()
     if form.validate_on_submit():
         try:
