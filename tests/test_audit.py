@@ -29,6 +29,24 @@ def test_role_change_is_recorded_with_who_and_from_what_to_what(client, admin):
     assert events() == [("role_change", admin.id, "user", vera.id, "viewer → triager")]
 
 
+def test_admin_sees_a_locked_account_and_unlocks_it(client, admin):
+    from tests.factories import PASSWORD
+    from voc.services import users
+    from voc.services.errors import ServiceError
+
+    vera = make_user("viewer", email="vera@example.com")
+    for _ in range(5):
+        with pytest.raises(ServiceError):
+            users.sign_in("vera@example.com", "nope", "10.0.0.1")
+    page = client.get("/users/").get_data(as_text=True)
+    assert f'id="unlock-{vera.id}"' in page and "after failed sign-ins" in page
+    assert f'id="unlock-{admin.id}"' not in page
+    client.post(f"/users/{vera.id}/unlock")
+    assert f'id="unlock-{vera.id}"' not in client.get("/users/").get_data(as_text=True)
+    assert users.sign_in("vera@example.com", PASSWORD, "10.0.0.2").id == vera.id
+    assert ("unlock", admin.id, "user", vera.id, "") in events()
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "md", "json", "jira"])
 def test_each_roadmap_export_is_recorded(client, admin, fmt):
     assert client.get(f"/roadmap/export.{fmt}", query_string={"horizon": "this month"}).status_code == 200

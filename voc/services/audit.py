@@ -12,6 +12,7 @@ ACTIONS = {
     "sign_in": "Signed in",
     "sign_in_failed": "Sign-in failed",
     "sign_in_locked": "Sign-in refused: locked",
+    "unlock": "Unlocked an account",
     "export": "Exported",
     "reveal": "Revealed personal data",
     "erase_customer": "Erased a customer",

@@ -87,10 +87,14 @@ class LoginLimits:
 MISMATCH = "That e-mail and password do not match an active account."
 
 
+def _account_key(email: str) -> str:
+    """An account's counter key: the e-mail is kept only as a hash."""
+    return "account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
 def _throttles(email: str, ip: str | None, limits: LoginLimits) -> dict[str, tuple[LoginThrottle, int]]:
-    """The counters this attempt touches, with their limits; the e-mail is kept only as a hash."""
-    digest = hashlib.sha256(email.encode()).hexdigest()
-    keys = {f"account:{digest}": limits.per_account}
+    """The counters this attempt touches, with their limits."""
+    keys = {_account_key(email): limits.per_account}
     if ip:
         keys[f"ip:{ip}"] = limits.per_ip
     return {
@@ -128,8 +132,7 @@ def sign_in(email: str, password: str, ip: str | None, limits: LoginLimits = Log
             message = f"{MISMATCH} {_lock_message(locked, limits.minutes)}"
             raise LockedOut(limits.minutes, ("password", message))
         raise InvalidInput(("password", MISMATCH))
-    account_key = next(iter(throttles))
-    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == account_key))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(email)))
     audit.add_event("sign_in", audit.Actor(user.id, ip), "user", user.id)
     _commit_counters()
     return user
@@ -162,6 +165,30 @@ def _commit_counters() -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+
+
+def locked_accounts(now: dt.datetime | None = None) -> dict[int, dt.datetime]:
+    """Users whose account is locked after failed sign-ins, with when the lock ends."""
+    now = now or utcnow()
+    locks = dict(db.session.execute(
+        select(LoginThrottle.key, LoginThrottle.locked_until).where(LoginThrottle.locked_until > now)
+    ).all())
+    return {
+        user_id: locks[_account_key(email)]
+        for user_id, email in db.session.execute(select(User.id, User.email))
+        if _account_key(email) in locks
+    } if locks else {}
+
+
+def unlock(user_id: int, actor: audit.Actor) -> User:
+    """Lift a lockout early, e.g. once the person has been reached by phone; logged."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(("user", "That user does not exist."))
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(user.email)))
+    audit.add_event("unlock", actor, "user", user.id)
+    db.session.commit()
+    return user
 
 
 def list_users() -> list[User]:
