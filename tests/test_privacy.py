@@ -283,6 +283,16 @@ def test_erasing_twice_is_refused_with_a_message(app, story):
         privacy.erase_customer(story["jo"].id, audit.Actor())
 
 
+def test_an_erased_customer_cannot_be_filled_in_again(client, story):
+    privacy.erase_customer(story["jo"].id, audit.Actor())
+    sign_in(client, make_user("admin"))
+    assert ">Edit</a>" not in client.get(f"/customers/{story['jo'].id}").get_data(as_text=True)
+    body = client.post(f"/customers/{story['jo'].id}/edit", data={"name": "Jo Bloggs"}).get_data(as_text=True)
+    assert "This customer was erased; add a new customer instead." in body
+    db.session.expire_all()
+    assert db.session.get(Customer, story["jo"].id).name == f"Erased customer #{story['jo'].id}"
+
+
 @pytest.mark.parametrize("role", ["viewer", "contributor", "triager"])
 def test_only_admins_erase(client, story, role):
     sign_in(client, make_user(role))

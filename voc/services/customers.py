@@ -66,8 +66,10 @@ def create_customer(data: CustomerInput) -> Customer:
 
 
 def update_customer(customer_id: int, data: CustomerInput) -> Customer:
-    """Change a customer's details or consents."""
+    """Change a customer's details or consents; an erased customer stays erased."""
     customer = get_customer(customer_id)
+    if customer.erased_at is not None:
+        raise InvalidInput(("name", "This customer was erased; add a new customer instead."))
     _apply(customer, data)
     db.session.commit()
     return customer
