@@ -5,6 +5,7 @@ import time
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
@@ -31,13 +32,16 @@ def create_app(test_config: dict | None = None) -> Flask:
             "SECRET_KEY is not set. Put SECRET_KEY = '<long random string>' in "
             "instance/config.py or export VOC_SECRET_KEY (`make run` writes one for you)."
         )
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     os.makedirs(app.instance_path, exist_ok=True)
     configure_database(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_pages(app)
+    register_template_filters(app)
     register_security_headers(app)
     register_commands(app)
+    trust_proxies(app)
     return app
 
 
@@ -86,9 +90,22 @@ def wait_for_database(engine, seconds: float) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
-    from voc.views import auth, customers, feedback, hits, home, interviews, roadmap, stages, themes, users
+    from voc.views import (
+        audit,
+        auth,
+        customers,
+        feedback,
+        hits,
+        home,
+        interviews,
+        roadmap,
+        stages,
+        themes,
+        users,
+    )
 
-    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users):
+    areas = (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users, audit)
+    for module in areas:
         app.register_blueprint(module.bp)
 
 
@@ -103,6 +120,13 @@ def register_error_pages(app: Flask) -> None:
         app.register_error_handler(
             code, lambda error, code=code: (render_template(f"errors/{code}.html"), code)
         )
+
+
+def register_template_filters(app: Flask) -> None:
+    """`feedback_text` shows customers' words with e-mails, phones and card numbers masked."""
+    from voc.export import pii
+
+    app.add_template_filter(pii.mask, "feedback_text")
 
 
 # Only our own files: no inline script or style, no framing, no plugins (feedback text is hostile).
@@ -122,6 +146,13 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client's address and scheme from TRUSTED_PROXIES reverse proxies' headers."""
+    count = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if count:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_commands(app: Flask) -> None:

@@ -2,11 +2,12 @@
 import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from voc.models import HORIZONS, ROLES
+from voc.services import audit, demo, privacy, roadmap, themes, users
 from voc.services import backup as backups
-from voc.services import demo, roadmap, themes, users
 from voc.services.errors import ServiceError
 
 voc_cli = AppGroup("voc", help="voc administration commands.")
@@ -71,7 +72,6 @@ def find_themes(k: int | None, ignore: str) -> None:
 @voc_cli.command("worker")
 def worker() -> None:
     """Work the Redis job queue (set VOC_REDIS_URL); theme runs go there instead of a thread."""
-    from flask import current_app
     from redis import Redis
     from rq import Queue, Worker
 
@@ -91,7 +91,7 @@ def export_roadmap(fmt: str, stage: str | None, horizon: str | None) -> None:
     """Write the roadmap to standard output, e.g. `flask --app app voc roadmap --format xlsx > r.xlsx`."""
     try:
         stage_id = roadmap.stage_id_named(stage) if stage else None
-        content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt)
+        content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt, audit.Actor())
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     sys.stdout.buffer.write(content)  # XLSX is bytes; text formats are already UTF-8 encoded
@@ -106,3 +106,24 @@ def backup(destination: str) -> None:
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up to {destination} ({size / 1_048_576:.1f} MB).")
+
+
+@voc_cli.command("retention")
+@click.option("--months", type=click.IntRange(min=1), default=None,
+              help="Override RETENTION_MONTHS for this run.")
+def retention(months: int | None) -> None:
+    """Erase the text of feedback received more than RETENTION_MONTHS months ago (run it daily)."""
+    months = months or current_app.config.get("RETENTION_MONTHS")
+    if not months:
+        raise click.ClickException(
+            "No retention period: set RETENTION_MONTHS in instance/config.py "
+            "(or VOC_RETENTION_MONTHS), or pass --months."
+        )
+    try:
+        done = privacy.apply_retention(int(months), audit.Actor())
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Erased the text of {done.items} feedback items received before "
+        f"{done.cutoff.isoformat()} (retention {months} months)."
+    )

@@ -1,4 +1,5 @@
 """Default settings; secrets and site choices come from instance/config.py or VOC_* variables."""
+import datetime as dt
 import os
 
 
@@ -17,6 +18,21 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=14)  # "Keep me signed in"
+    # Idle timeout: a signed-in session lasts this long after its latest request.
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=1)
+    # Cookies only over HTTPS: turn on (VOC_SESSION_COOKIE_SECURE=true) whenever voc is served
+    # over HTTPS; off by default so http://127.0.0.1 works. The remember-me cookie follows it.
+    SESSION_COOKIE_SECURE = False
+    LOGIN_MAX_FAILURES = 5  # per account, then locked for LOGIN_LOCK_MINUTES
+    LOGIN_MAX_FAILURES_PER_IP = 20  # per network address within LOGIN_LOCK_MINUTES
+    LOGIN_LOCK_MINUTES = 15
+    # Behind a reverse proxy: how many proxies to trust for X-Forwarded-For/-Proto. Without it every
+    # sign-in seems to come from the proxy, and one address's lockout would lock out everybody.
+    TRUSTED_PROXIES = 0
+    REDACT_PII_AT_INGEST = False  # True: store e-mails, phones and card numbers masked
+    RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
+    AUDIT_PER_PAGE = 50
 
 
 def normalise_database_url(url: str) -> str:

@@ -143,6 +143,14 @@ class CustomerForm(FlaskForm):
     submit = SubmitField("Save customer")
 
 
+class EraseCustomerForm(FlaskForm):
+    confirm = BooleanField(
+        "I understand that this cannot be undone",
+        validators=[DataRequired("Tick the box to confirm the erasure.")],
+    )
+    submit = SubmitField("Erase this customer")
+
+
 class StageForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired(), Length(max=60)])
     description = StringField("One-line description", validators=[Length(max=200)])

@@ -79,6 +79,7 @@ class Customer(db.Model):
     consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)  # right to erasure exercised
 
     feedback: Mapped[list[Feedback]] = relationship(back_populates="customer")
     interviews: Mapped[list[Interview]] = relationship(back_populates="customer")
@@ -134,6 +135,8 @@ class Feedback(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     theme_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     theme_terms: Mapped[list | None] = mapped_column(JSON)
+    # Erasure and retention replace the text but keep the item, so counts stay true.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     customer: Mapped[Customer | None] = relationship(back_populates="feedback")
     stage: Mapped[Stage | None] = relationship()
@@ -377,3 +380,32 @@ class TriageDecision(db.Model):
     __table_args__ = (
         CheckConstraint("(theme_id IS NULL) <> (feedback_id IS NULL)", name="one_subject"),
     )
+
+
+class AuditEvent(db.Model):
+    """Who did what to which record, and when; the detail never holds customers' personal data."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    ip: Mapped[str | None] = mapped_column(String(45))  # where a sign-in came from
+
+    user: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_audit_event_at", "at", "id"),
+        Index("ix_audit_event_action_at", "action", "at"),
+    )
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins counted per account (hashed e-mail) or per address, and the lock they earned."""
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)  # "account:<sha256>" or "ip:<addr>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)

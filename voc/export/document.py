@@ -23,7 +23,7 @@ Structure (version 1; fields are only ever added, never renamed, within a versio
 import datetime as dt
 import json
 
-from voc.export.cells import mask_emails
+from voc.export.cells import mask_personal_data
 from voc.export.roadmap import Roadmap, RoadmapHit, ordered_hits
 
 FORMAT, VERSION = "voc-roadmap", 1
@@ -76,7 +76,7 @@ def _hit(hit: RoadmapHit) -> dict[str, object]:
 def _masked(value: object) -> object:
     """The value with e-mail addresses masked in every string, keys included."""
     if isinstance(value, str):
-        return mask_emails(value)
+        return mask_personal_data(value)
     if isinstance(value, dict):
         return {_masked(key): _masked(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -1,5 +1,5 @@
 """The roadmap as Markdown for a wiki page or pull request: a table per journey stage, then its quotes."""
-from voc.export.cells import mask_emails
+from voc.export.cells import mask_personal_data
 from voc.export.roadmap import Roadmap, RoadmapHit, evidence_summary, ordered_hits
 
 TABLE_HEADER = ("Horizon", "Title", "Problem", "Status", "Owner", "Kind", "Score", "Target date", "Evidence")
@@ -38,7 +38,8 @@ def _stage_body(hits: list[RoadmapHit]) -> list[str]:
             for quote in hit.quotes:
                 lines.append("")
                 # Stripped, so leading tabs or spaces cannot turn a quote into a code block.
-                lines += [f"> {line.strip()}".rstrip() for line in mask_emails(quote).splitlines() or [""]]
+                masked = mask_personal_data(quote).splitlines() or [""]
+                lines += [f"> {line.strip()}".rstrip() for line in masked]
     return lines
 
 
@@ -49,10 +50,10 @@ def _row(cells: tuple[str, ...]) -> str:
 
 def _cell(text: str) -> str:
     """Text that stays inside its table cell: pipes escaped, line breaks as <br>."""
-    lines = mask_emails(text).replace("|", "\\|").splitlines()
+    lines = mask_personal_data(text).replace("|", "\\|").splitlines()
     return "<br>".join(line.strip() for line in lines)
 
 
 def _inline(text: str) -> str:
     """Text that stays on its heading or list line."""
-    return " ".join(mask_emails(text).split())
+    return " ".join(mask_personal_data(text).split())

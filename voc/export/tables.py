@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from voc.export.cells import mask_emails, spreadsheet_cell
+from voc.export.cells import mask_personal_data, spreadsheet_cell
 from voc.export.roadmap import COLUMNS, Roadmap, Value, hit_row, ordered_hits
 
 SUMMARY_SHEET = "Summary"
@@ -65,7 +65,7 @@ def to_xlsx(roadmap: Roadmap) -> bytes:
 
 def sheet_title(name: str, taken: set[str]) -> str:
     """A sheet name Excel accepts: no []:*?/\\, no edge apostrophes, at most 31 characters, unused."""
-    base = SHEET_NAME_FORBIDDEN.sub("-", mask_emails(name)).strip("' ") or "Sheet"
+    base = SHEET_NAME_FORBIDDEN.sub("-", mask_personal_data(name)).strip("' ") or "Sheet"
     title, copy = base[:SHEET_NAME_LIMIT], 1
     # Excel compares sheet names without regard to case.
     while title.lower() in taken:

@@ -66,8 +66,10 @@ def create_customer(data: CustomerInput) -> Customer:
 
 
 def update_customer(customer_id: int, data: CustomerInput) -> Customer:
-    """Change a customer's details or consents."""
+    """Change a customer's details or consents; an erased customer stays erased."""
     customer = get_customer(customer_id)
+    if customer.erased_at is not None:
+        raise InvalidInput(("name", "This customer was erased; add a new customer instead."))
     _apply(customer, data)
     db.session.commit()
     return customer
@@ -99,6 +101,11 @@ def list_customers(query: str = "") -> list[tuple[Customer, int]]:
             )
         )
     return [(customer, count) for customer, count in db.session.execute(stmt)]
+
+
+def feedback_count(customer_id: int) -> int:
+    """How many items this customer has given, interview quotes included."""
+    return db.session.scalar(select(func.count(Feedback.id)).where(Feedback.customer_id == customer_id))
 
 
 def customer_choices() -> list[tuple[int, str]]:

@@ -31,3 +31,11 @@ class StaleEdit(ServiceError):
     def __init__(self, changes: list, *errors: tuple[str, str]):
         super().__init__(*errors)
         self.changes = changes
+
+
+class LockedOut(ServiceError):
+    """Too many failed sign-ins for this account or from this address; `minutes` until it opens."""
+
+    def __init__(self, minutes: int, *errors: tuple[str, str]):
+        super().__init__(*errors)
+        self.minutes = minutes

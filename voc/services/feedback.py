@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
-from voc.services import themes
+from voc.services import privacy, themes
 from voc.services.errors import DuplicateFeedback, InvalidInput
 from voc.services.stages import active_stage
 
@@ -96,7 +96,7 @@ def build_feedback(data: FeedbackInput) -> Feedback:
                 ("external_id", f"{source or 'This source'} item {external_id} is already stored."),
             )
     return Feedback(
-        text=text,
+        text=privacy.ingest_text(text),
         channel=data.channel,
         source=source,
         external_id=external_id,

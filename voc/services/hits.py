@@ -255,7 +255,10 @@ def summarise(items: list[Feedback]) -> Evidence:
     scored = [item.sentiment for item in items if item.sentiment is not None]
     dates = [item.received_on for item in items]
     # Strongest first: the most negative words, then the fullest account.
-    strongest = sorted(items, key=lambda i: (i.sentiment if i.sentiment is not None else 0.0, -len(i.text)))
+    strongest = sorted(
+        (item for item in items if item.erased_at is None),  # erased words are no quote
+        key=lambda i: (i.sentiment if i.sentiment is not None else 0.0, -len(i.text)),
+    )
     return Evidence(
         items=len(items),
         customers=len({item.customer_id for item in items if item.customer_id is not None}),

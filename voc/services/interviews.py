@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, User
-from voc.services import themes
+from voc.services import privacy, themes
 from voc.services.customers import CustomerInput, build_customer
 from voc.services.errors import InvalidInput, NotFound, ServiceError
 from voc.services.feedback import check_date, check_text
@@ -72,7 +72,7 @@ def _quotes(data: InterviewInput) -> list[tuple[str, object]]:
         if not quote.text.strip():
             continue
         try:
-            quotes.append((check_text(quote.text), active_stage(quote.stage_id)))
+            quotes.append((privacy.ingest_text(check_text(quote.text)), active_stage(quote.stage_id)))
         except ServiceError as error:
             errors += [(f"quotes-{index}-{f if f == 'text' else 'stage'}", m) for f, m in error.errors]
     if errors:

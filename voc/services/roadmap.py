@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from voc import export
+from voc.export import pii
 from voc.extensions import db
 from voc.models import HORIZONS, Stage
-from voc.services import hits
+from voc.services import audit, hits
 from voc.services.errors import InvalidInput
 
 FORMATS = {
@@ -81,9 +82,9 @@ def grid(filters: RoadmapFilters) -> Grid:
 
 
 def _quotable(items) -> tuple[str, ...]:
-    """Up to three quotes, only from customers who agreed to be quoted."""
+    """Up to three quotes, only from customers who agreed to be quoted, personal data masked."""
     consented = [i for i in items if i.customer is not None and i.customer.consent_quote]
-    return tuple(q.text for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
+    return tuple(pii.mask(q.text) for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
 
 
 def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadmap:
@@ -120,11 +121,28 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
     )
 
 
-def render(filters: RoadmapFilters, fmt: str, today: dt.date | None = None) -> tuple[bytes, str, str]:
-    """(file content, MIME type, file name) of one export format."""
+def _record_export(what: str, filters: RoadmapFilters, actor: audit.Actor) -> None:
+    """Note in the audit log who took which part of the roadmap away."""
+    pairs = (("stage", filters.stage_id), ("horizon", filters.horizon))
+    chosen = ", ".join(f"{k}={v}" for k, v in pairs if v)
+    audit.record("export", actor, "roadmap", None, f"{what}{f' ({chosen})' if chosen else ''}")
+
+
+def for_print(filters: RoadmapFilters, actor: audit.Actor) -> export.Roadmap:
+    """The roadmap for the print view, which people save as PDF: logged like the file exports."""
+    roadmap = build(filters)
+    _record_export("print view", filters, actor)
+    return roadmap
+
+
+def render(
+    filters: RoadmapFilters, fmt: str, actor: audit.Actor, today: dt.date | None = None
+) -> tuple[bytes, str, str]:
+    """(file content, MIME type, file name) of one export format, logged in the audit log."""
     if fmt not in FORMATS:
         raise InvalidInput(("format", f"Format must be one of: {', '.join(FORMATS)}."))
     roadmap = build(filters, today)
+    _record_export(fmt, filters, actor)
     writers = {
         "csv": lambda: export.to_csv(roadmap).encode("utf-8-sig"),  # the BOM tells Excel it is UTF-8
         "xlsx": lambda: export.to_xlsx(roadmap),

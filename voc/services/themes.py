@@ -79,9 +79,10 @@ def execute_run(run_id: int) -> ThemeRun:
     try:
         _score_missing_sentiment()
         rows = db.session.execute(
-            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned).order_by(
-                Feedback.id
-            )
+            # Erased items keep their theme: their words are gone, their count stays.
+            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
+            .where(Feedback.erased_at.is_(None))
+            .order_by(Feedback.id)
         ).all()
         _progress(run, 15, f"Clustering {len(rows):,} items")
         settings = ThemeSettings(
@@ -273,8 +274,10 @@ def _move(item_ids, theme_id: int | None) -> None:
     )
 
 
-def merge_themes(source_id: int, target_id: int) -> Theme:
+def merge_themes(source_id: int, target_id: int | None) -> Theme:
     """Fold one theme into another; its items are pinned to the target."""
+    if target_id is None:
+        raise InvalidInput(("into", "Choose the theme to merge into."))
     if source_id == target_id:
         raise InvalidInput(("into", "Choose a different theme to merge into."))
     source, target = get_theme(source_id), get_theme(target_id)
@@ -380,7 +383,10 @@ def theme_quotes(theme: Theme) -> list[Feedback]:
     if not theme.quote_ids:
         return []
     found = {f.id: f for f in db.session.scalars(select(Feedback).where(Feedback.id.in_(theme.quote_ids)))}
-    return [found[i] for i in theme.quote_ids if i in found and found[i].theme_id == theme.id]
+    return [
+        found[i] for i in theme.quote_ids
+        if i in found and found[i].theme_id == theme.id and found[i].erased_at is None
+    ]
 
 
 def theme_items(theme_id: int | None, page: int, per_page: int):

@@ -1,12 +1,13 @@
 """Signing in and out."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import login_user, logout_user
 
 from voc.access import public, role_required
-from voc.forms import ActionForm, LoginForm
+from voc.forms import ActionForm, LoginForm, show_errors
 from voc.services import users
+from voc.services.errors import ServiceError
 
 bp = Blueprint("auth", __name__)
 
@@ -24,11 +25,19 @@ def login():
     """The sign-in form."""
     form = LoginForm()
     if form.validate_on_submit():
-        user = users.authenticate(form.email.data, form.password.data)
-        if user is not None:
+        config = current_app.config
+        limits = users.LoginLimits(
+            per_account=config["LOGIN_MAX_FAILURES"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+            minutes=config["LOGIN_LOCK_MINUTES"],
+        )
+        try:
+            user = users.sign_in(form.email.data, form.password.data, request.remote_addr, limits)
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the latest request
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
-        form.password.errors = ["That e-mail and password do not match an active account."]
     return render_template("auth/login.html", form=form)
 
 

@@ -1,9 +1,9 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from voc.access import role_required
-from voc.forms import CustomerForm, show_errors
-from voc.services import customers
+from voc.access import current_actor, role_required
+from voc.forms import CustomerForm, EraseCustomerForm, show_errors
+from voc.services import customers, privacy
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -18,6 +18,13 @@ def _input(form: CustomerForm) -> customers.CustomerInput:
         consent_quote=form.consent_quote.data,
         consent_contact=form.consent_contact.data,
     )
+
+
+def _customer_or_404(customer_id: int):
+    try:
+        return customers.get_customer(customer_id)
+    except NotFound:
+        abort(404)
 
 
 @bp.route("/")
@@ -62,10 +69,7 @@ def show(customer_id: int):
 @role_required("contributor")
 def edit(customer_id: int):
     """Change a customer's details or consents."""
-    try:
-        customer = customers.get_customer(customer_id)
-    except NotFound:
-        abort(404)
+    customer = _customer_or_404(customer_id)
     form = CustomerForm(obj=customer)
     if form.validate_on_submit():
         try:
@@ -76,3 +80,24 @@ def edit(customer_id: int):
             flash("Customer updated.")
             return redirect(url_for("customers.show", customer_id=customer_id))
     return render_template("customers/form.html", form=form, customer=customer)
+
+
+@bp.route("/<int:customer_id>/erase", methods=["GET", "POST"])
+@role_required("admin")
+def erase(customer_id: int):
+    """Right to erasure: remove the customer's details and the words of all they told us."""
+    customer = _customer_or_404(customer_id)
+    form = EraseCustomerForm()
+    if form.validate_on_submit():
+        try:
+            done = privacy.erase_customer(customer_id, current_actor())
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash(f"Customer erased: their details and the text of {done.items} feedback items "
+                  f"and {done.interviews} interviews are gone.")
+            return redirect(url_for("customers.show", customer_id=customer_id))
+    return render_template(
+        "customers/erase.html", form=form, customer=customer,
+        items=customers.feedback_count(customer_id),
+    )

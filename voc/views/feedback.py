@@ -4,11 +4,12 @@ import datetime as dt
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from voc.access import role_required
-from voc.forms import FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.access import current_actor, role_required
+from voc.export import pii
+from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
 from voc.models import CHANNELS
-from voc.services import customers, feedback, stages
-from voc.services.errors import ServiceError
+from voc.services import customers, feedback, privacy, stages
+from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -74,4 +75,24 @@ def show(feedback_id: int):
     item = feedback.get_feedback(feedback_id)
     if item is None:
         abort(404)
-    return render_template("feedback/show.html", item=item)
+    return render_template(
+        "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
+        action=ActionForm(),
+    )
+
+
+@bp.post("/<int:feedback_id>/reveal")
+@role_required("triager")
+def reveal(feedback_id: int):
+    """Show the item's text unmasked, once, on this response only; the reveal is logged."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("feedback.show", feedback_id=feedback_id))
+    try:
+        item = privacy.reveal(feedback_id, current_actor())
+    except NotFound:
+        abort(404)
+    response = current_app.make_response(render_template(
+        "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
+    ))
+    response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
+    return response

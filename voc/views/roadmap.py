@@ -1,7 +1,7 @@
 """The roadmap page, its print view and its exports."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from voc.access import role_required
+from voc.access import current_actor, role_required
 from voc.models import HORIZONS
 from voc.services import roadmap, stages
 from voc.services.errors import InvalidInput
@@ -41,7 +41,7 @@ def print_view():
     filters = _filters()
     paper = "letter" if request.args.get("paper") == "letter" else "a4"
     return render_template(
-        "roadmap/print.html", roadmap=roadmap.build(filters), paper=paper,
+        "roadmap/print.html", roadmap=roadmap.for_print(filters, current_actor()), paper=paper,
         back=url_for("roadmap.index", **_args(filters)),
     )
 
@@ -51,7 +51,7 @@ def print_view():
 def download(fmt: str):
     """The roadmap as CSV, XLSX, Markdown, JSON or Jira CSV, filtered as on screen."""
     try:
-        content, mimetype, filename = roadmap.render(_filters(), fmt)
+        content, mimetype, filename = roadmap.render(_filters(), fmt, current_actor())
     except InvalidInput:
         abort(404)
     return Response(

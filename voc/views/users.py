@@ -2,8 +2,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from voc.access import role_required
-from voc.forms import RoleForm, UserForm, show_errors
+from voc.access import current_actor, role_required
+from voc.forms import ActionForm, RoleForm, UserForm, show_errors
 from voc.services import users
 from voc.services.errors import NotFound, ServiceError
 
@@ -24,7 +24,8 @@ def index():
             flash(f"{user.email} can now sign in with the password {password} — it is shown only once.")
             return redirect(url_for("users.index"))
     return render_template(
-        "users/index.html", form=form, users=users.list_users(), role_form=RoleForm()
+        "users/index.html", form=form, users=users.list_users(), role_form=RoleForm(),
+        locked=users.locked_accounts(), action=ActionForm(),
     )
 
 
@@ -42,4 +43,17 @@ def role(user_id: int):
             flash(error.errors[0][1], "error")
         else:
             flash(f"{user.email} is now {user.role}.")
+    return redirect(url_for("users.index"))
+
+
+@bp.post("/<int:user_id>/unlock")
+@role_required("admin")
+def unlock(user_id: int):
+    """Let someone locked out after failed sign-ins try again now."""
+    if ActionForm().validate_on_submit():
+        try:
+            user = users.unlock(user_id, current_actor())
+        except NotFound:
+            abort(404)
+        flash(f"{user.email} can sign in again.")
     return redirect(url_for("users.index"))

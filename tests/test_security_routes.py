@@ -1,0 +1,406 @@
+"""Every route, derived from the URL map: who may use it, CSRF, hostile text, SQL-meta input and size.
+
+Nothing here lists routes by hand: routes added later are covered as soon as they are registered.
+A route whose URL needs a value these tests cannot derive fails with a message saying where to add it.
+"""
+import datetime as dt
+import hashlib
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import select, text
+
+from tests.conftest import empty_tables, make_app
+from tests.factories import sign_in
+from voc import create_app
+from voc.extensions import db
+from voc.models import (
+    ApiToken,
+    AuditEvent,
+    Customer,
+    Feedback,
+    FollowUp,
+    Hit,
+    HitChange,
+    Interview,
+    Stage,
+    Theme,
+    ThemeRun,
+    TriageDecision,
+    User,
+)
+
+ROLES = ("viewer", "contributor", "triager", "admin")
+XSS = (
+    "<script>alert('x1')</script>",
+    '"><img src=x onerror=alert(2)>',
+    "javascript:alert(3)",
+    "<a href=\"javascript:alert(4)\">click</a>",
+    "'><svg onload=alert(5)>",
+    "</textarea><script>alert(6)</script>",
+    "<iframe src=\"javascript:alert(7)\"></iframe>",
+    "{{ 7 * 7 }} {% raw %}",
+)
+SQL_META = ("'", '"', ";", "--", "%", "_", "\\", "' OR '1'='1", "%_\\'\";--")
+# Values for URL parts that are not record ids.
+PARAM_VALUES = {"fmt": "csv"}
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    """(endpoint, rule, method) for every route but static files, GETs first."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    cases = [
+        (rule.endpoint, rule.rule, method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    return sorted(cases, key=lambda case: (case[2] != "GET", case[1], case[2]))
+
+
+ROUTES = _routes()
+GETS = [case for case in ROUTES if case[2] == "GET"]
+CHANGES = [case for case in ROUTES if case[2] != "GET"]
+
+
+def hostile(n: int) -> str:
+    return XSS[n % len(XSS)]
+
+
+def seed() -> dict:
+    """One record of every kind, every text field hostile; returns the signed-in users by role."""
+    people = {
+        role: User(email=f"{role}@example.com", name=f"{role} {hostile(i)}", role=role, password_hash="x")
+        for i, role in enumerate(ROLES)
+    }
+    db.session.add_all(people.values())
+    stage = Stage(name=hostile(1)[:60], description=hostile(2), position=99)
+    quoted = Customer(name=hostile(0), organisation=hostile(1), segment=hostile(2)[:100],
+                      email="quinn@example.com", external_id=hostile(3), consent_quote=True)
+    private = Customer(name=hostile(4), organisation=hostile(5), consent_quote=False)
+    theme = Theme(label=hostile(0), name=hostile(1), keywords=[[hostile(2), 0.5]], size=3)
+    other = Theme(label=hostile(3), keywords=[[hostile(4), 0.4]], size=0)
+    db.session.add_all([stage, quoted, private, theme, other])
+    db.session.flush()
+    interview = Interview(customer=quoted, interviewer_id=people["contributor"].id,
+                          held_on=dt.date.today(), place=hostile(5), duration_minutes=30, notes=hostile(6))
+    items = [
+        Feedback(text=f"{hostile(n)} call 07700 900123 or mail {n}@example.com", channel="survey",
+                 source=hostile(n + 1)[:100], external_id=hostile(n + 2), received_on=dt.date.today(),
+                 customer=customer, stage=stage, theme=theme, sentiment=-0.5,
+                 theme_terms=[hostile(n + 3)], extras={hostile(n): hostile(n + 1)}, interview=iv,
+                 created_by_id=people["contributor"].id)
+        for n, (customer, iv) in enumerate(
+            [(quoted, None), (private, None), (quoted, interview), (None, None)]
+        )
+    ]
+    db.session.add_all(items)
+    db.session.flush()
+    theme.quote_ids = [item.id for item in items]
+    hit = Hit(title=hostile(0), problem=hostile(1), stage=stage, horizon="this month", kind="quick fix",
+              owner_id=people["triager"].id, status="done", impact=3, confidence=80, effort=1.0,
+              themes=[theme], feedback=items[:2])
+    db.session.add(hit)
+    db.session.flush()
+    db.session.add_all([
+        HitChange(hit_id=hit.id, user_id=people["triager"].id, version=1, field="title",
+                  old=hostile(2), new=hostile(3)),
+        FollowUp(hit_id=hit.id, customer_id=quoted.id, user_id=people["triager"].id,
+                 held_on=dt.date.today(), method="call", note=hostile(4)),
+        TriageDecision(theme_id=other.id, reason=hostile(5), user_id=people["triager"].id),
+        TriageDecision(feedback_id=items[3].id, reason=hostile(6), user_id=people["triager"].id),
+        ThemeRun(requested_by_id=people["triager"].id, status="done", message=hostile(7),
+                 settings={"k": None, "stop_words": [hostile(0)], "seed": 0}, n_items=4, n_themes=1),
+        AuditEvent(user_id=people["admin"].id, action="export", target_type="roadmap", detail=hostile(1)),
+    ])
+    db.session.add_all(
+        ApiToken(user_id=user.id, name=hostile(2)[:100],
+                 token_hash=hashlib.sha256(_token(role).encode()).hexdigest())
+        for role, user in people.items()
+    )
+    db.session.commit()
+    return {role: user.id for role, user in people.items()}
+
+
+def _token(role: str) -> str:
+    return f"voc-test-token-{role}"
+
+
+@pytest.fixture(scope="module")
+def world(database_url):
+    """One seeded app shared by this module's tests (read mostly; POSTs carry no valid input)."""
+    app = make_app(database_url)
+    with app.app_context():
+        people = seed()
+    yield app, people
+    empty_tables(app)
+
+
+def url_for_rule(app, rule: str) -> str:
+    """The rule's URL with each part filled from a real record (ids) or PARAM_VALUES."""
+    url_rule = next(r for r in app.url_map.iter_rules() if r.rule == rule)
+    values = {}
+    with app.app_context():
+        tables = {t.name: t for t in db.metadata.sorted_tables}
+        for name, converter in url_rule._converters.items():
+            if hasattr(converter, "items"):  # any(a,b): the first choice
+                values[name] = sorted(converter.items)[0]
+            elif name in PARAM_VALUES:
+                values[name] = PARAM_VALUES[name]
+            elif name.endswith("_id"):
+                stem = name[: -len("_id")]
+                found = [stem] if stem in tables else [
+                    t for t in tables if t.endswith("_" + stem) and "id" in tables[t].c
+                ]
+                assert len(found) == 1, f"{rule}: which table does <{name}> name? Add it to PARAM_VALUES"
+                table = tables[found[0]]
+                first = db.session.execute(select(table.c.id).order_by(table.c.id).limit(1)).scalar()
+                values[name] = first or 1
+            else:
+                pytest.fail(f"{rule}: add a value for <{name}> to PARAM_VALUES")
+    return url_rule.build(values, append_unknown=False)[1]
+
+
+def client_as(app, people, role: str | None):
+    """A test client signed in with `role` (session and API token), or anonymous for None."""
+    client = app.test_client()
+    if role:
+        sign_in(client, db.session.get(User, people[role]))
+        client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_token(role)}"
+    return client
+
+
+def expected(app, endpoint: str, role: str | None) -> str:
+    """What a role should get from a route, from the route's own required_role."""
+    required = app.view_functions[endpoint].required_role
+    if required is None:
+        return "allowed"
+    if role is None:
+        return "sign-in"
+    return "allowed" if ROLES.index(role) >= ROLES.index(required) else "forbidden"
+
+
+def outcome(response) -> str:
+    if response.status_code == 302 and "/login?next=" in response.headers["Location"]:
+        return "sign-in"
+    if response.status_code == 401:
+        return "sign-in"
+    if response.status_code == 403:
+        return "forbidden"
+    assert response.status_code < 500, response.get_data(as_text=True)[:2000]
+    return "allowed"
+
+
+@pytest.mark.parametrize("role", [None, *ROLES], ids=lambda r: r or "anonymous")
+@pytest.mark.parametrize(("endpoint", "rule", "method"), ROUTES, ids=[f"{m} {r}" for _, r, m in ROUTES])
+def test_authorisation_matrix(world, endpoint, rule, method, role):
+    app, people = world
+    with app.app_context():
+        client = client_as(app, people, role)
+        response = client.open(url_for_rule(app, rule), method=method)
+        want = expected(app, endpoint, role)
+        assert outcome(response) == want, f"{method} {rule} as {role or 'anonymous'}: {response.status_code}"
+        if want == "allowed" and method == "GET":
+            assert response.status_code in (200, 302), f"{rule}: {response.status_code}"
+        response.close()
+
+
+class ScriptFinder(HTMLParser):
+    """Collects anything in a page that could run script: inline or foreign scripts, on* handlers,
+    javascript: URLs and frames."""
+
+    URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "poster", "srcdoc"}
+    SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:text/html")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "script":
+            self._in_script = True
+            if not (attributes.get("src") or "").startswith("/static/"):
+                self.problems.append(f"script not from /static/: {attrs}")
+        if tag in ("iframe", "object", "embed", "frame", "base"):
+            self.problems.append(f"<{tag}> element")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"event handler {name}={value!r} on <{tag}>")
+            squeezed = "".join((value or "").split()).lower()
+            if name in self.URL_ATTRIBUTES and squeezed.startswith(self.SCRIPT_SCHEMES):
+                self.problems.append(f"{name}={value!r} on <{tag}>")
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script and data.strip():
+            self.problems.append(f"inline script: {data[:80]!r}")
+
+
+def live_script(html: str) -> list[str]:
+    finder = ScriptFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
+
+
+def test_script_finder_catches_what_it_looks_for():
+    assert live_script('<script src="/static/js/app.js"></script><a href="/x">ok</a>') == []
+    assert live_script("<script>alert(1)</script>")
+    assert live_script('<img src=x onerror="alert(1)">')
+    assert live_script('<a href=" java\tscript:alert(1)">x</a>')
+    assert live_script('<iframe src="/x"></iframe>')
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_no_page_runs_script_from_hostile_records(world, role):
+    app, people = world
+    shown = 0
+    with app.app_context():
+        client = client_as(app, people, role)
+        for endpoint, rule, _ in GETS:
+            if expected(app, endpoint, role) != "allowed":
+                continue
+            response = client.get(url_for_rule(app, rule))
+            if response.status_code == 200 and response.mimetype == "text/html":
+                body = response.get_data(as_text=True)
+                assert live_script(body) == [], rule
+                shown += "&lt;script&gt;alert(" in body or "&lt;img src=x onerror" in body
+            response.close()
+    assert shown >= 10  # the hostile text did reach the pages, escaped
+
+
+def test_revealed_and_re_rendered_pages_run_no_script_either(world):
+    """POSTs that answer with a page (a reveal, a form shown again with errors) escape hostile text too."""
+    app, people = world
+    with app.app_context():
+        client = client_as(app, people, "admin")
+        for endpoint, rule, method in CHANGES:
+            if endpoint == "auth.logout":
+                continue
+            data = {name: XSS[0] for name in ("text", "name", "title", "problem", "note", "reason", "place")}
+            response = client.open(url_for_rule(app, rule), method=method, data=data)
+            if response.status_code == 200 and response.mimetype == "text/html":
+                assert live_script(response.get_data(as_text=True)) == [], rule
+            response.close()
+
+
+class GetFormFields(HTMLParser):
+    """Names of the fields of every GET form on a page: the page's search and filter parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+        self._in_get_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._in_get_form = (attributes.get("method") or "get").lower() == "get"
+        elif self._in_get_form and tag in ("input", "select", "textarea") and attributes.get("name"):
+            if attributes.get("type") not in ("submit", "button"):
+                self.names.add(attributes["name"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_get_form = False
+
+
+def test_sql_meta_characters_in_every_search_and_filter_never_fail(world):
+    app, people = world
+    checked = set()
+    with app.app_context():
+        client = client_as(app, people, "admin")
+        for _, rule, _ in GETS:
+            url = url_for_rule(app, rule)
+            page = client.get(url)
+            if page.mimetype != "text/html":
+                page.close()
+                continue
+            finder = GetFormFields()
+            finder.feed(page.get_data(as_text=True))
+            for name in finder.names | {"page"}:
+                for meta in SQL_META:
+                    response = client.get(url, query_string={name: meta})
+                    assert response.status_code < 500, f"{rule}?{name}={meta!r}: {response.status_code}"
+                    response.close()
+                checked.add(f"{rule}?{name}")
+    assert {"/feedback/?q", "/customers/?q", "/feedback/?channel", "/audit/?action"} <= checked
+
+
+def snapshot(app) -> dict[str, list]:
+    """Every row of every table, to prove a refused request changed nothing."""
+    with app.app_context():
+        with db.engine.connect() as conn:
+            return {
+                table.name: sorted(map(repr, conn.execute(text(f'SELECT * FROM "{table.name}"'))))
+                for table in db.metadata.sorted_tables
+            }
+
+
+@pytest.fixture(scope="module")
+def guarded(world, database_url):
+    """The seeded database behind an app with CSRF protection on and a 64 KB request limit."""
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": True, "MAX_CONTENT_LENGTH": 64 * 1024,
+    })
+    yield app, world[1]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _csrf_exempt(app, endpoint: str) -> bool:
+    csrf = app.extensions["csrf"]
+    view = app.view_functions[endpoint]
+    return (f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+            or endpoint.split(".")[0] in csrf._exempt_blueprints)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), CHANGES, ids=[f"{m} {r}" for _, r, m in CHANGES])
+def test_state_changing_route_refuses_a_request_without_csrf_token(guarded, endpoint, rule, method):
+    app, people = guarded
+    if _csrf_exempt(app, endpoint):
+        # Only the token-authenticated JSON API may skip CSRF: browsers never send its token.
+        assert rule.startswith("/api/"), f"{rule} is exempt from CSRF"
+        return
+    before = snapshot(app)
+    with app.app_context():
+        client = client_as(app, people, "admin")
+        client.environ_base.pop("HTTP_AUTHORIZATION")
+        response = client.open(url_for_rule(app, rule), method=method,
+                               data={"text": "sneaky", "name": "sneaky", "title": "sneaky", "confirm": "y"})
+    assert response.status_code == 400
+    assert "security token was missing" in response.get_data(as_text=True)
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method"), CHANGES, ids=[f"{m} {r}" for _, r, m in CHANGES])
+def test_oversized_body_gets_the_413_page(guarded, endpoint, rule, method):
+    app, people = guarded
+    before = snapshot(app)
+    with app.app_context():
+        client = client_as(app, people, "admin")
+        response = client.open(url_for_rule(app, rule), method=method, data={"text": "x" * (100 * 1024)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True).lower()
+    assert snapshot(app) == before
+
+
+def test_searches_match_sql_meta_characters_literally(client, app):
+    from tests.factories import make_customer, make_feedback, make_user
+
+    sign_in(client, make_user("viewer"))
+    make_feedback(text="Save 100% now_please 'quoted' \"double\"; -- back\\slash")
+    make_feedback(text="Save 100 percent now please")
+    make_customer(name="O'Brien_%")
+    make_customer(name="OXBrien")
+    for needle in ("100%", "now_please", "'quoted'", '"double";', "--", "back\\slash"):
+        body = client.get("/feedback/", query_string={"q": needle}).get_data(as_text=True)
+        assert "Save 100% now_please" in body and "Save 100 percent" not in body, needle
+    body = client.get("/customers/", query_string={"q": "'Brien_%"}).get_data(as_text=True)
+    assert "O&#39;Brien_%" in body and "OXBrien" not in body
