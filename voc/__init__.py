@@ -1,8 +1,9 @@
 """voc: a self-hosted voice-of-customer tracker."""
 import os
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
@@ -65,10 +66,26 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
-    from voc.views import auth, customers, feedback, hits, home, interviews, roadmap, stages, themes, users
+    from voc.api import views as api
+    from voc.views import (
+        account,
+        auth,
+        customers,
+        feedback,
+        hits,
+        home,
+        interviews,
+        roadmap,
+        stages,
+        themes,
+        users,
+        webhooks,
+    )
 
-    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users):
+    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users,
+                   account, webhooks, api):
         app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never cookies, so there is no cross-site request to forge
 
 
 def register_error_pages(app: Flask) -> None:
@@ -78,10 +95,19 @@ def register_error_pages(app: Flask) -> None:
     def csrf_error(error):
         return render_template("errors/csrf.html", reason=error.description), 400
 
+    from voc.api.views import http_error
+
+    def page(error: HTTPException, code: int):
+        if request.path.startswith("/api/"):
+            return http_error(error)
+        return render_template(f"errors/{code}.html"), code
+
     for code in (403, 404, 413, 500):
-        app.register_error_handler(
-            code, lambda error, code=code: (render_template(f"errors/{code}.html"), code)
-        )
+        app.register_error_handler(code, lambda error, code=code: page(error, code))
+    # Any other HTTP error (400, 405, …) is JSON under /api/ and Werkzeug's own page elsewhere.
+    app.register_error_handler(
+        HTTPException, lambda error: http_error(error) if request.path.startswith("/api/") else error
+    )
 
 
 # Only our own files: no inline script or style, no framing, no plugins (feedback text is hostile).
