@@ -260,7 +260,7 @@ def test_bad_filters_are_named_in_a_422(client, headers):
         "channel": "Choose one of: survey, ticket, interview, review, social, other.",
         "start": "Give a date as YYYY-MM-DD.",
         "per_page": "Give a whole number from 1 to 200.",
-        "page": "Give a whole number from 1 up.",
+        "page": "Give a whole number from 1 to 2,147,483,647.",
     }
 
 

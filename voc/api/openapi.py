@@ -45,6 +45,8 @@ def request_schema(spec: dict[str, shapes.Field]) -> dict:
             schema = request_schema(rule.members)
         elif rule.kind == "array":
             schema = {"type": "array", "items": request_schema(rule.members)}
+        elif rule.kind == "integer":
+            schema = {"type": "integer", "minimum": -shapes.INT_MAX, "maximum": shapes.INT_MAX}
         else:
             schema = {"type": rule.kind}
         if rule.max_length is not None:
@@ -172,12 +174,15 @@ def _query(name: str, schema: dict, description: str) -> dict:
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
+ID = {"type": "integer", "minimum": 1, "maximum": shapes.INT_MAX}
+
+
 def _path(name: str) -> dict:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+    return {"name": name, "in": "path", "required": True, "schema": ID}
 
 
 PAGING = [
-    _query("page", {"type": "integer", "minimum": 1}, "Page number, from 1."),
+    _query("page", ID, "Page number, from 1."),
     _query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "Items per page (default 50)."),
 ]
 DATES = [
@@ -239,8 +244,8 @@ def document() -> dict:
                     "Feedback, newest first.", "viewer", {"200": _json(_page("Feedback"), "One page.")},
                     parameters=[
                         _query("channel", {"type": "string", "enum": list(CHANNELS)}, "Only this channel."),
-                        _query("stage", {"type": "integer", "minimum": 1}, "Only this stage id."),
-                        _query("customer", {"type": "integer", "minimum": 1}, "Only this customer id."),
+                        _query("stage", ID, "Only this stage id."),
+                        _query("customer", ID, "Only this customer id."),
                         *DATES,
                         _query("q", {"type": "string", "maxLength": 200}, "Text contains this."),
                         *PAGING,
@@ -311,8 +316,8 @@ def document() -> dict:
                 "get": _operation(
                     "Hits by RICE score.", "viewer", {"200": _json(_page("Hit"), "One page.")},
                     parameters=[
-                        _query("stage", {"type": "integer", "minimum": 1}, "Only this stage id."),
-                        _query("owner", {"type": "integer", "minimum": 1}, "Only this owner's user id."),
+                        _query("stage", ID, "Only this stage id."),
+                        _query("owner", ID, "Only this owner's user id."),
                         _query("status", {"type": "string", "enum": list(HIT_STATUSES)},
                                "Only this status (default: every status but dropped)."),
                         _query("kind", {"type": "string", "enum": list(HIT_KINDS)}, "Only this kind."),
@@ -334,7 +339,7 @@ def document() -> dict:
                 "get": _operation(
                     "The roadmap document.", "viewer", {"200": _json(ROADMAP, "The roadmap.")},
                     parameters=[
-                        _query("stage", {"type": "integer", "minimum": 1}, "Only this stage id."),
+                        _query("stage", ID, "Only this stage id."),
                         _query("horizon", {"type": "string", "enum": list(HORIZONS)}, "Only this horizon."),
                     ],
                 ),

@@ -71,6 +71,7 @@ HIT_CHANGES = {
     "reason": Field("string", max_length=500),
     "horizon": Field("string", max_length=20, nullable=False),
 }
+INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
 TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
 
 
@@ -102,6 +103,8 @@ def _check_value(value, rule: Field, path: str) -> list[tuple[str, str]]:
     expected = TYPES[rule.kind]
     if not isinstance(value, expected) or (rule.kind in ("integer", "number") and isinstance(value, bool)):
         return [(path, f"Expected {'an' if rule.kind[0] in 'aeio' else 'a'} {rule.kind}.")]
+    if rule.kind == "integer" and not -INT_MAX <= value <= INT_MAX:
+        return [(path, f"Keep it between {-INT_MAX:,} and {INT_MAX:,}.")]
     if rule.max_length is not None and len(value) > rule.max_length:
         return [(path, f"Keep it under {rule.max_length:,} characters.")]
     if rule.kind == "object":

@@ -13,9 +13,17 @@ from voc.services import customers, feedback, hits, interviews, roadmap, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+ID_MAX = shapes.INT_MAX  # no id is larger; the databases cannot even compare with a larger one
 
 
 # ----- errors and limits -------------------------------------------------------------------------
+
+
+@bp.url_value_preprocessor
+def ids_in_range(endpoint, values):
+    """An id too large for any record is simply not found, before a database query overflows."""
+    if any(isinstance(value, int) and value > ID_MAX for value in (values or {}).values()):
+        abort(404)
 
 
 @bp.before_request
@@ -93,12 +101,12 @@ class Query:
     def __init__(self):
         self.errors: list[tuple[str, str]] = []
 
-    def integer(self, name: str, default: int | None = None, high: int | None = None) -> int | None:
+    def integer(self, name: str, default: int | None = None, high: int = ID_MAX) -> int | None:
         raw = request.args.get(name, "")
         if not raw:
             return default
-        if not raw.isdigit() or int(raw) < 1 or (high is not None and int(raw) > high):
-            self.errors.append((name, f"Give a whole number from 1{f' to {high}' if high else ' up'}."))
+        if not raw.isdigit() or not 1 <= int(raw) <= high:
+            self.errors.append((name, f"Give a whole number from 1 to {high:,}."))
             return default
         return int(raw)
 
