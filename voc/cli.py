@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from voc.models import HORIZONS, ROLES
 from voc.services import backup as backups
-from voc.services import demo, roadmap, themes, users
+from voc.services import demo, roadmap, themes, users, webhooks
 from voc.services.errors import ServiceError
 
 voc_cli = AppGroup("voc", help="voc administration commands.")
@@ -106,3 +106,14 @@ def backup(destination: str) -> None:
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Backed up to {destination} ({size / 1_048_576:.1f} MB).")
+
+
+webhooks_cli = AppGroup("webhooks", help="Outbound webhooks.")
+voc_cli.add_command(webhooks_cli)
+
+
+@webhooks_cli.command("deliver")
+def deliver_webhooks() -> None:
+    """Retry every webhook delivery that is due (run it from cron, e.g. every minute)."""
+    attempted, delivered = webhooks.deliver_due()
+    click.echo(f"{attempted} due deliveries attempted, {delivered} delivered.")
