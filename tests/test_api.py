@@ -57,7 +57,7 @@ def test_token_is_made_on_my_account_page_shown_once_and_stored_hashed(client, c
 def test_a_token_needs_a_name(client, contributor):
     sign_in(client, contributor)
     page = client.post("/account/tokens", data={"name": "  "})
-    assert "Name the token" in page.get_data(as_text=True) or "This field is required" in page.get_data(as_text=True)
+    assert "Name the token" in page.get_data(as_text=True)
     assert count(ApiToken) == 0
 
 
@@ -166,7 +166,8 @@ def test_an_invalid_item_stores_nothing_of_the_batch_and_names_every_problem(cli
     assert 0 not in {index for index, _ in problems}
     assert count(Feedback) == 0 and count(Customer) == 0
     only_score = client.post("/api/v1/feedback", headers=headers, json=item(score=11, score_kind="nps"))
-    assert only_score.json["errors"] == [{"index": 0, "field": "score", "message": "NPS scores run from 0 to 10."}]
+    assert only_score.json["errors"] == [
+        {"index": 0, "field": "score", "message": "NPS scores run from 0 to 10."}]
 
 
 @pytest.mark.parametrize(
@@ -213,7 +214,8 @@ def test_a_body_over_the_limit_gets_413_json(client, app, headers):
 def test_viewers_may_not_store_feedback(client, app):
     response = client.post("/api/v1/feedback", headers=api_headers(make_user("viewer")), json=item())
     assert response.status_code == 403
-    assert response.json == {"error": "Your role (viewer) does not allow this; it needs contributor or higher."}
+    assert response.json == {
+        "error": "Your role (viewer) does not allow this; it needs contributor or higher."}
     assert count(Feedback) == 0
 
 
@@ -272,7 +274,8 @@ def test_one_item_reads_in_full_and_unknown_ones_are_404(client, headers):
     assert (record["source"], record["external_id"], record["quotable"]) == ("Typeform", "r1", True)
     missing = client.get("/api/v1/feedback/999999", headers=headers)
     assert missing.status_code == 404 and missing.json == {"error": "That feedback item does not exist."}
-    assert client.get("/api/v1/nowhere", headers=headers).json == {"error": "There is nothing at this address."}
+    nowhere = client.get("/api/v1/nowhere", headers=headers)
+    assert nowhere.json == {"error": "There is nothing at this address."}
     assert client.delete("/api/v1/feedback", headers=headers).json == {"error": "DELETE is not allowed here."}
 
 
@@ -296,7 +299,8 @@ def test_customers_are_listed_by_name_with_their_counts_and_searched(client, hea
     make_feedback(customer_id=ann.id)
     body = client.get("/api/v1/customers", headers=headers).json
     assert [(row["name"], row["feedback_items"]) for row in body["items"]] == [("Ann", 1), ("bob", 0)]
-    assert [row["name"] for row in client.get("/api/v1/customers?q=acm", headers=headers).json["items"]] == ["Ann"]
+    found = client.get("/api/v1/customers?q=acm", headers=headers).json["items"]
+    assert [row["name"] for row in found] == ["Ann"]
     assert client.get("/api/v1/customers/99999", headers=headers).status_code == 404
 
 
@@ -307,7 +311,8 @@ def test_contributors_create_and_change_customers(client, headers):
     customer = db.session.get(Customer, response.json["id"])
     assert (customer.name, customer.email, customer.consent_quote, customer.consent_contact) == (
         "Eve", "eve@example.com", True, False)
-    changed = client.patch(f"/api/v1/customers/{customer.id}", headers=headers, json={"consent_contact": True})
+    changed = client.patch(
+        f"/api/v1/customers/{customer.id}", headers=headers, json={"consent_contact": True})
     assert changed.status_code == 200 and changed.json["consent_contact"] is True
     db.session.refresh(customer)
     assert (customer.name, customer.organisation, customer.consent_quote, customer.consent_contact) == (
@@ -353,7 +358,8 @@ def test_bad_interviews_name_their_fields_and_store_nothing(client, headers):
     response = client.post("/api/v1/interviews", headers=headers, json=interview(
         duration_minutes=0, quotes=[{"text": "ok", "stage": "Mars"}]))
     assert response.status_code == 422
-    assert response.json["errors"] == [{"field": "quotes-0-stage", "message": "There is no stage called “Mars”."}]
+    assert response.json["errors"] == [
+        {"field": "quotes-0-stage", "message": "There is no stage called “Mars”."}]
     response = client.post("/api/v1/interviews", headers=headers, json=interview(duration_minutes=0))
     assert response.json["errors"] == [
         {"field": "duration_minutes", "message": "Duration must be between 1 and 1440 minutes."}]
@@ -384,12 +390,14 @@ def test_themes_quote_only_customers_who_agreed(client, headers):
 
 def test_triagers_rename_themes_and_others_may_not(client, app, headers):
     theme = make_theme("bill shock")
-    assert client.patch(f"/api/v1/themes/{theme.id}", headers=headers, json={"name": "Bills"}).status_code == 403
+    url = f"/api/v1/themes/{theme.id}"
+    assert client.patch(url, headers=headers, json={"name": "Bills"}).status_code == 403
     triager = api_headers(make_user("triager"))
-    response = client.patch(f"/api/v1/themes/{theme.id}", headers=triager, json={"name": "Bills", "noise": True})
+    response = client.patch(url, headers=triager, json={"name": "Bills", "noise": True})
     assert response.status_code == 200 and (response.json["title"], response.json["noise"]) == ("Bills", True)
-    blank = client.patch(f"/api/v1/themes/{theme.id}", headers=triager, json={"name": " "})
-    assert blank.status_code == 422 and blank.json["errors"] == [{"field": "name", "message": "A theme needs a name."}]
+    blank = client.patch(url, headers=triager, json={"name": " "})
+    assert blank.status_code == 422
+    assert blank.json["errors"] == [{"field": "name", "message": "A theme needs a name."}]
 
 
 # ----- hits and the roadmap ---------------------------------------------------------------------------
@@ -404,7 +412,8 @@ def test_hits_are_listed_by_score_and_filtered(client, headers):
     body = client.get("/api/v1/hits", headers=headers).json
     assert [h["title"] for h in body["items"]] == ["Big", "Small"]
     assert body["items"][0]["next_statuses"] == ["planned", "dropped"]
-    assert [h["title"] for h in client.get("/api/v1/hits?status=dropped", headers=headers).json["items"]] == ["Gone"]
+    dropped_only = client.get("/api/v1/hits?status=dropped", headers=headers).json["items"]
+    assert [h["title"] for h in dropped_only] == ["Gone"]
     assert client.get("/api/v1/hits?status=lost", headers=headers).status_code == 422
 
 
@@ -417,16 +426,19 @@ def test_triagers_move_hits_along_with_optimistic_locking(client, app):
     assert stale.status_code == 409 and "Tess changed this hit" in stale.json["error"]
     skip = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "done", "version": 2})
     assert skip.status_code == 422
-    assert skip.json["errors"] == [{"field": "status", "message": "A hit that is planned cannot move to done."}]
+    assert skip.json["errors"] == [
+        {"field": "status", "message": "A hit that is planned cannot move to done."}]
     drop = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "dropped", "version": 2})
     assert drop.json["errors"] == [{"field": "reason", "message": "Say why the hit is dropped."}]
     both = client.patch(f"/api/v1/hits/{hit.id}", headers=triager,
                         json={"status": "dropped", "horizon": "year 2", "version": 2})
     assert both.status_code == 422
-    horizon = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 2})
+    horizon = client.patch(
+        f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 2})
     assert horizon.json["horizon"] == "year 2" and horizon.json["size"] == "Big Hit"
     assert db.session.get(Hit, hit.id).horizon == "year 2"
-    assert client.patch("/api/v1/hits/999", headers=triager, json={"horizon": "year 2", "version": 1}).status_code == 404
+    missing = client.patch("/api/v1/hits/999", headers=triager, json={"horizon": "year 2", "version": 1})
+    assert missing.status_code == 404
     contributor = api_headers(make_user("contributor"))
     assert client.patch(f"/api/v1/hits/{hit.id}", headers=contributor,
                         json={"horizon": "year 3", "version": 3}).status_code == 403
@@ -443,7 +455,8 @@ def test_hit_and_roadmap_quotes_come_only_from_consenting_customers(client, head
     assert detail["evidence"]["feedback_ids"] == [said.id, secret.id]
     roadmap = client.get("/api/v1/roadmap", headers=headers)
     assert roadmap.status_code == 200 and roadmap.json["format"] == "voc-roadmap"
-    assert [(h["title"], h["quotes"]) for h in roadmap.json["hits"]] == [("Refunds", ["Refund took six weeks"])]
+    assert [(h["title"], h["quotes"]) for h in roadmap.json["hits"]] == [
+        ("Refunds", ["Refund took six weeks"])]
     assert client.get("/api/v1/roadmap?horizon=next%20decade", headers=headers).status_code == 422
     assert client.get("/api/v1/roadmap?stage=999", headers=headers).json["errors"] == [
         {"field": "stage", "message": "That stage does not exist."}]

@@ -58,7 +58,8 @@ def receiver(app):
 
 
 def add_webhook(url: str, events=("feedback.created",)) -> Webhook:
-    webhook, _ = webhooks.create_webhook(webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET), None)
+    data = webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET)
+    webhook, _ = webhooks.create_webhook(data, None)
     return webhook
 
 
@@ -86,8 +87,8 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
         (response.json["items"][0]["id"], "The app crashed")]
     delivery = stored_delivery()
     assert headers["X-Voc-Delivery"] == str(delivery.id)
-    assert (delivery.webhook_id, delivery.status, delivery.attempts, delivery.status_code, delivery.error) == (
-        webhook.id, "delivered", 1, 200, None)
+    assert (delivery.webhook_id, delivery.status, delivery.attempts) == (webhook.id, "delivered", 1)
+    assert (delivery.status_code, delivery.error) == (200, None)
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
 
 
@@ -113,7 +114,8 @@ def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, rece
     assert first[1] == second[1] and first[0]["X-Voc-Signature"] == second[0]["X-Voc-Signature"]
     assert first[0]["X-Voc-Delivery"] == second[0]["X-Voc-Delivery"]
     db.session.refresh(delivery)
-    assert (delivery.status, delivery.attempts, delivery.status_code, delivery.error) == ("delivered", 2, 200, None)
+    assert (delivery.status, delivery.attempts, delivery.status_code) == ("delivered", 2, 200)
+    assert delivery.error is None
 
 
 def test_retries_back_off_exponentially():
@@ -145,7 +147,8 @@ def test_hit_status_changes_are_sent_only_to_webhooks_that_asked(client, receive
     hit = make_hit(title="Refunds")
     post_feedback(client, api_headers(make_user("contributor")))
     assert receiver.requests == []
-    client.patch(f"/api/v1/hits/{hit.id}", headers=api_headers(triager), json={"status": "planned", "version": 1})
+    change = {"status": "planned", "version": 1}
+    client.patch(f"/api/v1/hits/{hit.id}", headers=api_headers(triager), json=change)
     [(headers, body)] = receiver.requests
     payload = json.loads(body)
     assert headers["X-Voc-Event"] == "hit.status_changed"
@@ -181,8 +184,10 @@ def test_paused_webhooks_get_nothing(client, receiver):
 
 def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
     sign_in(client, make_user("admin"))
-    page = client.post("/webhooks/", data={"url": "https://chat.example.com/hook",
-                                           "events": ["feedback.created", "hit.status_changed"], "secret": ""})
+    page = client.post("/webhooks/", data={
+        "url": "https://chat.example.com/hook", "events": ["feedback.created", "hit.status_changed"],
+        "secret": "",
+    })
     text = page.get_data(as_text=True)
     webhook = db.session.scalar(select(Webhook))
     assert (webhook.url, webhook.events, webhook.active) == (
@@ -212,9 +217,11 @@ def test_the_deliveries_are_listed_on_the_webhook_page(client, app):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"url": "ftp://example.com", "events": ["feedback.created"]}, "Give a full http:// or https:// address."),
+        ({"url": "ftp://example.com", "events": ["feedback.created"]},
+         "Give a full http:// or https:// address."),
         ({"url": "https://example.com"}, "Choose one or more of: feedback.created"),
-        ({"url": "https://example.com", "events": ["feedback.created"], "secret": "short"}, "Use a secret of 16"),
+        ({"url": "https://example.com", "events": ["feedback.created"], "secret": "short"},
+         "Use a secret of 16"),
         ({"url": "https://example.com", "events": ["feedback.deleted"]}, "Choose one or more of"),
     ],
 )
@@ -229,4 +236,5 @@ def test_bad_webhooks_are_explained_and_not_saved(client, app, form, message):
 def test_only_admins_manage_webhooks(client, app, role):
     sign_in(client, make_user(role))
     assert client.get("/webhooks/").status_code == 403
-    assert client.post("/webhooks/", data={"url": "https://example.com", "events": ["feedback.created"]}).status_code == 403
+    form = {"url": "https://example.com", "events": ["feedback.created"]}
+    assert client.post("/webhooks/", data=form).status_code == 403

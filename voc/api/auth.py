@@ -33,11 +33,14 @@ def token_required(role: str):
             if user is None:
                 message = (
                     "This token is unknown or revoked." if token
-                    else "Send a personal API token: Authorization: Bearer <token> (make one under My account)."
+                    else "Send a personal API token: Authorization: Bearer <token> "
+                    "(make one under My account)."
                 )
                 return problem(401, message, **{"WWW-Authenticate": 'Bearer realm="voc"'})
             if not user.has_role(role):
-                return problem(403, f"Your role ({user.role}) does not allow this; it needs {role} or higher.")
+                return problem(
+                    403, f"Your role ({user.role}) does not allow this; it needs {role} or higher."
+                )
             g.api_user = user
             return view(*args, **kwargs)
 

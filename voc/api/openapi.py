@@ -97,7 +97,8 @@ THEME_FIELDS = {
 THEME_BASICS = ["id", "title", "label", "name", "keywords", "noise", "retired", "merged_into_id", "items"]
 THEME = _object(THEME_FIELDS, required=list(THEME_FIELDS))
 THEME_DETAIL = _object(
-    {**THEME_FIELDS, "quotes": {"type": "array", "items": _object({"feedback_id": _integer(), "text": _string()})}},
+    {**THEME_FIELDS,
+     "quotes": {"type": "array", "items": _object({"feedback_id": _integer(), "text": _string()})}},
     required=[*THEME_BASICS, "quotes"],
 )
 HIT_FIELDS = {
@@ -127,7 +128,8 @@ ROADMAP = {
     "type": "object",
     "description": "The roadmap JSON export: see docs/api.md.",
     "properties": {
-        "format": _string(enum=["voc-roadmap"]), "version": _integer(), "generated_on": _string(format="date"),
+        "format": _string(enum=["voc-roadmap"]), "version": _integer(),
+        "generated_on": _string(format="date"),
         "filters": {"type": "object", "additionalProperties": _string()},
         "stages": {"type": "array", "items": _string()},
         "horizons": {"type": "array", "items": _string()},
@@ -149,7 +151,10 @@ ERROR = _object(
     required=["error"],
 )
 STORED = _object({
-    "items": {"type": "array", "items": _object({"id": _integer(), "status": _string(enum=["created", "duplicate"])})},
+    "items": {
+        "type": "array",
+        "items": _object({"id": _integer(), "status": _string(enum=["created", "duplicate"])}),
+    },
     "created": _integer(), "duplicates": _integer(),
 })
 
@@ -259,8 +264,10 @@ def document() -> dict:
                 ),
             },
             "/feedback/{feedback_id}": {
-                "get": _operation("One feedback item.", "viewer", {"200": _json(_ref("Feedback"), "The item.")},
-                                  parameters=[_path("feedback_id")], extra=NOT_FOUND),
+                "get": _operation(
+                    "One feedback item.", "viewer", {"200": _json(_ref("Feedback"), "The item.")},
+                    parameters=[_path("feedback_id")], extra=NOT_FOUND,
+                ),
             },
             "/customers": {
                 "get": _operation(
@@ -274,8 +281,10 @@ def document() -> dict:
                 ),
             },
             "/customers/{customer_id}": {
-                "get": _operation("One customer.", "viewer", {"200": _json(_ref("Customer"), "The customer.")},
-                                  parameters=[_path("customer_id")], extra=NOT_FOUND),
+                "get": _operation(
+                    "One customer.", "viewer", {"200": _json(_ref("Customer"), "The customer.")},
+                    parameters=[_path("customer_id")], extra=NOT_FOUND,
+                ),
                 "patch": _operation(
                     "Change some of a customer's details or consents.", "contributor",
                     {"200": _json(_ref("Customer"), "The changed customer.")},
@@ -292,12 +301,15 @@ def document() -> dict:
                 ),
                 "post": _operation(
                     "Log an interview with its quotes; the token's user is the interviewer.", "contributor",
-                    {"201": _json(_ref("Interview"), "The new interview.")}, body=request_schema(shapes.INTERVIEW),
+                    {"201": _json(_ref("Interview"), "The new interview.")},
+                    body=request_schema(shapes.INTERVIEW),
                 ),
             },
             "/interviews/{interview_id}": {
-                "get": _operation("One interview.", "viewer", {"200": _json(_ref("Interview"), "The interview.")},
-                                  parameters=[_path("interview_id")], extra=NOT_FOUND),
+                "get": _operation(
+                    "One interview.", "viewer", {"200": _json(_ref("Interview"), "The interview.")},
+                    parameters=[_path("interview_id")], extra=NOT_FOUND,
+                ),
             },
             "/themes": {
                 "get": _operation("Current themes, most customers first.", "viewer",
@@ -326,8 +338,10 @@ def document() -> dict:
                 ),
             },
             "/hits/{hit_id}": {
-                "get": _operation("One hit with its evidence.", "viewer", {"200": _json(HIT_DETAIL, "The hit.")},
-                                  parameters=[_path("hit_id")], extra=NOT_FOUND),
+                "get": _operation(
+                    "One hit with its evidence.", "viewer", {"200": _json(HIT_DETAIL, "The hit.")},
+                    parameters=[_path("hit_id")], extra=NOT_FOUND,
+                ),
                 "patch": _operation(
                     "Change a hit's status (with a reason to drop it) or its horizon.", "triager",
                     {"200": _json(HIT_DETAIL, "The changed hit.")},

@@ -46,7 +46,10 @@ CUSTOMER = {
     "consent_quote": Field("boolean"),
     "consent_contact": Field("boolean"),
 }
-CUSTOMER_CHANGES = {name: Field(f.kind, max_length=f.max_length, nullable=f.nullable) for name, f in CUSTOMER.items()}
+# A partial update: the same fields, none required.
+CUSTOMER_CHANGES = {
+    name: Field(f.kind, max_length=f.max_length, nullable=f.nullable) for name, f in CUSTOMER.items()
+}
 QUOTE = {
     "text": Field("string", required=True, max_length=MAX_TEXT_LENGTH, nullable=False),
     "stage": Field("string", max_length=60),
@@ -72,7 +75,9 @@ HIT_CHANGES = {
     "horizon": Field("string", max_length=20, nullable=False),
 }
 INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
-TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
+TYPES = {
+    "string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list,
+}
 
 
 def check(data, spec: dict[str, Field], prefix: str = "") -> list[tuple[str, str]]:

@@ -473,7 +473,8 @@ def theme_index():
     page, per_page = query.page()
     query.done()
     ranked = themes.ranked_themes()
-    return _listing([_theme(e, e.theme) for e in _sliced(ranked, page, per_page)], len(ranked), page, per_page)
+    shown = [_theme(e, e.theme) for e in _sliced(ranked, page, per_page)]
+    return _listing(shown, len(ranked), page, per_page)
 
 
 def _theme_detail(theme_id: int) -> dict:

@@ -55,7 +55,9 @@ def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, st
     if not secret:
         secret = generated = secrets.token_hex(32)
     elif not MIN_SECRET_LENGTH <= len(secret) <= 200:
-        errors.append(("secret", f"Use a secret of {MIN_SECRET_LENGTH} to 200 characters, or leave it empty."))
+        errors.append(
+            ("secret", f"Use a secret of {MIN_SECRET_LENGTH} to 200 characters, or leave it empty.")
+        )
     if errors:
         raise InvalidInput(*errors)
     webhook = Webhook(url=url, secret=secret, events=events, created_by_id=user_id)
@@ -116,7 +118,9 @@ def emit(event: str, data: dict) -> int:
         {"event": event, "occurred_at": now.isoformat(timespec="seconds") + "Z", "data": data},
         ensure_ascii=False, separators=(",", ":"),
     )
-    deliveries = [WebhookDelivery(webhook=hook, event=event, body=body, next_attempt_at=now) for hook in hooks]
+    deliveries = [
+        WebhookDelivery(webhook=hook, event=event, body=body, next_attempt_at=now) for hook in hooks
+    ]
     db.session.add_all(deliveries)
     db.session.commit()
     jobs.enqueue("voc.services.webhooks:deliver", [delivery.id for delivery in deliveries])

@@ -17,7 +17,9 @@ def index():
     form = WebhookForm()
     secret = None
     if form.validate_on_submit():
-        data = webhooks.WebhookInput(url=form.url.data, events=tuple(form.events.data), secret=form.secret.data or "")
+        data = webhooks.WebhookInput(
+            url=form.url.data, events=tuple(form.events.data), secret=form.secret.data or ""
+        )
         try:
             webhook, secret = webhooks.create_webhook(data, current_user.id)
         except ServiceError as error:
@@ -28,7 +30,8 @@ def index():
                 return redirect(url_for("webhooks.index"))
             form = WebhookForm(formdata=None)
     return render_template(
-        "webhooks/index.html", form=form, webhooks=webhooks.list_webhooks(), secret=secret, action=ActionForm()
+        "webhooks/index.html", form=form, webhooks=webhooks.list_webhooks(), secret=secret,
+        action=ActionForm(),
     )
 
 
