@@ -63,3 +63,11 @@ def sign_in(client, user: User) -> None:
     with client.session_transaction() as session:
         session["_user_id"] = str(user.id)
         session["_fresh"] = True
+
+
+def api_headers(user: User) -> dict:
+    """The Authorization header of a fresh personal API token for the user."""
+    from voc.services import api_tokens
+
+    _, token = api_tokens.create_token(user.id, "tests")
+    return {"Authorization": f"Bearer {token}"}

@@ -2,9 +2,10 @@
 import os
 import time
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voc.config import Defaults, normalise_database_url, sqlite_url
@@ -90,7 +91,9 @@ def wait_for_database(engine, seconds: float) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
+    from voc.api import views as api
     from voc.views import (
+        account,
         audit,
         auth,
         customers,
@@ -102,11 +105,16 @@ def register_blueprints(app: Flask) -> None:
         stages,
         themes,
         users,
+        webhooks,
     )
 
-    areas = (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users, audit)
+    areas = (
+        auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users, audit,
+        account, webhooks, api,
+    )
     for module in areas:
         app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # bearer tokens only, never cookies, so there is no cross-site request to forge
 
 
 def register_error_pages(app: Flask) -> None:
@@ -116,10 +124,19 @@ def register_error_pages(app: Flask) -> None:
     def csrf_error(error):
         return render_template("errors/csrf.html", reason=error.description), 400
 
+    from voc.api.views import http_error
+
+    def page(error: HTTPException, code: int):
+        if request.path.startswith("/api/"):
+            return http_error(error)
+        return render_template(f"errors/{code}.html"), code
+
     for code in (403, 404, 413, 500):
-        app.register_error_handler(
-            code, lambda error, code=code: (render_template(f"errors/{code}.html"), code)
-        )
+        app.register_error_handler(code, lambda error, code=code: page(error, code))
+    # Any other HTTP error (400, 405, …) is JSON under /api/ and Werkzeug's own page elsewhere.
+    app.register_error_handler(
+        HTTPException, lambda error: http_error(error) if request.path.startswith("/api/") else error
+    )
 
 
 def register_template_filters(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from voc.models import HORIZONS, ROLES
-from voc.services import audit, demo, privacy, roadmap, themes, users
+from voc.services import audit, demo, privacy, roadmap, themes, users, webhooks
 from voc.services import backup as backups
 from voc.services.errors import ServiceError
 
@@ -127,3 +127,12 @@ def retention(months: int | None) -> None:
         f"Erased the text of {done.items} feedback items received before "
         f"{done.cutoff.isoformat()} (retention {months} months)."
     )
+webhooks_cli = AppGroup("webhooks", help="Outbound webhooks.")
+voc_cli.add_command(webhooks_cli)
+
+
+@webhooks_cli.command("deliver")
+def deliver_webhooks() -> None:
+    """Retry every webhook delivery that is due (run it from cron, e.g. every minute)."""
+    attempted, delivered = webhooks.deliver_due()
+    click.echo(f"{attempted} due deliveries attempted, {delivered} delivered.")

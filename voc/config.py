@@ -14,6 +14,12 @@ class Defaults:
     FEEDBACK_PER_PAGE = 50
     REDIS_URL = None  # set VOC_REDIS_URL to run background jobs on an RQ queue
     RQ_QUEUE = "voc"
+    API_MAX_BODY = 1024 * 1024  # bytes; a larger request to /api/v1 gets 413
+    API_PER_PAGE = 50
+    API_MAX_PER_PAGE = 200
+    WEBHOOK_TIMEOUT = 10  # seconds for one delivery attempt
+    WEBHOOK_RETRY_SECONDS = 60  # first retry after this, then doubling
+    WEBHOOK_MAX_ATTEMPTS = 8  # then the delivery is marked failed
     WTF_CSRF_TIME_LIMIT = None  # a long interview write-up must not lose its token
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -19,6 +19,7 @@ from wtforms import (
     StringField,
     SubmitField,
     TextAreaField,
+    URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -30,6 +31,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from voc.models import (
     CHANNELS,
@@ -40,6 +42,7 @@ from voc.models import (
     MAX_TEXT_LENGTH,
     QUICK_HORIZONS,
     ROLES,
+    WEBHOOK_EVENTS,
 )
 
 
@@ -342,3 +345,23 @@ class HitFilterForm(FlaskForm):
         "Kind", choices=choices([("", "Any kind")] + [(k, k.capitalize()) for k in HIT_KINDS]),
         validate_choice=False,
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What will use it", validators=[InputRequired(), Length(max=100)],
+                       description="e.g. “Zendesk webhook” or “weekly report script”.")
+    submit = SubmitField("Create token")
+
+
+class WebhookForm(FlaskForm):
+    url = URLField("Address", validators=[InputRequired(), Length(max=500)],
+                   description="voc POSTs signed JSON here, e.g. https://chat.example.com/hooks/voc")
+    events = SelectMultipleField(
+        "Events", choices=choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+    )
+    secret = StringField(
+        "Secret", validators=[Length(max=200)],
+        description="Signs each body (X-Voc-Signature). Leave empty to have one generated and shown once.",
+    )
+    submit = SubmitField("Add webhook")

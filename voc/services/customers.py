@@ -39,16 +39,30 @@ def build_customer(data: CustomerInput) -> Customer:
     return customer
 
 
+LENGTHS = {"name": 200, "organisation": 200, "segment": 100}
+
+
+def _checked_email(email: str) -> str | None:
+    """The normalised address, None when blank; a malformed one is refused."""
+    email = email.strip()
+    if not email:
+        return None
+    if len(email) > 254:
+        raise InvalidInput(("email", "Keep the e-mail address under 254 characters."))
+    try:
+        return validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as error:
+        raise InvalidInput(("email", str(error))) from None
+
+
 def _apply(customer: Customer, data: CustomerInput) -> None:
     name = data.name.strip()
     if not name:
         raise InvalidInput(("name", "A customer needs a name."))
-    email = data.email.strip()
-    if email:
-        try:
-            email = validate_email(email, check_deliverability=False).normalized
-        except EmailNotValidError as error:
-            raise InvalidInput(("email", str(error))) from None
+    for field, limit in LENGTHS.items():
+        if len(getattr(data, field).strip()) > limit:
+            raise InvalidInput((field, f"Keep the {field} under {limit} characters."))
+    email = _checked_email(data.email)
     customer.name = name
     customer.organisation = data.organisation.strip() or None
     customer.segment = data.segment.strip() or None
@@ -138,3 +152,51 @@ def timeline(customer_id: int) -> list[TimelineEntry]:
         reverse=True,
     )
     return entries
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer as another system names them, e.g. a ticket's requester."""
+
+    name: str = ""
+    email: str = ""
+    organisation: str = ""
+    segment: str = ""
+    external_id: str = ""
+
+
+def match_customer(ref: CustomerRef) -> Customer:
+    """The stored customer with this external id, else this e-mail, else a new one (the caller commits).
+
+    A match keeps the details staff recorded; a new customer starts without consents.
+    """
+    external_id = ref.external_id.strip()
+    if len(external_id) > 200:
+        raise InvalidInput(("customer.external_id", "Keep the customer's external id under 200 characters."))
+    try:
+        email = _checked_email(ref.email)
+    except InvalidInput as error:
+        raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None
+    found = None
+    if external_id:
+        found = db.session.scalar(
+            select(Customer).where(Customer.external_id == external_id).order_by(Customer.id).limit(1)
+        )
+    if found is None and email:
+        found = db.session.scalar(
+            select(Customer).where(func.lower(Customer.email) == email.lower()).order_by(Customer.id).limit(1)
+        )
+    if found is not None:
+        return found
+    if not (ref.name.strip() or email or external_id):
+        raise InvalidInput(("customer.name", "A new customer needs a name, an e-mail or an external id."))
+    try:
+        customer = build_customer(
+            CustomerInput(name=ref.name.strip() or email or external_id, organisation=ref.organisation,
+                          segment=ref.segment, email=email or "")
+        )
+    except InvalidInput as error:
+        raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None
+    customer.external_id = external_id or None
+    db.session.add(customer)
+    return customer

@@ -1,4 +1,5 @@
 """Feedback items: validation, entry by hand and browsing."""
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -8,8 +9,9 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
-from voc.services import privacy, themes
-from voc.services.errors import DuplicateFeedback, InvalidInput
+from voc.services import privacy, roadmap, themes, webhooks
+from voc.services.customers import CustomerRef, match_customer
+from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
 from voc.services.stages import active_stage
 
 
@@ -26,6 +28,15 @@ class FeedbackInput:
     stage_id: int | None = None
     score: int | None = None
     score_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class ReceivedFeedback:
+    """An item as another system sends it: the stage by name and the customer by their details."""
+
+    item: FeedbackInput
+    stage: str = ""
+    customer: CustomerRef | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,10 @@ def build_feedback(data: FeedbackInput) -> Feedback:
     if data.customer_id is not None and db.session.get(Customer, data.customer_id) is None:
         raise InvalidInput(("customer_id", "That customer does not exist."))
     source, external_id = data.source.strip() or None, data.external_id.strip() or None
+    if source and len(source) > 100:
+        raise InvalidInput(("source", "Keep the source under 100 characters."))
+    if external_id and len(external_id) > 200:
+        raise InvalidInput(("external_id", "Keep the external id under 200 characters."))
     if external_id:
         existing = db.session.scalar(
             select(Feedback.id).where(
@@ -133,7 +148,75 @@ def create_feedback(
             if earlier is not None:
                 return earlier
         raise InvalidInput(("external_id", "This item was stored by someone else just now.")) from error
+    announce([item])
     return item
+
+
+def receive_feedback(entries: list[ReceivedFeedback], created_by_id: int | None) -> list[tuple[int, bool]]:
+    """Store a batch in one transaction, all or nothing; per entry, its id and whether it is new.
+
+    An entry whose source and external id are already stored (or earlier in the batch) is not stored
+    again: it gets the stored item's id and False. Any invalid entry stores nothing and raises
+    InvalidItems naming every invalid entry.
+    """
+    results: list[tuple[int | Feedback, bool]] = []
+    errors: list[tuple[int, str, str]] = []
+    new: list[Feedback] = []
+    for index, entry in enumerate(entries):
+        try:
+            data = entry.item
+            if entry.stage.strip():
+                data = dataclasses.replace(data, stage_id=roadmap.stage_id_named(entry.stage))
+            item = build_feedback(data)  # first, so a duplicate never creates its customer
+            customer = match_customer(entry.customer) if entry.customer else None
+        except DuplicateFeedback as duplicate:
+            results.append((duplicate.existing_id, False))
+            continue
+        except ServiceError as error:
+            errors += [(index, field, message) for field, message in error.errors]
+            continue
+        item.customer, item.created_by_id = customer, created_by_id
+        db.session.add(item)
+        new.append(item)
+        results.append((item, True))
+    if errors:
+        db.session.rollback()
+        raise InvalidItems(errors)
+    themes.annotate(new)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()  # a concurrent request stored one of these external ids first
+        raise InvalidInput(("external_id", "Some of these items were stored by someone else just now; "
+                                           "send the batch again.")) from error
+    announce(new)
+    return [(item if isinstance(item, int) else item.id, created) for item, created in results]
+
+
+def record(item: Feedback) -> dict:
+    """The item's own fields as plain JSON values, for the API and webhook payloads."""
+    return {
+        "id": item.id,
+        "text": item.text,
+        "channel": item.channel,
+        "received_on": item.received_on.isoformat(),
+        "source": item.source,
+        "external_id": item.external_id,
+        "stage": item.stage.name if item.stage else None,
+        "customer_id": item.customer_id,
+        "interview_id": item.interview_id,
+        "score": item.score,
+        "score_kind": item.score_kind,
+        "sentiment": item.sentiment,
+        "theme_id": item.theme_id,
+        "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def announce(items: list[Feedback]) -> None:
+    """Tell subscribed webhooks about items that were just committed."""
+    if items:
+        webhooks.emit("feedback.created", {"feedback": [record(item) for item in items]})
 
 
 def get_feedback(feedback_id: int) -> Feedback | None:

@@ -27,6 +27,7 @@ from voc.models import (
     Theme,
     User,
 )
+from voc.services import webhooks
 from voc.services.errors import InvalidInput, NotFound, StaleEdit
 from voc.services.stages import active_stage
 
@@ -496,8 +497,14 @@ def set_status(
         if len(reason) > 500:
             raise InvalidInput(("reason", "Keep the reason under 500 characters."))
         values["drop_reason"] = reason
+    before = hit.status
     _apply(hit, values, user_id)
     _commit(hit, seen_version)
+    webhooks.emit("hit.status_changed", {
+        "hit": {"id": hit.id, "title": hit.title, "stage": hit.stage.name, "horizon": hit.horizon,
+                "status": hit.status, "drop_reason": hit.drop_reason, "version": hit.version},
+        "from": before, "to": hit.status, "user_id": user_id,
+    })
     return hit
 
 

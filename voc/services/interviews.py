@@ -11,7 +11,7 @@ from voc.models import Customer, Feedback, Interview, User
 from voc.services import privacy, themes
 from voc.services.customers import CustomerInput, build_customer
 from voc.services.errors import InvalidInput, NotFound, ServiceError
-from voc.services.feedback import check_date, check_text
+from voc.services.feedback import announce, check_date, check_text
 from voc.services.stages import active_stage
 
 
@@ -134,6 +134,7 @@ def log_interview(data: InterviewInput, submission_key: str | None = None) -> In
         if earlier:
             return earlier
         raise
+    announce(items)
     return interview
 
 

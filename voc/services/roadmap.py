@@ -81,7 +81,7 @@ def grid(filters: RoadmapFilters) -> Grid:
     return Grid(stages, horizons, cells)
 
 
-def _quotable(items) -> tuple[str, ...]:
+def quotable(items) -> tuple[str, ...]:
     """Up to three quotes, only from customers who agreed to be quoted, personal data masked."""
     consented = [i for i in items if i.customer is not None and i.customer.consent_quote]
     return tuple(pii.mask(q.text) for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
@@ -89,6 +89,8 @@ def _quotable(items) -> tuple[str, ...]:
 
 def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadmap:
     """The roadmap as the export core takes it, filtered as on screen."""
+    if filters.stage_id is not None and db.session.get(Stage, filters.stage_id) is None:
+        raise InvalidInput(("stage", "That stage does not exist."))
     ranked = _ranked(filters)
     rows = []
     for r in ranked:
@@ -107,7 +109,7 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
                     last_seen=summary.latest, mean_sentiment=summary.mean_sentiment,
                     share_negative=summary.negative_share,
                 ),
-                quotes=_quotable(items),
+                quotes=quotable(items),
             )
         )
     shown = {}

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select, update
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
+from voc.services import webhooks
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes, sentiments
 
@@ -106,6 +107,10 @@ def execute_run(run_id: int) -> ThemeRun:
         run.seconds = round(time.perf_counter() - started, 3)
         run.finished_at = utcnow()
         db.session.commit()
+        webhooks.emit("theme_run.finished", {
+            "run": {"id": run.id, "status": run.status, "message": run.message, "items": run.n_items,
+                    "themes": run.n_themes, "seconds": run.seconds, "changes": run.changes},
+        })
     return run
 
 

@@ -1,0 +1,240 @@
+"""Outbound webhooks: the admin page, signed deliveries to a local receiver, retries and the record."""
+import datetime as dt
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import api_headers, make_user, sign_in
+from tests.test_hits import make_hit
+from voc.extensions import db
+from voc.models import Webhook, WebhookDelivery, utcnow
+from voc.services import webhooks
+
+SECRET = "s3cret-shared-with-the-receiver"
+
+
+class Receiver:
+    """A local HTTP endpoint that records each request and answers with the next scripted status."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+@pytest.fixture
+def receiver(app):
+    app.config["JOBS_INLINE"] = True  # deliver before the request returns
+    server = Receiver()
+    yield server
+    server.close()
+
+
+def add_webhook(url: str, events=("feedback.created",)) -> Webhook:
+    data = webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET)
+    webhook, _ = webhooks.create_webhook(data, None)
+    return webhook
+
+
+def stored_delivery() -> WebhookDelivery | None:
+    """The one delivery as the database has it now (inline jobs commit from their own session)."""
+    db.session.expire_all()
+    return db.session.scalar(select(WebhookDelivery))
+
+
+def post_feedback(client, headers, text="The app crashed"):
+    return client.post("/api/v1/feedback", headers=headers, json={"text": text, "channel": "ticket"})
+
+
+def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
+    webhook = add_webhook(receiver.url)
+    response = post_feedback(client, api_headers(make_user("contributor")))
+    assert response.status_code == 201
+    [(headers, body)] = receiver.requests
+    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    assert headers["X-Voc-Signature"] == expected
+    assert headers["X-Voc-Event"] == "feedback.created" and headers["Content-Type"] == "application/json"
+    payload = json.loads(body)
+    assert payload["event"] == "feedback.created"
+    assert [(f["id"], f["text"]) for f in payload["data"]["feedback"]] == [
+        (response.json["items"][0]["id"], "The app crashed")]
+    delivery = stored_delivery()
+    assert headers["X-Voc-Delivery"] == str(delivery.id)
+    assert (delivery.webhook_id, delivery.status, delivery.attempts) == (webhook.id, "delivered", 1)
+    assert (delivery.status_code, delivery.error) == (200, None)
+    assert delivery.delivered_at is not None and delivery.next_attempt_at is None
+
+
+def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, receiver):
+    add_webhook(receiver.url)
+    receiver.answers = [500]
+    post_feedback(client, api_headers(make_user("contributor")))
+    delivery = stored_delivery()
+    assert (delivery.status, delivery.attempts, delivery.status_code) == ("pending", 1, 500)
+    assert delivery.error == "The receiver answered HTTP 500."
+    wait = delivery.next_attempt_at - utcnow()
+    assert dt.timedelta(seconds=55) < wait <= dt.timedelta(seconds=60)
+
+    result = runner.invoke(args=["voc", "webhooks", "deliver"])
+    assert result.output.strip() == "0 due deliveries attempted, 0 delivered."
+    assert len(receiver.requests) == 1
+
+    delivery.next_attempt_at = utcnow() - dt.timedelta(seconds=1)  # the minute has passed
+    db.session.commit()
+    result = runner.invoke(args=["voc", "webhooks", "deliver"])
+    assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
+    first, second = receiver.requests
+    assert first[1] == second[1] and first[0]["X-Voc-Signature"] == second[0]["X-Voc-Signature"]
+    assert first[0]["X-Voc-Delivery"] == second[0]["X-Voc-Delivery"]
+    db.session.refresh(delivery)
+    assert (delivery.status, delivery.attempts, delivery.status_code) == ("delivered", 2, 200)
+    assert delivery.error is None
+
+
+def test_retries_back_off_exponentially():
+    assert [webhooks.retry_delay(n, 60).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+
+
+def closed_port_url() -> str:
+    """An address on this machine where nothing listens: connections are refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}/hook"
+
+
+def test_a_delivery_gives_up_after_the_last_attempt_and_records_why(client, app):
+    app.config.update(JOBS_INLINE=True, WEBHOOK_MAX_ATTEMPTS=2)
+    add_webhook(closed_port_url())
+    post_feedback(client, api_headers(make_user("contributor")))
+    delivery = stored_delivery()
+    assert (delivery.status, delivery.attempts, delivery.status_code) == ("pending", 1, None)
+    assert delivery.error.startswith("ConnectionError")
+    assert webhooks.deliver_due(now=delivery.next_attempt_at) == (1, 0)
+    db.session.refresh(delivery)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 2, None)
+
+
+def test_hit_status_changes_are_sent_only_to_webhooks_that_asked(client, receiver):
+    add_webhook(receiver.url, events=["hit.status_changed"])
+    triager = make_user("triager")
+    hit = make_hit(title="Refunds")
+    post_feedback(client, api_headers(make_user("contributor")))
+    assert receiver.requests == []
+    change = {"status": "planned", "version": 1}
+    client.patch(f"/api/v1/hits/{hit.id}", headers=api_headers(triager), json=change)
+    [(headers, body)] = receiver.requests
+    payload = json.loads(body)
+    assert headers["X-Voc-Event"] == "hit.status_changed"
+    assert (payload["data"]["from"], payload["data"]["to"], payload["data"]["user_id"]) == (
+        "proposed", "planned", triager.id)
+    assert payload["data"]["hit"]["title"] == "Refunds" and payload["data"]["hit"]["version"] == 2
+
+
+def test_a_finished_theme_run_is_sent(client, receiver):
+    from tests.factories import make_feedback
+    from voc.services import themes
+
+    add_webhook(receiver.url, events=["theme_run.finished"])
+    for text in ["meter engineer late", "meter engineer never came", "bill too high", "bill doubled"] * 3:
+        make_feedback(text=text)
+    run = themes.run_now(None, k=2)
+    [(headers, body)] = receiver.requests
+    assert json.loads(body)["data"]["run"] == {
+        "id": run.id, "status": "done", "message": "Finished", "items": 12, "themes": run.n_themes,
+        "seconds": run.seconds, "changes": run.changes,
+    }
+
+
+def test_paused_webhooks_get_nothing(client, receiver):
+    webhook = add_webhook(receiver.url)
+    webhooks.set_active(webhook.id, False)
+    post_feedback(client, api_headers(make_user("contributor")))
+    assert receiver.requests == [] and stored_delivery() is None
+
+
+# ----- the admin page -----------------------------------------------------------------------------------
+
+
+def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
+    sign_in(client, make_user("admin"))
+    page = client.post("/webhooks/", data={
+        "url": "https://chat.example.com/hook", "events": ["feedback.created", "hit.status_changed"],
+        "secret": "",
+    })
+    text = page.get_data(as_text=True)
+    webhook = db.session.scalar(select(Webhook))
+    assert (webhook.url, webhook.events, webhook.active) == (
+        "https://chat.example.com/hook", ["feedback.created", "hit.status_changed"], True)
+    assert "shown only once" in text and webhook.secret in text and len(webhook.secret) == 64
+    listing = client.get("/webhooks/").get_data(as_text=True)
+    assert "https://chat.example.com/hook" in listing and webhook.secret not in listing
+    shown = client.get(f"/webhooks/{webhook.id}").get_data(as_text=True)
+    assert "Nothing sent yet." in shown
+    client.post(f"/webhooks/{webhook.id}/pause")
+    assert db.session.get(Webhook, webhook.id).active is False
+    client.post(f"/webhooks/{webhook.id}/delete")
+    assert db.session.scalar(select(Webhook)) is None
+
+
+def test_the_deliveries_are_listed_on_the_webhook_page(client, app):
+    webhook = add_webhook(closed_port_url())
+    db.session.add(WebhookDelivery(webhook=webhook, event="feedback.created", body="{}", attempts=3,
+                                   status_code=503, error="The receiver answered HTTP 503.",
+                                   next_attempt_at=utcnow()))
+    db.session.commit()
+    sign_in(client, make_user("admin"))
+    text = client.get(f"/webhooks/{webhook.id}").get_data(as_text=True)
+    assert "The receiver answered HTTP 503." in text and "pending" in text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"url": "ftp://example.com", "events": ["feedback.created"]},
+         "Give a full http:// or https:// address."),
+        ({"url": "https://example.com"}, "Choose one or more of: feedback.created"),
+        ({"url": "https://example.com", "events": ["feedback.created"], "secret": "short"},
+         "Use a secret of 16"),
+        ({"url": "https://example.com", "events": ["feedback.deleted"]}, "Choose one or more of"),
+    ],
+)
+def test_bad_webhooks_are_explained_and_not_saved(client, app, form, message):
+    sign_in(client, make_user("admin"))
+    page = client.post("/webhooks/", data=form)
+    assert message in page.get_data(as_text=True)
+    assert db.session.scalar(select(Webhook)) is None
+
+
+@pytest.mark.parametrize("role", ["viewer", "contributor", "triager"])
+def test_only_admins_manage_webhooks(client, app, role):
+    sign_in(client, make_user(role))
+    assert client.get("/webhooks/").status_code == 403
+    form = {"url": "https://example.com", "events": ["feedback.created"]}
+    assert client.post("/webhooks/", data=form).status_code == 403

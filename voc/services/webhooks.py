@@ -1,0 +1,181 @@
+"""Outbound webhooks: signed JSON about events, sent in the background and retried with back-off."""
+import datetime as dt
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from flask import current_app
+from sqlalchemy import select
+
+from voc import jobs
+from voc.extensions import db
+from voc.models import WEBHOOK_EVENTS, Webhook, WebhookDelivery, utcnow
+from voc.services.errors import InvalidInput, NotFound
+
+SIGNATURE_HEADER = "X-Voc-Signature"
+MIN_SECRET_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class WebhookInput:
+    """A webhook as an admin sets it up; a blank secret asks for a generated one."""
+
+    url: str
+    events: tuple[str, ...]
+    secret: str = ""
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value: HMAC-SHA256 of the raw body under the shared secret."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def retry_delay(attempts: int, base_seconds: float) -> dt.timedelta:
+    """Exponential back-off: base, 2×base, 4×base, … after the 1st, 2nd, 3rd failed attempt."""
+    return dt.timedelta(seconds=base_seconds * 2 ** (attempts - 1))
+
+
+def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, str | None]:
+    """Add a webhook; returns it and the generated secret (shown once) when none was given."""
+    errors = []
+    url = data.url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        errors.append(("url", "Give a full http:// or https:// address."))
+    elif len(url) > 500:
+        errors.append(("url", "Keep the address under 500 characters."))
+    events = [event for event in WEBHOOK_EVENTS if event in data.events]
+    if not events or len(events) != len(set(data.events)):
+        errors.append(("events", f"Choose one or more of: {', '.join(WEBHOOK_EVENTS)}."))
+    secret, generated = data.secret.strip(), None
+    if not secret:
+        secret = generated = secrets.token_hex(32)
+    elif not MIN_SECRET_LENGTH <= len(secret) <= 200:
+        errors.append(
+            ("secret", f"Use a secret of {MIN_SECRET_LENGTH} to 200 characters, or leave it empty.")
+        )
+    if errors:
+        raise InvalidInput(*errors)
+    webhook = Webhook(url=url, secret=secret, events=events, created_by_id=user_id)
+    db.session.add(webhook)
+    db.session.commit()
+    return webhook, generated
+
+
+def list_webhooks() -> list[Webhook]:
+    """Every webhook, oldest first."""
+    return list(db.session.scalars(select(Webhook).order_by(Webhook.id)))
+
+
+def get_webhook(webhook_id: int) -> Webhook:
+    """One webhook, or NotFound."""
+    webhook = db.session.get(Webhook, webhook_id)
+    if webhook is None:
+        raise NotFound(("webhook", "That webhook does not exist."))
+    return webhook
+
+
+def recent_deliveries(webhook_id: int, limit: int = 50) -> list[WebhookDelivery]:
+    """The webhook's latest deliveries, newest first."""
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.webhook_id == webhook_id)
+            .order_by(WebhookDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def set_active(webhook_id: int, active: bool) -> Webhook:
+    """Pause a webhook (events are no longer queued for it) or resume it."""
+    webhook = get_webhook(webhook_id)
+    webhook.active = active
+    db.session.commit()
+    return webhook
+
+
+def delete_webhook(webhook_id: int) -> None:
+    """Remove a webhook and its delivery record."""
+    db.session.delete(get_webhook(webhook_id))
+    db.session.commit()
+
+
+def emit(event: str, data: dict) -> int:
+    """Queue the event for every active webhook that wants it and send it in the background."""
+    hooks = [
+        hook for hook in db.session.scalars(select(Webhook).where(Webhook.active.is_(True)))
+        if event in hook.events
+    ]
+    if not hooks:
+        return 0
+    now = utcnow()
+    body = json.dumps(
+        {"event": event, "occurred_at": now.isoformat(timespec="seconds") + "Z", "data": data},
+        ensure_ascii=False, separators=(",", ":"),
+    )
+    deliveries = [
+        WebhookDelivery(webhook=hook, event=event, body=body, next_attempt_at=now) for hook in hooks
+    ]
+    db.session.add_all(deliveries)
+    db.session.commit()
+    jobs.enqueue("voc.services.webhooks:deliver", [delivery.id for delivery in deliveries])
+    return len(deliveries)
+
+
+def deliver(delivery_ids: list[int]) -> None:
+    """Make one attempt at each of these deliveries (the background job behind emit)."""
+    for delivery_id in delivery_ids:
+        delivery = db.session.get(WebhookDelivery, delivery_id)
+        if delivery is not None and delivery.status == "pending":
+            attempt(delivery)
+
+
+def deliver_due(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Retry every pending delivery whose time has come; returns (attempted, delivered)."""
+    due = list(
+        db.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= (now or utcnow()))
+            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        )
+    )
+    return len(due), sum(attempt(delivery) for delivery in due)
+
+
+def attempt(delivery: WebhookDelivery) -> bool:
+    """POST the stored body once, record the outcome and schedule a retry; True when it arrived."""
+    config = current_app.config
+    body = delivery.body.encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "voc-webhooks",
+        "X-Voc-Event": delivery.event,
+        "X-Voc-Delivery": str(delivery.id),  # the same on every retry, so receivers can skip repeats
+        SIGNATURE_HEADER: sign(delivery.webhook.secret, body),
+    }
+    try:
+        response = requests.post(
+            delivery.webhook.url, data=body, headers=headers,
+            timeout=config["WEBHOOK_TIMEOUT"], allow_redirects=False,
+        )
+        delivery.status_code, delivery.error = response.status_code, None
+        response.close()
+        if not 200 <= response.status_code < 300:
+            delivery.error = f"The receiver answered HTTP {response.status_code}."
+    except requests.RequestException as error:
+        delivery.status_code, delivery.error = None, f"{type(error).__name__}: {error}"[:500]
+    delivery.attempts += 1
+    now = utcnow()
+    if delivery.error is None:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
+    elif delivery.attempts >= config["WEBHOOK_MAX_ATTEMPTS"]:
+        delivery.status, delivery.next_attempt_at = "failed", None
+    else:
+        delivery.next_attempt_at = now + retry_delay(delivery.attempts, config["WEBHOOK_RETRY_SECONDS"])
+    db.session.commit()
+    return delivery.status == "delivered"
