@@ -55,6 +55,11 @@ def optional_int(value):
     return int(value)
 
 
+def stage_filter(value):
+    """A stage filter's value: a stage id, "none" for items without a stage, or None for any."""
+    return "none" if value == "none" else optional_int(value)
+
+
 class StageSelect(SelectField):
     """A journey-stage picker; the service decides whether the stage may be used."""
 
@@ -177,8 +182,18 @@ class FeedbackFilterForm(FlaskForm):
         choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS]),
         validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
-    stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
+    stage = SelectField("Stage", coerce=stage_filter, validate_choice=False)
     customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    segment = SelectField("Segment", validate_choice=False)
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    sentiment = SelectField(
+        "Sentiment", choices=choices([("", "Any sentiment"), ("negative", "Negative")]),
+        validate_choice=False,
+    )
+    score = SelectField(
+        "Score", choices=choices([("", "Scored or not"), ("nps", "NPS answers"), ("csat", "CSAT answers")]),
+        validate_choice=False,
+    )
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
