@@ -349,3 +349,24 @@ class HitFilterForm(FlaskForm):
         "Kind", choices=choices([("", "Any kind")] + [(k, k.capitalize()) for k in HIT_KINDS]),
         validate_choice=False,
     )
+
+
+class DashboardFilterForm(FlaskForm):
+    """The dashboard's period, channel and segment, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField(
+        "Period", default="30",
+        choices=choices([("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
+                         ("quarter", "This quarter"), ("custom", "From–To below")]),
+    )
+    start = DateField("From", validators=[Optional()], description="Dates, when given, win over the period.")
+    end = DateField("To", validators=[Optional()])
+    channel = SelectField(
+        "Channel",
+        choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS]),
+        validate_choice=False,  # an unknown channel in a shared link just means "any"
+    )
+    segment = SelectField("Segment", validate_choice=False)
