@@ -23,7 +23,7 @@ def ago(days: int) -> dt.date:
 
 @pytest.fixture
 def known(app):
-    """Twelve items this period and three in the one before, spread over the stages, with hits."""
+    """Fourteen items this period and three in the one before, spread over the stages, with hits."""
     user = make_user("triager", name="Tess Triager")
     alice = make_customer(name="Alice", segment="Residential")
     bob = make_customer(name="Bob", segment="Business")
@@ -41,13 +41,15 @@ def known(app):
         return make_feedback(stage=stage, theme_id=theme.id if theme else None, received_on=ago(days),
                              sentiment=sentiment, **extra)
 
-    # Action: 4 now (3 rated, 2 negative; NPS 0, 9, 10; CSAT 4), 1 before: the meter theme emerges.
+    # Action: 6 now (3 rated, 2 negative; NPS 0, 9, 10; CSAT 4), 1 before: the meter theme emerges.
     item(action, meter, 1, -0.6, customer=alice, channel="ticket", score=0, score_kind="nps")
     item(action, meter, 2, -0.4, customer=bob, score=9, score_kind="nps")
     item(action, meter, 3, 0.2, score=10, score_kind="nps")
     item(action, meter, 4, None, score=4, score_kind="csat")
+    item(action, meter, 5, None)
+    item(action, meter, 6, None)
     item(action, meter, 40, 0.5)
-    # Consider: 3 now, 2 before, all tickets: exit fees grow by exactly 50%, which is enough.
+    # Consider: 3 now, 2 before, all tickets: exit fees grow by 50%, too little and too few to emerge.
     c1 = item(consider, fees, 5, 0.5, customer=alice, channel="ticket")
     c2 = item(consider, fees, 6, 0.3, customer=bob, channel="ticket")
     item(consider, fees, 7, -0.1, channel="ticket")
@@ -104,8 +106,8 @@ def test_columns_follow_a_reordered_journey(known):
 def test_stage_figures_are_exact(known):
     columns = by_name(build())
     action = columns["Action"].figures
-    assert (action.volume.current, action.volume.previous) == (4, 1)
-    assert (action.volume.change, action.volume.change_percent) == (3, 300)
+    assert (action.volume.current, action.volume.previous) == (6, 1)
+    assert (action.volume.change, action.volume.change_percent) == (5, 500)
     assert action.sentiment == -0.27  # (-0.6 - 0.4 + 0.2) / 3
     assert (action.negative, action.rated, action.negative_percent) == (2, 3, 67)
     assert (action.nps, action.nps_answers) == (33, 3)  # 2 promoters, 1 detractor of 3
@@ -120,9 +122,12 @@ def test_stage_figures_are_exact(known):
 
 def test_strip_figures_are_exact(known):
     strip = build().strip
-    assert (strip.figures.volume.current, strip.figures.volume.previous) == (12, 3)  # retired stage too
+    assert (strip.figures.volume.current, strip.figures.volume.previous) == (14, 3)  # retired stage too
     assert (strip.figures.negative, strip.figures.rated, strip.figures.negative_percent) == (4, 10, 40)
-    assert strip.emerging_themes == 2
+    assert strip.emerging_themes == 1
+    assert [(c.name, [t.title for t in trends]) for c, trends in strip.emerging] == [
+        ("Action", ["Smart meter no-shows"])
+    ]
     assert [h.title for h in strip.hits_done] == ["Exit fee on the quote"]
     assert strip.followed_up == 2
     assert [(h.title, h.customers) for h in strip.follow_up_hits] == [("Exit fee on the quote", 2)]
@@ -132,18 +137,18 @@ def test_strip_figures_are_exact(known):
 def test_top_themes_and_the_emerging_rule(known):
     columns = by_name(build())
     [meter] = columns["Action"].themes
-    assert (meter.title, meter.volume, meter.emerging) == ("Smart meter no-shows", Volume(4, 1), True)
+    assert (meter.title, meter.volume, meter.emerging) == ("Smart meter no-shows", Volume(6, 1), True)
     [fees] = columns["Consider"].themes
-    assert (fees.volume, fees.emerging) == (Volume(3, 2), True)  # +50% exactly
+    assert (fees.volume, fees.emerging) == (Volume(3, 2), False)
     [green] = columns["Awareness"].themes  # the noise theme is not listed
     assert (green.title, green.volume, green.emerging) == ("green tariff", Volume(2, 0), False)
 
 
 @pytest.mark.parametrize(
     ("current", "previous", "emerging"),
-    [(3, 0, True), (2, 0, False), (3, 2, True), (4, 3, False), (6, 4, True), (10, 7, False)],
+    [(5, 0, True), (4, 0, False), (6, 3, True), (7, 4, False), (10, 5, True), (9, 5, False)],
 )
-def test_emerging_needs_enough_items_and_half_again(current, previous, emerging):
+def test_emerging_needs_enough_items_and_twice_as_many(current, previous, emerging):
     assert dashboard.is_emerging(Volume(current, previous)) is emerging
 
 
@@ -156,7 +161,7 @@ def test_open_hits_sit_in_their_stage_by_size(known):
 
 def test_channel_filter(known):
     columns = by_name(build(channel="survey"))
-    assert columns["Action"].figures.volume == Volume(3, 1)
+    assert columns["Action"].figures.volume == Volume(5, 1)
     assert columns["Consider"].figures.volume == Volume(0, 0)
 
 
@@ -169,7 +174,7 @@ def test_segment_filter(known):
 def test_period_filter(known):
     board = build(period=Period(ago(6), TODAY))
     columns = by_name(board)
-    assert columns["Action"].figures.volume == Volume(4, 0)
+    assert columns["Action"].figures.volume == Volume(6, 0)
     assert columns["Consider"].figures.volume == Volume(2, 1)  # day 7 falls in the week before
     assert board.strip.interview_minutes == 90
 
@@ -178,7 +183,7 @@ def test_charts_carry_the_same_numbers(known):
     board = build(period=Period(ago(6), TODAY))
     assert board.volume_chart.labels[0] == ago(6).isoformat() and len(board.volume_chart.labels) == 7
     action = next(s for s in board.volume_chart.series if s.label == "Action")
-    assert action.values == [0, 0, 1, 1, 1, 1, 0]  # days 4, 3, 2, 1 ago
+    assert action.values == [1, 1, 1, 1, 1, 1, 0]  # days 6 to 1 ago
     assert board.sentiment_chart.labels == ["Awareness", "Consider", "Action", "No stage"]
     assert board.sentiment_chart.series[0].values == [None, 0.4, -0.27, -0.8]
     assert [s.label for s in board.theme_chart.series] == ["Smart meter no-shows", "exit fee"]
@@ -187,7 +192,7 @@ def test_charts_carry_the_same_numbers(known):
 def test_long_periods_are_charted_by_week(known):
     board = build(period=Period(ago(89), TODAY))
     assert len(board.volume_chart.labels) == 13
-    assert sum(sum(s.values) for s in board.volume_chart.series) == 15  # all but the retired stage's
+    assert sum(sum(s.values) for s in board.volume_chart.series) == 17  # all but the retired stage's
 
 
 @pytest.mark.parametrize(
@@ -261,15 +266,15 @@ def test_home_needs_sign_in(client):
 def test_numbers_link_to_the_feedback_behind_them(client, known, viewer):
     links = figure_links(client.get("/").get_data(as_text=True))
     action, consider = known["action"].id, known["consider"].id
-    assert count_on(client, links["volume"]) == 12
+    assert count_on(client, links["volume"]) == 14
     assert count_on(client, links["volume-previous"]) == 3
     assert count_on(client, links["negative"]) == 4
-    assert count_on(client, links[f"volume-{action}"]) == 4
+    assert count_on(client, links[f"volume-{action}"]) == 6
     assert count_on(client, links[f"volume-previous-{action}"]) == 1
     assert count_on(client, links[f"negative-{action}"]) == 2
     assert count_on(client, links[f"nps-{action}"]) == 3
     assert count_on(client, links[f"csat-{action}"]) == 1
-    assert count_on(client, links[f"theme-{action}-{known['meter'].id}"]) == 4
+    assert count_on(client, links[f"theme-{action}-{known['meter'].id}"]) == 6
     assert count_on(client, links[f"theme-{consider}-{known['fees'].id}"]) == 3
     assert count_on(client, links["volume-none"]) == 1
     assert links["interviews"] == f"/interviews/?start={LAST_30.start}&end={TODAY}"
@@ -282,14 +287,14 @@ def test_numbers_link_to_the_feedback_behind_them(client, known, viewer):
 def test_page_shows_the_figures(client, known, viewer):
     body = client.get("/").get_data(as_text=True)
     strip = body[body.index('class="strip"'):body.index("</dl>")]
-    assert re.search(r'data-figure="volume"[^>]*>12</a>', strip)
+    assert re.search(r'data-figure="volume"[^>]*>14</a>', strip)
     assert re.search(r'data-figure="negative"[^>]*>40%</a>', strip)
-    assert re.search(r'data-figure="emerging"[^>]*>2</a>', strip)
+    assert re.search(r'data-figure="emerging"[^>]*>1</a>', strip)
     assert re.search(r'data-figure="hits-done"[^>]*>1</a>', strip)
     assert re.search(r'data-figure="followed-up"[^>]*>2</a>', strip)
     assert re.search(r'data-figure="interviews"[^>]*>2.5 h</a>', strip)
     assert "NPS +33" in body and "CSAT 4.00" in body
-    assert body.count('class="tag emerging"') == 2
+    assert body.count('class="tag emerging"') == 1
 
 
 def test_filters_live_in_the_url(client, known, viewer):
@@ -321,7 +326,7 @@ def test_chart_data_goes_as_json_for_the_script(client, known, viewer):
     raw = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', body, re.S).group(1)
     data = json.loads(html.unescape(raw))
     assert data["volume"]["labels"][0] == ago(6).isoformat()
-    assert {"label": "Action", "values": [0, 0, 1, 1, 1, 1, 0]} in data["volume"]["series"]
+    assert {"label": "Action", "values": [1, 1, 1, 1, 1, 1, 0]} in data["volume"]["series"]
     assert "<caption>" in body  # each chart has its numbers as a table too
     assert 'src="/static/js/dashboard.js"' in body
 

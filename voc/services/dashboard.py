@@ -27,10 +27,10 @@ DEFAULT_PERIOD = "30"
 OPEN_STATUSES = ("proposed", "planned", "in progress")
 TOP_THEMES = 5
 # A theme is emerging in a stage when it has at least EMERGING_MIN_ITEMS items there this period
-# and at least EMERGING_GROWTH_PERCENT more than in the previous period (a theme new to the stage
-# counts as growing without limit).
-EMERGING_MIN_ITEMS = 3
-EMERGING_GROWTH_PERCENT = 50
+# and at least EMERGING_GROWTH_PERCENT more than in the previous period (+100%: twice as many;
+# a theme new to the stage counts as growing without limit).
+EMERGING_MIN_ITEMS = 5
+EMERGING_GROWTH_PERCENT = 100
 DAILY_UP_TO = 31  # longer periods are charted in weeks
 PROMOTER, DETRACTOR = 9, 6  # NPS: 9-10 promote, 0-6 detract
 
@@ -150,13 +150,23 @@ class Column:
 
     stage: Stage | None
     figures: Figures
-    themes: list[ThemeTrend]
+    trends: list[ThemeTrend]  # every theme with items in the stage this period, busiest first
     quick_hits: list[OpenHit] = field(default_factory=list)
     big_hits: list[OpenHit] = field(default_factory=list)
 
     @property
     def name(self) -> str:
         return self.stage.name if self.stage else "No stage"
+
+    @property
+    def themes(self) -> list[ThemeTrend]:
+        """The busiest themes, as the column lists them."""
+        return self.trends[:TOP_THEMES]
+
+    @property
+    def emerging(self) -> list[ThemeTrend]:
+        """Every theme emerging in the stage, however small."""
+        return [t for t in self.trends if t.emerging]
 
     @property
     def key(self) -> int | str:
@@ -178,7 +188,7 @@ class Strip:
     """The critical few numbers above the columns."""
 
     figures: Figures
-    emerging: list[tuple[Column, ThemeTrend]]  # each stage a theme is emerging in
+    emerging: list[tuple[Column, list[ThemeTrend]]]  # per column, its emerging themes
     hits_done: list[DoneHit]
     followed_up: int  # distinct customers followed up in the period
     follow_up_hits: list[DoneHit]
@@ -188,7 +198,7 @@ class Strip:
     @property
     def emerging_themes(self) -> int:
         """Distinct themes emerging in at least one stage."""
-        return len({trend.theme_id for _, trend in self.emerging})
+        return len({trend.theme_id for _, trends in self.emerging for trend in trends})
 
     @property
     def interview_hours(self) -> float:
@@ -325,8 +335,8 @@ def _theme_volumes(filters: DashboardFilters) -> dict[int | None, list[ThemeTren
     by_stage: dict[int | None, list[ThemeTrend]] = defaultdict(list)
     for stage_id, theme_id, title, current, previous in rows:
         by_stage[stage_id].append(ThemeTrend(theme_id, title, Volume(int(current), int(previous))))
-    for trends in by_stage.values():
-        trends.sort(key=_busiest)
+    for stage_id, trends in by_stage.items():
+        by_stage[stage_id] = sorted((t for t in trends if t.volume.current), key=_busiest)
     return by_stage
 
 
@@ -334,22 +344,16 @@ def _busiest(trend: ThemeTrend) -> tuple:
     return (-trend.volume.current, -trend.volume.change, trend.title.lower(), trend.theme_id)
 
 
-def _shown_themes(trends: list[ThemeTrend]) -> list[ThemeTrend]:
-    """The busiest themes this period, plus every emerging one however small."""
-    present = [t for t in trends if t.volume.current]
-    return [t for n, t in enumerate(present) if n < TOP_THEMES or t.emerging]
 
 
-def _overall_themes(by_stage: dict[int | None, list[ThemeTrend]]) -> list[ThemeTrend]:
-    """Themes across all stages, busiest first."""
+def _busiest_themes(by_stage: dict[int | None, list[ThemeTrend]]) -> list[tuple[int, str]]:
+    """(id, title) of the themes with the most items this period across all stages."""
     totals: dict[int, list] = {}
     for trends in by_stage.values():
         for t in trends:
-            entry = totals.setdefault(t.theme_id, [t.title, 0, 0])
-            entry[1] += t.volume.current
-            entry[2] += t.volume.previous
-    overall = [ThemeTrend(theme_id, title, Volume(c, p)) for theme_id, (title, c, p) in totals.items()]
-    return sorted(overall, key=_busiest)
+            totals.setdefault(t.theme_id, [t.title, 0])[1] += t.volume.current
+    ranked = sorted(totals.items(), key=lambda pair: (-pair[1][1], pair[1][0].lower(), pair[0]))
+    return [(theme_id, title) for theme_id, (title, _) in ranked[:TOP_THEMES]]
 
 
 def _open_hits() -> dict[int, list[OpenHit]]:
@@ -429,11 +433,11 @@ def _volume_chart(filters: DashboardFilters, columns: list[Column]) -> Chart:
     return Chart(labels, [Series(c.name, counts[c.stage.id if c.stage else None]) for c in columns])
 
 
-def _theme_chart(filters: DashboardFilters, themes: list[ThemeTrend]) -> Chart:
+def _theme_chart(filters: DashboardFilters, themes: list[tuple[int, str]]) -> Chart:
     """Items per day (or week) of the busiest themes this period."""
     period = filters.period
     size, labels = _buckets(period)
-    counts: dict[int, list[int]] = {t.theme_id: [0] * len(labels) for t in themes}
+    counts: dict[int, list[int]] = {theme_id: [0] * len(labels) for theme_id, _ in themes}
     if themes:
         for theme_id, day, count in db.session.execute(
             select(Feedback.theme_id, Feedback.received_on, func.count())
@@ -441,7 +445,7 @@ def _theme_chart(filters: DashboardFilters, themes: list[ThemeTrend]) -> Chart:
             .group_by(Feedback.theme_id, Feedback.received_on)
         ):
             counts[theme_id][(day - period.start).days // size] += count
-    return Chart(labels, [Series(t.title, counts[t.theme_id]) for t in themes])
+    return Chart(labels, [Series(title, counts[theme_id]) for theme_id, title in themes])
 
 
 def build(filters: DashboardFilters) -> Dashboard:
@@ -454,19 +458,19 @@ def build(filters: DashboardFilters) -> Dashboard:
     )
     columns = [
         Column(
-            stage, figures.get(stage.id, Figures()), _shown_themes(themes[stage.id]),
+            stage, figures.get(stage.id, Figures()), themes[stage.id],
             quick_hits=[h for h in hits[stage.id] if h.horizon in QUICK_HORIZONS],
             big_hits=[h for h in hits[stage.id] if h.horizon not in QUICK_HORIZONS],
         )
         for stage in stages
     ]
     if None in figures:
-        columns.append(Column(None, figures[None], _shown_themes(themes[None])))
+        columns.append(Column(None, figures[None], themes[None]))
     followed_up, follow_up_hits = _follow_ups(filters.period)
     minutes, interviews = _interviews(filters.period)
     strip = Strip(
         figures=sum(figures.values(), Figures()),  # retired stages count here, not in a column
-        emerging=[(c, t) for c in columns for t in c.themes if t.emerging],
+        emerging=[(c, c.emerging) for c in columns if c.emerging],
         hits_done=_hits_done(filters.period),
         followed_up=followed_up,
         follow_up_hits=follow_up_hits,
@@ -481,7 +485,5 @@ def build(filters: DashboardFilters) -> Dashboard:
         sentiment_chart=Chart(
             [c.name for c in columns], [Series("Mean sentiment", [c.figures.sentiment for c in columns])]
         ),
-        theme_chart=_theme_chart(
-            filters, [t for t in _overall_themes(themes) if t.volume.current][:TOP_THEMES]
-        ),
+        theme_chart=_theme_chart(filters, _busiest_themes(themes)),
     )
