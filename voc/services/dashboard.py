@@ -281,21 +281,24 @@ def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
-def _figures_by_stage(filters: DashboardFilters) -> dict[int | None, Figures]:
-    """Figures per stage id (None: no stage) in one GROUP BY over both periods."""
+def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
+    """Figures per stage id and theme volumes per (stage id, theme id), from one GROUP BY over both periods.
+
+    Grouping by stage, theme and period at once reads the items once; the rows it returns are
+    a few per stage and theme, which are then added up here. Stage id None means no stage.
+    """
     period = filters.period
     now = Feedback.received_on >= period.start
-    rated = and_(now, Feedback.sentiment.is_not(None))
-    nps = and_(now, Feedback.score_kind == "nps")
-    csat = and_(now, Feedback.score_kind == "csat")
+    nps, csat = Feedback.score_kind == "nps", Feedback.score_kind == "csat"
     rows = db.session.execute(
         select(
             Feedback.stage_id,
-            _count_if(now),
-            _count_if(Feedback.received_on < period.start),
-            _count_if(rated),
-            func.sum(case((rated, Feedback.sentiment))),
-            _count_if(and_(rated, Feedback.sentiment < NEGATIVE)),
+            Feedback.theme_id,
+            now,
+            func.count(),
+            func.count(Feedback.sentiment),
+            func.sum(Feedback.sentiment),
+            _count_if(Feedback.sentiment < NEGATIVE),
             _count_if(nps),
             _count_if(and_(nps, Feedback.score >= PROMOTER)),
             _count_if(and_(nps, Feedback.score <= DETRACTOR)),
@@ -303,40 +306,35 @@ def _figures_by_stage(filters: DashboardFilters) -> dict[int | None, Figures]:
             func.sum(case((csat, Feedback.score))),
         )
         .where(*_conditions(filters, Period(period.previous.start, period.end)))
-        .group_by(Feedback.stage_id)
-    ).all()
-    return {row[0]: _figures(row[1:]) for row in rows}
-
-
-def _figures(row) -> Figures:
-    """Figures from one row of SQL sums (which come back as None, Decimal or float)."""
-    numbers = [0 if value is None else value for value in row]
-    return Figures(
-        *(int(v) for v in numbers[:3]), float(numbers[3]), *(int(v) for v in numbers[4:])
+        .group_by(Feedback.stage_id, Feedback.theme_id, now)
     )
+    figures: dict[int | None, Figures] = defaultdict(Figures)
+    counts: dict[tuple[int | None, int], list[int]] = defaultdict(lambda: [0, 0])  # [now, before]
+    for stage_id, theme_id, is_now, count, *sums in rows:
+        if is_now:
+            rated, sentiment_sum, *rest = (0 if value is None else value for value in sums)
+            figures[stage_id] += Figures(count, 0, int(rated), float(sentiment_sum), *(int(v) for v in rest))
+        else:
+            figures[stage_id] += Figures(previous=count)
+        if theme_id is not None:
+            counts[(stage_id, theme_id)][0 if is_now else 1] += count
+    return figures, {key: Volume(*pair) for key, pair in counts.items()}
 
 
-def _theme_volumes(filters: DashboardFilters) -> dict[int | None, list[ThemeTrend]]:
-    """Each stage's current themes (not noise) with their volume in both periods, busiest first."""
-    period = filters.period
-    rows = db.session.execute(
-        select(
-            Feedback.stage_id,
-            Theme.id,
-            func.coalesce(Theme.name, Theme.label),
-            _count_if(Feedback.received_on >= period.start),
-            _count_if(Feedback.received_on < period.start),
-        )
-        .join(Theme, Theme.id == Feedback.theme_id)
-        .where(*_conditions(filters, Period(period.previous.start, period.end)))
-        .where(Theme.noise.is_(False), Theme.retired.is_(False))
-        .group_by(Feedback.stage_id, Theme.id, Theme.name, Theme.label)
-    ).all()
+def _theme_trends(volumes: dict[tuple[int | None, int], Volume]) -> dict[int | None, list[ThemeTrend]]:
+    """Each stage's current themes (not noise) with items this period, busiest first."""
+    titles = dict(
+        db.session.execute(
+            select(Theme.id, func.coalesce(Theme.name, Theme.label))
+            .where(Theme.noise.is_(False), Theme.retired.is_(False))
+        ).all()
+    )
     by_stage: dict[int | None, list[ThemeTrend]] = defaultdict(list)
-    for stage_id, theme_id, title, current, previous in rows:
-        by_stage[stage_id].append(ThemeTrend(theme_id, title, Volume(int(current), int(previous))))
-    for stage_id, trends in by_stage.items():
-        by_stage[stage_id] = sorted((t for t in trends if t.volume.current), key=_busiest)
+    for (stage_id, theme_id), volume in volumes.items():
+        if theme_id in titles and volume.current:
+            by_stage[stage_id].append(ThemeTrend(theme_id, titles[theme_id], volume))
+    for trends in by_stage.values():
+        trends.sort(key=_busiest)
     return by_stage
 
 
@@ -441,7 +439,8 @@ def _theme_chart(filters: DashboardFilters, themes: list[tuple[int, str]]) -> Ch
     if themes:
         for theme_id, day, count in db.session.execute(
             select(Feedback.theme_id, Feedback.received_on, func.count())
-            .where(*_conditions(filters, period), Feedback.theme_id.in_(list(counts)))
+            # "+ 0" keeps SQLite on the date index; the theme index would read the themes' whole past.
+            .where(*_conditions(filters, period), (Feedback.theme_id + 0).in_(list(counts)))
             .group_by(Feedback.theme_id, Feedback.received_on)
         ):
             counts[theme_id][(day - period.start).days // size] += count
@@ -450,8 +449,8 @@ def _theme_chart(filters: DashboardFilters, themes: list[tuple[int, str]]) -> Ch
 
 def build(filters: DashboardFilters) -> Dashboard:
     """The dashboard for the filters: active stages in journey order, then items without a stage."""
-    figures = _figures_by_stage(filters)
-    themes = _theme_volumes(filters)
+    figures, volumes = _aggregate(filters)
+    themes = _theme_trends(volumes)
     hits = _open_hits()
     stages = db.session.scalars(
         select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id)
@@ -464,7 +463,7 @@ def build(filters: DashboardFilters) -> Dashboard:
         )
         for stage in stages
     ]
-    if None in figures:
+    if figures[None].current or figures[None].previous:
         columns.append(Column(None, figures[None], themes[None]))
     followed_up, follow_up_hits = _follow_ups(filters.period)
     minutes, interviews = _interviews(filters.period)
