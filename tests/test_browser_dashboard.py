@@ -40,6 +40,13 @@ def canvas_has_ink(page, selector: str) -> bool:
 
 def test_dashboard_charts_and_a_theme_through_to_its_feedback(demo_app, database_url):
     with live_server(demo_app) as base, chromium_page() as page:
+        # CSP refusals and script errors reach the console; failed loads are caught by URL instead,
+        # as the console line for them names no URL (and Chromium's own favicon request 404s).
+        errors = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error"
+                and not m.text.startswith("Failed to load resource") else None)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.goto(base + "/login")
         page.fill("#email", "manager@example.com")
         page.fill("#password", PASSWORD)
@@ -53,6 +60,7 @@ def test_dashboard_charts_and_a_theme_through_to_its_feedback(demo_app, database
         for name in ("volume", "sentiment", "theme"):
             page.wait_for_selector(f"#chart-{name}[data-drawn=yes]")
             assert canvas_has_ink(page, f"#chart-{name}"), name
+        assert errors == []
         if database_url.startswith("sqlite"):  # once per run is enough for the README
             page.screenshot(path=SCREENSHOT, full_page=True)
 

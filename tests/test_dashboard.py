@@ -144,6 +144,24 @@ def test_top_themes_and_the_emerging_rule(known):
     assert (green.title, green.volume, green.emerging) == ("green tariff", Volume(2, 0), False)
 
 
+def test_columns_list_the_busiest_five_but_every_emerging_theme_counts(app):
+    action = stage_named("Action")
+    themes = [Theme(label=f"theme {n}") for n in range(7)]
+    db.session.add_all(themes)
+    db.session.commit()
+    for n, theme in enumerate(themes[:6]):  # theme n has 10 - n items now and as many before...
+        for day in range(10 - n):
+            make_feedback(stage=action, theme_id=theme.id, received_on=ago(day))
+            make_feedback(stage=action, theme_id=theme.id, received_on=ago(40 + day))
+    for day in range(5):  # ...and the last, new this period, is too small for the top five but emerges
+        make_feedback(stage=action, theme_id=themes[6].id, received_on=ago(day))
+    board = build()
+    column = by_name(board)["Action"]
+    assert [t.title for t in column.themes] == [f"theme {n}" for n in range(5)]
+    assert [t.title for t in column.emerging] == ["theme 6"]
+    assert board.strip.emerging_themes == 1
+
+
 @pytest.mark.parametrize(
     ("current", "previous", "emerging"),
     [(5, 0, True), (4, 0, False), (6, 3, True), (7, 4, False), (10, 5, True), (9, 5, False)],
