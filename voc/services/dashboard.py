@@ -14,13 +14,13 @@ from voc.models import (
     FollowUp,
     Hit,
     HitChange,
-    Interview,
     Stage,
     Theme,
 )
 from voc.services.errors import InvalidInput
 from voc.services.feedback import in_segment
 from voc.services.hits import NEGATIVE
+from voc.services.interviews import field_time
 
 PERIODS = {"7": 7, "30": 30, "90": 90}  # "last N days", today included
 DEFAULT_PERIOD = "30"
@@ -401,15 +401,6 @@ def _follow_ups(period: Period) -> tuple[int, list[DoneHit]]:
     return int(total or 0), [DoneHit(hit_id, title, count) for hit_id, title, count in rows]
 
 
-def _interviews(period: Period) -> tuple[int, int]:
-    """Minutes of field interviews held in the period, and how many interviews."""
-    minutes, count = db.session.execute(
-        select(func.coalesce(func.sum(Interview.duration_minutes), 0), func.count(Interview.id))
-        .where(Interview.held_on >= period.start, Interview.held_on <= period.end)
-    ).one()
-    return int(minutes), int(count)
-
-
 def _buckets(period: Period) -> tuple[int, list[str]]:
     """Days per chart point (1, or 7 for long periods) and each point's first day."""
     size = 1 if period.days <= DAILY_UP_TO else 7
@@ -466,7 +457,7 @@ def build(filters: DashboardFilters) -> Dashboard:
     if figures[None].current or figures[None].previous:
         columns.append(Column(None, figures[None], themes[None]))
     followed_up, follow_up_hits = _follow_ups(filters.period)
-    minutes, interviews = _interviews(filters.period)
+    minutes, interviews = field_time(filters.period.start, filters.period.end)
     strip = Strip(
         figures=sum(figures.values(), Figures()),  # retired stages count here, not in a column
         emerging=[(c, c.emerging) for c in columns if c.emerging],
