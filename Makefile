@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
+CHART_JS := static/vendor/chart.umd.min.js
 
 .PHONY: run test install lint
 
@@ -15,12 +16,18 @@ run: install instance/config.py
 test: install
 	$(BIN)/python -m pytest
 
-install: $(STAMP)
+install: $(STAMP) $(CHART_JS)
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
+
+# Chart.js, pinned exactly in package.json and package-lock.json, served from our own server.
+$(CHART_JS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(dir $@)
+	cp node_modules/chart.js/dist/chart.umd.min.js $@
 
 # A fresh install gets its own secret key, kept out of git in instance/.
 instance/config.py:

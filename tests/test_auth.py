@@ -7,12 +7,12 @@ from voc.extensions import db
 from voc.models import Feedback
 
 
-def test_sign_in_with_right_password_reaches_feedback(client, app):
+def test_sign_in_with_right_password_reaches_the_dashboard(client, app):
     make_user("viewer", email="vera@example.com")
     response = client.post(
         "/login", data={"email": "Vera@Example.com", "password": PASSWORD}, follow_redirects=True
     )
-    assert b"<h1>Feedback</h1>" in response.data
+    assert b"<h1>Feedback by journey stage</h1>" in response.data
     assert b"User" in response.data and b"viewer" in response.data
 
 

@@ -58,6 +58,11 @@ def optional_int(value):
     return int(value)
 
 
+def stage_filter(value):
+    """A stage filter's value: a stage id, "none" for items without a stage, or None for any."""
+    return "none" if value == "none" else optional_int(value)
+
+
 class StageSelect(SelectField):
     """A journey-stage picker; the service decides whether the stage may be used."""
 
@@ -188,8 +193,18 @@ class FeedbackFilterForm(FlaskForm):
         choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS]),
         validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
-    stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
+    stage = SelectField("Stage", coerce=stage_filter, validate_choice=False)
     customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    segment = SelectField("Segment", validate_choice=False)
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    sentiment = SelectField(
+        "Sentiment", choices=choices([("", "Any sentiment"), ("negative", "Negative")]),
+        validate_choice=False,
+    )
+    score = SelectField(
+        "Score", choices=choices([("", "Scored or not"), ("nps", "NPS answers"), ("csat", "CSAT answers")]),
+        validate_choice=False,
+    )
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
@@ -365,3 +380,22 @@ class WebhookForm(FlaskForm):
         description="Signs each body (X-Voc-Signature). Leave empty to have one generated and shown once.",
     )
     submit = SubmitField("Add webhook")
+class DashboardFilterForm(FlaskForm):
+    """The dashboard's period, channel and segment, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    period = SelectField(
+        "Period", default="30",
+        choices=choices([("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
+                         ("quarter", "This quarter"), ("custom", "From–To below")]),
+    )
+    start = DateField("From", validators=[Optional()], description="Dates, when given, win over the period.")
+    end = DateField("To", validators=[Optional()])
+    channel = SelectField(
+        "Channel",
+        choices=choices([("", "Any channel")] + [(c, c.capitalize()) for c in CHANNELS]),
+        validate_choice=False,  # an unknown channel in a shared link just means "any"
+    )
+    segment = SelectField("Segment", validate_choice=False)

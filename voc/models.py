@@ -163,6 +163,11 @@ class Feedback(db.Model):
             "ix_feedback_theme_evidence",
             "theme_id", "channel", "stage_id", "received_on", "customer_id", "sentiment",
         ),
+        # Covers every column the journey dashboard aggregates, so its GROUP BYs read the index only.
+        Index(
+            "ix_feedback_dashboard", "received_on", "stage_id", "theme_id", "sentiment",
+            "score_kind", "score", "channel", "customer_id",
+        ),
     )
 
 

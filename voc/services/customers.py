@@ -132,6 +132,15 @@ def customer_choices() -> list[tuple[int, str]]:
     return [(id_, f"{name} ({org})" if org else name) for id_, name, org in rows]
 
 
+def segments() -> list[str]:
+    """The segments customers are filed under, for filter pickers."""
+    return list(
+        db.session.scalars(
+            select(Customer.segment).where(Customer.segment.is_not(None)).distinct().order_by(Customer.segment)
+        )
+    )
+
+
 def timeline(customer_id: int) -> list[TimelineEntry]:
     """Everything the customer told us across channels, newest first."""
     get_customer(customer_id)

@@ -12,6 +12,7 @@ from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedba
 from voc.services import privacy, roadmap, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
+from voc.services.hits import NEGATIVE
 from voc.services.stages import active_stage
 
 
@@ -49,6 +50,11 @@ class FeedbackFilters:
     start: dt.date | None = None
     end: dt.date | None = None
     text: str = ""
+    unstaged: bool = False  # only items without a journey stage
+    segment: str | None = None  # the customer's segment
+    negative: bool = False  # only items whose sentiment reads negative
+    theme_id: int | None = None
+    score_kind: str | None = None  # only items with an NPS or CSAT score
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -224,6 +230,11 @@ def get_feedback(feedback_id: int) -> Feedback | None:
     return db.session.get(Feedback, feedback_id)
 
 
+def in_segment(segment: str):
+    """A WHERE clause: the item's customer is filed under the segment."""
+    return Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment))
+
+
 def filtered_query(filters: FeedbackFilters):
     """The select() behind the feedback list, newest first."""
     stmt = select(Feedback).options(
@@ -241,6 +252,16 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(Feedback.received_on <= filters.end)
     if filters.text.strip():
         stmt = stmt.where(Feedback.text.icontains(filters.text.strip(), autoescape=True))
+    if filters.unstaged:
+        stmt = stmt.where(Feedback.stage_id.is_(None))
+    if filters.segment:
+        stmt = stmt.where(in_segment(filters.segment))
+    if filters.negative:
+        stmt = stmt.where(Feedback.sentiment < NEGATIVE)
+    if filters.theme_id:
+        stmt = stmt.where(Feedback.theme_id == filters.theme_id)
+    if filters.score_kind:
+        stmt = stmt.where(Feedback.score_kind == filters.score_kind)
     return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
 
 

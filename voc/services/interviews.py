@@ -146,13 +146,28 @@ def get_interview(interview_id: int) -> Interview:
     return interview
 
 
-def list_interviews(start: dt.date | None = None, end: dt.date | None = None) -> InterviewList:
-    """Interviews held in the period, newest first, with the total field time."""
+def _held(start: dt.date | None, end: dt.date | None) -> list:
+    """WHERE clauses for interviews held in the period (open-ended when a date is missing)."""
     conditions = []
     if start:
         conditions.append(Interview.held_on >= start)
     if end:
         conditions.append(Interview.held_on <= end)
+    return conditions
+
+
+def field_time(start: dt.date | None = None, end: dt.date | None = None) -> tuple[int, int]:
+    """Minutes spent in field interviews held in the period, and how many interviews."""
+    minutes, count = db.session.execute(
+        select(func.coalesce(func.sum(Interview.duration_minutes), 0), func.count(Interview.id))
+        .where(*_held(start, end))
+    ).one()
+    return int(minutes), int(count)
+
+
+def list_interviews(start: dt.date | None = None, end: dt.date | None = None) -> InterviewList:
+    """Interviews held in the period, newest first, with the total field time."""
+    conditions = _held(start, end)
     interviews = list(
         db.session.scalars(
             select(Interview)
@@ -162,7 +177,4 @@ def list_interviews(start: dt.date | None = None, end: dt.date | None = None) ->
             .order_by(Interview.held_on.desc(), Interview.id.desc())
         )
     )
-    minutes = db.session.scalar(
-        select(func.coalesce(func.sum(Interview.duration_minutes), 0)).where(*conditions)
-    )
-    return InterviewList(interviews=interviews, total_minutes=int(minutes))
+    return InterviewList(interviews=interviews, total_minutes=field_time(start, end)[0])

@@ -7,8 +7,8 @@ from flask_login import current_user
 from voc.access import current_actor, role_required
 from voc.export import pii
 from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
-from voc.models import CHANNELS
-from voc.services import customers, feedback, privacy, stages
+from voc.models import CHANNELS, SCORE_KINDS
+from voc.services import customers, feedback, privacy, stages, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -19,16 +19,26 @@ bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 def index():
     """Newest feedback first, filtered by the query string."""
     form = FeedbackFilterForm(request.args)
-    form.stage.choices = choices(stages.stage_choices(include_retired=True, blank="Any stage"))
+    form.stage.choices = choices(
+        stages.stage_choices(include_retired=True, blank="Any stage") + [("none", "No stage")]
+    )
     form.customer.choices = choices([("", "Any customer")] + customers.customer_choices())
+    form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
+    form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
     form.validate()
+    stage = form.stage.data if not form.stage.errors else None
     filters = feedback.FeedbackFilters(
         channel=form.channel.data if form.channel.data in CHANNELS else None,
-        stage_id=form.stage.data if not form.stage.errors else None,
+        stage_id=stage if isinstance(stage, int) else None,
+        unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
+        segment=form.segment.data or None,
+        negative=form.sentiment.data == "negative",
+        theme_id=form.theme.data if not form.theme.errors else None,
+        score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
     )
     page = request.args.get("page", 1, type=int)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
