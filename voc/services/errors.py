@@ -31,3 +31,7 @@ class StaleEdit(ServiceError):
     def __init__(self, changes: list, *errors: tuple[str, str]):
         super().__init__(*errors)
         self.changes = changes
+
+
+class NotAllowed(ServiceError):
+    """The user's role does not let them do this to someone else's record."""
