@@ -65,9 +65,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """One blueprint per area."""
-    from voc.views import auth, customers, feedback, hits, home, interviews, roadmap, stages, themes, users
+    from voc.views import (
+        auth,
+        customers,
+        feedback,
+        hits,
+        home,
+        imports,
+        interviews,
+        roadmap,
+        stages,
+        themes,
+        users,
+    )
 
-    for module in (auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users):
+    areas = (auth, home, feedback, interviews, customers, imports, themes, hits, roadmap, stages, users)
+    for module in areas:
         app.register_blueprint(module.bp)
 
 

@@ -597,6 +597,24 @@ def get_batch(batch_id: int) -> ImportBatch:
     return batch
 
 
+def batches_of_file(sha256: str) -> list[ImportBatch]:
+    """Earlier imports of the same bytes, so the mapping page can say so."""
+    return list(
+        db.session.scalars(
+            select(ImportBatch).where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc())
+        )
+    )
+
+
+def batch_items(batch_id: int, limit: int = 20) -> list[Feedback]:
+    """The first items a batch brought in, in file order."""
+    return list(
+        db.session.scalars(
+            select(Feedback).where(Feedback.batch_id == batch_id).order_by(Feedback.id).limit(limit)
+        )
+    )
+
+
 def may_undo(batch: ImportBatch, user: User) -> bool:
     """Contributors undo their own imports; triagers and admins undo anyone's."""
     return batch.user_id == user.id or user.has_role("triager")
