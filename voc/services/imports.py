@@ -110,6 +110,7 @@ class Outcome:
     rejected_csv: str | None = None  # every rejected row with an `error` column
     batch: ImportBatch | None = None
     seconds: float = 0.0
+    annotate_seconds: float = 0.0  # of which scoring sentiment and placing items in themes
 
 
 @dataclass(frozen=True)
@@ -409,6 +410,7 @@ def _run(
     if progress:
         progress(upload.size)
     outcome.seconds = round(time.perf_counter() - started, 3)
+    outcome.annotate_seconds = round(writer.annotate_seconds, 3)
     return outcome
 
 
@@ -440,6 +442,7 @@ class _Writer:
         self.several_questions = len(mapping.text) > 1
         self.created = self.duplicates = self.customers_created = 0
         self.themed = False
+        self.annotate_seconds = 0.0
         self.today = dt.date.today()
         self.stages = {
             name.casefold(): stage_id
@@ -457,13 +460,15 @@ class _Writer:
         self.duplicates += len(items) - len(fresh)
         if not fresh:
             return
+        started = time.perf_counter()
         notes = themes.annotations([item.text for item in fresh]) if self.annotate else None
+        self.annotate_seconds += time.perf_counter() - started
         rows = [self._row(item, customers) for item in fresh]
         if notes is not None:
             for row, (score, theme_id, terms) in zip(rows, notes, strict=True):
                 row["sentiment"], row["theme_id"], row["theme_terms"] = score, theme_id, terms
                 self.themed = self.themed or theme_id is not None
-        db.session.execute(insert(Feedback), rows)
+        db.session.execute(Feedback.__table__.insert(), rows)
         self.created += len(rows)
 
     def _row(self, item: Item, customers: dict[str, int]) -> dict:
