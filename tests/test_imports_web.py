@@ -3,20 +3,21 @@ import csv
 import io
 import json
 import os
-import pathlib
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from tests import test_imports
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_user, sign_in
 from tests.test_hits import as_user
+from tests.test_imports import FIXTURES, count
 from voc.extensions import db
 from voc.ingest.mapping import SINGLE_FIELDS
 from voc.models import Feedback, ImportBatch, SavedMapping
 from voc.services import imports
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "imports"
+app = test_imports.app  # the same fixture: uploads go to a temporary folder
 TICKETS = (
     "Ticket ID,Description,Created,Email\n"
     "T-1,Login fails,2024-02-01,a@example.com\n"
@@ -26,22 +27,10 @@ TICKETS = (
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
-
-
-@pytest.fixture
 def contributor(app, client):
     user = make_user("contributor", name="Ines Importer")
     sign_in(client, user)
     return user
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def post_file(client, data: bytes | str, name: str = "tickets.csv"):
