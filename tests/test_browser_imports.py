@@ -47,6 +47,8 @@ def test_upload_map_dry_run_import_and_see_the_counts(csrf_app):
         summary = page.inner_text("section.dry-run")
         assert "3 items would be created" in summary and "1 rows rejected" in summary
         assert "row 4: no feedback text" in summary
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        page.screenshot(path=os.path.join(ARTIFACTS, "import-map.png"), full_page=True)
         page.get_by_role("button", name="Import 3 items").click()
 
         page.wait_for_selector("h1:has-text('Import #')")
@@ -54,7 +56,6 @@ def test_upload_map_dry_run_import_and_see_the_counts(csrf_app):
         assert page.inner_text("dd.duplicates") == "0"
         assert page.inner_text("dd.rejected") == "1"
         assert "Fast onboarding." in page.inner_text("ol.items")
-        os.makedirs(ARTIFACTS, exist_ok=True)
         page.screenshot(path=os.path.join(ARTIFACTS, "import.png"), full_page=True)
 
         page.get_by_role("button", name="Undo this import").click()

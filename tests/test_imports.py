@@ -226,6 +226,16 @@ def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
     assert (count(ImportBatch), count(Feedback), count(Customer)) == (0, 0, 0)
 
 
+def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
+    mapping = Mapping(text=["Description"], external_id="Ticket ID", default_source="helpdesk")
+    imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
+    # As if another import committed T-2 after this one checked for duplicates.
+    monkeypatch.setattr(imports._Writer, "_without_duplicates", lambda self, items, customers: items)
+    with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
+        imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
+    assert (count(ImportBatch), count(Feedback)) == (1, 2)
+
+
 def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):
     typed = make_feedback(text="typed by hand")
     other = import_file(upload(tickets(5, 6), "other.csv"), user).batch

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from voc.export.cells import formula_safe
 from voc.extensions import db
@@ -340,6 +341,13 @@ def run_import(
     try:
         outcome = _run(upload, settings, user_id, progress, keep=True)
         db.session.commit()
+    except IntegrityError:
+        # Another import (or the API) stored some of the same ids between our check and our insert.
+        db.session.rollback()
+        raise InvalidInput(
+            ("file", "Some of these items were stored by someone else just now; nothing was imported. "
+                     "Import the file again to add the rest.")
+        ) from None
     except BaseException:
         db.session.rollback()
         raise
