@@ -100,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
         feedback,
         hits,
         home,
+        imports,
         interviews,
         roadmap,
         stages,
@@ -109,8 +110,8 @@ def register_blueprints(app: Flask) -> None:
     )
 
     areas = (
-        auth, home, feedback, interviews, customers, themes, hits, roadmap, stages, users, audit,
-        account, webhooks, api,
+        auth, home, feedback, interviews, customers, imports, themes, hits, roadmap, stages, users,
+        audit, account, webhooks, api,
     )
     for module in areas:
         app.register_blueprint(module.bp)

@@ -5,8 +5,9 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from voc.ingest import PRESETS
 from voc.models import HORIZONS, ROLES
-from voc.services import audit, demo, privacy, roadmap, themes, users, webhooks
+from voc.services import audit, demo, imports, privacy, roadmap, themes, users, webhooks
 from voc.services import backup as backups
 from voc.services.errors import ServiceError
 
@@ -136,3 +137,47 @@ def deliver_webhooks() -> None:
     """Retry every webhook delivery that is due (run it from cron, e.g. every minute)."""
     attempted, delivered = webhooks.deliver_due()
     click.echo(f"{attempted} due deliveries attempted, {delivered} delivered.")
+@voc_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--preset", type=click.Choice(sorted(PRESETS)), default=None, help="The tool that exported it.")
+@click.option("--mapping", "mapping_name", default=None, help="A mapping saved on the import page, by name.")
+@click.option("--dry-run", is_flag=True, help="Count what would happen; store nothing.")
+@click.option("--source", default=None, help="Source system name, for duplicate checks on ids.")
+@click.option("--date-order", type=click.Choice(imports.DATE_ORDER_CHOICES), default=None,
+              help="Day first (dmy) or month first (mdy) for dates like 03/04/2024.")
+@click.option("--user", "user_email", default=None, help="Who imports (default: the first admin).")
+@click.option("--rejected", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write rejected rows, with an error column, to this CSV file.")
+def import_file(
+    file: str, preset: str | None, mapping_name: str | None, dry_run: bool, source: str | None,
+    date_order: str | None, user_email: str | None, rejected: str | None,
+) -> None:
+    """Import a survey or ticket export (CSV or XLSX) as one batch; re-running skips what is stored."""
+    if preset and mapping_name:
+        raise click.UsageError("Choose --preset or --mapping, not both.")
+    try:
+        user = imports.user_named(user_email) if user_email else imports.default_importer()
+        upload = imports.local_file(file)
+        if mapping_name:
+            mapping = imports.saved_mapping_named(mapping_name)
+        else:
+            mapping = imports.inspect(upload, preset=preset).mapping
+        if source:
+            mapping.default_source = source
+        settings = imports.ImportSettings(mapping, date_order or "")
+        run = imports.dry_run if dry_run else imports.run_import
+        with click.progressbar(length=upload.size, label="Importing", file=sys.stderr) as bar:
+            outcome = run(upload, settings, user.id, progress=lambda done: bar.update(done - bar.pos))
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    for reason in outcome.errors[:20]:
+        click.echo(f"rejected {reason}", err=True)
+    if rejected and outcome.rejected:
+        with open(rejected, "w", encoding="utf-8", newline="") as out:
+            out.write(outcome.rejected_csv)
+    what = "Dry run, nothing stored" if dry_run else f"Batch #{outcome.batch.id}"
+    click.echo(
+        f"{what} ({upload.filename}): {outcome.rows:,} rows read; {outcome.created:,} items created, "
+        f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rejected "
+        f"in {outcome.seconds:.1f} s."
+    )

@@ -2,6 +2,7 @@
 import uuid
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -399,3 +400,70 @@ class DashboardFilterForm(FlaskForm):
         validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
     segment = SelectField("Segment", validate_choice=False)
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Export file", validators=[FileRequired("Choose a CSV or Excel file to upload.")],
+        description="CSV, TSV or XLSX, as SurveyMonkey, Typeform, Google Forms, Qualtrics, Zendesk, "
+                    "Freshdesk, Jira or Intercom export it (or any table with a column of feedback text).",
+    )
+    submit = SubmitField("Upload and map columns")
+
+
+class CheckboxesField(SelectMultipleField):
+    """Several columns chosen with one checkbox each."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _column(label: str, **kwargs) -> SelectField:
+    """A picker of one of the file's columns; the mapping names a missing one."""
+    return SelectField(label, validate_choice=False, **kwargs)
+
+
+class MappingForm(FlaskForm):
+    """Which column of the uploaded file feeds which feedback field."""
+
+    text = CheckboxesField(
+        "Feedback text", validate_choice=False,
+        description="Each non-empty one becomes an item; the answers of one row share a response key.",
+    )
+    fallback_text = _column("When those are empty, use")
+    date = _column("Date")
+    date_order = SelectField(
+        "Dates like 03/04/2024 are",
+        choices=choices([("", "Detected from the file"), ("dmy", "Day first (3 April)"),
+                         ("mdy", "Month first (4 March)")]),
+    )
+    channel = _column("Channel column")
+    default_channel = SelectField(
+        "Channel when the file does not say", choices=choices((c, c.capitalize()) for c in CHANNELS)
+    )
+    source = _column("Source system column")
+    default_source = StringField(
+        "Source system", validators=[Length(max=100)],
+        description="e.g. zendesk; items with the same source and id are never imported twice.",
+    )
+    external_id = _column("Item id")
+    customer_email = _column("Customer e-mail")
+    customer_name = CheckboxesField(
+        "Customer name", validate_choice=False, description="Several columns are joined (first + last)."
+    )
+    customer_organisation = _column("Organisation")
+    customer_external_id = _column("Customer id")
+    segment = _column("Segment")
+    stage = _column("Journey stage", description="Values matching a stage's name set it; others are kept.")
+    score = _column("Score")
+    score_kind = SelectField(
+        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+    )
+    header_rows = IntegerField(
+        "Extra header rows", validators=[InputRequired(), NumberRange(min=0, max=10)],
+        description="Rows under the header that are more header (SurveyMonkey 1, Qualtrics 2).",
+    )
+    labels = HiddenField()  # question texts of columns named by id, as JSON
+    preset = HiddenField()
+    mapping_name = StringField("Save this mapping as", validators=[Length(max=100)])
+    preview = SubmitField("Dry run")
+    run = SubmitField("Import")
+    save = SubmitField("Save mapping")

@@ -1,7 +1,7 @@
 """covering index for the themes page's evidence
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0006
 Create Date: 2026-12-01 08:20:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0003'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

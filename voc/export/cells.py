@@ -11,9 +11,15 @@ def mask_personal_data(text: str) -> str:
     return pii.mask(text)
 
 
+def formula_safe(value: Value) -> Value:
+    """A value that a spreadsheet shows as text, never runs: quote-prefixed if it could be a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def spreadsheet_cell(value: Value) -> Value:
     """A value safe for a CSV or XLSX cell: text masked and, if it could run as a formula, quote-prefixed."""
     if not isinstance(value, str):
         return value
-    text = mask_personal_data(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    return formula_safe(mask_personal_data(value))

@@ -45,3 +45,5 @@ class InvalidItems(ServiceError):
     def __init__(self, items: list[tuple[int, str, str]]):
         super().__init__(*[(f"{index}-{field}", message) for index, field, message in items])
         self.items = items
+class NotAllowed(ServiceError):
+    """The user's role does not let them do this to someone else's record."""

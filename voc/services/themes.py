@@ -160,7 +160,7 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     for theme_id, theme in active.items():
         if theme_id not in kept:
             theme.retired = True
-    _refresh_sizes()
+    refresh_sizes()
     report = dataclasses.asdict(changes)
     # New clusters are reported by index; the page wants the theme ids they became.
     report["new"] = [[theme_ids[index], size] for index, size in report["new"]]
@@ -168,7 +168,7 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     return report, theme_ids
 
 
-def _refresh_sizes() -> None:
+def refresh_sizes() -> None:
     counts = dict(
         db.session.execute(
             select(Feedback.theme_id, func.count(Feedback.id))
@@ -223,22 +223,30 @@ def _fitted_model():
     return _models[run_id]
 
 
+def annotations(texts: list[str]) -> list[tuple[float, int | None, list[str] | None]]:
+    """(sentiment, nearest live theme, its terms) per text, placed in one pass; terms None before any run."""
+    scores = sentiments(texts)
+    fitted = _fitted_model()
+    if fitted is None or fitted[0] is None:
+        return [(score, None, None) for score in scores]
+    model, theme_ids = fitted
+    live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
+    placed, _, terms = model.place([model.tokenizer.document(text) for text in texts])
+    nearest = [theme_ids[index] if index >= 0 else None for index in placed]
+    return [
+        (score, theme_id if theme_id in live else None, list(why))
+        for score, theme_id, why in zip(scores, nearest, terms, strict=True)
+    ]
+
+
 def annotate(items: list[Feedback]) -> None:
     """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
     if not items:
         return
-    for item, score in zip(items, sentiments([i.text for i in items]), strict=True):
+    for item, (score, theme_id, terms) in zip(items, annotations([i.text for i in items]), strict=True):
         item.sentiment = score
-    fitted = _fitted_model()
-    if fitted is None or fitted[0] is None:
-        return
-    model, theme_ids = fitted
-    live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
-    for item in items:
-        placed = model.assign(item.text)
-        theme_id = theme_ids[placed.theme] if placed.theme >= 0 else None
-        item.theme_id = theme_id if theme_id in live else None
-        item.theme_terms = list(placed.terms)
+        if terms is not None:
+            item.theme_id, item.theme_terms = theme_id, terms
 
 
 # ----- staff edits, which re-runs keep ----------------------------------------------------
@@ -290,7 +298,7 @@ def merge_themes(source_id: int, target_id: int | None) -> Theme:
         raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
     _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
-    _refresh_sizes()
+    refresh_sizes()
     db.session.commit()
     return target
 
@@ -308,7 +316,7 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
-    _refresh_sizes()
+    refresh_sizes()
     db.session.commit()
     return new
 
@@ -321,7 +329,7 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
     if theme_id is not None and get_theme(theme_id).retired:
         raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
     _move([feedback_id], theme_id)
-    _refresh_sizes()
+    refresh_sizes()
     db.session.commit()
     return item
 

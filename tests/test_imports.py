@@ -1,0 +1,455 @@
+"""Bulk import through the service and the CLI: presets, encodings, duplicates, dry runs, undo, bad files."""
+import csv
+import datetime as dt
+import io
+import os
+import pathlib
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import empty_tables, make_app
+from tests.factories import make_customer, make_feedback, make_user, stage_named
+from tests.test_themes_app import add_items, theme_of
+from voc.extensions import db
+from voc.ingest import Mapping
+from voc.models import (
+    Customer,
+    Feedback,
+    Hit,
+    HitChange,
+    ImportBatch,
+    Theme,
+    TriageDecision,
+)
+from voc.services import hits, imports, themes, triage
+from voc.services.errors import InvalidInput, NotAllowed, NotFound
+
+FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "imports"
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app with uploads kept in a temporary folder."""
+    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    with app.app_context():
+        yield app
+    empty_tables(app)
+
+
+@pytest.fixture
+def user(app):
+    return make_user("contributor", name="Ines Importer")
+
+
+def upload(data: bytes | str, name: str = "export.csv") -> imports.Upload:
+    """Store bytes as the upload page would."""
+    if isinstance(data, str):
+        data = data.encode()
+    return imports.store_upload(io.BytesIO(data), name)
+
+
+def import_file(up: imports.Upload, user, mapping: Mapping | None = None, date_order: str = "", dry=False):
+    """Import with the guessed mapping unless one is given."""
+    mapping = mapping or imports.inspect(up).mapping
+    run = imports.dry_run if dry else imports.run_import
+    return run(up, imports.ImportSettings(mapping, date_order), user.id)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+PRESET_CASES = [
+    # file, preset, created, rejected, source, channel, customers
+    ("surveymonkey.csv", "surveymonkey", 3, 2, "surveymonkey", "survey", 1),
+    ("typeform.csv", "typeform", 2, 1, "typeform", "survey", 2),
+    ("google_forms.csv", "google_forms", 3, 1, "google forms", "survey", 2),
+    ("qualtrics.csv", "qualtrics", 3, 0, "qualtrics", "survey", 2),
+    ("zendesk.csv", "zendesk", 2, 1, "zendesk", "ticket", 2),
+    ("freshdesk.csv", "freshdesk", 2, 0, "freshdesk", "ticket", 2),
+    ("jira_sm.csv", "jira_service_management", 2, 0, "jira", "ticket", 2),
+    ("intercom.csv", "intercom", 3, 0, "intercom", "ticket", 2),
+]
+
+
+@pytest.mark.parametrize(("filename", "preset", "created", "rejected", "source", "channel", "people"),
+                         PRESET_CASES, ids=[case[1] for case in PRESET_CASES])
+def test_each_preset_imports_end_to_end(user, filename, preset, created, rejected, source, channel, people):
+    up = upload((FIXTURES / filename).read_bytes(), filename)
+    inspection = imports.inspect(up)
+    assert inspection.mapping.preset == preset
+    outcome = import_file(up, user)
+    batch = outcome.batch
+    assert (batch.created, batch.duplicates, batch.rejected) == (created, 0, rejected)
+    assert (batch.filename, batch.sha256, batch.user_id) == (filename, up.key, user.id)
+    assert batch.mapping["preset"] == preset
+    items = db.session.scalars(select(Feedback).where(Feedback.batch_id == batch.id)).all()
+    assert len(items) == created
+    assert {(i.source, i.channel, i.created_by_id) for i in items} == {(source, channel, user.id)}
+    assert all(i.sentiment is not None and i.received_on.year == 2024 for i in items)
+    assert len({i.customer_id for i in items} - {None}) == people == count(Customer)
+    # Each file imports again without creating anything.
+    again = import_file(up, user).batch
+    assert (again.created, again.duplicates, again.rejected) == (0, created, rejected)
+
+
+def test_survey_answers_share_a_response_key_and_keep_their_question(user):
+    up = upload((FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
+    batch = import_file(up, user).batch
+    first = db.session.scalars(
+        select(Feedback).where(Feedback.batch_id == batch.id, Feedback.response_key == "118230001")
+        .order_by(Feedback.id)
+    ).all()
+    assert [item.extras["question"] for item in first] == [
+        "What is the main reason for your score?", "What could we do better?",
+    ]
+    assert len({item.external_id for item in first}) == 2
+    assert {(item.score, item.score_kind) for item in first} == {(9, "nps")}
+    assert first[0].customer.name == "Ana Souza" and first[0].customer.external_id == "C-101"
+    assert first[0].extras["IP Address"] == "203.0.113.4"
+
+
+SAMPLE = "Name;Comment;Date\nZoë;Le café coûte 5 €;2024-01-05\nOle;Fine;2024-01-06\n"
+
+
+def xlsx_bytes() -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in SAMPLE.splitlines():
+        sheet.append(row.split(";"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (SAMPLE.replace(";", ",").encode("utf-8"), "comma.csv"),
+        (SAMPLE.encode("utf-8-sig"), "semicolon-bom.csv"),
+        (SAMPLE.replace(";", "\t").encode("utf-16"), "excel-unicode.txt"),
+        (SAMPLE.replace(";", ",").encode("cp1252"), "windows.csv"),
+        (xlsx_bytes(), "sheet.xlsx"),
+    ],
+    ids=["utf-8-comma", "utf-8-bom-semicolon", "utf-16-tab", "windows-1252", "xlsx"],
+)
+def test_encodings_and_delimiters_through_the_service(user, data, name):
+    up = upload(data, name)
+    mapping = Mapping(text=["Comment"], date="Date", customer_name=["Name"], extras=[])
+    assert import_file(up, user, mapping).created == 2
+    stored = db.session.scalars(select(Feedback.text).order_by(Feedback.received_on)).all()
+    assert stored == ["Le café coûte 5 €", "Fine"]
+    assert db.session.scalars(select(Customer.name).order_by(Customer.name)).all() == ["Ole", "Zoë"]
+
+
+TICKETS = "Ticket ID,Description,Created,Email\n" + "".join(
+    f"T-{n},Problem number {n},2024-02-{n:02d},c{n}@example.com\n" for n in range(1, 7)
+)
+
+
+def tickets(first: int, last: int) -> str:
+    lines = TICKETS.splitlines()
+    return "\n".join([lines[0], *lines[first:last + 1]]) + "\n"
+
+
+def test_overlapping_exports_create_nothing_twice(user, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)  # duplicates across chunks are caught too
+    mapping = Mapping(text=["Description"], external_id="Ticket ID", date="Created",
+                      customer_email="Email", default_source="helpdesk")
+    first = imports.run_import(upload(tickets(1, 4)), imports.ImportSettings(mapping), user.id)
+    second = imports.run_import(upload(tickets(3, 6)), imports.ImportSettings(mapping), user.id)
+    assert (first.created, first.duplicates) == (4, 0)
+    assert (second.created, second.duplicates) == (2, 2)
+    assert sorted(db.session.scalars(select(Feedback.external_id))) == [f"T-{n}" for n in range(1, 7)]
+    assert count(Customer) == 6  # found again by e-mail, not created twice
+
+
+def test_without_ids_duplicates_are_same_customer_text_and_day(user, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
+    header = "Email,Comment,Date\n"
+    a = header + "a@example.com,The app  crashes,2024-03-01\nb@example.com,Love it,2024-03-01\n"
+    b = header + (
+        "A@example.com,the app crashes,2024-03-01\n"  # same person, words and day: duplicate
+        "a@example.com,The app crashes,2024-03-02\n"  # another day: new
+        "c@example.com,Love it,2024-03-01\n"  # another person: new
+        "c@example.com,Love it,2024-03-01\n"  # repeated within the file: duplicate
+    )
+    assert import_file(upload(a, "a.csv"), user).created == 2
+    outcome = import_file(upload(b, "b.csv"), user)
+    assert (outcome.created, outcome.duplicates) == (2, 2)
+    assert count(Feedback) == 4
+
+
+def test_existing_customers_are_found_by_external_id_then_email(user):
+    by_id = make_customer(name="Known By Id", external_id="C-7", email="old@example.com")
+    by_email = make_customer(name="Known By Email", email="Mixed@Example.com")
+    data = ("Customer ID,Email,Name,Comment,Date\n"
+            "C-7,new@example.com,Someone,Hello,2024-01-01\n"
+            ",mixed@example.com,Other,Hi,2024-01-01\n"
+            ",fresh@example.com,Fresh Person,Hey,2024-01-01\n")
+    outcome = import_file(upload(data), user)
+    assert (outcome.created, outcome.customers_created) == (3, 1)
+    owners = dict(db.session.execute(select(Feedback.text, Feedback.customer_id)).all())
+    assert owners["Hello"] == by_id.id and owners["Hi"] == by_email.id
+    assert db.session.get(Customer, owners["Hey"]).name == "Fresh Person"
+
+
+def test_dry_run_counts_and_writes_nothing(user):
+    make_feedback(text="already here", source="helpdesk", external_id="T-1")
+    mapping = Mapping(text=["Description"], external_id="Ticket ID", date="Created",
+                      customer_email="Email", default_source="helpdesk")
+    data = tickets(1, 3) + "T-9,,2024-02-09,x@example.com\n"
+    before = (count(Feedback), count(Customer), count(ImportBatch))
+    outcome = imports.dry_run(upload(data), imports.ImportSettings(mapping), user.id)
+    assert (outcome.rows, outcome.created, outcome.duplicates, outcome.rejected) == (4, 2, 1, 1)
+    assert outcome.errors == ["row 5, column 'Description': no feedback text"]
+    assert outcome.batch is None
+    assert (count(Feedback), count(Customer), count(ImportBatch)) == before
+
+
+def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    calls = []
+
+    def failing(texts):
+        calls.append(texts)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return [(0.0, None, None)] * len(texts)
+
+    monkeypatch.setattr(themes, "annotations", failing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(upload(tickets(1, 6)), user)
+    db.session.remove()
+    assert (count(ImportBatch), count(Feedback), count(Customer)) == (0, 0, 0)
+
+
+def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
+    mapping = Mapping(text=["Description"], external_id="Ticket ID", default_source="helpdesk")
+    imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
+    # As if another import committed T-2 after this one checked for duplicates.
+    monkeypatch.setattr(imports._Writer, "_without_duplicates", lambda self, items, customers: items)
+    with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
+        imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
+    assert (count(ImportBatch), count(Feedback)) == (1, 2)
+
+
+def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):
+    typed = make_feedback(text="typed by hand")
+    other = import_file(upload(tickets(5, 6), "other.csv"), user).batch
+    batch = import_file(upload(tickets(1, 4)), user).batch
+    ids = db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)).all()
+    triager = make_user("triager")
+    theme = Theme(label="problems", quote_ids=[ids[0], typed.id], size=2)
+    db.session.add(theme)
+    for item_id in (ids[0], typed.id):
+        db.session.get(Feedback, item_id).theme = theme
+    db.session.commit()
+    hit = hits.create_hit(
+        hits.HitInput(title="Fix problems", stage_id=stage_named("Action").id, horizon="this month",
+                      kind="quick fix", impact=3, confidence=50, effort=1.0),
+        triager.id, feedback_ids=(ids[1], typed.id),
+    )
+    triage.dismiss(triager.id, "not a pain point", feedback_id=ids[2])
+
+    result = imports.undo_batch(batch.id, user)
+    assert (result.items, result.evidence_links) == (4, 1)
+    remaining = db.session.scalars(select(Feedback.id).order_by(Feedback.id)).all()
+    other_ids = db.session.scalars(select(Feedback.id).where(Feedback.batch_id == other.id)).all()
+    assert remaining == sorted([typed.id, *other_ids])
+    assert [item.id for item in db.session.get(Hit, hit.id).feedback] == [typed.id]
+    assert db.session.scalars(select(HitChange.old).where(HitChange.hit_id == hit.id)).all()[-1] == (
+        f"1 item(s) from import #{batch.id}"
+    )
+    assert count(TriageDecision) == 0
+    db.session.refresh(theme)
+    assert (theme.quote_ids, theme.size) == ([typed.id], 1)
+    assert db.session.get(ImportBatch, batch.id).undone_at is not None
+    with pytest.raises(InvalidInput, match="already undone"):
+        imports.undo_batch(batch.id, user)
+
+
+def test_only_the_importer_or_a_triager_may_undo(user):
+    batch = import_file(upload(tickets(1, 2)), user).batch
+    with pytest.raises(NotAllowed):
+        imports.undo_batch(batch.id, make_user("contributor"))
+    assert count(Feedback) == 2
+    assert imports.undo_batch(batch.id, make_user("admin")).items == 2
+
+
+def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
+    data = (
+        "Ticket ID,Description,Created,Email\n"
+        "T-1,Fine,2024-02-01,a@example.com\n"
+        'T-2,"=HYPERLINK(""http://evil"")",2024-02-31,b@example.com\n'
+        "T-3,,2024-02-03,c@example.com\n"
+    )
+    batch = import_file(upload(data), user).batch
+    assert (batch.created, batch.rejected) == (1, 2)
+    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    assert rows[0] == ["Ticket ID", "Description", "Created", "Email", "error"]
+    assert rows[1] == ["T-2", "'=HYPERLINK(\"http://evil\")", "2024-02-31", "b@example.com",
+                       "row 3, column 'Created': '2024-02-31' is not a valid date"]
+    assert rows[2][-1] == "row 4, column 'Description': no feedback text"
+    assert imports.rejected_reasons(batch) == [rows[1][-1], rows[2][-1]]
+    # Fixed and uploaded again, the rows import; the error column is kept as an extra.
+    rows[1][1], rows[1][2], rows[2][1] = "Now fixed", "2024-02-28", "Also fixed"
+    fixed = io.StringIO()
+    csv.writer(fixed).writerows(rows)
+    assert import_file(upload(fixed.getvalue(), "fixed.csv"), user).created == 2
+
+
+def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
+    batch = import_file(upload((FIXTURES / "qualtrics.csv").read_bytes() + (
+        b'2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,2024-04-04 10:05:01,'
+        b'R_3,Doe,Jane,not-an-email,CUST-3,0,0,email,EN,Promoter,10,Nice,Ops,\n'
+    ), "qualtrics.csv"), user).batch
+    assert batch.rejected == 1
+    again = upload(imports.rejected_rows(batch), "qualtrics-rejected.csv")
+    assert imports.inspect(again).mapping.header_rows == 2
+
+
+def test_ambiguous_dates_need_the_order(user):
+    data = "Comment,Date\nSlow,03/04/2024\nFast,05/06/2024\n"
+    up = upload(data)
+    assert imports.inspect(up).date_order == "ambiguous"
+    with pytest.raises(InvalidInput, match="choose the order") as error:
+        import_file(up, user)
+    assert error.value.errors[0][0] == "date_order"
+    import_file(up, user, date_order="dmy")
+    assert db.session.scalars(select(Feedback.received_on).order_by(Feedback.id)).all() == [
+        dt.date(2024, 4, 3), dt.date(2024, 6, 5),
+    ]
+
+
+def test_items_get_sentiment_and_their_nearest_theme(user, monkeypatch):
+    monkeypatch.setattr(themes, "_models", {})  # run ids repeat across the test databases
+    made = add_items(30)
+    themes.run_now(None, 3)
+    refund_theme = theme_of(made["refund"])
+    data = "Comment,Date\nstill waiting for my refund after 5 weeks,2024-01-01\n"
+    import_file(upload(data), user)
+    item = db.session.scalar(select(Feedback).where(Feedback.batch_id.is_not(None)))
+    assert item.sentiment < 0
+    assert item.theme_id == refund_theme and "refund" in item.theme_terms
+    assert db.session.get(Theme, refund_theme).size == 31
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (b"", "empty.csv", "The file is empty."),
+        (b"\n\n \n", "blank.csv", "the file has no rows"),
+        (b"Comment,Date\n", "header.csv", "has a header row but no data rows"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "picture.csv", "picture.csv is not a CSV or Excel file."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1", "old.xls", ".xls files are not supported"),
+        (b"PK\x03\x04 not a zip", "broken.xlsx", "cannot be read as an Excel workbook"),
+    ],
+    ids=["empty", "blank", "header-only", "not-csv", "xls", "broken-xlsx"],
+)
+def test_bad_files_are_refused_with_a_clear_message(user, data, name, message):
+    with pytest.raises(InvalidInput, match=message.replace(".", r"\.")):
+        imports.inspect(upload(data, name))
+    assert count(ImportBatch) == 0
+
+
+def test_a_mapping_that_does_not_fit_is_refused(user):
+    up = upload("Comment,Date\nHi,2024-01-01\n")
+    with pytest.raises(InvalidInput, match="the file has no column 'Body'"):
+        import_file(up, user, Mapping(text=["Body"]))
+
+
+@pytest.mark.parametrize(
+    "name", ["../../etc/passwd", "..\\..\\windows\\win.ini", "/abs/path.csv", "new\nline\x00.csv", ""]
+)
+def test_client_file_names_never_become_paths(app, name):
+    up = upload("Comment\nHi\n", name)
+    folder = app.config["IMPORT_UPLOAD_FOLDER"]
+    assert up.path == os.path.join(folder, up.key)
+    assert sorted(os.listdir(folder)) == [up.key, up.key + ".json"]
+    assert "/" not in up.filename and "\\" not in up.filename and "\n" not in up.filename
+    assert imports.get_upload(up.key).filename == up.filename
+
+
+@pytest.mark.parametrize("key", ["../../etc/passwd", "a" * 63, "A" * 64, "", "0" * 64])
+def test_unknown_or_malformed_upload_keys_are_not_found(app, key):
+    with pytest.raises(NotFound):
+        imports.get_upload(key)
+
+
+def test_saved_mappings_round_trip_and_replace_by_name(user):
+    mapping = Mapping(text=["Comment"], date="Date")
+    saved, created = imports.save_mapping("  Our  survey ", mapping, user.id)
+    assert (saved.name, created) == ("Our survey", True)
+    mapping.date = None
+    again, created = imports.save_mapping("Our survey", mapping, user.id)
+    assert (again.id, created) == (saved.id, False)
+    assert imports.saved_mapping_named("Our survey").date is None
+    with pytest.raises(InvalidInput, match="Give the mapping a name"):
+        imports.save_mapping("  ", mapping, user.id)
+
+
+# ----- CLI ---------------------------------------------------------------------------------------
+
+
+def test_cli_imports_with_a_preset_and_summarises(runner, app, tmp_path):
+    admin = make_user("admin")
+    result = runner.invoke(args=["voc", "import", str(FIXTURES / "zendesk.csv"), "--preset", "zendesk"])
+    assert result.exit_code == 0, result.output
+    batch = db.session.scalar(select(ImportBatch))
+    assert batch.user_id == admin.id
+    assert result.output.strip().splitlines()[-1] == (
+        f"Batch #{batch.id} (zendesk.csv): 3 rows read; 2 items created, 0 duplicates skipped, "
+        f"1 rejected in {result.output.rsplit(' in ', 1)[1].strip()}"
+    )
+    assert "rejected row 4, column 'Subject': no feedback text" in result.output
+
+
+def test_cli_dry_run_source_mapping_and_rejected_file(runner, app, tmp_path):
+    user = make_user("contributor", email="ines@example.com")
+    imports.save_mapping("tickets", Mapping(text=["Description"], external_id="Ticket ID",
+                                            date="Created", customer_email="Email"), user.id)
+    path = tmp_path / "t.csv"
+    path.write_text(tickets(1, 3) + "T-9,,2024-02-09,x@example.com\n")
+    args = ["voc", "import", str(path), "--mapping", "tickets", "--user", "ines@example.com"]
+    dry = runner.invoke(args=[*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run, nothing stored (t.csv): 4 rows read; 3 items created" in dry.output
+    assert count(Feedback) == 0
+    rejected = tmp_path / "rejected.csv"
+    result = runner.invoke(args=[*args, "--source", "helpdesk", "--rejected", str(rejected)])
+    assert result.exit_code == 0, result.output
+    assert set(db.session.scalars(select(Feedback.source))) == {"helpdesk"}
+    rows = list(csv.reader(io.StringIO(rejected.read_text(encoding="utf-8"))))
+    assert rows[-1] == [
+        "T-9", "", "2024-02-09", "x@example.com", "row 5, column 'Description': no feedback text",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--mapping", "nope"], "There is no saved mapping called 'nope'"),
+        (["--user", "ghost@example.com"], "There is no user ghost@example.com"),
+        (["--preset", "zendesk", "--mapping", "x"], "Choose --preset or --mapping, not both"),
+    ],
+)
+def test_cli_errors_exit_non_zero_with_a_message(runner, app, tmp_path, extra, message):
+    make_user("admin")
+    path = tmp_path / "t.csv"
+    path.write_text(tickets(1, 2))
+    result = runner.invoke(args=["voc", "import", str(path), *extra])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert count(ImportBatch) == 0
+
+
+def test_cli_refuses_a_bad_file(runner, app, tmp_path):
+    make_user("admin")
+    path = tmp_path / "header.csv"
+    path.write_text("Comment,Date\n")
+    result = runner.invoke(args=["voc", "import", str(path)])
+    assert result.exit_code == 1
+    assert "Error: header.csv has a header row but no data rows." in result.output

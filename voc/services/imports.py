@@ -1,0 +1,703 @@
+"""Bulk import of survey and ticket exports: stored uploads, dry runs, batches, duplicates and undo."""
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from voc.export.cells import formula_safe
+from voc.extensions import db
+from voc.ingest import (
+    PRESETS,
+    Item,
+    Mapping,
+    MappingError,
+    ParseOptions,
+    ReadError,
+    RowError,
+    RowParser,
+    Table,
+    detect_date_order,
+    guess_mapping,
+    normalise_text,
+    read_table,
+)
+from voc.models import (
+    Customer,
+    Feedback,
+    Hit,
+    HitChange,
+    HitFeedback,
+    ImportBatch,
+    SavedMapping,
+    Stage,
+    Theme,
+    TriageDecision,
+    User,
+    utcnow,
+)
+from voc.services import themes
+from voc.services.errors import InvalidInput, NotAllowed, NotFound
+
+CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
+PREVIEW_ROWS = 10  # rows shown on the mapping page
+SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
+LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
+UPLOAD_DAYS = 2  # stored uploads older than this are removed when the next one arrives
+DATE_ORDER_CHOICES = ("dmy", "mdy")  # what a user may confirm; 'ymd' means no numeric dd/mm dates
+DATE_ORDERS_ALLOWED = ("ymd", *DATE_ORDER_CHOICES)
+BINARY_SNIFF_BYTES = 4096  # NUL bytes here, outside UTF-16 and XLSX, mean a picture or a program
+ZIP_MAGIC = b"PK\x03\x04"
+_UPLOAD_KEY = re.compile(r"[0-9a-f]{64}")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file to import: its bytes on disk under their SHA-256, and the name the user knows it by."""
+
+    key: str  # SHA-256 of the bytes; also the stored file's name, so no user text reaches a path
+    filename: str  # shown and recorded, never used as a path
+    path: str
+    size: int
+
+
+@dataclass
+class Inspection:
+    """What the mapping page shows: the columns, the first rows, a guessed mapping and the date order."""
+
+    upload: Upload
+    header: list[str]
+    rows: list[list[str]]
+    mapping: Mapping
+    date_order: str  # 'ymd' (no ambiguity seen), 'dmy', 'mdy' or 'ambiguous'
+    encoding: str | None
+    delimiter: str | None
+    sheet: str | None
+
+
+@dataclass(frozen=True)
+class ImportSettings:
+    """How to read a file: the mapping, and the day/month order the user confirmed ('' to detect)."""
+
+    mapping: Mapping
+    date_order: str = ""
+
+
+@dataclass
+class Outcome:
+    """The counts of one run over a file; `batch` is None for a dry run."""
+
+    rows: int = 0
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    customers_created: int = 0
+    errors: list[str] = field(default_factory=list)  # the first LISTED_ERRORS reasons
+    rejected_csv: str | None = None  # every rejected row with an `error` column
+    batch: ImportBatch | None = None
+    seconds: float = 0.0
+    annotate_seconds: float = 0.0  # of which scoring sentiment and placing items in themes
+
+
+@dataclass(frozen=True)
+class UndoResult:
+    """What undoing a batch removed."""
+
+    batch: ImportBatch
+    items: int
+    evidence_links: int
+
+
+# ----- uploads ---------------------------------------------------------------------------------
+
+
+def upload_folder() -> str:
+    """Where uploads wait between the mapping step and the import: instance/uploads by default."""
+    folder = current_app.config.get("IMPORT_UPLOAD_FOLDER") or os.path.join(
+        current_app.instance_path, "uploads"
+    )
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def display_name(filename: str | None) -> str:
+    """The last part of a client's file name without control characters, for showing only."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    return name[-255:] or "upload.csv"
+
+
+def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
+    """Keep an uploaded file under its SHA-256 so the import step finds it again."""
+    folder = upload_folder()
+    _remove_old_uploads(folder)
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False) as part:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+            part.write(block)
+            size += len(block)
+    if size == 0:
+        os.unlink(part.name)
+        raise InvalidInput(("file", "The file is empty."))
+    key = digest.hexdigest()
+    path = os.path.join(folder, key)
+    os.replace(part.name, path)
+    name = display_name(filename)
+    with open(path + ".json", "w", encoding="utf-8") as meta:
+        json.dump({"filename": name}, meta)
+    return Upload(key, name, path, size)
+
+
+def _remove_old_uploads(folder: str) -> None:
+    """Uploads nobody imported within UPLOAD_DAYS are not kept forever."""
+    cutoff = time.time() - UPLOAD_DAYS * 86_400
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            os.unlink(entry.path)
+
+
+def get_upload(key: str) -> Upload:
+    """A stored upload by its key, or NotFound (also for anything that is not a SHA-256)."""
+    if not _UPLOAD_KEY.fullmatch(key or ""):
+        raise NotFound(("file", "That upload does not exist."))
+    path = os.path.join(upload_folder(), key)
+    try:
+        with open(path + ".json", encoding="utf-8") as meta:
+            filename = display_name(json.load(meta).get("filename"))
+        size = os.path.getsize(path)
+    except (OSError, ValueError, AttributeError):
+        raise NotFound(("file", "That upload has expired; upload the file again.")) from None
+    return Upload(key, filename, path, size)
+
+
+def local_file(path: str) -> Upload:
+    """A file on this machine (the CLI), hashed like an upload but read where it is."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while block := stream.read(1 << 20):
+            digest.update(block)
+    size = os.path.getsize(path)
+    if size == 0:
+        raise InvalidInput(("file", "The file is empty."))
+    return Upload(digest.hexdigest(), display_name(path), path, size)
+
+
+def discard_upload(upload: Upload) -> None:
+    """Remove a stored upload once it is imported (its rejected rows live on in the batch)."""
+    folder = upload_folder()
+    if os.path.dirname(upload.path) != folder:
+        return  # a CLI file: not ours to delete
+    for path in (upload.path, upload.path + ".json"):
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+@contextmanager
+def _table(upload: Upload) -> Iterator[tuple[Table, BinaryIO]]:
+    """The upload opened as a table, read errors turned into a message about the file."""
+    with open(upload.path, "rb") as stream:
+        head = stream.read(BINARY_SNIFF_BYTES)
+        stream.seek(0)
+        if b"\x00" in head and not head.startswith((ZIP_MAGIC, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InvalidInput(("file", f"{upload.filename} is not a CSV or Excel file."))
+        try:
+            table = read_table(stream, upload.filename)
+        except (ReadError, csv.Error) as error:
+            raise InvalidInput(("file", f"{upload.filename}: {error}.")) from None
+        with table:
+            yield table, stream
+
+
+# ----- the mapping step ------------------------------------------------------------------------
+
+
+def inspect(upload: Upload, preset: str | None = None, saved_id: int | None = None) -> Inspection:
+    """Columns, first rows and a mapping: the chosen preset's or saved one's, else the best guess."""
+    with _table(upload) as (table, _):
+        try:
+            sample = table.peek(SAMPLE_ROWS)
+        except ReadError as error:
+            raise InvalidInput(("file", f"{upload.filename}: {error}.")) from None
+        if not sample:
+            raise InvalidInput(("file", f"{upload.filename} has a header row but no data rows."))
+        following = [row.values for row in sample]
+        if saved_id is not None:
+            mapping = Mapping.from_dict(get_saved_mapping(saved_id).mapping)
+        elif preset:
+            if preset not in PRESETS:
+                raise InvalidInput(("preset", f"There is no preset called '{preset}'."))
+            mapping = PRESETS[preset].mapping(table.header, following)
+        else:
+            mapping = guess_mapping(table.header, following)
+        return Inspection(
+            upload=upload,
+            header=table.header,
+            rows=[[_shown(value) for value in row.values] for row in sample[:PREVIEW_ROWS]],
+            mapping=mapping,
+            date_order=_detect_order(table.header, mapping, following),
+            encoding=table.encoding,
+            delimiter=table.delimiter,
+            sheet=table.sheet,
+        )
+
+
+def _shown(value: object) -> str:
+    """A cell as the preview shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _detect_order(header: list[str], mapping: Mapping, following: list[list]) -> str:
+    """The day/month order the sample's date column proves, 'ymd' without dates."""
+    if not mapping.date or mapping.date not in header:
+        return "ymd"
+    column = header.index(mapping.date)
+    return detect_date_order(values[column] for values in following[mapping.header_rows:])
+
+
+def presets() -> list[tuple[str, str]]:
+    """(name, label) of every preset, for pickers."""
+    return [(name, preset.label) for name, preset in PRESETS.items()]
+
+
+# ----- saved mappings --------------------------------------------------------------------------
+
+
+def save_mapping(name: str, mapping: Mapping, user_id: int) -> tuple[SavedMapping, bool]:
+    """Keep a mapping under a name (replacing one of that name); returns it and whether it is new."""
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidInput(("mapping_name", "Give the mapping a name."))
+    if len(name) > 100:
+        raise InvalidInput(("mapping_name", "Keep the name under 100 characters."))
+    saved = db.session.scalar(select(SavedMapping).where(SavedMapping.name == name))
+    created = saved is None
+    if created:
+        saved = SavedMapping(name=name, created_by_id=user_id)
+        db.session.add(saved)
+    saved.mapping = mapping.to_dict()
+    db.session.commit()
+    return saved, created
+
+
+def saved_mappings() -> list[SavedMapping]:
+    """Every saved mapping, by name."""
+    return list(db.session.scalars(select(SavedMapping).order_by(func.lower(SavedMapping.name))))
+
+
+def get_saved_mapping(saved_id: int) -> SavedMapping:
+    """One saved mapping, or NotFound."""
+    saved = db.session.get(SavedMapping, saved_id)
+    if saved is None:
+        raise NotFound(("saved", "That saved mapping does not exist."))
+    return saved
+
+
+def saved_mapping_named(name: str) -> Mapping:
+    """A saved mapping by its name (the CLI's --mapping)."""
+    saved = db.session.scalar(select(SavedMapping).where(SavedMapping.name == " ".join(name.split())))
+    if saved is None:
+        raise NotFound(("mapping", f"There is no saved mapping called '{name}'."))
+    return Mapping.from_dict(saved.mapping)
+
+
+# ----- dry run and import ----------------------------------------------------------------------
+
+
+def dry_run(
+    upload: Upload, settings: ImportSettings, user_id: int, progress: Progress | None = None
+) -> Outcome:
+    """What an import would do (created, duplicates, rejected with reasons), then nothing is kept."""
+    try:
+        return _run(upload, settings, user_id, progress, keep=False)
+    finally:
+        db.session.rollback()
+
+
+def run_import(
+    upload: Upload, settings: ImportSettings, user_id: int, progress: Progress | None = None
+) -> Outcome:
+    """Import the file as one batch in one transaction: all of it is stored, or none of it."""
+    try:
+        outcome = _run(upload, settings, user_id, progress, keep=True)
+        db.session.commit()
+    except IntegrityError:
+        # Another import (or the API) stored some of the same ids between our check and our insert.
+        db.session.rollback()
+        raise InvalidInput(
+            ("file", "Some of these items were stored by someone else just now; nothing was imported. "
+                     "Import the file again to add the rest.")
+        ) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    return outcome
+
+
+def _run(
+    upload: Upload, settings: ImportSettings, user_id: int, progress: Progress | None, keep: bool
+) -> Outcome:
+    """Stream the file through the mapping, writing items chunk by chunk inside the caller's transaction."""
+    started = time.perf_counter()
+    mapping = settings.mapping
+    with _table(upload) as (table, stream):
+        try:
+            sample = table.peek(SAMPLE_ROWS)
+        except ReadError as error:
+            raise InvalidInput(("file", f"{upload.filename}: {error}.")) from None
+        order = _date_order(table.header, mapping, settings.date_order, [row.values for row in sample])
+        try:
+            parser = RowParser(table.header, mapping, ParseOptions(date_order=order))
+        except MappingError as error:
+            raise InvalidInput(*(("mapping", problem) for problem in error.problems)) from None
+        batch = ImportBatch(
+            user_id=user_id, filename=upload.filename, sha256=upload.key,
+            mapping={**mapping.to_dict(), "date_order": order},
+        )
+        db.session.add(batch)
+        db.session.flush()
+        writer = _Writer(batch.id, user_id, mapping, annotate=keep)
+        rejected = io.StringIO()
+        rejects = csv.writer(rejected)
+        rejects.writerow([*table.header, "error"])
+        outcome = Outcome()
+        chunk: list[Item] = []
+        try:
+            for index, row in enumerate(table):
+                if index < mapping.header_rows:
+                    rejects.writerow([*map(_csv_cell, row.values), ""])  # so the file re-imports alike
+                    continue
+                outcome.rows += 1
+                parsed = parser.parse(row)
+                if isinstance(parsed, RowError):
+                    outcome.rejected += 1
+                    if len(outcome.errors) < LISTED_ERRORS:
+                        outcome.errors.append(str(parsed))
+                    rejects.writerow([*map(_csv_cell, row.values), str(parsed)])
+                    continue
+                chunk.extend(parsed)
+                if len(chunk) >= CHUNK_ROWS:
+                    writer.write(chunk)
+                    chunk = []
+                    if progress:
+                        progress(stream.tell())
+            writer.write(chunk)
+        except ReadError as error:
+            raise InvalidInput(("file", f"{upload.filename}: {error}.")) from None
+    if not outcome.rows:
+        raise InvalidInput(("file", f"{upload.filename} has a header row but no data rows."))
+    outcome.created, outcome.duplicates = writer.created, writer.duplicates
+    outcome.customers_created = writer.customers_created
+    batch.created, batch.duplicates, batch.rejected = outcome.created, outcome.duplicates, outcome.rejected
+    outcome.rejected_csv = rejected.getvalue() if outcome.rejected else None
+    batch.rejected_csv = outcome.rejected_csv
+    if keep:
+        if writer.themed:
+            themes.refresh_sizes()
+        outcome.batch = batch
+    if progress:
+        progress(upload.size)
+    outcome.seconds = round(time.perf_counter() - started, 3)
+    outcome.annotate_seconds = round(writer.annotate_seconds, 3)
+    return outcome
+
+
+def _date_order(header: list[str], mapping: Mapping, chosen: str, sample: list[list]) -> str:
+    """The user's order, else what the sample proves; an ambiguous sample needs the user to choose."""
+    if chosen:
+        if chosen not in DATE_ORDERS_ALLOWED:
+            raise InvalidInput(("date_order", "Choose day first or month first."))
+        return chosen
+    detected = _detect_order(header, mapping, sample)
+    if detected == "ambiguous":
+        raise InvalidInput(
+            ("date_order", f"Dates in '{mapping.date}' such as 03/04/2024 could be day first or month "
+                           "first: choose the order the file uses.")
+        )
+    return detected
+
+
+def _csv_cell(value: object) -> object:
+    """A source cell written back for the rejected-rows file: as text, never as a formula."""
+    return formula_safe(_shown(value))
+
+
+class _Writer:
+    """Writes parsed items chunk by chunk: customers found or created, duplicates skipped, items inserted."""
+
+    def __init__(self, batch_id: int, user_id: int, mapping: Mapping, annotate: bool):
+        self.batch_id, self.user_id, self.annotate = batch_id, user_id, annotate
+        self.several_questions = len(mapping.text) > 1
+        self.created = self.duplicates = self.customers_created = 0
+        self.themed = False
+        self.annotate_seconds = 0.0
+        self.today = dt.date.today()
+        self.stages = {
+            name.casefold(): stage_id
+            for stage_id, name in db.session.execute(
+                select(Stage.id, Stage.name).where(Stage.retired.is_(False))
+            )
+        }
+
+    def write(self, items: list[Item]) -> None:
+        """Store one chunk's new items; earlier chunks are flushed, so their items count as existing."""
+        if not items:
+            return
+        customers = self._customers(items)
+        fresh = self._without_duplicates(items, customers)
+        self.duplicates += len(items) - len(fresh)
+        if not fresh:
+            return
+        started = time.perf_counter()
+        notes = themes.annotations([item.text for item in fresh]) if self.annotate else None
+        self.annotate_seconds += time.perf_counter() - started
+        rows = [self._row(item, customers) for item in fresh]
+        if notes is not None:
+            for row, (score, theme_id, terms) in zip(rows, notes, strict=True):
+                row["sentiment"], row["theme_id"], row["theme_terms"] = score, theme_id, terms
+                self.themed = self.themed or theme_id is not None
+        db.session.execute(Feedback.__table__.insert(), rows)
+        self.created += len(rows)
+
+    def _row(self, item: Item, customers: dict[str, int]) -> dict:
+        """The feedback row for an item."""
+        extras = dict(item.extras)
+        stage_id = None
+        if item.stage:
+            stage_id = self.stages.get(item.stage.casefold())
+            if stage_id is None:  # not one of our stages: keep the word rather than lose the row
+                extras["stage"] = item.stage
+        if self.several_questions:  # which of the survey's questions this answers
+            extras["question"] = item.question
+        return {
+            "text": item.text, "channel": item.channel, "source": item.source,
+            "external_id": item.external_id, "received_on": item.received_on or self.today,
+            "customer_id": customers.get(item.customer.key) if item.customer else None,
+            "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
+            "created_by_id": self.user_id, "batch_id": self.batch_id,
+            "response_key": item.response_key[:200], "extras": extras or None,
+        }
+
+    def _customers(self, items: list[Item]) -> dict[str, int]:
+        """Customer id per customer key: found by external id, then e-mail, then name; else created."""
+        refs = {item.customer.key: item.customer for item in items if item.customer and item.customer.key}
+        if not refs:
+            return {}
+        found: dict[str, int] = {}
+        by_external = {ref.external_id: key for key, ref in refs.items() if ref.external_id}
+        if by_external:
+            for customer_id, external_id in db.session.execute(
+                select(Customer.id, Customer.external_id).where(Customer.external_id.in_(by_external))
+            ):
+                found.setdefault(by_external[external_id], customer_id)
+        by_email = {ref.email: key for key, ref in refs.items() if ref.email and key not in found}
+        if by_email:
+            for customer_id, email in db.session.execute(
+                select(Customer.id, func.lower(Customer.email)).where(
+                    func.lower(Customer.email).in_(by_email)
+                )
+            ):
+                found.setdefault(by_email[email], customer_id)
+        # Someone known only by name (a Jira reporter) is the customer of that name with no e-mail or id.
+        by_name = {
+            ref.name.casefold(): key for key, ref in refs.items()
+            if key not in found and ref.name and not ref.email and not ref.external_id
+        }
+        if by_name:
+            for customer_id, name in db.session.execute(
+                select(Customer.id, func.lower(Customer.name)).where(
+                    func.lower(Customer.name).in_(by_name),
+                    Customer.email.is_(None), Customer.external_id.is_(None),
+                )
+            ):
+                found.setdefault(by_name[name], customer_id)
+        missing = [key for key in refs if key not in found]
+        if missing:
+            rows = [_customer_row(refs[key]) for key in missing]
+            ids = db.session.scalars(
+                insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows
+            ).all()
+            found.update(zip(missing, ids, strict=True))
+            self.customers_created += len(missing)
+        return found
+
+    def _without_duplicates(self, items: list[Item], customers: dict[str, int]) -> list[Item]:
+        """The items not already stored (by source and id, else by customer, text and day) nor repeated."""
+        by_id: dict[str | None, set[str]] = {}
+        for item in items:
+            if item.external_id:
+                by_id.setdefault(item.source, set()).add(item.external_id)
+        known: set[tuple] = set()
+        for source, ids in by_id.items():
+            same_source = Feedback.source.is_(None) if source is None else Feedback.source == source
+            for external_id in db.session.scalars(
+                select(Feedback.external_id).where(same_source, Feedback.external_id.in_(ids))
+            ):
+                known.add(("id", source, external_id))
+        plain = [item for item in items if not item.external_id]
+        if plain:
+            owners = {customers.get(item.customer.key) if item.customer else None for item in plain}
+            days = {item.received_on or self.today for item in plain}
+            owner_ids = [owner for owner in owners if owner is not None]
+            conditions = [Feedback.customer_id.in_(owner_ids)] if owner_ids else []
+            if None in owners:
+                conditions.append(Feedback.customer_id.is_(None))
+            for customer_id, received_on, text in db.session.execute(
+                select(Feedback.customer_id, Feedback.received_on, Feedback.text).where(
+                    Feedback.external_id.is_(None), Feedback.received_on.in_(days),
+                    or_(*conditions),
+                )
+            ):
+                known.add(("text", customer_id, received_on, normalise_text(text)))
+        fresh = []
+        for item in items:
+            if item.external_id:
+                key = ("id", item.source, item.external_id)
+            else:
+                owner = customers.get(item.customer.key) if item.customer else None
+                key = ("text", owner, item.received_on or self.today, normalise_text(item.text))
+            if key not in known:
+                known.add(key)
+                fresh.append(item)
+        return fresh
+
+
+def _customer_row(ref) -> dict:
+    """A new customer from what the file says about them; the name falls back to e-mail or id."""
+    name = ref.name or ref.email or ref.organisation or ref.external_id or "Unknown"
+    return {
+        "name": name[:200], "email": ref.email, "organisation": ref.organisation,
+        "external_id": ref.external_id, "segment": ref.segment,
+        "consent_quote": False, "consent_contact": False,
+    }
+
+
+# ----- batches ---------------------------------------------------------------------------------
+
+
+def list_batches(limit: int = 100) -> list[ImportBatch]:
+    """Past imports, newest first."""
+    return list(
+        db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
+    )
+
+
+def get_batch(batch_id: int) -> ImportBatch:
+    """One batch, or NotFound."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(("batch", "That import does not exist."))
+    return batch
+
+
+def batches_of_file(sha256: str) -> list[ImportBatch]:
+    """Earlier imports of the same bytes, so the mapping page can say so."""
+    return list(
+        db.session.scalars(
+            select(ImportBatch).where(ImportBatch.sha256 == sha256).order_by(ImportBatch.id.desc())
+        )
+    )
+
+
+def batch_items(batch_id: int, limit: int = 20) -> list[Feedback]:
+    """The first items a batch brought in, in file order."""
+    return list(
+        db.session.scalars(
+            select(Feedback).where(Feedback.batch_id == batch_id).order_by(Feedback.id).limit(limit)
+        )
+    )
+
+
+def may_undo(batch: ImportBatch, user: User) -> bool:
+    """Contributors undo their own imports; triagers and admins undo anyone's."""
+    return batch.user_id == user.id or user.has_role("triager")
+
+
+def rejected_rows(batch: ImportBatch) -> str:
+    """The rejected rows as CSV with an `error` column, ready to fix and upload again."""
+    if not batch.rejected_csv:
+        raise NotFound(("batch", "This import rejected no rows."))
+    return batch.rejected_csv
+
+
+def rejected_reasons(batch: ImportBatch, limit: int = LISTED_ERRORS) -> list[str]:
+    """The first reasons from the rejected-rows file, for the batch page."""
+    if not batch.rejected_csv:
+        return []
+    reasons = (row[-1] for row in csv.reader(io.StringIO(batch.rejected_csv)) if row and row[-1])
+    next(reasons, None)  # the header's "error"
+    return [reason for _, reason in zip(range(limit), reasons, strict=False)]
+
+
+def undo_batch(batch_id: int, user: User) -> UndoResult:
+    """Remove exactly the batch's items, their hit evidence links and triage marks, in one transaction."""
+    batch = get_batch(batch_id)
+    if not may_undo(batch, user):
+        raise NotAllowed(
+            ("batch", "Only the person who imported this file, a triager or an admin can undo it.")
+        )
+    if batch.undone_at is not None:
+        raise InvalidInput(("batch", "This import was already undone."))
+    ids = set(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
+    in_batch = select(Feedback.id).where(Feedback.batch_id == batch.id)
+    evidence = db.session.execute(
+        select(HitFeedback.hit_id, func.count()).where(HitFeedback.feedback_id.in_(in_batch))
+        .group_by(HitFeedback.hit_id)
+    ).all()
+    for hit_id, count in evidence:
+        hit = db.session.get(Hit, hit_id)
+        db.session.add(HitChange(
+            hit_id=hit_id, user_id=user.id, version=hit.version, field="Evidence",
+            old=f"{count} item(s) from import #{batch.id}", new="",
+        ))
+    db.session.execute(delete(HitFeedback).where(HitFeedback.feedback_id.in_(in_batch)))
+    db.session.execute(delete(TriageDecision).where(TriageDecision.feedback_id.in_(in_batch)))
+    for theme in db.session.scalars(select(Theme)):
+        if ids.intersection(theme.quote_ids or ()):
+            theme.quote_ids = [quote for quote in theme.quote_ids if quote not in ids]
+    db.session.execute(delete(Feedback).where(Feedback.batch_id == batch.id))
+    themes.refresh_sizes()
+    batch.undone_at = utcnow()
+    db.session.commit()
+    return UndoResult(batch, len(ids), sum(count for _, count in evidence))
+
+
+def default_importer() -> User:
+    """The user the CLI records as importer when none is named: the first admin."""
+    user = db.session.scalar(
+        select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id).limit(1)
+    )
+    if user is None:
+        raise NotFound(("user", "No admin exists yet; name the importer with --user."))
+    return user
+
+
+def user_named(email: str) -> User:
+    """The user with this e-mail (the CLI's --user), who must be allowed to import."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(("user", f"There is no user {email}."))
+    if not user.has_role("contributor"):
+        raise NotAllowed(("user", f"{email} is a viewer; importing needs a contributor or above."))
+    return user
+
