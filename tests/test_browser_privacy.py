@@ -31,6 +31,7 @@ def sign_in(page, base):
 def test_reveal_then_erase_then_read_the_audit_log(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
         sign_in(page, base)
+        page.goto(base + "/feedback/")
         page.click("text=Write to [email removed] or ring [phone removed]")
         assert "jo@example.com" not in page.inner_text("#feedback-text")
         page.get_by_role("button", name="Reveal").click()

@@ -9,7 +9,7 @@ from voc.api import shapes
 from voc.api.auth import problem, token_required
 from voc.api.openapi import document
 from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview
-from voc.services import customers, feedback, hits, interviews, roadmap, themes
+from voc.services import audit, customers, feedback, hits, interviews, roadmap, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -578,5 +578,6 @@ def roadmap_show():
     stage_id = query.integer("stage")
     horizon = query.choice("horizon", HORIZONS)
     query.done()
-    content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), "json")
+    actor = audit.Actor(g.api_user.id, request.remote_addr)
+    content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), "json", actor)
     return Response(content, mimetype="application/json")
