@@ -369,12 +369,18 @@ class TokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
+class CheckboxesField(SelectMultipleField):
+    """Several choices made with one checkbox each."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class WebhookForm(FlaskForm):
     url = URLField("Address", validators=[InputRequired(), Length(max=500)],
                    description="voc POSTs signed JSON here, e.g. https://chat.example.com/hooks/voc")
-    events = SelectMultipleField(
+    events = CheckboxesField(
         "Events", choices=choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
-        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
     )
     secret = StringField(
         "Secret", validators=[Length(max=200)],
@@ -407,13 +413,6 @@ class UploadForm(FlaskForm):
                     "Freshdesk, Jira or Intercom export it (or any table with a column of feedback text).",
     )
     submit = SubmitField("Upload and map columns")
-
-
-class CheckboxesField(SelectMultipleField):
-    """Several columns chosen with one checkbox each."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _column(label: str, **kwargs) -> SelectField:
