@@ -279,6 +279,20 @@ def test_one_item_reads_in_full_and_unknown_ones_are_404(client, headers):
     assert client.delete("/api/v1/feedback", headers=headers).json == {"error": "DELETE is not allowed here."}
 
 
+
+@pytest.mark.parametrize("role", ["viewer", "contributor", "triager", "admin"])
+def test_personal_data_in_feedback_text_is_masked_for_every_role(client, app, role):
+    make_feedback(text="Call me on 07700 900123 or write to jo@example.com")
+    headers = api_headers(make_user(role))
+    [listed] = client.get("/api/v1/feedback", headers=headers).json["items"]
+    read = client.get(f"/api/v1/feedback/{listed['id']}", headers=headers).json
+    for record in (listed, read):
+        assert "07700 900123" not in record["text"] and "jo@example.com" not in record["text"]
+        assert record["text"].startswith("Call me on ")
+    stored = db.session.get(Feedback, listed["id"])
+    assert "jo@example.com" in stored.text  # masked on the way out, kept as given
+
+
 # ----- customers ---------------------------------------------------------------------------------------
 
 
@@ -384,6 +398,10 @@ def test_themes_quote_only_customers_who_agreed(client, headers):
     assert [(t["title"], t["items"], t["customers"]) for t in listing["items"]] == [("meter visits", 3, 2)]
     detail = client.get(f"/api/v1/themes/{theme.id}", headers=headers).json
     assert detail["quotes"] == [{"feedback_id": quoted.id, "text": "Quote me"}]
+    quoted.text = "Quote me, or mail me at yes@example.com"
+    db.session.commit()
+    [quote] = client.get(f"/api/v1/themes/{theme.id}", headers=headers).json["quotes"]
+    assert quote["text"].startswith("Quote me, or mail me at ") and "yes@example.com" not in quote["text"]
     assert detail["keywords"] == [{"term": "meter", "weight": 0.5}]
     assert client.get("/api/v1/themes/777", headers=headers).status_code == 404
 

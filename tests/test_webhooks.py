@@ -92,6 +92,14 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
 
 
+def test_personal_data_in_new_feedback_is_masked_in_the_payload(client, receiver):
+    add_webhook(receiver.url)
+    post_feedback(client, api_headers(make_user("contributor")), text="Ring 07700 900123, or ann@example.com")
+    [(_, body)] = receiver.requests
+    [sent] = json.loads(body)["data"]["feedback"]
+    assert sent["text"].startswith("Ring ") and b"07700 900123" not in body and b"ann@example.com" not in body
+
+
 def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, receiver):
     add_webhook(receiver.url)
     receiver.answers = [500]

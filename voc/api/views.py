@@ -8,6 +8,7 @@ from voc.access import public
 from voc.api import shapes
 from voc.api.auth import problem, token_required
 from voc.api.openapi import document
+from voc.export import pii
 from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview
 from voc.services import audit, customers, feedback, hits, interviews, roadmap, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
@@ -483,7 +484,7 @@ def _theme_detail(theme_id: int) -> dict:
     record = _theme(evidence, theme)
     # Only customers who agreed to be quoted are quoted outside voc's own pages.
     record["quotes"] = [
-        {"feedback_id": item.id, "text": item.text} for item in themes.theme_quotes(theme) if _quotable(item)
+        {"feedback_id": item.id, "text": pii.mask(item.text)} for item in themes.theme_quotes(theme) if _quotable(item)
     ]
     return record
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
+from voc.export import pii
 from voc.services import privacy, roadmap, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
@@ -200,10 +201,13 @@ def receive_feedback(entries: list[ReceivedFeedback], created_by_id: int | None)
 
 
 def record(item: Feedback) -> dict:
-    """The item's own fields as plain JSON values, for the API and webhook payloads."""
+    """The item's own fields as plain JSON values, for the API and webhook payloads.
+
+    Personal data in the text is masked: what leaves voc by machine is never revealed (the logged
+    reveal is a page action for a person)."""
     return {
         "id": item.id,
-        "text": item.text,
+        "text": pii.mask(item.text),
         "channel": item.channel,
         "received_on": item.received_on.isoformat(),
         "source": item.source,
