@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
 from voc import models
 from voc.extensions import db
-from voc.models import Feedback
+from voc.models import Customer, Feedback
 
 TODAY = dt.date.today()
 
@@ -184,6 +184,26 @@ def test_filters_live_in_the_url_and_combine(client, app):
     assert "refund slow" in body and "1 item" in body
     assert "refund slow too" not in body and "refund old" not in body and "advert unclear" not in body
     assert f'value="{start}"' in body  # the form shows the filter it came from
+
+
+def test_customer_filter_is_a_search_and_a_customer_link_narrows_to_one(client, app):
+    sign_in(client, make_user("viewer"))
+    alice = make_customer(name="Alice Marsh", organisation="Harbour Bakery")
+    make_customer(name="Bob Stone", email="bob@stone.example")
+    for n in range(30):
+        make_customer(name=f"Someone {n}")
+    make_feedback(text="oven part late", customer=alice, channel="ticket")
+    make_feedback(text="invoice wrong", customer=db.session.scalar(select(Customer).filter_by(name="Bob Stone")))
+    page = client.get("/feedback/").get_data(as_text=True)
+    assert "Someone 7" not in page  # no list of every customer in the page
+    body = client.get("/feedback/?who=harbour").get_data(as_text=True)
+    assert "oven part late" in body and "invoice wrong" not in body and "1 item" in body
+    body = client.get("/feedback/?who=STONE.EXAMPLE").get_data(as_text=True)
+    assert "invoice wrong" in body and "oven part late" not in body
+    body = client.get(f"/feedback/?customer={alice.id}&channel=ticket").get_data(as_text=True)
+    chosen = body.split('id="chosen-customer"')[1].split("</p>")[0]
+    assert "Alice Marsh" in chosen and 'href="/feedback/?channel=ticket"' in chosen
+    assert "oven part late" in body and "invoice wrong" not in body
 
 
 def test_search_treats_wildcards_literally(client, app):

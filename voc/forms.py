@@ -32,7 +32,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from voc.models import (
     CHANNELS,
@@ -195,7 +195,10 @@ class FeedbackFilterForm(FlaskForm):
         validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
     stage = SelectField("Stage", coerce=stage_filter, validate_choice=False)
-    customer = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    # A search box, not a list of every customer: a picker of thousands of names made the page
+    # slow and unusable. A link from a customer's own page still filters by id.
+    who = SearchField("Customer", validators=[Optional(), Length(max=200)])
+    customer = IntegerField(widget=HiddenInput(), validators=[Optional()])
     segment = SelectField("Segment", validate_choice=False)
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     sentiment = SelectField(

@@ -106,15 +106,18 @@ def list_customers(query: str = "") -> list[tuple[Customer, int]]:
         .order_by(func.lower(Customer.name), Customer.id)
     )
     if query.strip():
-        needle = query.strip()
-        stmt = stmt.where(
-            or_(
-                Customer.name.icontains(needle, autoescape=True),
-                Customer.organisation.icontains(needle, autoescape=True),
-                Customer.email.icontains(needle, autoescape=True),
-            )
-        )
+        stmt = stmt.where(matching(query))
     return [(customer, count) for customer, count in db.session.execute(stmt)]
+
+
+def matching(query: str):
+    """A WHERE clause: the customer's name, organisation or e-mail contains the query."""
+    needle = query.strip()
+    return or_(
+        Customer.name.icontains(needle, autoescape=True),
+        Customer.organisation.icontains(needle, autoescape=True),
+        Customer.email.icontains(needle, autoescape=True),
+    )
 
 
 def feedback_count(customer_id: int) -> int:

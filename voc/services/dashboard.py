@@ -93,8 +93,8 @@ class Figures:
     csat_sum: int = 0
 
     def __add__(self, other: "Figures") -> "Figures":
-        pairs = zip(dataclasses.astuple(self), dataclasses.astuple(other), strict=True)
-        return Figures(*(a + b for a, b in pairs))
+        # Field by field, not dataclasses.astuple: that deep-copies and cost a third of the page.
+        return Figures(*(getattr(self, name) + getattr(other, name) for name in _FIGURE_FIELDS))
 
     @property
     def volume(self) -> Volume:
@@ -120,6 +120,9 @@ class Figures:
     def csat(self) -> float | None:
         """Mean CSAT answer, 1..5."""
         return round(self.csat_sum / self.csat_answers, 2) if self.csat_answers else None
+
+
+_FIGURE_FIELDS = tuple(f.name for f in dataclasses.fields(Figures))
 
 
 @dataclass(frozen=True)

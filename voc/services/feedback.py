@@ -11,7 +11,7 @@ from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
 from voc.export import pii
 from voc.services import privacy, roadmap, themes, webhooks
-from voc.services.customers import CustomerRef, match_customer
+from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
 from voc.services.hits import NEGATIVE
 from voc.services.stages import active_stage
@@ -48,6 +48,7 @@ class FeedbackFilters:
     channel: str | None = None
     stage_id: int | None = None
     customer_id: int | None = None
+    customer_text: str = ""  # the customer's name, organisation or e-mail contains this
     start: dt.date | None = None
     end: dt.date | None = None
     text: str = ""
@@ -250,6 +251,8 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(Feedback.stage_id == filters.stage_id)
     if filters.customer_id:
         stmt = stmt.where(Feedback.customer_id == filters.customer_id)
+    if filters.customer_text.strip():
+        stmt = stmt.where(Feedback.customer_id.in_(select(Customer.id).where(matching(filters.customer_text))))
     if filters.start:
         stmt = stmt.where(Feedback.received_on >= filters.start)
     if filters.end:

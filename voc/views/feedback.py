@@ -22,7 +22,6 @@ def index():
     form.stage.choices = choices(
         stages.stage_choices(include_retired=True, blank="Any stage") + [("none", "No stage")]
     )
-    form.customer.choices = choices([("", "Any customer")] + customers.customer_choices())
     form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
     form.validate()
@@ -32,6 +31,7 @@ def index():
         stage_id=stage if isinstance(stage, int) else None,
         unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
+        customer_text=form.who.data or "",
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
@@ -43,7 +43,14 @@ def index():
     page = request.args.get("page", 1, type=int)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
-    return render_template("feedback/index.html", form=form, items=items, args=args)
+    try:
+        chosen = customers.get_customer(filters.customer_id) if filters.customer_id else None
+    except NotFound:
+        chosen = None  # a stale link: the list says no feedback matches
+    everyone = {k: v for k, v in args.items() if k != "customer"}
+    return render_template(
+        "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
