@@ -8,6 +8,21 @@ for path in string.gmatch(os.getenv("VOC_LOAD_PATHS") or "/", "[^,]+") do
   table.insert(paths, path)
 end
 
+-- Browsing users pause between pages (VOC_LOAD_THINK_MS="1000,3000": 1 to 3 s, like locust's
+-- between(1, 3)); without it every connection fires its next request at once, a saturation test.
+local think_min, think_max = string.match(os.getenv("VOC_LOAD_THINK_MS") or "", "(%d+),(%d+)")
+
+init = function(args)
+  math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+end
+
+delay = function()
+  if think_min then
+    return math.random(tonumber(think_min), tonumber(think_max))
+  end
+  return 0
+end
+
 request = function()
   counter = counter + 1
   local path = paths[(counter % #paths) + 1]

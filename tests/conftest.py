@@ -58,6 +58,7 @@ def make_app(database_url: str, **config):
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "WTF_CSRF_ENABLED": False,
+            "DASHBOARD_MAX_AGE": 0,  # tests see every change at once; test_dashboard checks keeping
             **config,
         }
     )

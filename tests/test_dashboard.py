@@ -315,6 +315,24 @@ def test_page_shows_the_figures(client, known, viewer):
     assert body.count('class="tag emerging"') == 1
 
 
+def test_a_worker_keeps_its_dashboard_for_the_configured_seconds(client, app, known, viewer, monkeypatch):
+    app.config["DASHBOARD_MAX_AGE"] = 15
+    clock = [1000.0]
+    monkeypatch.setattr(dashboard.time, "monotonic", lambda: clock[0])
+
+    def volume() -> str:
+        body = client.get("/").get_data(as_text=True)
+        assert "refreshed every 15 seconds at most" in body
+        return re.search(r'data-figure="volume"[^>]*>(\d+)</a>', body).group(1)
+
+    assert volume() == "14"
+    make_feedback(received_on=TODAY)
+    clock[0] += 14
+    assert volume() == "14"  # kept: built 14 s ago
+    clock[0] += 2
+    assert volume() == "15"  # older than 15 s: built afresh
+
+
 def test_filters_live_in_the_url(client, known, viewer):
     body = client.get("/?period=7&channel=ticket&segment=Residential").get_data(as_text=True)
     links = figure_links(body)

@@ -484,7 +484,8 @@ def _theme_detail(theme_id: int) -> dict:
     record = _theme(evidence, theme)
     # Only customers who agreed to be quoted are quoted outside voc's own pages.
     record["quotes"] = [
-        {"feedback_id": item.id, "text": pii.mask(item.text)} for item in themes.theme_quotes(theme) if _quotable(item)
+        {"feedback_id": item.id, "text": pii.mask(item.text)}
+        for item in themes.theme_quotes(theme) if _quotable(item)
     ]
     return record
 

@@ -1,6 +1,8 @@
 """The journey dashboard: the critical few numbers per journey stage, aggregated in SQL."""
 import dataclasses
 import datetime as dt
+import time
+import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -148,10 +150,18 @@ class OpenHit:
 
 
 @dataclass(frozen=True)
+class StageRef:
+    """The stage a column is about, as plain values, so a kept dashboard outlives its session."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Column:
     """One journey stage (or the items without one) and its figures."""
 
-    stage: Stage | None
+    stage: StageRef | None
     figures: Figures
     trends: list[ThemeTrend]  # every theme with items in the stage this period, busiest first
     quick_hits: list[OpenHit] = field(default_factory=list)
@@ -238,6 +248,7 @@ class Dashboard:
     volume_chart: Chart
     sentiment_chart: Chart
     theme_chart: Chart
+    built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
 
 
 def is_emerging(volume: Volume) -> bool:
@@ -451,7 +462,7 @@ def build(filters: DashboardFilters) -> Dashboard:
     )
     columns = [
         Column(
-            stage, figures.get(stage.id, Figures()), themes[stage.id],
+            StageRef(stage.id, stage.name), figures.get(stage.id, Figures()), themes[stage.id],
             quick_hits=[h for h in hits[stage.id] if h.horizon in QUICK_HORIZONS],
             big_hits=[h for h in hits[stage.id] if h.horizon not in QUICK_HORIZONS],
         )
@@ -480,3 +491,31 @@ def build(filters: DashboardFilters) -> Dashboard:
         ),
         theme_chart=_theme_chart(filters, _busiest_themes(themes)),
     )
+
+
+# Built dashboards per database engine and filters, with the monotonic time they were built.
+_kept: "weakref.WeakKeyDictionary[object, dict[DashboardFilters, tuple[float, Dashboard]]]" = (
+    weakref.WeakKeyDictionary()
+)
+KEPT_PER_ENGINE = 64  # filter combinations; beyond that the oldest are forgotten
+
+
+def recent(filters: DashboardFilters, max_age: float) -> Dashboard:
+    """The dashboard built at most max_age seconds ago in this process, or a new one.
+
+    The dashboard is read far more often than feedback arrives: under 50 browsing users on 100,000
+    items its GROUP BYs were most of the server's work (docs/benchmarks.md, Load). max_age 0 always
+    builds afresh.
+    """
+    if max_age <= 0:
+        return build(filters)
+    kept = _kept.setdefault(db.engine, {})
+    now = time.monotonic()
+    found = kept.get(filters)
+    if found is not None and now - found[0] < max_age:
+        return found[1]
+    board = build(filters)
+    kept[filters] = (now, board)
+    while len(kept) > KEPT_PER_ENGINE:
+        del kept[min(kept, key=lambda key: kept[key][0])]
+    return board

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from voc.export import pii
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
-from voc.export import pii
 from voc.services import privacy, roadmap, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
@@ -252,7 +252,8 @@ def filtered_query(filters: FeedbackFilters):
     if filters.customer_id:
         stmt = stmt.where(Feedback.customer_id == filters.customer_id)
     if filters.customer_text.strip():
-        stmt = stmt.where(Feedback.customer_id.in_(select(Customer.id).where(matching(filters.customer_text))))
+        customers = select(Customer.id).where(matching(filters.customer_text))
+        stmt = stmt.where(Feedback.customer_id.in_(customers))
     if filters.start:
         stmt = stmt.where(Feedback.received_on >= filters.start)
     if filters.end:

@@ -1,5 +1,5 @@
 """The landing page for signed-in users: the journey dashboard."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from voc.access import role_required
 from voc.forms import DashboardFilterForm, choices, show_errors
@@ -40,11 +40,11 @@ def index():
         channel=form.channel.data if form.channel.data in CHANNELS else None,
         segment=form.segment.data or None,
     )
-    board = dashboard.build(filters)
+    board = dashboard.recent(filters, current_app.config["DASHBOARD_MAX_AGE"])
     return render_template(
         "dashboard/index.html", form=form, board=board, fallback=fallback,
         scope=_scope(filters, period), previous=_scope(filters, period.previous),
         charts={name: getattr(board, f"{name}_chart").as_json() for name in ("volume", "sentiment", "theme")},
         emerging_min=dashboard.EMERGING_MIN_ITEMS, emerging_growth=dashboard.EMERGING_GROWTH_PERCENT,
-        daily_up_to=dashboard.DAILY_UP_TO,
+        daily_up_to=dashboard.DAILY_UP_TO, max_age=current_app.config["DASHBOARD_MAX_AGE"],
     )
