@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from voc.export import pii
 from voc.extensions import db
@@ -243,7 +243,7 @@ def in_segment(segment: str):
 def filtered_query(filters: FeedbackFilters):
     """The select() behind the feedback list, newest first."""
     stmt = select(Feedback).options(
-        selectinload(Feedback.customer), selectinload(Feedback.stage)
+        joinedload(Feedback.customer), joinedload(Feedback.stage)
     )
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)

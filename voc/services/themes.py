@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import joinedload
 
 from voc import jobs
 from voc.extensions import db
@@ -395,7 +396,8 @@ def theme_quotes(theme: Theme) -> list[Feedback]:
     """The theme's representative items, closest to its centre first."""
     if not theme.quote_ids:
         return []
-    found = {f.id: f for f in db.session.scalars(select(Feedback).where(Feedback.id.in_(theme.quote_ids)))}
+    quotes = select(Feedback).options(joinedload(Feedback.customer)).where(Feedback.id.in_(theme.quote_ids))
+    found = {f.id: f for f in db.session.scalars(quotes)}
     return [
         found[i] for i in theme.quote_ids
         if i in found and found[i].theme_id == theme.id and found[i].erased_at is None
@@ -405,14 +407,17 @@ def theme_quotes(theme: Theme) -> list[Feedback]:
 def theme_items(theme_id: int | None, page: int, per_page: int):
     """A page of a theme's items (or the unthemed ones), newest first."""
     condition = Feedback.theme_id.is_(None) if theme_id is None else Feedback.theme_id == theme_id
-    stmt = select(Feedback).where(condition).order_by(Feedback.received_on.desc(), Feedback.id.desc())
+    stmt = (
+        select(Feedback).options(joinedload(Feedback.stage)).where(condition)
+        .order_by(Feedback.received_on.desc(), Feedback.id.desc())
+    )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
-def theme_choices(exclude: int | None = None) -> list[tuple[int, str]]:
+def theme_choices() -> list[tuple[int, str]]:
     """(id, title) of current themes for pickers."""
-    return [
-        (t.id, t.title)
-        for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)).order_by(Theme.id))
-        if t.id != exclude
-    ]
+    # Only the columns a picker shows: whole themes would decode every keyword list on each page.
+    rows = db.session.execute(
+        select(Theme.id, Theme.name, Theme.label).where(Theme.retired.is_(False)).order_by(Theme.id)
+    )
+    return [(id_, name or label) for id_, name, label in rows]

@@ -78,10 +78,11 @@ def show(theme_id: int):
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
     )
-    merge = MergeThemeForm()
-    merge.into.choices = choices(themes.theme_choices(exclude=theme_id))
-    move = MoveItemForm()
-    move.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
+    merge, move = MergeThemeForm(), MoveItemForm()
+    if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
+        picks = themes.theme_choices()
+        merge.into.choices = choices([(i, title) for i, title in picks if i != theme_id])
+        move.theme.choices = choices([("", "Unthemed")] + picks)
     return render_template(
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
         rename=RenameThemeForm(name=theme.title), merge=merge, split=SplitThemeForm(),
