@@ -209,6 +209,22 @@ def test_dry_run_counts_and_writes_nothing(user):
     assert (count(Feedback), count(Customer), count(ImportBatch)) == before
 
 
+def test_redaction_at_ingest_stores_imported_texts_and_rejected_rows_masked(app, user):
+    app.config["REDACT_PII_AT_INGEST"] = True
+    data = ("Comment,Email,Date\n"
+            "Ring me on 07700 900123,jo@example.com,2024-01-02\n"
+            "Write to jo.bloggs@mail.example.com,jo@example.com,2024-01-03\n"
+            "Card 4111 1111 1111 1111 was charged twice,jo@example.com,31/02/2024\n")
+    first = import_file(upload(data), user)
+    assert list(db.session.scalars(select(Feedback.text).order_by(Feedback.id))) == [
+        "Ring me on [phone removed]", "Write to [email removed]"]
+    rejected = first.batch.rejected_csv
+    assert "[card number removed] was charged twice" in rejected and "4111" not in rejected
+    assert db.session.scalar(select(Customer.email)) == "jo@example.com"  # a field, not feedback text
+    again = import_file(upload(data + "\n"), user)  # other bytes, same rows: masked texts still match
+    assert (again.created, again.duplicates) == (0, 2)
+
+
 def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     calls = []

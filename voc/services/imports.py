@@ -49,7 +49,7 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import themes
+from voc.services import privacy, themes
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
@@ -380,6 +380,7 @@ def _run(
         rejected = io.StringIO()
         rejects = csv.writer(rejected)
         rejects.writerow([*table.header, "error"])
+        texts = _text_columns(table.header, mapping)
         outcome = Outcome()
         chunk: list[Item] = []
         try:
@@ -393,8 +394,10 @@ def _run(
                     outcome.rejected += 1
                     if len(outcome.errors) < LISTED_ERRORS:
                         outcome.errors.append(str(parsed))
-                    rejects.writerow([*map(_csv_cell, row.values), str(parsed)])
+                    rejects.writerow([*_rejected_cells(row.values, texts), str(parsed)])
                     continue
+                for item in parsed:
+                    item.text = privacy.ingest_text(item.text)  # before duplicate checks, like stored texts
                 chunk.extend(parsed)
                 if len(chunk) >= CHUNK_ROWS:
                     writer.write(chunk)
@@ -440,6 +443,19 @@ def _date_order(header: list[str], mapping: Mapping, chosen: str, sample: list[l
 def _csv_cell(value: object) -> object:
     """A source cell written back for the rejected-rows file: as text, never as a formula."""
     return formula_safe(_shown(value))
+
+
+def _text_columns(header: list[str], mapping: Mapping) -> set[int]:
+    """Positions of the columns whose words become feedback text."""
+    return {header.index(column) for column in [*mapping.text, mapping.fallback_text] if column}
+
+
+def _rejected_cells(values: list, texts: set[int]) -> list:
+    """A rejected row as kept with the batch: its feedback text stored as feedback would be."""
+    return [
+        _csv_cell(privacy.ingest_text(_shown(value)) if index in texts else value)
+        for index, value in enumerate(values)
+    ]
 
 
 class _Writer:
