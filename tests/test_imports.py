@@ -2,6 +2,7 @@
 import csv
 import datetime as dt
 import io
+import json
 import os
 import pathlib
 
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_customer, make_feedback, make_user, stage_named
 from tests.test_themes_app import add_items, theme_of
+from tests.test_webhooks import Receiver, add_webhook
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.models import (
@@ -22,6 +24,7 @@ from voc.models import (
     ImportBatch,
     Theme,
     TriageDecision,
+    WebhookDelivery,
 )
 from voc.services import hits, imports, themes, triage
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
@@ -250,6 +253,48 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)
+
+
+@pytest.fixture
+def receiver(app):
+    """A webhook for new feedback, delivering inline to a local receiver."""
+    app.config["JOBS_INLINE"] = True
+    server = Receiver()
+    add_webhook(server.url)
+    yield server
+    server.close()
+
+
+def test_a_committed_import_announces_its_items_in_events_of_at_most_n(user, receiver, monkeypatch):
+    monkeypatch.setattr(imports, "ANNOUNCED_ITEMS", 2)
+    make_feedback(text="typed before")
+    outcome = import_file(upload(tickets(1, 5)), user)
+    events = [json.loads(body) for _, body in receiver.requests]
+    assert {event["event"] for event in events} == {"feedback.created"}
+    sent = [[item["id"] for item in event["data"]["feedback"]] for event in events]
+    stored = list(db.session.scalars(
+        select(Feedback.id).where(Feedback.batch_id == outcome.batch.id).order_by(Feedback.id)))
+    assert sent == [stored[0:2], stored[2:4], stored[4:5]]
+    assert count(WebhookDelivery) == 3
+
+
+def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatch):
+    import_file(upload(tickets(1, 5)), user, dry=True)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    real = themes.annotations
+    calls = []
+
+    def failing_late(texts):  # two chunks are written before the third fails
+        calls.append(texts)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(texts)
+
+    monkeypatch.setattr(themes, "annotations", failing_late)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(upload(tickets(1, 6)), user)
+    assert receiver.requests == []
+    assert count(WebhookDelivery) == 0
 
 
 def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):

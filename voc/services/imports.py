@@ -17,6 +17,7 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from voc.export.cells import formula_safe
 from voc.extensions import db
@@ -49,9 +50,10 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import privacy, themes
+from voc.services import feedback, privacy, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
+ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
 PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
@@ -351,7 +353,22 @@ def run_import(
     except BaseException:
         db.session.rollback()
         raise
+    _announce(outcome.batch.id)
     return outcome
+
+
+def _announce(batch_id: int) -> None:
+    """Tell webhooks about the committed batch's items, ANNOUNCED_ITEMS per event, in file order."""
+    if not webhooks.subscribers("feedback.created"):
+        return  # no one listens: do not load 100,000 items to say nothing
+    last_id = 0
+    while page := list(db.session.scalars(
+        select(Feedback).options(selectinload(Feedback.stage))
+        .where(Feedback.batch_id == batch_id, Feedback.id > last_id)
+        .order_by(Feedback.id).limit(ANNOUNCED_ITEMS)
+    )):
+        last_id = page[-1].id
+        feedback.announce(page)
 
 
 def _run(
