@@ -8,7 +8,7 @@ import pathlib
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_customer, make_feedback, make_user, stage_named
@@ -254,6 +254,15 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)
+
+
+def test_postgresql_statistics_are_refreshed_once_an_import_has_grown_the_table(app, user, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    monkeypatch.setattr(imports, "ANALYZE_ITEMS", 4)
+    import_file(upload(tickets(1, 6)), user)
+    estimate = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'feedback'::regclass"))
+    assert estimate == count(Feedback) == 6
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -57,6 +57,7 @@ from voc.services.errors import InvalidInput, NotAllowed, NotFound
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
 REMEMBERED_CUSTOMERS = 50_000  # customer ids kept across chunks, then forgotten
+ANALYZE_ITEMS = 10_000  # PostgreSQL: refresh statistics each time an import doubles a table this size
 PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
 LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
@@ -489,6 +490,7 @@ class _Writer:
         self.today = dt.date.today()
         self.now = utcnow()  # one created_at for the batch, rather than a clock call per row
         self.customer_ids: dict[str, int] = {}  # customer key -> id, so a returning customer costs no query
+        self.analyze_at = _analyze_threshold()
         self.stages = {
             name.casefold(): stage_id
             for stage_id, name in db.session.execute(
@@ -515,8 +517,12 @@ class _Writer:
             for row in rows:
                 row["sentiment"], row["theme_id"], row["theme_terms"] = notes[row["text"]]
                 self.themed = self.themed or row["theme_id"] is not None
-        db.session.execute(insert(Feedback), rows)
+        db.session.execute(Feedback.__table__.insert(), rows)  # Core executemany: no ORM bookkeeping
         self.created += len(rows)
+        if self.analyze_at is not None and self.created >= self.analyze_at:
+            # Plans made for a small table (duplicate checks, then every page) turn slow once it has grown.
+            db.session.execute(text("ANALYZE feedback, customer"))
+            self.analyze_at *= 2
 
     def _row(self, item: Item, owner: int | None) -> dict:
         """The feedback row for an item; every row has every column, so one INSERT serves the chunk."""
@@ -610,13 +616,13 @@ class _Writer:
             conditions = [Feedback.customer_id.in_(owner_ids)] if owner_ids else []
             if None in owner_set:
                 conditions.append(Feedback.customer_id.is_(None))
-            for customer_id, received_on, text in db.session.execute(
+            for customer_id, received_on, words in db.session.execute(
                 select(Feedback.customer_id, Feedback.received_on, Feedback.text).where(
                     Feedback.external_id.is_(None), Feedback.received_on.in_(days),
                     or_(*conditions),
                 )
             ):
-                known.add(("text", customer_id, received_on, normalise_text(text)))
+                known.add(("text", customer_id, received_on, normalise_text(words)))
         fresh = []
         for item, owner in zip(items, owners, strict=True):
             if item.external_id:
@@ -627,6 +633,14 @@ class _Writer:
                 known.add(key)
                 fresh.append((item, owner))
         return fresh
+
+
+def _analyze_threshold() -> int | None:
+    """Items after which PostgreSQL's statistics are stale (the table has doubled); None elsewhere."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    estimate = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'feedback'::regclass"))
+    return max(ANALYZE_ITEMS, int(estimate or 0))
 
 
 def _customer_row(ref: CustomerRef) -> dict:
