@@ -2,16 +2,18 @@
 import csv
 import datetime as dt
 import io
+import json
 import os
 import pathlib
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_customer, make_feedback, make_user, stage_named
 from tests.test_themes_app import add_items, theme_of
+from tests.test_webhooks import Receiver, add_webhook
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.models import (
@@ -22,6 +24,7 @@ from voc.models import (
     ImportBatch,
     Theme,
     TriageDecision,
+    WebhookDelivery,
 )
 from voc.services import hits, imports, themes, triage
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
@@ -209,6 +212,22 @@ def test_dry_run_counts_and_writes_nothing(user):
     assert (count(Feedback), count(Customer), count(ImportBatch)) == before
 
 
+def test_redaction_at_ingest_stores_imported_texts_and_rejected_rows_masked(app, user):
+    app.config["REDACT_PII_AT_INGEST"] = True
+    data = ("Comment,Email,Date\n"
+            "Ring me on 07700 900123,jo@example.com,2024-01-02\n"
+            "Write to jo.bloggs@mail.example.com,jo@example.com,2024-01-03\n"
+            "Card 4111 1111 1111 1111 was charged twice,jo@example.com,31/02/2024\n")
+    first = import_file(upload(data), user)
+    assert list(db.session.scalars(select(Feedback.text).order_by(Feedback.id))) == [
+        "Ring me on [phone removed]", "Write to [email removed]"]
+    rejected = first.batch.rejected_csv
+    assert "[card number removed] was charged twice" in rejected and "4111" not in rejected
+    assert db.session.scalar(select(Customer.email)) == "jo@example.com"  # a field, not feedback text
+    again = import_file(upload(data + "\n"), user)  # other bytes, same rows: masked texts still match
+    assert (again.created, again.duplicates) == (0, 2)
+
+
 def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     calls = []
@@ -230,10 +249,62 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     mapping = Mapping(text=["Description"], external_id="Ticket ID", default_source="helpdesk")
     imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
     # As if another import committed T-2 after this one checked for duplicates.
-    monkeypatch.setattr(imports._Writer, "_without_duplicates", lambda self, items, customers: items)
+    monkeypatch.setattr(imports._Writer, "_without_duplicates",
+                        lambda self, items, owners: list(zip(items, owners, strict=True)))
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)
+
+
+def test_postgresql_statistics_are_refreshed_once_an_import_has_grown_the_table(app, user, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    monkeypatch.setattr(imports, "ANALYZE_ITEMS", 4)
+    import_file(upload(tickets(1, 6)), user)
+    estimate = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'feedback'::regclass"))
+    assert estimate == count(Feedback) == 6
+
+
+@pytest.fixture
+def receiver(app):
+    """A webhook for new feedback, delivering inline to a local receiver."""
+    app.config["JOBS_INLINE"] = True
+    server = Receiver()
+    add_webhook(server.url)
+    yield server
+    server.close()
+
+
+def test_a_committed_import_announces_its_items_in_events_of_at_most_n(user, receiver, monkeypatch):
+    monkeypatch.setattr(imports, "ANNOUNCED_ITEMS", 2)
+    make_feedback(text="typed before")
+    outcome = import_file(upload(tickets(1, 5)), user)
+    events = [json.loads(body) for _, body in receiver.requests]
+    assert {event["event"] for event in events} == {"feedback.created"}
+    sent = [[item["id"] for item in event["data"]["feedback"]] for event in events]
+    stored = list(db.session.scalars(
+        select(Feedback.id).where(Feedback.batch_id == outcome.batch.id).order_by(Feedback.id)))
+    assert sent == [stored[0:2], stored[2:4], stored[4:5]]
+    assert count(WebhookDelivery) == 3
+
+
+def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatch):
+    import_file(upload(tickets(1, 5)), user, dry=True)
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    real = themes.annotations
+    calls = []
+
+    def failing_late(texts):  # two chunks are written before the third fails
+        calls.append(texts)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return real(texts)
+
+    monkeypatch.setattr(themes, "annotations", failing_late)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(upload(tickets(1, 6)), user)
+    assert receiver.requests == []
+    assert count(WebhookDelivery) == 0
 
 
 def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from voc.export.cells import formula_safe
 from voc.extensions import db
 from voc.ingest import (
     PRESETS,
+    CustomerRef,
     Item,
     Mapping,
     MappingError,
@@ -49,10 +51,13 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import themes
+from voc.services import feedback, privacy, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
+ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
+REMEMBERED_CUSTOMERS = 50_000  # customer ids kept across chunks, then forgotten
+ANALYZE_ITEMS = 10_000  # PostgreSQL: refresh statistics each time an import doubles a table this size
 PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
 LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
@@ -351,7 +356,22 @@ def run_import(
     except BaseException:
         db.session.rollback()
         raise
+    _announce(outcome.batch.id)
     return outcome
+
+
+def _announce(batch_id: int) -> None:
+    """Tell webhooks about the committed batch's items, ANNOUNCED_ITEMS per event, in file order."""
+    if not webhooks.subscribers("feedback.created"):
+        return  # no one listens: do not load 100,000 items to say nothing
+    last_id = 0
+    while page := list(db.session.scalars(
+        select(Feedback).options(selectinload(Feedback.stage))
+        .where(Feedback.batch_id == batch_id, Feedback.id > last_id)
+        .order_by(Feedback.id).limit(ANNOUNCED_ITEMS)
+    )):
+        last_id = page[-1].id
+        feedback.announce(page)
 
 
 def _run(
@@ -380,6 +400,7 @@ def _run(
         rejected = io.StringIO()
         rejects = csv.writer(rejected)
         rejects.writerow([*table.header, "error"])
+        texts = _text_columns(table.header, mapping)
         outcome = Outcome()
         chunk: list[Item] = []
         try:
@@ -393,8 +414,10 @@ def _run(
                     outcome.rejected += 1
                     if len(outcome.errors) < LISTED_ERRORS:
                         outcome.errors.append(str(parsed))
-                    rejects.writerow([*map(_csv_cell, row.values), str(parsed)])
+                    rejects.writerow([*_rejected_cells(row.values, texts), str(parsed)])
                     continue
+                for item in parsed:
+                    item.text = privacy.ingest_text(item.text)  # before duplicate checks, like stored texts
                 chunk.extend(parsed)
                 if len(chunk) >= CHUNK_ROWS:
                     writer.write(chunk)
@@ -442,6 +465,19 @@ def _csv_cell(value: object) -> object:
     return formula_safe(_shown(value))
 
 
+def _text_columns(header: list[str], mapping: Mapping) -> set[int]:
+    """Positions of the columns whose words become feedback text."""
+    return {header.index(column) for column in [*mapping.text, mapping.fallback_text] if column}
+
+
+def _rejected_cells(values: list, texts: set[int]) -> list:
+    """A rejected row as kept with the batch: its feedback text stored as feedback would be."""
+    return [
+        _csv_cell(privacy.ingest_text(_shown(value)) if index in texts else value)
+        for index, value in enumerate(values)
+    ]
+
+
 class _Writer:
     """Writes parsed items chunk by chunk: customers found or created, duplicates skipped, items inserted."""
 
@@ -452,6 +488,9 @@ class _Writer:
         self.themed = False
         self.annotate_seconds = 0.0
         self.today = dt.date.today()
+        self.now = utcnow()  # one created_at for the batch, rather than a clock call per row
+        self.customer_ids: dict[str, int] = {}  # customer key -> id, so a returning customer costs no query
+        self.analyze_at = _analyze_threshold()
         self.stages = {
             name.casefold(): stage_id
             for stage_id, name in db.session.execute(
@@ -463,24 +502,30 @@ class _Writer:
         """Store one chunk's new items; earlier chunks are flushed, so their items count as existing."""
         if not items:
             return
-        customers = self._customers(items)
-        fresh = self._without_duplicates(items, customers)
+        owners = self._customers(items)
+        fresh = self._without_duplicates(items, owners)
         self.duplicates += len(items) - len(fresh)
         if not fresh:
             return
-        started = time.perf_counter()
-        notes = themes.annotations([item.text for item in fresh]) if self.annotate else None
-        self.annotate_seconds += time.perf_counter() - started
-        rows = [self._row(item, customers) for item in fresh]
-        if notes is not None:
-            for row, (score, theme_id, terms) in zip(rows, notes, strict=True):
-                row["sentiment"], row["theme_id"], row["theme_terms"] = score, theme_id, terms
-                self.themed = self.themed or theme_id is not None
-        db.session.execute(Feedback.__table__.insert(), rows)
+        rows = [self._row(item, owner) for item, owner in fresh]
+        if self.annotate:
+            started = time.perf_counter()
+            # Survey answers repeat ("nothing", "great service"): each distinct text is scored once.
+            distinct = list(dict.fromkeys(row["text"] for row in rows))
+            notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
+            self.annotate_seconds += time.perf_counter() - started
+            for row in rows:
+                row["sentiment"], row["theme_id"], row["theme_terms"] = notes[row["text"]]
+                self.themed = self.themed or row["theme_id"] is not None
+        db.session.execute(Feedback.__table__.insert(), rows)  # Core executemany: no ORM bookkeeping
         self.created += len(rows)
+        if self.analyze_at is not None and self.created >= self.analyze_at:
+            # Plans made for a small table (duplicate checks, then every page) turn slow once it has grown.
+            db.session.execute(text("ANALYZE feedback, customer"))
+            self.analyze_at *= 2
 
-    def _row(self, item: Item, customers: dict[str, int]) -> dict:
-        """The feedback row for an item."""
+    def _row(self, item: Item, owner: int | None) -> dict:
+        """The feedback row for an item; every row has every column, so one INSERT serves the chunk."""
         extras = dict(item.extras)
         stage_id = None
         if item.stage:
@@ -492,18 +537,34 @@ class _Writer:
         return {
             "text": item.text, "channel": item.channel, "source": item.source,
             "external_id": item.external_id, "received_on": item.received_on or self.today,
-            "customer_id": customers.get(item.customer.key) if item.customer else None,
-            "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
-            "created_by_id": self.user_id, "batch_id": self.batch_id,
+            "customer_id": owner, "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
+            "created_by_id": self.user_id, "created_at": self.now, "batch_id": self.batch_id,
             "response_key": item.response_key[:200], "extras": extras or None,
+            "sentiment": None, "theme_id": None, "theme_pinned": False, "theme_terms": None,
         }
 
-    def _customers(self, items: list[Item]) -> dict[str, int]:
-        """Customer id per customer key: found by external id, then e-mail, then name; else created."""
-        refs = {item.customer.key: item.customer for item in items if item.customer and item.customer.key}
-        if not refs:
-            return {}
-        found: dict[str, int] = {}
+    def _customers(self, items: list[Item]) -> list[int | None]:
+        """Each item's customer id (None without one): remembered, found or else created."""
+        keys = [item.customer.key or None if item.customer else None for item in items]
+        if len(self.customer_ids) > REMEMBERED_CUSTOMERS:
+            self.customer_ids.clear()  # memory stays flat however many people the file names
+        found = self.customer_ids
+        refs = {key: item.customer for key, item in zip(keys, items, strict=True) if key and key not in found}
+        if refs:
+            self._find_customers(refs)
+            missing = [key for key in refs if key not in found]
+            if missing:
+                rows = [_customer_row(refs[key]) for key in missing]
+                ids = db.session.scalars(
+                    insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows
+                ).all()
+                found.update(zip(missing, ids, strict=True))
+                self.customers_created += len(missing)
+        return [found[key] if key else None for key in keys]
+
+    def _find_customers(self, refs: dict[str, CustomerRef]) -> None:
+        """Remember the stored customers these references name, by external id, then e-mail, then name."""
+        found = self.customer_ids
         by_external = {ref.external_id: key for key, ref in refs.items() if ref.external_id}
         if by_external:
             for customer_id, external_id in db.session.execute(
@@ -531,17 +592,10 @@ class _Writer:
                 )
             ):
                 found.setdefault(by_name[name], customer_id)
-        missing = [key for key in refs if key not in found]
-        if missing:
-            rows = [_customer_row(refs[key]) for key in missing]
-            ids = db.session.scalars(
-                insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows
-            ).all()
-            found.update(zip(missing, ids, strict=True))
-            self.customers_created += len(missing)
-        return found
 
-    def _without_duplicates(self, items: list[Item], customers: dict[str, int]) -> list[Item]:
+    def _without_duplicates(
+        self, items: list[Item], owners: list[int | None]
+    ) -> list[tuple[Item, int | None]]:
         """The items not already stored (by source and id, else by customer, text and day) nor repeated."""
         by_id: dict[str | None, set[str]] = {}
         for item in items:
@@ -554,35 +608,42 @@ class _Writer:
                 select(Feedback.external_id).where(same_source, Feedback.external_id.in_(ids))
             ):
                 known.add(("id", source, external_id))
-        plain = [item for item in items if not item.external_id]
+        plain = [(item, owner) for item, owner in zip(items, owners, strict=True) if not item.external_id]
         if plain:
-            owners = {customers.get(item.customer.key) if item.customer else None for item in plain}
-            days = {item.received_on or self.today for item in plain}
-            owner_ids = [owner for owner in owners if owner is not None]
+            owner_set = {owner for _, owner in plain}
+            days = {item.received_on or self.today for item, _ in plain}
+            owner_ids = [owner for owner in owner_set if owner is not None]
             conditions = [Feedback.customer_id.in_(owner_ids)] if owner_ids else []
-            if None in owners:
+            if None in owner_set:
                 conditions.append(Feedback.customer_id.is_(None))
-            for customer_id, received_on, text in db.session.execute(
+            for customer_id, received_on, words in db.session.execute(
                 select(Feedback.customer_id, Feedback.received_on, Feedback.text).where(
                     Feedback.external_id.is_(None), Feedback.received_on.in_(days),
                     or_(*conditions),
                 )
             ):
-                known.add(("text", customer_id, received_on, normalise_text(text)))
+                known.add(("text", customer_id, received_on, normalise_text(words)))
         fresh = []
-        for item in items:
+        for item, owner in zip(items, owners, strict=True):
             if item.external_id:
                 key = ("id", item.source, item.external_id)
             else:
-                owner = customers.get(item.customer.key) if item.customer else None
                 key = ("text", owner, item.received_on or self.today, normalise_text(item.text))
             if key not in known:
                 known.add(key)
-                fresh.append(item)
+                fresh.append((item, owner))
         return fresh
 
 
-def _customer_row(ref) -> dict:
+def _analyze_threshold() -> int | None:
+    """Items after which PostgreSQL's statistics are stale (the table has doubled); None elsewhere."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    estimate = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'feedback'::regclass"))
+    return max(ANALYZE_ITEMS, int(estimate or 0))
+
+
+def _customer_row(ref: CustomerRef) -> dict:
     """A new customer from what the file says about them; the name falls back to e-mail or id."""
     name = ref.name or ref.email or ref.organisation or ref.external_id or "Unknown"
     return {

@@ -105,12 +105,17 @@ def delete_webhook(webhook_id: int) -> None:
     db.session.commit()
 
 
-def emit(event: str, data: dict) -> int:
-    """Queue the event for every active webhook that wants it and send it in the background."""
-    hooks = [
+def subscribers(event: str) -> list[Webhook]:
+    """The active webhooks that want this event."""
+    return [
         hook for hook in db.session.scalars(select(Webhook).where(Webhook.active.is_(True)))
         if event in hook.events
     ]
+
+
+def emit(event: str, data: dict) -> int:
+    """Queue the event for every active webhook that wants it and send it in the background."""
+    hooks = subscribers(event)
     if not hooks:
         return 0
     now = utcnow()
