@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import labels as naming
-from voc.themes.cluster import centroids, cluster, leave_one_out, silhouette, similarities
+from voc.themes.cluster import centroids, cluster, leave_one_out, neighbour_graph, silhouette, similarities
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -32,6 +32,7 @@ class ThemeSettings:
     svd_dims: int = 100
     char_weight: float = 0.7  # character n-grams catch typos and word variants
     fit_sample: int = 10_000  # distinct texts the themes are fitted on; the rest are assigned
+    neighbours: int = 12  # each text is clustered as the mean of itself and this many nearest texts
 
 
 @dataclass(frozen=True)
@@ -122,8 +123,9 @@ def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
     """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
     dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
     if dims < 2:
-        return normalize(X.toarray())
-    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X))
+        return normalize(X.toarray().astype(np.float64))
+    # float64: scikit-learn's k-means++ upcasts float32 in small chunks, several times slower.
+    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X).astype(np.float64))
 
 
 def choose_k(Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
@@ -183,7 +185,9 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     words = word_vectorizer.fit_transform(fit_docs)
     chars = char_vectorizer.fit_transform(fit_docs)
     X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
+    # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
+    Z = normalize(neighbour_graph(X, settings.neighbours) @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
