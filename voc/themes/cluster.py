@@ -8,6 +8,8 @@ from sklearn.preprocessing import normalize
 # A cluster whose members sit this much less tightly than the median cluster's is a grab-bag of
 # items that fit nowhere, not a theme (measured on the three benchmark sets: one or two per run).
 INCOHERENT = 0.5
+# A theme more than this many times the median theme's size is a catch-all and gets split.
+OVERSIZED = 2.0
 
 
 def centroids(X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray) -> sp.csr_matrix:
@@ -87,6 +89,28 @@ def _fill_empty(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, 
     return labels
 
 
+def _split_oversized(
+    X: sp.csr_matrix, Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, seed: int
+) -> np.ndarray:
+    """Halve every theme over twice the median size, freeing an id by merging the closest small pair."""
+    for _ in range(k):
+        sizes = np.bincount(labels, weights=weights, minlength=k)
+        limit = OVERSIZED * np.median(sizes)
+        if sizes.max() <= limit:
+            break
+        centres = centroids(X, labels, k, weights)
+        closeness = (centres @ centres.T).toarray()
+        # Only pairs that stay under the limit together, so a merge never makes a new catch-all.
+        closeness[sizes[:, None] + sizes[None, :] > limit] = -np.inf
+        np.fill_diagonal(closeness, -np.inf)
+        keep, free = np.unravel_index(closeness.argmax(), closeness.shape)
+        if not np.isfinite(closeness[keep, free]):
+            break
+        labels = np.where(labels == free, keep, labels)
+        labels = _fill_empty(Z, labels, k, weights, seed)
+    return labels
+
+
 def cluster(
     X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
@@ -103,7 +127,7 @@ def cluster(
         sims[:, grab_bags] = -np.inf
         labels = _fill_empty(Z, sims.argmax(axis=1), k, weights, seed)
         labels = refine(X, labels, k, weights, rounds=5)
-    return labels
+    return _split_oversized(X, Z, labels, k, weights, seed)
 
 
 def silhouette(Z: np.ndarray, labels: np.ndarray, seed: int, sample: int = 2000) -> float:
