@@ -8,6 +8,8 @@ from sklearn.preprocessing import normalize
 # A cluster whose members sit this much less tightly than the median cluster's is a grab-bag of
 # items that fit nowhere, not a theme (measured on the three benchmark sets: one or two per run).
 INCOHERENT = 0.5
+# A theme more than this many times the median theme's size is a catch-all and gets split.
+OVERSIZED = 2.0
 
 
 def centroids(X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray) -> sp.csr_matrix:
@@ -21,6 +23,34 @@ def centroids(X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray)
 def similarities(X: sp.csr_matrix, centres: sp.csr_matrix) -> np.ndarray:
     """Cosine of every (unit-length) row to every centre, dense rows x clusters."""
     return np.asarray((X @ centres.T).todense())
+
+
+def neighbour_graph(X: sp.csr_matrix, neighbours: int, chunk: int = 2000) -> sp.csr_matrix:
+    """Each unit-length row replaced by the unit-length mean of itself and its nearest rows (cosine).
+
+    Short texts share few words even when they say the same thing; borrowing the words of close
+    neighbours fills that in, so k-means sees topics rather than word overlaps.
+    """
+    n = X.shape[0]
+    neighbours = min(neighbours, n - 1)
+    if neighbours < 1:
+        return sp.identity(n, dtype=X.dtype, format="csr")
+    XT = X.T.tocsr()
+    cols = np.empty((n, neighbours), dtype=np.int64)
+    weights = np.empty((n, neighbours), dtype=X.dtype)
+    for start in range(0, n, chunk):
+        sims = (X[start : start + chunk] @ XT).toarray()
+        rows = np.arange(sims.shape[0])
+        sims[rows, start + rows] = -np.inf  # itself is added once below, not as a neighbour
+        nearest = np.argpartition(-sims, neighbours - 1, axis=1)[:, :neighbours]
+        cols[start : start + chunk] = nearest
+        # Weighted by cosine, so a small set's far "neighbours" from other topics add next to nothing.
+        weights[start : start + chunk] = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0)
+    graph = sp.csr_matrix(
+        (weights.ravel(), cols.ravel(), np.arange(0, n * neighbours + 1, neighbours)),
+        shape=(n, n),
+    )
+    return (graph + sp.identity(n, dtype=X.dtype, format="csr")).tocsr()
 
 
 def refine(
@@ -59,6 +89,28 @@ def _fill_empty(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, 
     return labels
 
 
+def _split_oversized(
+    X: sp.csr_matrix, Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, seed: int
+) -> np.ndarray:
+    """Halve every theme over twice the median size, freeing an id by merging the closest small pair."""
+    for _ in range(k):
+        sizes = np.bincount(labels, weights=weights, minlength=k)
+        limit = OVERSIZED * np.median(sizes)
+        if sizes.max() <= limit:
+            break
+        centres = centroids(X, labels, k, weights)
+        closeness = (centres @ centres.T).toarray()
+        # Only pairs that stay under the limit together, so a merge never makes a new catch-all.
+        closeness[sizes[:, None] + sizes[None, :] > limit] = -np.inf
+        np.fill_diagonal(closeness, -np.inf)
+        keep, free = np.unravel_index(closeness.argmax(), closeness.shape)
+        if not np.isfinite(closeness[keep, free]):
+            break
+        labels = np.where(labels == free, keep, labels)
+        labels = _fill_empty(Z, labels, k, weights, seed)
+    return labels
+
+
 def cluster(
     X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
@@ -75,7 +127,7 @@ def cluster(
         sims[:, grab_bags] = -np.inf
         labels = _fill_empty(Z, sims.argmax(axis=1), k, weights, seed)
         labels = refine(X, labels, k, weights, rounds=5)
-    return labels
+    return _split_oversized(X, Z, labels, k, weights, seed)
 
 
 def silhouette(Z: np.ndarray, labels: np.ndarray, seed: int, sample: int = 2000) -> float:

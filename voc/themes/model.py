@@ -11,12 +11,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import labels as naming
-from voc.themes.cluster import centroids, cluster, leave_one_out, silhouette, similarities
+from voc.themes.cluster import centroids, cluster, leave_one_out, neighbour_graph, silhouette, similarities
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
 # Vectorising and scoring in chunks keeps peak memory flat for a million items.
 CHUNK = 50_000
+# Automatic k settles for fewer themes when their silhouette is this close (5%) to the best:
+# past the natural number of topics silhouette creeps up as themes split hairs.
+NEAR_BEST = 0.05
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class ThemeSettings:
     svd_dims: int = 100
     char_weight: float = 0.7  # character n-grams catch typos and word variants
     fit_sample: int = 10_000  # distinct texts the themes are fitted on; the rest are assigned
+    neighbours: int = 12  # each text is clustered as the mean of itself and this many nearest texts
 
 
 @dataclass(frozen=True)
@@ -122,31 +126,32 @@ def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
     """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
     dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
     if dims < 2:
-        return normalize(X.toarray())
-    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X))
+        return normalize(X.toarray().astype(np.float64))
+    # float64: scikit-learn's k-means++ upcasts float32 in small chunks, several times slower.
+    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(X).astype(np.float64))
 
 
-def choose_k(Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
-    """Number of themes with the best cosine silhouette over a geometric grid of candidates."""
+def choose_k(X: sp.csr_matrix, Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
+    """The fewest themes whose silhouette is within NEAR_BEST of the best candidate's.
+
+    Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF:
+    smoothing makes every k look tidy in Z, while X shows which cuts the texts really support.
+    """
     if max_k <= 2:
         return max(1, min(max_k, len(Z)))
-    rng = np.random.default_rng(seed)
     if len(Z) > sample:
-        Z = Z[np.sort(rng.choice(len(Z), sample, replace=False))]
+        rows = np.sort(np.random.default_rng(seed).choice(len(Z), sample, replace=False))
+        X, Z = X[rows], Z[rows]
 
     def score(k: int) -> float:
-        """Silhouette of a quick single-start k-means with k clusters."""
-        return silhouette(Z, KMeans(k, n_init=1, random_state=seed).fit_predict(Z), seed)
+        """Silhouette on X of a quick single-start k-means with k clusters on Z."""
+        return silhouette(X, KMeans(k, n_init=1, random_state=seed).fit_predict(Z), seed)
 
-    steps = int(np.log(max_k / 2) / np.log(1.5)) + 2
+    steps = int(np.log(max_k / 2) / np.log(1.25)) + 2
     grid = sorted({int(round(k)) for k in np.geomspace(2, max_k, num=steps)})
     scores = {k: score(k) for k in grid}
-    best = max(grid, key=lambda k: (scores[k], -k))
-    # One finer look on either side of the best coarse candidate.
-    for k in {int(round(best / 1.22)), int(round(best * 1.22))}:
-        if 2 <= k <= max_k and k not in scores:
-            scores[k] = score(k)
-    return max(scores, key=lambda k: (scores[k], -k))
+    best = max(scores.values())
+    return min(k for k in grid if scores[k] >= best - NEAR_BEST * abs(best))
 
 
 def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) -> ThemeResult:
@@ -183,11 +188,13 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     words = word_vectorizer.fit_transform(fit_docs)
     chars = char_vectorizer.fit_transform(fit_docs)
     X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
+    # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
+    Z = normalize(neighbour_graph(X, settings.neighbours) @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
-    k = settings.k or choose_k(Z, max_k, settings.seed)
+    k = settings.k or choose_k(X, Z, max_k, settings.seed)
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
     fit_labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
