@@ -175,7 +175,7 @@ class RowParser:
                 if len(value) > limit:
                     return RowError(row.number, column, f"'{value[:40]}…' is longer than {limit} characters")
                 fields[name] = value
-        name = " ".join(part for i in self.names if (part := _cell(values[i]))) or None
+        name = " ".join([part for i in self.names if (part := _cell(values[i]))]) or None
         if name is not None and len(name) > MAX_LENGTHS["customer_name"]:
             message = f"the name is longer than {MAX_LENGTHS['customer_name']} characters"
             return RowError(row.number, self.mapping.customer_name[0], message)

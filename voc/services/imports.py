@@ -517,7 +517,7 @@ class _Writer:
             for row in rows:
                 row["sentiment"], row["theme_id"], row["theme_terms"] = notes[row["text"]]
                 self.themed = self.themed or row["theme_id"] is not None
-        db.session.execute(Feedback.__table__.insert(), rows)  # Core executemany: no ORM bookkeeping
+        _insert_items(rows)
         self.created += len(rows)
         if self.analyze_at is not None and self.created >= self.analyze_at:
             # Plans made for a small table (duplicate checks, then every page) turn slow once it has grown.
@@ -633,6 +633,31 @@ class _Writer:
                 known.add(key)
                 fresh.append((item, owner))
         return fresh
+
+
+def _insert_items(rows: list[dict]) -> None:
+    """One DBAPI executemany of feedback rows that all give the same columns.
+
+    Each value still goes through its column type's conversion for this database; what is skipped is
+    SQLAlchemy's per-row parameter bookkeeping, a sixth of an import's time without sentiment.
+    """
+    table = Feedback.__table__
+    connection = db.session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    compiled = table.insert().compile(dialect=dialect, column_keys=names)
+    order = compiled.positiontup if compiled.positional else names
+    convert = [
+        (index, processor) for index, name in enumerate(order)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    params = []
+    for row in rows:
+        values = [row[name] for name in order]
+        for index, processor in convert:
+            values[index] = processor(values[index])
+        params.append(tuple(values) if compiled.positional else dict(zip(order, values, strict=True)))
+    connection.exec_driver_sql(compiled.string, params)
 
 
 def _analyze_threshold() -> int | None:
