@@ -36,6 +36,8 @@ class ThemeSettings:
     char_weight: float = 0.7  # character n-grams catch typos and word variants
     fit_sample: int = 10_000  # distinct texts the themes are fitted on; the rest are assigned
     neighbours: int = 12  # each text is clustered as the mean of itself and this many nearest texts
+    smoothing_rounds: int = 3  # repeats of that averaging: neighbours of neighbours count too
+    idf_power: float = 1.5  # above 1 rare, telling words outweigh common ones even more
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,12 @@ def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
     return words, chars
 
 
+def _sharpened(vectorizer: TfidfVectorizer, power: float) -> TfidfVectorizer:
+    """The fitted vectorizer with its idf weights raised to power, used from then on when placing."""
+    vectorizer.idf_ = vectorizer.idf_**power
+    return vectorizer
+
+
 def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
     """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
     dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
@@ -185,12 +193,14 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         fit = np.sort(rng.choice(len(unique), settings.fit_sample, replace=False))
     fit_docs = [unique[u] for u in fit]
     word_vectorizer, char_vectorizer = _vectorizers(len(fit_docs))
-    words = word_vectorizer.fit_transform(fit_docs)
-    chars = char_vectorizer.fit_transform(fit_docs)
+    words = _sharpened(word_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
+    chars = _sharpened(char_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
     X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
     # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
-    Z = normalize(neighbour_graph(X, settings.neighbours) @ Z)
+    graph = neighbour_graph(X, settings.neighbours)
+    for _ in range(settings.smoothing_rounds):
+        Z = normalize(graph @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
