@@ -81,7 +81,7 @@ class ThemeModel:
         """Word TF-IDF (for naming) and the unit-length word+character vectors (for placing)."""
         words = self.word_vectorizer.transform(docs)
         chars = self.char_vectorizer.transform(docs)
-        return words, normalize(sp.hstack([words, self.char_weight * chars], format="csr"))
+        return words, _combined(words, chars, self.char_weight)
 
     def place(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
         """Theme number (or UNTHEMED), similarity and explaining terms for stemmed documents."""
@@ -130,6 +130,16 @@ def _sharpened(vectorizer: TfidfVectorizer, power: float) -> TfidfVectorizer:
     return vectorizer
 
 
+def _unsharpened(tfidf: sp.csr_matrix, vectorizer: TfidfVectorizer, power: float) -> sp.csr_matrix:
+    """The same rows weighted by plain idf again (rows are unit length, so rescaling columns is exact)."""
+    return normalize(tfidf @ sp.diags(vectorizer.idf_ ** ((1 - power) / power)))
+
+
+def _combined(words: sp.csr_matrix, chars: sp.csr_matrix, char_weight: float) -> sp.csr_matrix:
+    """Word and weighted character TF-IDF side by side, each row unit length."""
+    return normalize(sp.hstack([words, char_weight * chars], format="csr"))
+
+
 def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
     """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
     dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
@@ -142,8 +152,9 @@ def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
 def choose_k(X: sp.csr_matrix, Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
     """The fewest themes whose silhouette is within NEAR_BEST of the best candidate's.
 
-    Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF:
-    smoothing makes every k look tidy in Z, while X shows which cuts the texts really support.
+    Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF
+    with plain idf weights: smoothing and sharpened idf make every extra split look tidier, while
+    plain X shows which cuts the texts really support.
     """
     if max_k <= 2:
         return max(1, min(max_k, len(Z)))
@@ -195,7 +206,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     word_vectorizer, char_vectorizer = _vectorizers(len(fit_docs))
     words = _sharpened(word_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
     chars = _sharpened(char_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
-    X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
+    X = _combined(words, chars, settings.char_weight)
     # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
     graph = neighbour_graph(X, settings.neighbours)
@@ -204,7 +215,14 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
-    k = settings.k or choose_k(X, Z, max_k, settings.seed)
+    k = settings.k or choose_k(
+        _combined(
+            _unsharpened(words, word_vectorizer, settings.idf_power),
+            _unsharpened(chars, char_vectorizer, settings.idf_power),
+            settings.char_weight,
+        ),
+        Z, max_k, settings.seed,
+    )
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
     fit_labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
