@@ -115,7 +115,7 @@ def cluster(
     X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
     """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bag clusters dissolved."""
-    labels = KMeans(k, n_init=10, random_state=seed).fit_predict(Z, sample_weight=weights)
+    labels = KMeans(k, n_init=3, random_state=seed).fit_predict(Z, sample_weight=weights)
     labels = refine(X, labels, k, weights)
     for _ in range(3):
         sims = similarities(X, centroids(X, labels, k, weights))
