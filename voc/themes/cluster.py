@@ -26,10 +26,11 @@ def similarities(X: sp.csr_matrix, centres: sp.csr_matrix) -> np.ndarray:
 
 
 def neighbour_graph(X: sp.csr_matrix, neighbours: int, chunk: int = 2000) -> sp.csr_matrix:
-    """Each unit-length row replaced by the unit-length mean of itself and its nearest rows (cosine).
+    """Sparse rows x rows weights: each row itself (1) and its nearest rows (their cosine).
 
-    Short texts share few words even when they say the same thing; borrowing the words of close
-    neighbours fills that in, so k-means sees topics rather than word overlaps.
+    Multiplying vectors by it averages each text with its closest texts. Short texts share few
+    words even when they say the same thing; borrowing from close neighbours fills that in, so
+    k-means sees topics rather than word overlaps.
     """
     n = X.shape[0]
     neighbours = min(neighbours, n - 1)
@@ -89,7 +90,7 @@ def _fill_empty(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, 
     return labels
 
 
-def _split_oversized(
+def split_catch_alls(
     X: sp.csr_matrix, Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
     """Halve every theme over twice the median size, freeing an id by merging the closest small pair."""
@@ -114,7 +115,7 @@ def _split_oversized(
 def cluster(
     X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
-    """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bag clusters dissolved."""
+    """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bags and catch-alls undone."""
     labels = KMeans(k, n_init=3, random_state=seed).fit_predict(Z, sample_weight=weights)
     labels = refine(X, labels, k, weights)
     for _ in range(3):
@@ -127,7 +128,7 @@ def cluster(
         sims[:, grab_bags] = -np.inf
         labels = _fill_empty(Z, sims.argmax(axis=1), k, weights, seed)
         labels = refine(X, labels, k, weights, rounds=5)
-    return _split_oversized(X, Z, labels, k, weights, seed)
+    return split_catch_alls(X, Z, labels, k, weights, seed)
 
 
 def silhouette(Z: np.ndarray, labels: np.ndarray, seed: int, sample: int = 2000) -> float:
