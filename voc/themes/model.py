@@ -17,9 +17,10 @@ from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 UNTHEMED = -1
 # Vectorising and scoring in chunks keeps peak memory flat for a million items.
 CHUNK = 50_000
-# Automatic k settles for fewer themes when their silhouette is this close (5%) to the best:
-# past the natural number of topics silhouette creeps up as themes split hairs.
-NEAR_BEST = 0.05
+# Automatic k settles for fewer themes when their silhouette is this close (10%) to the best:
+# past the natural number of topics silhouette wanders and creeps up as themes split hairs
+# (5% let StackOverflow's 20 tags become 22 themes with one seed and 161 or 200 with others).
+NEAR_BEST = 0.10
 
 
 @dataclass(frozen=True)
