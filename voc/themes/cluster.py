@@ -93,22 +93,38 @@ def _fill_empty(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, 
 def split_catch_alls(
     X: sp.csr_matrix, Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
-    """Halve every theme over twice the median size, freeing an id by merging the closest small pair."""
+    """Halve every theme over twice the median size, freeing an id by merging the closest small pair.
+
+    A theme carried by one often-repeated text is a real, frequent complaint, not a catch-all: it
+    is left whole.
+    """
+    labels = labels.copy()
+    whole: set[int] = set()
     for _ in range(k):
         sizes = np.bincount(labels, weights=weights, minlength=k)
         limit = OVERSIZED * np.median(sizes)
-        if sizes.max() <= limit:
+        oversized = [t for t in np.argsort(-sizes, kind="stable") if sizes[t] > limit and t not in whole]
+        if not oversized:
             break
+        big = oversized[0]
+        members = np.flatnonzero(labels == big)
+        if weights[members].max() > sizes[big] / 2:
+            whole.add(big)
+            continue
         centres = centroids(X, labels, k, weights)
         closeness = (centres @ centres.T).toarray()
         # Only pairs that stay under the limit together, so a merge never makes a new catch-all.
         closeness[sizes[:, None] + sizes[None, :] > limit] = -np.inf
+        closeness[big, :] = closeness[:, big] = -np.inf
         np.fill_diagonal(closeness, -np.inf)
         keep, free = np.unravel_index(closeness.argmax(), closeness.shape)
         if not np.isfinite(closeness[keep, free]):
             break
-        labels = np.where(labels == free, keep, labels)
-        labels = _fill_empty(Z, labels, k, weights, seed)
+        halves = KMeans(2, n_init=3, random_state=seed).fit_predict(
+            Z[members], sample_weight=weights[members]
+        )
+        labels[labels == free] = keep
+        labels[members[halves == 1]] = free
     return labels
 
 
