@@ -93,6 +93,16 @@ def test_catch_all_is_split_and_k_kept():
     assert all(len(set(found[20 * t : 20 * (t + 1)])) == 1 for t in range(4))
 
 
+def test_theme_of_one_often_repeated_text_stays_whole():
+    texts = topic_texts(POOLS, 10)
+    X = TfidfVectorizer().fit_transform(texts).astype(np.float64)
+    labels = np.repeat(np.arange(4), 10)
+    weights = np.ones(len(texts))
+    weights[0] = 200  # one complaint sent 200 times: big, but not a catch-all
+    found = split_catch_alls(X, X.toarray(), labels, 4, weights, seed=0)
+    assert np.array_equal(found, labels)
+
+
 def test_same_input_and_seed_give_identical_result():
     first = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))
     second = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))
