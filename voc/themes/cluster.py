@@ -140,9 +140,14 @@ def cluster(
         grab_bags = np.flatnonzero(cohesion < INCOHERENT * np.nanmedian(cohesion))
         if len(grab_bags) == 0:
             break
-        # Members move to their best real theme; the freed ids go to halves of the largest themes.
-        sims[:, grab_bags] = -np.inf
-        labels = _fill_empty(Z, sims.argmax(axis=1), k, weights, seed)
+        # Members move to their best real theme by their smoothed vectors: on their own words they
+        # fit nowhere, their neighbours' words say where they belong. The freed ids go to halves
+        # of the largest themes.
+        member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+        nearest = Z @ normalize(member @ Z).T
+        nearest[:, grab_bags] = -np.inf
+        labels = np.where(np.isin(labels, grab_bags), nearest.argmax(axis=1), labels)
+        labels = _fill_empty(Z, labels, k, weights, seed)
         labels = refine(X, labels, k, weights, rounds=5)
     return split_catch_alls(X, Z, labels, k, weights, seed)
 
