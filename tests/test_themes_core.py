@@ -1,9 +1,12 @@
 """Behaviour of the pure theme core: preprocessing, discovery, assignment, matching, sentiment."""
 import pickle
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
+from voc.themes.cluster import neighbour_graph, split_catch_alls
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
 
 REFUNDS = [
@@ -36,6 +39,68 @@ def test_two_topics_land_in_separate_themes():
     assert len(refund_themes) == 1 and len(login_themes) == 1
     assert refund_themes != login_themes
     assert sorted(t.size for t in result.themes) == [8, 8]
+
+
+def topic_texts(pools: list[list[str]], per_topic: int) -> list[str]:
+    """Texts of four words drawn from one pool each, deterministically, topic after topic."""
+    rng = np.random.default_rng(7)
+    return [" ".join(rng.choice(pool, 4, replace=False)) for pool in pools for _ in range(per_topic)]
+
+
+POOLS = [
+    ["refund", "pending", "money", "returned", "reimburse", "credit"],
+    ["login", "password", "account", "locked", "signin", "username"],
+    ["parcel", "courier", "delivery", "tracking", "shipment", "dispatch"],
+    ["invoice", "billing", "charged", "fee", "subscription", "statement"],
+]
+
+
+def test_smoothing_borrows_only_from_the_same_topic():
+    # Twelve neighbours for topics of eight: the five taken from the other topic share no word.
+    X = TfidfVectorizer().fit_transform(topic_texts(POOLS[:2], 8))
+    graph = neighbour_graph(X, 12).toarray()
+    topic = np.repeat([0, 1], 8)
+    same = topic[:, None] == topic[None, :]
+    assert graph[~same].max() == 0
+    assert (graph[same] > 0).all()
+
+
+@pytest.mark.parametrize("neighbours", [0, 12])
+def test_smoothing_keeps_two_topics_apart(neighbours):
+    texts = topic_texts(POOLS[:2], 30)
+    result = discover(texts, ThemeSettings(k=2, neighbours=neighbours))
+    assert len(set(result.assignments[:30])) == 1 and len(set(result.assignments[30:])) == 1
+    assert result.assignments[0] != result.assignments[30]
+
+
+def test_automatic_k_finds_the_number_of_clear_topics():
+    result = discover(topic_texts(POOLS, 40), ThemeSettings(k=None))
+    assert result.quality["n_themes"] == len(POOLS)
+    for t in range(len(POOLS)):
+        assert len(set(result.assignments[40 * t : 40 * (t + 1)])) == 1
+
+
+def test_catch_all_is_split_and_k_kept():
+    # Topics 0 and 1 share cluster 0 (a catch-all), topic 3 is cut in two: 40, 20, 10, 10 items.
+    texts = topic_texts(POOLS, 20)
+    X = TfidfVectorizer().fit_transform(texts).astype(np.float64)
+    labels = np.repeat([0, 0, 1, 2], 20)
+    labels[70:] = 3
+    found = split_catch_alls(X, X.toarray(), labels, 4, np.ones(len(texts)), seed=0)
+    sizes = np.bincount(found, minlength=4)
+    assert sizes.max() <= 2 * np.median(sizes)
+    assert sorted(sizes) == [20, 20, 20, 20]
+    assert all(len(set(found[20 * t : 20 * (t + 1)])) == 1 for t in range(4))
+
+
+def test_theme_of_one_often_repeated_text_stays_whole():
+    texts = topic_texts(POOLS, 10)
+    X = TfidfVectorizer().fit_transform(texts).astype(np.float64)
+    labels = np.repeat(np.arange(4), 10)
+    weights = np.ones(len(texts))
+    weights[0] = 200  # one complaint sent 200 times: big, but not a catch-all
+    found = split_catch_alls(X, X.toarray(), labels, 4, weights, seed=0)
+    assert np.array_equal(found, labels)
 
 
 def test_same_input_and_seed_give_identical_result():

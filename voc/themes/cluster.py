@@ -26,10 +26,11 @@ def similarities(X: sp.csr_matrix, centres: sp.csr_matrix) -> np.ndarray:
 
 
 def neighbour_graph(X: sp.csr_matrix, neighbours: int, chunk: int = 2000) -> sp.csr_matrix:
-    """Each unit-length row replaced by the unit-length mean of itself and its nearest rows (cosine).
+    """Sparse rows x rows weights: each row itself (1) and its nearest rows (their cosine).
 
-    Short texts share few words even when they say the same thing; borrowing the words of close
-    neighbours fills that in, so k-means sees topics rather than word overlaps.
+    Multiplying vectors by it averages each text with its closest texts. Short texts share few
+    words even when they say the same thing; borrowing from close neighbours fills that in, so
+    k-means sees topics rather than word overlaps.
     """
     n = X.shape[0]
     neighbours = min(neighbours, n - 1)
@@ -89,33 +90,49 @@ def _fill_empty(Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, 
     return labels
 
 
-def _split_oversized(
+def split_catch_alls(
     X: sp.csr_matrix, Z: np.ndarray, labels: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
-    """Halve every theme over twice the median size, freeing an id by merging the closest small pair."""
+    """Halve every theme over twice the median size, freeing an id by merging the closest small pair.
+
+    A theme carried by one often-repeated text is a real, frequent complaint, not a catch-all: it
+    is left whole.
+    """
+    labels = labels.copy()
+    whole: set[int] = set()
     for _ in range(k):
         sizes = np.bincount(labels, weights=weights, minlength=k)
         limit = OVERSIZED * np.median(sizes)
-        if sizes.max() <= limit:
+        oversized = [t for t in np.argsort(-sizes, kind="stable") if sizes[t] > limit and t not in whole]
+        if not oversized:
             break
+        big = oversized[0]
+        members = np.flatnonzero(labels == big)
+        if weights[members].max() > sizes[big] / 2:
+            whole.add(big)
+            continue
         centres = centroids(X, labels, k, weights)
         closeness = (centres @ centres.T).toarray()
         # Only pairs that stay under the limit together, so a merge never makes a new catch-all.
         closeness[sizes[:, None] + sizes[None, :] > limit] = -np.inf
+        closeness[big, :] = closeness[:, big] = -np.inf
         np.fill_diagonal(closeness, -np.inf)
         keep, free = np.unravel_index(closeness.argmax(), closeness.shape)
         if not np.isfinite(closeness[keep, free]):
             break
-        labels = np.where(labels == free, keep, labels)
-        labels = _fill_empty(Z, labels, k, weights, seed)
+        halves = KMeans(2, n_init=3, random_state=seed).fit_predict(
+            Z[members], sample_weight=weights[members]
+        )
+        labels[labels == free] = keep
+        labels[members[halves == 1]] = free
     return labels
 
 
 def cluster(
     X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
 ) -> np.ndarray:
-    """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bag clusters dissolved."""
-    labels = KMeans(k, n_init=10, random_state=seed).fit_predict(Z, sample_weight=weights)
+    """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bags and catch-alls undone."""
+    labels = KMeans(k, n_init=3, random_state=seed).fit_predict(Z, sample_weight=weights)
     labels = refine(X, labels, k, weights)
     for _ in range(3):
         sims = similarities(X, centroids(X, labels, k, weights))
@@ -123,11 +140,16 @@ def cluster(
         grab_bags = np.flatnonzero(cohesion < INCOHERENT * np.nanmedian(cohesion))
         if len(grab_bags) == 0:
             break
-        # Members move to their best real theme; the freed ids go to halves of the largest themes.
-        sims[:, grab_bags] = -np.inf
-        labels = _fill_empty(Z, sims.argmax(axis=1), k, weights, seed)
+        # Members move to their best real theme by their smoothed vectors: on their own words they
+        # fit nowhere, their neighbours' words say where they belong. The freed ids go to halves
+        # of the largest themes.
+        member = sp.csr_matrix((weights, (labels, np.arange(len(labels)))), shape=(k, len(labels)))
+        nearest = Z @ normalize(member @ Z).T
+        nearest[:, grab_bags] = -np.inf
+        labels = np.where(np.isin(labels, grab_bags), nearest.argmax(axis=1), labels)
+        labels = _fill_empty(Z, labels, k, weights, seed)
         labels = refine(X, labels, k, weights, rounds=5)
-    return _split_oversized(X, Z, labels, k, weights, seed)
+    return split_catch_alls(X, Z, labels, k, weights, seed)
 
 
 def silhouette(Z: np.ndarray, labels: np.ndarray, seed: int, sample: int = 2000) -> float:

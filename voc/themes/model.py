@@ -17,9 +17,10 @@ from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 UNTHEMED = -1
 # Vectorising and scoring in chunks keeps peak memory flat for a million items.
 CHUNK = 50_000
-# Automatic k settles for fewer themes when their silhouette is this close (5%) to the best:
-# past the natural number of topics silhouette creeps up as themes split hairs.
-NEAR_BEST = 0.05
+# Automatic k settles for fewer themes when their silhouette is this close (10%) to the best:
+# past the natural number of topics silhouette wanders and creeps up as themes split hairs
+# (5% let StackOverflow's 20 tags become 22 themes with one seed and 161 or 200 with others).
+NEAR_BEST = 0.10
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class ThemeSettings:
     char_weight: float = 0.7  # character n-grams catch typos and word variants
     fit_sample: int = 10_000  # distinct texts the themes are fitted on; the rest are assigned
     neighbours: int = 12  # each text is clustered as the mean of itself and this many nearest texts
+    smoothing_rounds: int = 3  # repeats of that averaging: neighbours of neighbours count too
+    idf_power: float = 1.5  # above 1 rare, telling words outweigh common ones even more
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class ThemeModel:
         """Word TF-IDF (for naming) and the unit-length word+character vectors (for placing)."""
         words = self.word_vectorizer.transform(docs)
         chars = self.char_vectorizer.transform(docs)
-        return words, normalize(sp.hstack([words, self.char_weight * chars], format="csr"))
+        return words, _combined(words, chars, self.char_weight)
 
     def place(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
         """Theme number (or UNTHEMED), similarity and explaining terms for stemmed documents."""
@@ -122,6 +125,22 @@ def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
     return words, chars
 
 
+def _sharpened(vectorizer: TfidfVectorizer, power: float) -> TfidfVectorizer:
+    """The fitted vectorizer with its idf weights raised to power, used from then on when placing."""
+    vectorizer.idf_ = vectorizer.idf_**power
+    return vectorizer
+
+
+def _unsharpened(tfidf: sp.csr_matrix, vectorizer: TfidfVectorizer, power: float) -> sp.csr_matrix:
+    """The same rows weighted by plain idf again (rows are unit length, so rescaling columns is exact)."""
+    return normalize(tfidf @ sp.diags(vectorizer.idf_ ** ((1 - power) / power)))
+
+
+def _combined(words: sp.csr_matrix, chars: sp.csr_matrix, char_weight: float) -> sp.csr_matrix:
+    """Word and weighted character TF-IDF side by side, each row unit length."""
+    return normalize(sp.hstack([words, char_weight * chars], format="csr"))
+
+
 def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
     """Unit-length dense vectors with at most dims dimensions, for k-means to work in."""
     dims = min(dims, X.shape[1] - 1, X.shape[0] - 1)
@@ -134,8 +153,9 @@ def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
 def choose_k(X: sp.csr_matrix, Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
     """The fewest themes whose silhouette is within NEAR_BEST of the best candidate's.
 
-    Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF:
-    smoothing makes every k look tidy in Z, while X shows which cuts the texts really support.
+    Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF
+    with plain idf weights: smoothing and sharpened idf make every extra split look tidier, while
+    plain X shows which cuts the texts really support.
     """
     if max_k <= 2:
         return max(1, min(max_k, len(Z)))
@@ -185,16 +205,25 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         fit = np.sort(rng.choice(len(unique), settings.fit_sample, replace=False))
     fit_docs = [unique[u] for u in fit]
     word_vectorizer, char_vectorizer = _vectorizers(len(fit_docs))
-    words = word_vectorizer.fit_transform(fit_docs)
-    chars = char_vectorizer.fit_transform(fit_docs)
-    X = normalize(sp.hstack([words, settings.char_weight * chars], format="csr"))
+    words = _sharpened(word_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
+    chars = _sharpened(char_vectorizer.fit(fit_docs), settings.idf_power).transform(fit_docs)
+    X = _combined(words, chars, settings.char_weight)
     # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
-    Z = normalize(neighbour_graph(X, settings.neighbours) @ Z)
+    graph = neighbour_graph(X, settings.neighbours)
+    for _ in range(settings.smoothing_rounds):
+        Z = normalize(graph @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
-    k = settings.k or choose_k(X, Z, max_k, settings.seed)
+    k = settings.k or choose_k(
+        _combined(
+            _unsharpened(words, word_vectorizer, settings.idf_power),
+            _unsharpened(chars, char_vectorizer, settings.idf_power),
+            settings.char_weight,
+        ),
+        Z, max_k, settings.seed,
+    )
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
     fit_labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
