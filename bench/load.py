@@ -97,13 +97,13 @@ def first_theme_id(database_url: str) -> int:
     return theme_id
 
 
-def start_gunicorn(database_url: str, workers: int) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(database_url: str, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     """gunicorn on a free loopback port; returns the process and its base URL once it answers."""
     port = free_port()
     env = {**os.environ, "VOC_DATABASE_URL": database_url, "VOC_SECRET_KEY": "load-" + uuid.uuid4().hex}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", "app:app"],
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
+         "--keep-alive", "5", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
         cwd=ROOT, env=env,
     )
     base = f"http://127.0.0.1:{port}"
@@ -231,6 +231,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--threads", type=int, default=16,
+        help="threads per worker; 1 is gunicorn's sync worker, held by each connection until it sends",
+    )
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
     parser.add_argument("--restart-postgresql", action="store_true", help="restart PostgreSQL under load")
     parser.add_argument("--think-ms", default="1000,3000", help="each user's pause between pages, MIN,MAX ms")
@@ -253,7 +257,7 @@ def main() -> None:
         if not args.schema:
             seed(url, args.items)
         seed_seconds = round(time.perf_counter() - started, 1)
-        gunicorn, base = start_gunicorn(url, args.workers)
+        gunicorn, base = start_gunicorn(url, args.workers, args.threads)
         cookie = sign_in(base)
         paths = ["/", "/feedback/", f"/themes/{first_theme_id(url)}"]
         for path in paths:  # a redirect to the sign-in page would count as success in wrk
@@ -265,7 +269,8 @@ def main() -> None:
         floor = wrk(base, ["/login"], "", args.users, args.seconds)
         result = {
             "database": "sqlite" if args.sqlite else "postgresql", "items": args.items,
-            "users": args.users, "seconds": args.seconds, "workers": args.workers, "think_ms": args.think_ms,
+            "users": args.users, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
+            "think_ms": args.think_ms,
             "seed_seconds": seed_seconds, "paths": paths, "pages": pages, "flat_out": flat_out,
             "baseline_login_page": floor,
             "capacity_ratio_to_baseline": round(flat_out["rps"] / max(floor["rps"], 0.01), 2),

@@ -3,6 +3,8 @@ import datetime as dt
 import html
 import json
 import re
+import sys
+import threading
 
 import pytest
 
@@ -331,6 +333,36 @@ def test_a_worker_keeps_its_dashboard_for_the_configured_seconds(client, app, kn
     assert volume() == "14"  # kept: built 14 s ago
     clock[0] += 2
     assert volume() == "15"  # older than 15 s: built afresh
+
+
+def test_threads_of_one_worker_share_its_kept_dashboards_safely(app, monkeypatch):
+    """gunicorn's threaded workers read and evict kept dashboards at once; none may fail."""
+    monkeypatch.setattr(dashboard, "KEPT_PER_ENGINE", 3)
+    monkeypatch.setattr(dashboard, "build", lambda filters: filters)  # what was built, cheaply
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # hand the GIL over as often as possible to provoke races
+    failures = []
+
+    def browse(worker: int) -> None:
+        with app.app_context():
+            for day in range(200):
+                filters = DashboardFilters(Period(ago(day % 9), TODAY), segment=str(worker))
+                try:
+                    assert dashboard.recent(filters, 15) == filters
+                except Exception as error:  # a failure in a thread must reach the test
+                    failures.append(error)
+
+    try:
+        threads = [threading.Thread(target=browse, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert failures == []
+    with app.app_context():
+        assert len(dashboard._kept[db.engine]) == 3
 
 
 def test_filters_live_in_the_url(client, known, viewer):

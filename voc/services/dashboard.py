@@ -1,6 +1,7 @@
 """The journey dashboard: the critical few numbers per journey stage, aggregated in SQL."""
 import dataclasses
 import datetime as dt
+import threading
 import time
 import weakref
 from collections import defaultdict
@@ -498,6 +499,7 @@ _kept: "weakref.WeakKeyDictionary[object, dict[DashboardFilters, tuple[float, Da
     weakref.WeakKeyDictionary()
 )
 KEPT_PER_ENGINE = 64  # filter combinations; beyond that the oldest are forgotten
+_kept_lock = threading.Lock()  # the threads of one gunicorn worker share its dashboards
 
 
 def recent(filters: DashboardFilters, max_age: float) -> Dashboard:
@@ -509,13 +511,15 @@ def recent(filters: DashboardFilters, max_age: float) -> Dashboard:
     """
     if max_age <= 0:
         return build(filters)
-    kept = _kept.setdefault(db.engine, {})
     now = time.monotonic()
-    found = kept.get(filters)
+    with _kept_lock:
+        kept = _kept.setdefault(db.engine, {})
+        found = kept.get(filters)
     if found is not None and now - found[0] < max_age:
         return found[1]
     board = build(filters)
-    kept[filters] = (now, board)
-    while len(kept) > KEPT_PER_ENGINE:
-        del kept[min(kept, key=lambda key: kept[key][0])]
+    with _kept_lock:
+        kept[filters] = (now, board)
+        while len(kept) > KEPT_PER_ENGINE:
+            del kept[min(kept, key=lambda key: kept[key][0])]
     return board

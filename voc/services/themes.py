@@ -218,10 +218,12 @@ def _fitted_model():
     )
     if run_id is None:
         return None
-    if run_id not in _models:
+    model = _models.get(run_id)  # read once: another thread of a gunicorn worker may swap it meanwhile
+    if model is None:
+        model = pickle.loads(db.session.get(ThemeRun, run_id).model)
         _models.clear()
-        _models[run_id] = pickle.loads(db.session.get(ThemeRun, run_id).model)
-    return _models[run_id]
+        _models[run_id] = model
+    return model
 
 
 def annotations(texts: list[str]) -> list[tuple[float, int | None, list[str] | None]]:
