@@ -103,6 +103,23 @@ def test_theme_of_one_often_repeated_text_stays_whole():
     assert np.array_equal(found, labels)
 
 
+def test_theme_grown_by_items_outside_the_fitted_sample_is_split():
+    # The 100 texts themes are fitted on (discover's own draw) hold the four topics evenly; the
+    # other 300 are all refunds, so placing them would make refunds 13 times the median theme.
+    n, sample = 400, 100
+    fitted = np.random.default_rng(0).choice(n, sample, replace=False)
+    topic = np.zeros(n, dtype=int)
+    topic[fitted] = np.arange(sample) % len(POOLS)
+    rng = np.random.default_rng(7)
+    texts = [" ".join(rng.choice(POOLS[t], 4, replace=False)) + f" order{i}" for i, t in enumerate(topic)]
+    result = discover(texts, ThemeSettings(k=4, fit_sample=sample, seed=0))
+    sizes = [theme.size for theme in result.themes]
+    assert len(sizes) == 4 and sum(sizes) == n
+    assert max(sizes) <= 2 * np.median(sizes)
+    found = np.asarray(result.assignments)
+    assert all(len(set(found[topic == t])) == 1 for t in range(1, len(POOLS)))
+
+
 def test_same_input_and_seed_give_identical_result():
     first = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))
     second = discover(REFUNDS + LOGIN, ThemeSettings(seed=3))

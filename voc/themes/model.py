@@ -11,7 +11,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import labels as naming
-from voc.themes.cluster import centroids, cluster, leave_one_out, neighbour_graph, silhouette, similarities
+from voc.themes.cluster import (
+    centroids,
+    cluster,
+    leave_one_out,
+    neighbour_graph,
+    silhouette,
+    similarities,
+    split_catch_alls,
+)
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -21,6 +29,9 @@ CHUNK = 50_000
 # past the natural number of topics silhouette wanders and creeps up as themes split hairs
 # (5% let StackOverflow's 20 tags become 22 themes with one seed and 161 or 200 with others).
 NEAR_BEST = 0.10
+# Passes of splitting catch-alls again once every item is placed: one settled the benchmark sets,
+# a topic split in halves that draw unevenly needs a second.
+RESPLIT_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -84,13 +95,17 @@ class ThemeModel:
         chars = self.char_vectorizer.transform(docs)
         return words, _combined(words, chars, self.char_weight)
 
+    def nearest(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+        """Theme number (or UNTHEMED) and similarity of each row of placing vectors."""
+        sims = similarities(X, self.centres)
+        best = sims.argmax(axis=1)
+        score = sims[np.arange(X.shape[0]), best]
+        return np.where(score >= self.min_similarity, best, UNTHEMED), score
+
     def place(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[tuple[str, ...]]]:
         """Theme number (or UNTHEMED), similarity and explaining terms for stemmed documents."""
         words, X = self.vectors(docs)
-        sims = similarities(X, self.centres)
-        best = sims.argmax(axis=1)
-        score = sims[np.arange(len(docs)), best]
-        themes = np.where(score >= self.min_similarity, best, UNTHEMED)
+        themes, score = self.nearest(X)
         why = naming.explanations(words, themes, self.theme_terms, self.terms, self.surfaces)
         return themes, score, why
 
@@ -226,28 +241,45 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     )
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
-    fit_labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
+    labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
     model = ThemeModel(
         tokenizer, word_vectorizer, char_vectorizer, settings.char_weight,
-        settings.min_similarity, centroids(X, fit_labels, k, weights), np.zeros((k, 0)), surfaces,
+        settings.min_similarity, centroids(X, labels, k, weights), np.zeros((k, 0)), surfaces,
     )
-    sims = similarities(X, model.centres)
-    fit_labels = np.where(sims.max(axis=1) >= settings.min_similarity, sims.argmax(axis=1), UNTHEMED)
-    model.theme_terms = naming.class_tfidf(words, fit_labels, k, weights)
     lap("cluster")
 
     unique_theme = np.empty(len(unique), dtype=np.int64)
     unique_score = np.empty(len(unique))
-    unique_why: list[tuple[str, ...]] = []
+    unique_words = []
     for start in range(0, len(unique), CHUNK):
-        themes, score, why = model.place(unique[start : start + CHUNK])
-        unique_theme[start : start + CHUNK] = themes
-        unique_score[start : start + CHUNK] = score
-        unique_why.extend(why)
+        chunk_words, chunk_X = model.vectors(unique[start : start + CHUNK])
+        unique_theme[start : start + CHUNK], unique_score[start : start + CHUNK] = model.nearest(chunk_X)
+        unique_words.append(chunk_words)
+    # Items outside the fitted sample (often noisy copies of a few topics) can grow a theme past
+    # the catch-all limit again: split again on the sample, each member standing for its share of
+    # the items its theme drew, and re-place the items of the themes that changed. Halves of one
+    # topic may draw unevenly, hence a few rounds.
+    for _ in range(RESPLIT_ROUNDS):
+        themed = unique_theme >= 0
+        drawn = np.bincount(unique_theme[themed], weights=counts[themed], minlength=k)
+        fitted = np.bincount(labels, weights=weights, minlength=k)
+        resplit = split_catch_alls(X, Z, labels, k, weights * drawn[labels] / fitted[labels], settings.seed)
+        changed = np.unique(np.concatenate([labels[resplit != labels], resplit[resplit != labels]]))
+        if len(changed) == 0:
+            break
+        labels = resplit
+        model.centres = centroids(X, labels, k, weights)
+        moved = np.flatnonzero(np.isin(unique_theme, changed))
+        _, moved_X = model.vectors([unique[u] for u in moved])
+        unique_theme[moved], unique_score[moved] = model.nearest(moved_X)
+    sims = similarities(X, model.centres)
+    fit_labels = np.where(sims.max(axis=1) >= settings.min_similarity, sims.argmax(axis=1), UNTHEMED)
+    model.theme_terms = naming.class_tfidf(words, fit_labels, k, weights)
     alone = fit[leave_one_out(X, unique_theme[fit], k, weights) < settings.min_similarity]
     unique_theme[alone] = UNTHEMED
-    for u in alone:
-        unique_why[u] = ()
+    unique_why = naming.explanations(
+        sp.vstack(unique_words, format="csr"), unique_theme, model.theme_terms, model.terms, surfaces
+    )
     lap("assign")
 
     # Renumber themes largest first and drop any left empty.
