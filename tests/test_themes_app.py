@@ -3,6 +3,7 @@ import datetime as dt
 import itertools
 import os
 import random
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -240,3 +241,22 @@ def test_theme_page_offers_a_new_hit_with_its_evidence(client, runner, seeded):
     assert f'href="/hits/new?theme={refund}"' in page
     form = client.get(f"/hits/new?theme={refund}").get_data(as_text=True)
     assert "refund" in form.lower()
+
+
+def test_triagers_pick_other_themes_to_merge_into_and_viewers_get_no_pickers(client, runner, seeded):
+    runner.invoke(args=["voc", "themes", "--k", "3"])
+    refund, login, meter = (theme_of(seeded[t]) for t in ("refund", "login", "meter"))
+    themes.rename_theme(login, "Login trouble")
+    sign_in(client, make_user("triager"))
+    page = client.get(f"/themes/{refund}").get_data(as_text=True)
+    merge = re.search(r'<select[^>]*name="into".*?</select>', page, re.S).group(0)
+    assert f'value="{login}">Login trouble</option>' in merge  # a rename shows in the picker
+    assert f'value="{meter}"' in merge
+    assert f'value="{refund}"' not in merge  # a theme cannot merge into itself
+    move = re.search(r'<select id="move-\d+" name="theme">.*?</select>', page, re.S).group(0)
+    assert '<option value="" >Unthemed</option>' in move and f'value="{refund}" selected>' in move
+
+    client.post("/logout")
+    sign_in(client, make_user("viewer"))
+    page = client.get(f"/themes/{refund}").get_data(as_text=True)
+    assert 'name="into"' not in page and 'name="theme"' not in page
