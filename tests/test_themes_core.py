@@ -318,12 +318,13 @@ def test_greetings_sign_offs_handles_and_filler_never_name_a_theme():
     assert names == ["charged twice", "on hold for hours"]
     for text in texts:
         found = phrases(text)
-        assert not {w for p in found for w in p.split()} & {"hi", "team", "thanks", "sam", "hello", "jo",
-                                                               "kind", "regards", "pat", "smith", "support_desk"}
+        greeting = {"hi", "team", "thanks", "sam", "hello", "jo", "kind", "regards", "pat", "smith"}
+        assert not {w for p in found for w in p.split()} & (greeting | {"support_desk"})
 
 
 def test_negations_and_auxiliaries_sit_inside_a_name_but_never_carry_it():
-    assert {"not", "did", "did not", "never", "gone", "does"}.isdisjoint(phrases("it did not arrive, never, gone"))
+    found = phrases("it did not arrive, never, gone")
+    assert {"not", "did", "did not", "never", "gone", "does"}.isdisjoint(found)
     assert "did not arrive" not in phrases("did not arrive")  # cannot start on an auxiliary
     assert "not arrive" in phrases("did not arrive")
     assert "can't log in" in phrases("I can't log in")

@@ -17,7 +17,9 @@ LENGTH_BONUS = 1.1
 # Particles complete a phrase ("top up", "logs me out", "call back") but name nothing; "in" only
 # after the verbs it completes ("can't log in"), elsewhere it dangles ("visit in").
 PARTICLES = frozenset({"up", "out", "off", "down", "back", "away"})
-_TAKES_IN = frozenset({"log", "logged", "logging", "sign", "signed", "signing", "check", "checked", "plug", "plugged"})
+_TAKES_IN = frozenset(
+    {"log", "logged", "logging", "sign", "signed", "signing", "check", "checked", "plug", "plugged"}
+)
 # Words that join clauses: a name is one thought, so a phrase never runs across them.
 _CLAUSE_WORDS = frozenset({
     "and", "but", "or", "so", "because", "when", "while", "if", "then", "although", "though", "since",
@@ -25,8 +27,8 @@ _CLAUSE_WORDS = frozenset({
 })
 # Prepositions that may open a phrase right before a content word: "on hold for hours", "at checkout".
 _LEADING_PREPOSITIONS = frozenset({"on", "at", "in", "without", "after", "during", "over"})
-# Punctuation and line ends (plain() leaves one where it blanked noise): no phrase runs across them. A hyphen inside a
-# word is not one: "sign-up form" is the phrase "sign up form", as a reader would say it.
+# Punctuation and line ends (plain() leaves one where it blanked noise): no phrase runs across them.
+# A hyphen inside a word is not one: "sign-up form" is the phrase "sign up form", as people say it.
 _HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
 _BREAK = re.compile(r"[^\w\s']|[_\n]|'(?!\w)|(?<!\w)'")
 _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
