@@ -346,3 +346,10 @@ def test_entities_ordinals_and_any_alphabet_are_words():
     assert words("Rückerstattung für Zoë im Café") == ["rückerstattung", "für", "zoë", "im", "café"]
     assert words("Fish &amp; chips in 1st class on 12/03") == ["fish", "chips", "1st", "class"]
     assert "amp" not in words("terms &amp; conditions")
+
+
+def test_keywords_of_particles_or_negations_alone_are_left_out():
+    texts = ["top up failed", "top up not working", "cannot top up", "top up declined"] * 3
+    result = discover(texts + LOGIN, ThemeSettings(k=2, seed=0))
+    shown = {term for theme in result.themes for term, _ in theme.keywords}
+    assert "top up" in shown and not shown & {"up", "not"}

@@ -166,9 +166,16 @@ def surface(term: str, surfaces: dict[str, str]) -> str:
 def keywords(
     weights: np.ndarray, terms: np.ndarray, surfaces: dict[str, str], top: int = 10
 ) -> tuple[tuple[str, float], ...]:
-    """The theme's top terms with their weights, unstemmed, strongest first."""
-    order = np.argsort(-weights, kind="stable")[:top]
-    return tuple((surface(terms[i], surfaces), round(float(weights[i]), 4)) for i in order if weights[i] > 0)
+    """The theme's top terms with their weights, unstemmed, strongest first; a term of particles and
+    negations alone ("up", "not") is left out, as it names nothing."""
+    shown = []
+    for i in np.argsort(-weights, kind="stable"):
+        if weights[i] <= 0 or len(shown) == top:
+            break
+        term = surface(terms[i], surfaces)
+        if any(_content(word) for word in term.split()):
+            shown.append((term, round(float(weights[i]), 4)))
+    return tuple(shown)
 
 
 def explanations(
