@@ -13,7 +13,7 @@ from voc.forms import (
     choices,
     show_errors,
 )
-from voc.services import hits, themes
+from voc.services import hits, impact, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -22,9 +22,13 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Themes ranked by evidence, with the latest run and a form to start another."""
+    """Themes ranked by evidence or by their drag on NPS and CSAT, the latest run, a form to start one."""
+    ranked, impacts = themes.ranked_themes(), impact.theme_impacts()
+    by_impact = request.args.get("sort") == "impact"
+    if by_impact:
+        impact.sort_by_drag(ranked, impacts)
     return render_template(
-        "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
+        "themes/index.html", ranked=ranked, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
         form=ThemeRunForm(), unthemed=themes.theme_items(None, 1, 1).total,
     )
 
