@@ -3,12 +3,12 @@ import random
 
 import pytest
 from sklearn.metrics import f1_score
-from sqlalchemy import select
 
 from tests.factories import api_headers, make_feedback, make_user, sign_in
 from voc.extensions import db
-from voc.models import Feedback, ThemeRun
-from voc.services import themes
+from voc.models import ThemeRun
+from voc.services import feedback, themes
+from voc.services.feedback import FeedbackInput
 from voc.themes.learned import MIN_SCORED, learn, score_label, score_sentiment
 from voc.themes.sentiment import sentiment
 
@@ -25,7 +25,8 @@ def unusual(n: int, seed: int) -> tuple[list[str], list[str]]:
     texts, labels = [], []
     for i in range(n):
         label = ("positive", "negative", "neutral")[i % 3]
-        texts.append(f"{rng.choice(THINGS)} was {rng.choice(WORDS[label])} {rng.choice(['today', 'again', ''])}")
+        when = rng.choice(["today", "again", ""])
+        texts.append(f"{rng.choice(THINGS)} was {rng.choice(WORDS[label])} {when}")
         labels.append(label)
     return texts, labels
 
@@ -65,7 +66,10 @@ NPS_OF = {"positive": 10, "negative": 2, "neutral": 7}
 
 def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentiment_came_from(client, app):
     texts, labels = unusual(MIN_SCORED + 10, seed=1)
-    scored = [make_feedback(text=t, score=NPS_OF[label], score_kind="nps") for t, label in zip(texts, labels)]
+    scored = [
+        make_feedback(text=text, score=NPS_OF[label], score_kind="nps")
+        for text, label in zip(texts, labels, strict=True)
+    ]
     unscored = make_feedback(text="the kiosk was skronky")
     run = themes.run_now(None, k=3)
     assert run.sentiment_trained == MIN_SCORED + 10
@@ -79,20 +83,19 @@ def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentim
     record = client.get(f"/api/v1/feedback/{unscored.id}", headers=api_headers(viewer)).json
     assert record["sentiment_source"] == f"learned from {MIN_SCORED + 10:,} scored items"
     # Between runs, new items are read by the learned model, and a score still wins.
-    sign_in(client, make_user("contributor"))
-    client.post("/feedback/new", data={"text": "my order was blarfed", "channel": "survey",
-                                       "received_on": unscored.received_on.isoformat()})
-    client.post("/feedback/new", data={"text": "the handset was gunked", "channel": "survey", "score": 9,
-                                       "score_kind": "nps", "received_on": unscored.received_on.isoformat()})
-    newest = db.session.scalars(select(Feedback).order_by(Feedback.id.desc()).limit(2)).all()
-    assert [(i.sentiment_source, polarity(i.sentiment)) for i in newest] == [
-        ("score", "positive"), ("learned", "negative")
-    ]
+    contributor = make_user("contributor")
+    unscored_new, scored_new = (
+        feedback.create_feedback(FeedbackInput(text, "survey", unscored.received_on, score=score,
+                                               score_kind=score and "nps"), contributor.id)
+        for text, score in (("my order was blarfed", None), ("the handset was gunked", 9))
+    )
+    assert (unscored_new.sentiment_source, polarity(unscored_new.sentiment)) == ("learned", "negative")
+    assert (scored_new.sentiment_source, scored_new.sentiment) == ("score", 0.5)
 
 
 def test_below_the_threshold_the_lexicon_decides(client, app):
     texts, labels = unusual(30, seed=1)
-    for text, label in zip(texts, labels):
+    for text, label in zip(texts, labels, strict=True):
         make_feedback(text=text, score=NPS_OF[label], score_kind="nps")
     item = make_feedback(text="Please hire more staff, nobody answered for weeks")
     run = themes.run_now(None, k=2)
