@@ -5,7 +5,7 @@ import io
 import pytest
 
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_feedback, make_user, sign_in
+from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
 from voc.models import Theme
@@ -50,7 +50,8 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     db.session.commit()
     for value, themes in known_responses(drag.id, other.id):
         score = {-100: 2, 0: 7, 100: 10}[value]
-        make_feedback(score=score, score_kind="nps", theme_id=next(iter(themes), None), received_on=TODAY)
+        make_feedback(score=score, score_kind="nps", theme_id=next(iter(themes), None), received_on=TODAY,
+                      stage=stage_named("Action") if drag.id in themes else None)
     for _ in range(20):  # other: enough responses, all promoters, so it lifts the score
         make_feedback(score=10, score_kind="nps", theme_id=other.id, received_on=TODAY)
     sign_in(client, make_user("viewer"))
@@ -62,6 +63,9 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     assert by_drag.index("meter no-show") < by_drag.index("friendly staff")
     by_evidence = client.get("/themes/").text
     assert by_evidence.index("friendly staff") < by_evidence.index("meter no-show")  # 25 items before 20
+    drags = client.get("/").text.split('id="drags"')[1].split("</section>")[0]
+    assert "Action: <a" in drags and "meter no-show</a> NPS -34.29" in drags
+    assert "friendly staff" not in drags  # it lifts the score
 
 
 SURVEY = (

@@ -23,6 +23,7 @@ from voc.models import (
 from voc.services.errors import InvalidInput
 from voc.services.feedback import in_segment
 from voc.services.hits import NEGATIVE
+from voc.services.impact import Drag, top_drags
 from voc.services.interviews import field_time
 
 PERIODS = {"7": 7, "30": 30, "90": 90}  # "last N days", today included
@@ -249,6 +250,7 @@ class Dashboard:
     volume_chart: Chart
     sentiment_chart: Chart
     theme_chart: Chart
+    drags: list[Drag] = field(default_factory=list)  # over all scored feedback, not just the period
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
 
 
@@ -499,6 +501,7 @@ def build(filters: DashboardFilters) -> Dashboard:
             [c.name for c in columns], [Series("Mean sentiment", [c.figures.sentiment for c in columns])]
         ),
         theme_chart=_theme_chart(filters, _busiest_themes(themes)),
+        drags=top_drags(),
     )
 
 

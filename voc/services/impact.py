@@ -1,13 +1,26 @@
 """Which themes pull NPS and CSAT down: each theme's impact, counted once per survey response."""
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from voc.extensions import db
-from voc.models import Feedback
+from voc.models import Feedback, Stage, Theme
 from voc.themes.impact import Impact, impacts, nps_value
 
 KINDS = ("nps", "csat")
+TOP_DRAGS = 5
+
+
+@dataclass(frozen=True)
+class Drag:
+    """A theme that pulls a score down, at the journey stage where most of its items are."""
+
+    theme_id: int
+    title: str
+    stage: str | None
+    kind: str
+    impact: Impact
 
 
 def theme_impacts() -> dict[int, dict[str, Impact]]:
@@ -46,3 +59,31 @@ def drag(found: dict[str, Impact] | None) -> tuple[int, float]:
 def sort_by_drag(ranked: list, found: dict[int, dict[str, Impact]]) -> None:
     """Order the themes page's evidence by drag, noise still last."""
     ranked.sort(key=lambda e: (e.theme.noise, drag(found.get(e.theme.id))))
+
+
+def top_drags(limit: int = TOP_DRAGS) -> list[Drag]:
+    """The themes pulling NPS (else CSAT) down the most, surely so (interval below zero), in journey order."""
+    found = theme_impacts()
+    live = dict(db.session.execute(
+        select(Theme.id, func.coalesce(Theme.name, Theme.label))
+        .where(Theme.id.in_(list(found)), Theme.noise.is_(False), Theme.retired.is_(False))
+    ).all())
+    drags = []
+    for theme_id in live:
+        kind = next(k for k in KINDS if k in found[theme_id])  # NPS where there is one
+        if found[theme_id][kind].high < 0:
+            drags.append((theme_id, kind, found[theme_id][kind]))
+    drags = sorted(drags, key=lambda d: (KINDS.index(d[1]), d[2].points))[:limit]
+    # Each drag sits at its theme's busiest stage, so the list reads along the journey.
+    busiest: dict[int, tuple[int, int, str]] = {}
+    for theme_id, position, name, count in db.session.execute(
+        select(Feedback.theme_id, Stage.position, Stage.name, func.count())
+        .join(Stage, Stage.id == Feedback.stage_id)
+        .where(Feedback.theme_id.in_([d[0] for d in drags]))
+        .group_by(Feedback.theme_id, Stage.position, Stage.name)
+    ):
+        if count > busiest.get(theme_id, (0,))[0]:
+            busiest[theme_id] = (count, position, name)
+    last = float("inf")
+    drags.sort(key=lambda d: (busiest[d[0]][1] if d[0] in busiest else last, d[2].points))
+    return [Drag(t, live[t], busiest[t][2] if t in busiest else None, kind, i) for t, kind, i in drags]
