@@ -1,4 +1,5 @@
 """Which themes drive NPS and CSAT: impact against hand-computed figures, and one vote per survey response."""
+import csv
 import datetime as dt
 import io
 
@@ -9,8 +10,9 @@ from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
 from voc.models import Theme
-from voc.services import dashboard, impact, imports
+from voc.services import dashboard, hits, impact, imports
 from voc.services.dashboard import DashboardFilters, Period
+from voc.services.hits import HitInput
 from voc.themes.impact import MIN_RESPONSES, Impact, impacts, nps_value
 
 TODAY = dt.date.today()
@@ -66,6 +68,14 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     drags = client.get("/").text.split('id="drags"')[1].split("</section>")[0]
     assert "Action: <a" in drags and "meter no-show</a> NPS -34.29" in drags
     assert "friendly staff" not in drags  # it lifts the score
+    # A hit citing the theme carries the same impact into its evidence and the roadmap's exports.
+    hit = hits.create_hit(HitInput("Fix meter visits", stage_named("Action").id, "this month", "quick fix",
+                                   3, 80, 1.0), None, theme_ids=(drag.id,))
+    assert "NPS -34.29" in client.get(f"/hits/{hit.id}").text
+    rows = list(csv.DictReader(io.StringIO(client.get("/roadmap/export.csv").text)))
+    found = [(row["title"], row["nps_impact"], row["csat_impact"]) for row in rows]
+    assert found == [("Fix meter visits", "-34.29", "")]
+    assert "NPS impact -34.29 (" in client.get("/roadmap/export.md").text
 
 
 SURVEY = (

@@ -1,8 +1,9 @@
 """The hit list: pain points to fix, their evidence and priority, their history and the closed loop."""
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select, union
 from sqlalchemy.orm import selectinload
@@ -27,9 +28,10 @@ from voc.models import (
     Theme,
     User,
 )
-from voc.services import webhooks
+from voc.services import impact, webhooks
 from voc.services.errors import InvalidInput, NotFound, StaleEdit
 from voc.services.stages import active_stage
+from voc.themes.impact import Impact
 
 QUICK_EFFORT = 1.0  # person-weeks: at or under this, suggest a Quick Hit
 HIGH_IMPACT = 3  # on the matrix, impact at or above this is high
@@ -138,6 +140,7 @@ class Evidence:
     mean_sentiment: float | None
     negative_share: float | None
     quotes: list[Feedback]
+    score_impact: dict[str, Impact] = field(default_factory=dict)  # by score kind, where there is enough
 
 
 @dataclass(frozen=True)
@@ -272,9 +275,15 @@ def summarise(items: list[Feedback]) -> Evidence:
     )
 
 
+def with_impact(summary: Evidence, items: list[Feedback]) -> Evidence:
+    """The evidence with its items' impact on NPS and mean CSAT."""
+    return dataclasses.replace(summary, score_impact=impact.evidence_impact({item.id for item in items}))
+
+
 def evidence(hit_id: int) -> Evidence:
     """The hit's live evidence figures: later feedback in a linked theme counts at once."""
-    return summarise(evidence_items(hit_id))
+    items = evidence_items(hit_id)
+    return with_impact(summarise(items), items)
 
 
 def get_hit(hit_id: int) -> Hit:

@@ -1,5 +1,6 @@
 """Which themes pull NPS and CSAT down: each theme's impact, counted once per survey response."""
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -23,8 +24,8 @@ class Drag:
     impact: Impact
 
 
-def theme_impacts() -> dict[int, dict[str, Impact]]:
-    """Per theme with enough scored responses, its impact on NPS and on mean CSAT, by score kind."""
+def _responses(groups_of: Callable[[int, int | None], Iterable[int]]) -> dict[str, list]:
+    """(value, groups) per scored response, by score kind; groups_of names the groups of one answer."""
     rows = db.session.execute(
         select(Feedback.id, Feedback.batch_id, Feedback.response_key, Feedback.score, Feedback.score_kind,
                Feedback.theme_id)
@@ -32,20 +33,30 @@ def theme_impacts() -> dict[int, dict[str, Impact]]:
         .order_by(Feedback.id)
     )
     # The answers of one imported survey response share its score: one response, one vote.
-    responses: dict[tuple, list] = {}  # key -> [kind, score, themes]
+    responses: dict[tuple, list] = {}  # key -> [kind, score, groups]
     for item_id, batch_id, response_key, score, kind, theme_id in rows:
         key = (batch_id, response_key) if batch_id is not None and response_key else (None, item_id)
-        response = responses.setdefault(key, [kind, score, set()])
-        if theme_id is not None:
-            response[2].add(theme_id)
+        responses.setdefault(key, [kind, score, set()])[2].update(groups_of(item_id, theme_id))
     by_kind: dict[str, list] = defaultdict(list)
-    for kind, score, themes in responses.values():
-        by_kind[kind].append((nps_value(score) if kind == "nps" else score, frozenset(themes)))
+    for kind, score, groups in responses.values():
+        by_kind[kind].append((nps_value(score) if kind == "nps" else score, frozenset(groups)))
+    return by_kind
+
+
+def theme_impacts() -> dict[int, dict[str, Impact]]:
+    """Per theme with enough scored responses, its impact on NPS and on mean CSAT, by score kind."""
+    by_kind = _responses(lambda _, theme_id: () if theme_id is None else (theme_id,))
     found: dict[int, dict[str, Impact]] = defaultdict(dict)
     for kind in KINDS:
         for theme_id, impact in impacts(by_kind[kind]).items():
             found[theme_id][kind] = impact
     return dict(found)
+
+
+def evidence_impact(item_ids: Collection[int]) -> dict[str, Impact]:
+    """The impact of a set of items (a hit's evidence) on NPS and mean CSAT, where it has enough responses."""
+    by_kind = _responses(lambda item_id, _: (0,) if item_id in item_ids else ())
+    return {kind: found[0] for kind in KINDS if (found := impacts(by_kind[kind])) and 0 in found}
 
 
 def drag(found: dict[str, Impact] | None) -> tuple[int, float]:
