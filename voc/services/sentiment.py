@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from voc.extensions import db
 from voc.models import Feedback, ThemeRun
 from voc.themes import sentiments
-from voc.themes.learned import learn, score_label, score_sentiment
+from voc.themes.learned import MAX_LEARNED, learn, score_label, score_sentiment
 
 _learned: dict[int, object] = {}  # the newest run's learned model, unpickled once per process
 
@@ -65,7 +65,8 @@ def relearn(run: ThemeRun) -> None:
         .order_by(Feedback.id)
     ).all()
     scored = [r for r in rows if r.score is not None]
-    model = learn([r.text for r in scored], [score_label(r.score, r.score_kind) for r in scored])
+    newest = scored[-MAX_LEARNED:]
+    model = learn([r.text for r in newest], [score_label(r.score, r.score_kind) for r in newest])
     run.sentiment_model = pickle.dumps(model) if model else None
     run.sentiment_trained = model.trained_on if model else None
     changes = [
