@@ -28,6 +28,7 @@ def describe(item: Feedback) -> str | None:
 
 
 def _model():
+    """The newest finished run's learned model (None when it had too few scored items), cached per process."""
     run_id = db.session.scalar(
         select(ThemeRun.id).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
     )
@@ -60,7 +61,7 @@ def relearn(run: ThemeRun) -> None:
     """
     rows = db.session.execute(
         select(Feedback.id, Feedback.text, Feedback.score, Feedback.score_kind, Feedback.sentiment_source)
-        # Erased items keep the sentiment they had: their words are gone.
+        # Erased items keep the sentiment they had, their words being gone; one never read is read now.
         .where(Feedback.erased_at.is_(None) | Feedback.sentiment.is_(None))
         .order_by(Feedback.id)
     ).all()
