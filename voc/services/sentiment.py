@@ -8,7 +8,7 @@ from voc.models import Feedback, ThemeRun
 from voc.themes import sentiments
 from voc.themes.learned import MAX_LEARNED, learn, score_label, score_sentiment
 
-_learned: dict[int, object] = {}  # the newest run's learned model, unpickled once per process
+_learned: dict[tuple, object] = {}  # the newest run's learned model, unpickled once per process
 
 
 def describe(item: Feedback) -> str | None:
@@ -29,16 +29,19 @@ def describe(item: Feedback) -> str | None:
 
 def _model():
     """The newest finished run's learned model (None when it had too few scored items), cached per process."""
-    run_id = db.session.scalar(
-        select(ThemeRun.id).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
-    )
-    if run_id is None:
+    newest = db.session.execute(
+        select(ThemeRun.id, ThemeRun.finished_at).where(ThemeRun.status == "done")
+        .order_by(ThemeRun.id.desc()).limit(1)
+    ).first()
+    if newest is None:
         return None
-    if run_id not in _learned:
-        blob = db.session.scalar(select(ThemeRun.sentiment_model).where(ThemeRun.id == run_id))
+    # Keyed by the finish time too: a restored backup or an emptied table gives run ids out again.
+    key = tuple(newest)
+    if key not in _learned:
+        blob = db.session.scalar(select(ThemeRun.sentiment_model).where(ThemeRun.id == newest.id))
         _learned.clear()
-        _learned[run_id] = pickle.loads(blob) if blob else None
-    return _learned[run_id]
+        _learned[key] = pickle.loads(blob) if blob else None
+    return _learned[key]
 
 
 def read(texts: list[str]) -> tuple[list[float], str]:
