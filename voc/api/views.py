@@ -546,7 +546,7 @@ def _hit_detail(hit_id: int) -> dict:
         "theme_ids": [theme.id for theme in hit.themes],
         "feedback_ids": [item.id for item in hit.feedback],
     }
-    record["quotes"] = list(roadmap.quotable(items))
+    record["quotes"] = list(roadmap.quotable(hit, items))
     return record
 
 

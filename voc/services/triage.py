@@ -166,7 +166,8 @@ def theme_draft(theme_id: int) -> Draft:
     items = list(db.session.scalars(
         select(Feedback).where(Feedback.theme_id == theme_id).options(selectinload(Feedback.customer))
     ))
-    return Draft(theme.title, _commonest_stage(items), "", summarise(items), theme_ids=(theme.id,))
+    evidence = summarise(items, theme.title)
+    return Draft(theme.title, _commonest_stage(items), "", evidence, theme_ids=(theme.id,))
 
 
 def feedback_draft(feedback_id: int) -> Draft:
