@@ -172,12 +172,15 @@ def import_file(
         raise click.ClickException(str(error)) from None
     for reason in outcome.errors[:20]:
         click.echo(f"rejected {reason}", err=True)
-    if rejected and outcome.rejected:
+    for reason in outcome.skips[:20]:
+        click.echo(f"skipped {reason}", err=True)
+    if rejected and outcome.rejected_csv:
         with open(rejected, "w", encoding="utf-8", newline="") as out:
             out.write(outcome.rejected_csv)
     what = "Dry run, nothing stored" if dry_run else f"Batch #{outcome.batch.id}"
     click.echo(
         f"{what} ({upload.filename}): {outcome.rows:,} rows read; {outcome.created:,} items created, "
-        f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rejected "
+        f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rejected"
+        f"{f', {outcome.skipped:,} placeholder answers skipped' if outcome.skipped else ''} "
         f"in {outcome.seconds:.1f} s."
     )

@@ -229,7 +229,8 @@ class ImportBatch(db.Model):
     created: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
-    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows + error column
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # placeholder answers
+    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows not imported + why
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -1,0 +1,26 @@
+"""imports count rows skipped as placeholder answers
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07 13:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('skipped', sa.Integer(), nullable=False, server_default='0'))
+
+
+def downgrade():
+    with op.batch_alter_table('import_batch', schema=None) as batch_op:
+        batch_op.drop_column('skipped')
