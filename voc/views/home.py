@@ -1,7 +1,7 @@
 """The landing page for signed-in users: the journey dashboard."""
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from voc.access import role_required
+from voc.access import public, role_required
 from voc.forms import DashboardFilterForm, choices, show_errors
 from voc.models import CHANNELS
 from voc.services import customers, dashboard
@@ -51,6 +51,7 @@ def index():
 
 
 @bp.route("/favicon.ico")
+@public
 def favicon():
     """Browsers ask for /favicon.ico whatever a page links, so answer it with our own icon."""
     return send_from_directory(
