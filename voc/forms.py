@@ -149,6 +149,7 @@ class CustomerForm(FlaskForm):
         "May be contacted",
         description="Staff may get in touch personally, e.g. to say a problem they raised is fixed.",
     )
+    shared_email_ok = BooleanField("Save a separate customer with the same e-mail address anyway")
     submit = SubmitField("Save customer")
 
 
@@ -257,7 +258,10 @@ class ThemeRunForm(FlaskForm):
 
 
 class RenameThemeForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    name = StringField("Name", validators=[
+        InputRequired("A theme needs a name."),
+        Length(max=200, message="Keep the name under 200 characters."),
+    ])
     submit = SubmitField("Rename")
 
 

@@ -378,6 +378,7 @@ def _customer_input(data: dict, base: Customer | None = None) -> customers.Custo
         name=value("name", ""), organisation=value("organisation", ""), segment=value("segment", ""),
         email=value("email", ""), consent_quote=value("consent_quote", False),
         consent_contact=value("consent_contact", False),
+        shared_email_ok=True,  # API clients get what they send; they can look addresses up with ?q=
     )
 
 

@@ -268,6 +268,8 @@ def rename_theme(theme_id: int, name: str) -> Theme:
     theme = get_theme(theme_id)
     if not name.strip():
         raise InvalidInput(("name", "A theme needs a name."))
+    if len(name.strip()) > 200:
+        raise InvalidInput(("name", "Keep the name under 200 characters."))
     theme.name = name.strip()
     db.session.commit()
     return theme
