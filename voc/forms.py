@@ -113,6 +113,39 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     submit = SubmitField("Save feedback")
 
 
+class FeedbackEditForm(FlaskForm):
+    """An item corrected after the fact; the text field is shown to triagers and admins only."""
+
+    text = TextAreaField("What the customer said", validators=[Optional(), TEXT_LENGTH])
+    channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
+    received_on = DateField("Date received", validators=[InputRequired()])
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    stage_id = StageSelect()
+    score = IntegerField("Score", validators=[Optional()])
+    score_kind = SelectField(
+        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        validate_choice=False,
+    )
+    submit = SubmitField("Save changes")
+
+
+BULK_CHOICES = (("stage", "Set the journey stage"), ("customer", "Set the customer"),
+                ("theme", "Move to a theme"), ("delete", "Delete"))
+
+
+class BulkFeedbackForm(FlaskForm):
+    """One action for the ticked items, or for every item the list's filters match."""
+
+    ids = SelectMultipleField("Items", coerce=int, validate_choice=False)
+    scope = SelectField("Apply to", choices=choices([("ticked", "The ticked items"),
+                                                     ("filtered", "Every item these filters match")]))
+    action = SelectField("Action", choices=choices(BULK_CHOICES))
+    stage = StageSelect("New stage")
+    customer = SelectField("New customer", coerce=optional_int, validate_choice=False)
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Apply")
+
+
 class QuoteForm(Form):
     text = TextAreaField("Quote or observation", validators=[Optional(), TEXT_LENGTH])
     stage = StageSelect()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -40,18 +40,13 @@ from voc.ingest import (
 from voc.models import (
     Customer,
     Feedback,
-    Hit,
-    HitChange,
-    HitFeedback,
     ImportBatch,
     SavedMapping,
     Stage,
-    Theme,
-    TriageDecision,
     User,
     utcnow,
 )
-from voc.services import feedback, privacy, themes, webhooks
+from voc.services import corrections, feedback, privacy, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
@@ -786,28 +781,11 @@ def undo_batch(batch_id: int, user: User) -> UndoResult:
         )
     if batch.undone_at is not None:
         raise InvalidInput(("batch", "This import was already undone."))
-    ids = set(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
-    in_batch = select(Feedback.id).where(Feedback.batch_id == batch.id)
-    evidence = db.session.execute(
-        select(HitFeedback.hit_id, func.count()).where(HitFeedback.feedback_id.in_(in_batch))
-        .group_by(HitFeedback.hit_id)
-    ).all()
-    for hit_id, count in evidence:
-        hit = db.session.get(Hit, hit_id)
-        db.session.add(HitChange(
-            hit_id=hit_id, user_id=user.id, version=hit.version, field="Evidence",
-            old=f"{count} item(s) from import #{batch.id}", new="",
-        ))
-    db.session.execute(delete(HitFeedback).where(HitFeedback.feedback_id.in_(in_batch)))
-    db.session.execute(delete(TriageDecision).where(TriageDecision.feedback_id.in_(in_batch)))
-    for theme in db.session.scalars(select(Theme)):
-        if ids.intersection(theme.quote_ids or ()):
-            theme.quote_ids = [quote for quote in theme.quote_ids if quote not in ids]
-    db.session.execute(delete(Feedback).where(Feedback.batch_id == batch.id))
-    themes.refresh_sizes()
+    ids = list(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
+    removed = corrections.remove_items(ids, user.id, f"from import #{batch.id}")
     batch.undone_at = utcnow()
     db.session.commit()
-    return UndoResult(batch, len(ids), sum(count for _, count in evidence))
+    return UndoResult(batch, removed.items, removed.evidence_links)
 
 
 def default_importer() -> User:

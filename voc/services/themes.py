@@ -292,6 +292,11 @@ def _move(item_ids, theme_id: int | None) -> None:
     )
 
 
+def pin_items(item_ids: list[int], theme_id: int | None) -> None:
+    """Move items (the feedback list's bulk action) and pin them; the caller refreshes sizes and commits."""
+    _move(item_ids, theme_id)
+
+
 def merge_themes(source_id: int, target_id: int | None) -> Theme:
     """Fold one theme into another; its items are pinned to the target."""
     if target_id is None:
