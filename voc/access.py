@@ -8,6 +8,9 @@ from flask_login import current_user
 from voc.extensions import login_manager
 from voc.services.audit import Actor
 
+# All a person whose password was reset may open until they choose a new one.
+PASSWORD_PAGES = ("account.index", "account.change_password", "auth.logout")
+
 
 def role_required(role: str):
     """Let users with `role` or a higher one in; others get 403, anonymous users the sign-in page."""
@@ -17,6 +20,9 @@ def role_required(role: str):
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return back_to_form() or login_manager.unauthorized()
+            if current_user.must_change_password and request.endpoint not in PASSWORD_PAGES:
+                flash("Your password was reset: choose a new one before you go on.")
+                return redirect(url_for("account.index"))
             if not current_user.has_role(role):
                 abort(403)
             return view(*args, **kwargs)

@@ -37,6 +37,28 @@ def create_user(email: str, role: str, name: str, password: str | None) -> None:
         click.echo(f"Password (shown once): {generated}")
 
 
+@voc_cli.command("reset-password")
+@click.option("--email", required=True, help="The sign-in e-mail address of the account.")
+@click.option(
+    "--password", default=None,
+    help="Leave out to be prompted; press Enter at the prompt to have one generated.",
+)
+def reset_password(email: str, password: str | None) -> None:
+    """Set a new password for an account (e.g. the only admin's); it must be changed at sign-in."""
+    if password is None:
+        password = click.prompt(
+            "New password (Enter to generate one)", default="", hide_input=True, show_default=False
+        ) or None
+    try:
+        user, generated = users.reset_password(email, password, audit.Actor())
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password reset for {user.role} {user.email}; any lockout is lifted, and a new password "
+               "must be chosen at the next sign-in.")
+    if generated:
+        click.echo(f"Password (shown once): {generated}")
+
+
 @voc_cli.command("demo")
 @click.option("--seed", default=7, show_default=True, help="Seed for the demo generator.")
 def load_demo(seed: int) -> None:

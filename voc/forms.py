@@ -92,6 +92,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Type your current password.")])
+    new = PasswordField("New password", validators=[DataRequired("Type a new password.")])
+    confirm = PasswordField("New password again", validators=[DataRequired("Type the new password again.")])
+    submit = SubmitField("Change password")
+
+
 TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
 
 

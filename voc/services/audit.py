@@ -20,6 +20,8 @@ ACTIONS = {
     "role_change": "Changed a role",
     "edit_feedback": "Edited feedback",
     "delete_feedback": "Deleted feedback",
+    "password_change": "Changed their password",
+    "password_reset": "Reset a password",
 }
 
 
