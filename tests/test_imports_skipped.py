@@ -92,3 +92,18 @@ def test_batch_and_preview_pages_show_what_was_left_out_and_why(client, user):
     assert "5 placeholder answers skipped" in page
     assert '<dd class="skipped">5' in page and "Rows not imported" in page
     assert "row 3, column &#39;Comment&#39;: &#39;-&#39; is a placeholder, not feedback" in page
+
+
+def test_a_guess_without_text_names_every_column_it_looked_at_and_why(client, user):
+    sign_in(client, user)
+    url = uploaded(client, "Ticket ID,Created,Region,Comment date\nT-1,2024-01-02,North,2024-01-03\n",
+                   "odd.csv")
+    page = client.get(url).get_data(as_text=True)
+    reasons = page.split('id="no-text"')[1].split("</div>")[0]
+    assert "voc found no column of free-text feedback in this file." in reasons
+    assert "&#39;Ticket ID&#39; is taken as the external id" in reasons
+    assert "&#39;Created&#39; is taken as the date" in reasons
+    assert "&#39;Region&#39; is neither named like feedback text" in reasons
+    assert "&#39;Comment date&#39; looks like metadata: its name ends in &#39;date&#39;" in reasons
+    text_page = uploaded(client, PLACEHOLDERS, "fine.csv")
+    assert 'id="no-text"' not in client.get(text_page).get_data(as_text=True)

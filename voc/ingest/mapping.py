@@ -179,6 +179,29 @@ def guess_mapping(header: Sequence[str], following: Sequence[Sequence] = ()) -> 
     return mapping
 
 
+def why_no_text(header: Sequence[str], mapping: Mapping) -> list[str]:
+    """Each column the guess looked at for feedback text and why it did not take it (for a mapping
+    that found none), so a person sees what to tick instead of a bare "no text column"."""
+    roles = {column: name.replace("_", " ") for name in SINGLE_FIELDS if (column := getattr(mapping, name))}
+    roles.update({column: "customer name" for column in mapping.customer_name})
+    preset = PRESETS.get(mapping.preset or "")
+    reasons = []
+    for column in header:
+        name = normalise(column)
+        if column in roles:
+            reasons.append(f"'{column}' is taken as the {roles[column]}")
+        elif preset is not None:
+            reasons.append(f"'{column}' is not a free-text answer in a {preset.label} export")
+        elif name.rsplit(" ", 1)[-1] in METADATA_ENDINGS:
+            reasons.append(f"'{column}' looks like metadata: its name ends in '{name.rsplit(' ', 1)[-1]}'")
+        else:
+            reasons.append(
+                f"'{column}' is neither named like feedback text (comment, description, feedback, …) "
+                "nor worded as an open question (why, improve, suggest, tell us, …)"
+            )
+    return reasons
+
+
 def _by_name(header: Sequence[str]) -> dict[str, str]:
     """Normalised name -> the first column with it."""
     by_name: dict[str, str] = {}

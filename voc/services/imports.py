@@ -36,6 +36,7 @@ from voc.ingest import (
     guess_mapping,
     normalise_text,
     read_table,
+    why_no_text,
 )
 from voc.models import (
     Customer,
@@ -89,6 +90,7 @@ class Inspection:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    no_text: list[str] = field(default_factory=list)  # why no column was taken as text, if none was
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,7 @@ def inspect(upload: Upload, preset: str | None = None, saved_id: int | None = No
             encoding=table.encoding,
             delimiter=table.delimiter,
             sheet=table.sheet,
+            no_text=[] if mapping.text else why_no_text(table.header, mapping),
         )
 
 
