@@ -133,3 +133,12 @@ def test_bulk_actions_on_ticked_and_filtered_items(client, app):
     assert [e.detail for e in events("delete_feedback")] == [
         "3 items: " + ", ".join(f"#{i}" for i in survey_ids)]
     assert len(events("edit_feedback")) == 2
+
+
+def test_opening_words_with_personal_data_to_correct_them_is_a_logged_reveal(client, app):
+    item = make_feedback(text="Call me on 07700 900123 about the bill")
+    sign_in(client, make_user("triager"))
+    response = client.get(f"/feedback/{item.id}/edit")
+    assert "07700 900123" in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert [e.target_id for e in events("reveal")] == [item.id]

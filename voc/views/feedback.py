@@ -128,7 +128,15 @@ def edit(feedback_id: int):
         else:
             flash("Feedback updated.")
             return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    return render_template("feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text)
+    response = current_app.make_response(
+        render_template("feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text)
+    )
+    if may_edit_text and pii.find(item.text):
+        # The words to correct are the real ones, so opening them is a reveal: logged, never cached.
+        if request.method == "GET":
+            privacy.reveal(feedback_id, current_actor())
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/<int:feedback_id>/delete")
