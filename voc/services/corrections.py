@@ -95,7 +95,7 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
 def _ids(selection: list[int] | FeedbackFilters) -> list[int]:
     """The chosen items' ids: the ticked ones that exist, or every item the filters match."""
     if isinstance(selection, FeedbackFilters):
-        query = filtered_query(selection).with_only_columns(Feedback.id).order_by(Feedback.id)
+        query = filtered_query(selection).with_only_columns(Feedback.id).order_by(None).order_by(Feedback.id)
         return list(db.session.scalars(query))
     found = []
     for chunk in _chunks(sorted(set(selection))):
