@@ -20,13 +20,6 @@ ID_MAX = shapes.INT_MAX  # no id is larger; the databases cannot even compare wi
 # ----- errors and limits -------------------------------------------------------------------------
 
 
-@bp.url_value_preprocessor
-def ids_in_range(endpoint, values):
-    """An id too large for any record is simply not found, before a database query overflows."""
-    if any(isinstance(value, int) and value > ID_MAX for value in (values or {}).values()):
-        abort(404)
-
-
 @bp.before_request
 def limit_body():
     """Refuse large bodies before reading them; the limit also caps bodies sent without a length."""

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.export import pii
-from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, record_number, show_errors
 from voc.models import CHANNELS, SCORE_KINDS
 from voc.services import customers, feedback, privacy, stages, themes
 from voc.services.errors import NotFound, ServiceError
@@ -40,7 +40,7 @@ def index():
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
     )
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=record_number)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     try:
