@@ -327,7 +327,11 @@ def feedback_create():
     results = feedback.receive_feedback(entries, g.api_user.id)
     created = sum(new for _, new in results)
     response = jsonify(
-        items=[{"id": id_, "status": "created" if new else "duplicate"} for id_, new in results],
+        items=[  # each item as stored, so the sender sees any trimming and stripping
+            {"id": id_, "status": "created" if new else "duplicate",
+             "feedback": _feedback(feedback.get_feedback(id_))}
+            for id_, new in results
+        ],
         created=created, duplicates=len(results) - created,
     )
     response.status_code = 201 if created else 200
