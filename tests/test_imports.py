@@ -390,7 +390,9 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
     assert item.text == "Bills late again, \u200fشكرا 😀 <script>alert(1)</script>"
     assert item.extras == {'=HYPERLINK("http://evil","x")': "+cmd"}
     rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
-    assert rows[0] == ["Ticket ID", "Description", "Created", "'=HYPERLINK(\"http://evil\",\"x\")", "Note", "error"]
+    assert rows[0] == [
+        "Ticket ID", "Description", "Created", "'=HYPERLINK(\"http://evil\",\"x\")", "Note", "error",
+    ]
     assert rows[1][:5] == ["T-2", long_text, "2024-02-02", "x", "y"]
 
 
