@@ -161,8 +161,7 @@ def _sliced(rows: list, page: int, per_page: int) -> list:
 
 
 def _sees_emails() -> bool:
-    """Customers' e-mail addresses are for triagers and admins, who follow up with customers."""
-    return g.api_user.has_role("triager")
+    return customers.sees_contact_details(g.api_user)
 
 
 # ----- records -----------------------------------------------------------------------------------------
@@ -351,7 +350,7 @@ def customer_index():
     needle = query.text("q")
     page, per_page = query.page()
     query.done()
-    rows = customers.list_customers(needle)
+    rows = customers.list_customers(needle, by_email=_sees_emails())
     shown = [_customer(c, count) for c, count in _sliced(rows, page, per_page)]
     return _listing(shown, len(rows), page, per_page)
 

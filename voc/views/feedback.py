@@ -32,6 +32,7 @@ def index():
         unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
         customer_text=form.who.data or "",
+        by_email=customers.sees_contact_details(current_user),
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
