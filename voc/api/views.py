@@ -161,6 +161,7 @@ def _sliced(rows: list, page: int, per_page: int) -> list:
 
 
 def _sees_emails() -> bool:
+    """Whether the token's user may see (and search) customers' e-mail addresses."""
     return customers.sees_contact_details(g.api_user)
 
 
