@@ -3,10 +3,12 @@ import pickle
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
-from voc.themes.cluster import neighbour_graph, split_catch_alls
+from voc.themes.cluster import leave_one_out, neighbour_graph, split_catch_alls
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
 
 REFUNDS = [
@@ -118,6 +120,27 @@ def test_theme_grown_by_items_outside_the_fitted_sample_is_split():
     assert max(sizes) <= 2 * np.median(sizes)
     found = np.asarray(result.assignments)
     assert all(len(set(found[topic == t])) == 1 for t in range(1, len(POOLS)))
+
+
+def test_leave_one_out_equals_brute_force():
+    rng = np.random.default_rng(5)
+    dense = sp.random(40, 30, density=0.2, random_state=5).toarray()
+    dense[3] = dense[2]  # a duplicate pair: only the row's own copy is left out
+    dense = normalize(dense)
+    labels = rng.integers(-1, 3, 40)  # -1: unclustered
+    labels[2] = labels[3] = 1
+    labels[9] = 3  # alone in its theme with weight 1: nothing left, so 0
+    weights = rng.integers(1, 4, 40).astype(float)
+    weights[9] = 1
+    expected = np.zeros(40)
+    for i in np.flatnonzero(labels >= 0):
+        same = labels == labels[i]
+        rest = (weights[same, None] * dense[same]).sum(axis=0) - dense[i]
+        norm = np.linalg.norm(rest)
+        expected[i] = dense[i] @ rest / norm if norm > 1e-9 else 0.0
+    found = leave_one_out(sp.csr_matrix(dense), labels, 4, weights)
+    assert np.allclose(found, expected)
+    assert found[9] == 0 and (found[labels < 0] == 0).all()
 
 
 def test_same_input_and_seed_give_identical_result():

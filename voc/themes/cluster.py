@@ -175,7 +175,9 @@ def leave_one_out(X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndar
     )
     sums = (indicator @ X).tocsr()
     own = np.where(member, labels, 0)
-    dots = np.asarray(X.multiply(sums[own]).sum(axis=1)).ravel()
+    # Each row's dot with its own theme's sum, read off rows x themes: sums[own] would copy the
+    # theme's sum once per row (gigabytes for a few big themes of long texts).
+    dots = np.asarray((X @ sums.T)[np.arange(X.shape[0]), own]).ravel()
     squared = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()[own]
     # Take out one copy of the row, not all of its duplicates: |S - x|^2 = |S|^2 - 2 x.S + 1
     # for a unit-length row x, so a theme of identical complaints still holds together.
