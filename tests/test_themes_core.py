@@ -8,6 +8,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
+from voc.themes.chargrams import CharGrams
 from voc.themes.cluster import leave_one_out, neighbour_graph, split_catch_alls
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
 
@@ -141,6 +142,20 @@ def test_leave_one_out_equals_brute_force():
     found = leave_one_out(sp.csr_matrix(dense), labels, 4, weights)
     assert np.allclose(found, expected)
     assert found[9] == 0 and (found[labels < 0] == 0).all()
+
+
+@pytest.mark.parametrize("min_df, max_df", [(1, 1.0), (2, 0.5)])
+def test_character_grams_equal_scikit_learn_char_wb(min_df, max_df):
+    docs = [Tokenizer().document(t) for t in REFUNDS + LOGIN] + ["refund refund refund", "zz"]
+    theirs = TfidfVectorizer(
+        analyzer="char_wb", lowercase=False, ngram_range=(3, 5), sublinear_tf=True,
+        min_df=min_df, max_df=max_df, dtype=np.float32,
+    ).fit(docs[:12])
+    ours = CharGrams((3, 5), min_df, max_df).fit(docs[:12])
+    assert ours.vocabulary_ == theirs.vocabulary_
+    # Placing texts with words never seen in fitting (their known n-grams still count).
+    unseen = docs[12:] + ["refunded passwords pending", ""]
+    assert np.array_equal(ours.transform(unseen).toarray(), theirs.transform(unseen).toarray())
 
 
 def test_same_input_and_seed_give_identical_result():

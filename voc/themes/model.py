@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import labels as naming
+from voc.themes.chargrams import CharGrams
 from voc.themes.cluster import (
     centroids,
     cluster,
@@ -77,7 +78,7 @@ class ThemeModel:
 
     tokenizer: Tokenizer
     word_vectorizer: TfidfVectorizer
-    char_vectorizer: TfidfVectorizer
+    char_vectorizer: CharGrams  # a TfidfVectorizer in models pickled before it, placing the same
     char_weight: float
     min_similarity: float
     centres: sp.csr_matrix
@@ -126,27 +127,25 @@ class ThemeResult:
     quality: dict
 
 
-def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+def _vectorizers(n: int) -> tuple[TfidfVectorizer, CharGrams]:
     """Word 1-2-gram and character 3-5-gram TF-IDF; tiny sets keep rare and common terms."""
     min_df, max_df = (2, 0.5) if n >= 100 else (1, 1.0)
     words = TfidfVectorizer(
         token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2),
         sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
     )
-    chars = TfidfVectorizer(
-        analyzer="char_wb", lowercase=False, ngram_range=(3, 5),
-        sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
-    )
-    return words, chars
+    return words, CharGrams((3, 5), min_df, max_df)
 
 
-def _sharpened(vectorizer: TfidfVectorizer, power: float) -> TfidfVectorizer:
+def _sharpened(vectorizer: TfidfVectorizer | CharGrams, power: float) -> TfidfVectorizer | CharGrams:
     """The fitted vectorizer with its idf weights raised to power, used from then on when placing."""
     vectorizer.idf_ = vectorizer.idf_**power
     return vectorizer
 
 
-def _unsharpened(tfidf: sp.csr_matrix, vectorizer: TfidfVectorizer, power: float) -> sp.csr_matrix:
+def _unsharpened(
+    tfidf: sp.csr_matrix, vectorizer: TfidfVectorizer | CharGrams, power: float
+) -> sp.csr_matrix:
     """The same rows weighted by plain idf again (rows are unit length, so rescaling columns is exact)."""
     return normalize(tfidf @ sp.diags(vectorizer.idf_ ** ((1 - power) / power)))
 
