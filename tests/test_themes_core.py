@@ -7,9 +7,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
+from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, sentiment
 from voc.themes.chargrams import CharGrams
-from voc.themes.cluster import leave_one_out, neighbour_graph, split_catch_alls
+from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
 
 REFUNDS = [
@@ -72,6 +72,33 @@ def test_smoothing_borrows_only_from_the_same_topic():
 def test_smoothing_keeps_two_topics_apart(neighbours):
     texts = topic_texts(POOLS[:2], 30)
     result = discover(texts, ThemeSettings(k=2, neighbours=neighbours))
+    assert len(set(result.assignments[:30])) == 1 and len(set(result.assignments[30:])) == 1
+    assert result.assignments[0] != result.assignments[30]
+
+
+def test_neighbour_search_drops_only_the_commonest_terms_and_only_over_budget():
+    X = TfidfVectorizer().fit_transform(topic_texts(POOLS, 20) + ["refund money login password"] * 5)
+    assert searchable(X, np.inf) is X
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    budget = (df.astype(float) ** 2).sum() / 3
+    kept = searchable(X, budget)
+    kept_df = np.bincount(kept.indices, minlength=X.shape[1])
+    assert (kept_df.astype(float) ** 2).sum() <= budget
+    dropped = (kept_df == 0) & (df > 0)
+    assert dropped.any() and df[dropped].min() >= df[~dropped].max()
+    assert np.array_equal(kept.toarray()[:, ~dropped], X.toarray()[:, ~dropped])
+
+
+def test_long_texts_over_the_search_budget_keep_topics_apart(monkeypatch):
+    # Forty words each: ten from the topic, thirty shared filler that makes the search costly.
+    rng = np.random.default_rng(3)
+    filler = ["really", "think", "bought", "wear", "color", "fabric", "store", "online", "great", "size"]
+    texts = [
+        " ".join(list(rng.choice(pool, 4, replace=False)) + list(rng.choice(filler, 30)))
+        for pool in POOLS[:2] for _ in range(30)
+    ]
+    monkeypatch.setattr(cluster, "SEARCH_COST", 200)
+    result = discover(texts, ThemeSettings(k=2))
     assert len(set(result.assignments[:30])) == 1 and len(set(result.assignments[30:])) == 1
     assert result.assignments[0] != result.assignments[30]
 

@@ -1,9 +1,11 @@
 """Documents -> character n-gram TF-IDF inside words, counted once per distinct word, not per occurrence."""
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 
 class CharGrams:
@@ -23,16 +25,7 @@ class CharGrams:
         self.max_df = max_df
         self.dtype = dtype
         self.vocabulary_: dict[str, int] = {}
-        self.tfidf = TfidfTransformer(sublinear_tf=True)
-
-    @property
-    def idf_(self) -> np.ndarray:
-        """Inverse document frequency of each n-gram, indexed like the columns."""
-        return self.tfidf.idf_
-
-    @idf_.setter
-    def idf_(self, value: np.ndarray) -> None:
-        self.tfidf.idf_ = value
+        self.idf_ = np.zeros(0, dtype=dtype)  # of each n-gram, indexed like the columns
 
     def fit(self, docs: Sequence[str]) -> "CharGrams":
         """Learn the n-grams in at least min_df and at most max_df of the documents, and their idf."""
@@ -41,15 +34,18 @@ class CharGrams:
         df = np.bincount(counts.indices, minlength=len(vocabulary))
         keep = (df >= self.min_df) & (df <= self.max_df * len(docs))
         # Alphabetical columns, as TfidfVectorizer has them.
-        kept = sorted((g for g, j in vocabulary.items() if keep[j]))
+        kept = sorted(g for g, j in vocabulary.items() if keep[j])
         self.vocabulary_ = {g: j for j, g in enumerate(kept)}
-        columns = np.array([vocabulary[g] for g in kept], dtype=np.int64)
-        self.tfidf.fit(counts[:, columns])
+        # Smoothed idf, computed in the vectors' dtype as TfidfTransformer does.
+        kept_df = df[[vocabulary[g] for g in kept]].astype(self.dtype) + self.dtype(1)
+        self.idf_ = np.log(np.full_like(kept_df, len(docs) + 1) / kept_df) + self.dtype(1)
         return self
 
     def transform(self, docs: Sequence[str]) -> sp.csr_matrix:
         """Unit-length sublinear TF-IDF rows over the learnt n-grams; unknown n-grams are ignored."""
-        return sp.csr_matrix(self.tfidf.transform(self._counts(docs, self.vocabulary_, grow=False)))
+        tfidf = self._counts(docs, self.vocabulary_, grow=False)
+        tfidf.data = (np.log(tfidf.data) + 1) * self.idf_[tfidf.indices]
+        return normalize(tfidf, copy=False)
 
     def _counts(self, docs: Sequence[str], vocabulary: dict[str, int], grow: bool) -> sp.csr_matrix:
         """Documents x n-grams counts: documents x distinct words times distinct words x n-grams."""
@@ -62,8 +58,7 @@ class CharGrams:
         per_doc = sp.csr_matrix(
             (np.ones(len(indices), dtype=self.dtype), indices, indptr), shape=(len(docs), len(words))
         )
-        analyse = TfidfVectorizer(analyzer="char_wb", lowercase=False, ngram_range=self.ngram_range)
-        analyse = analyse.build_analyzer()
+        analyse = _analyser(self.ngram_range)
         gram_indices: list[int] = []
         gram_indptr = [0]
         for word in words:
@@ -82,3 +77,9 @@ class CharGrams:
         counts = (per_doc @ per_word).tocsr()
         counts.sort_indices()
         return counts
+
+
+@lru_cache(maxsize=4)
+def _analyser(ngram_range: tuple[int, int]) -> Callable[[str], list[str]]:
+    """scikit-learn's own inside-word n-grams of one text, built once per range."""
+    return TfidfVectorizer(analyzer="char_wb", lowercase=False, ngram_range=ngram_range).build_analyzer()

@@ -81,7 +81,7 @@ class ThemeModel:
     char_vectorizer: CharGrams  # a TfidfVectorizer in models pickled before it, placing the same
     char_weight: float
     min_similarity: float
-    centres: sp.csr_matrix
+    centres: sp.csc_matrix
     theme_terms: np.ndarray
     surfaces: dict[str, str]
     terms: np.ndarray = field(init=False)
