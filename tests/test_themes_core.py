@@ -8,8 +8,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, sentiment
-from voc.themes.chargrams import CharGrams
 from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
+from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
 
 REFUNDS = [
@@ -172,17 +172,23 @@ def test_leave_one_out_equals_brute_force():
 
 
 @pytest.mark.parametrize("min_df, max_df", [(1, 1.0), (2, 0.5)])
-def test_character_grams_equal_scikit_learn_char_wb(min_df, max_df):
-    docs = [Tokenizer().document(t) for t in REFUNDS + LOGIN] + ["refund refund refund", "zz"]
+@pytest.mark.parametrize("kind", ["words", "chars"])
+def test_grams_equal_scikit_learn_tfidf(kind, min_df, max_df):
+    docs = [Tokenizer().document(t) for t in REFUNDS + LOGIN] + ["refund refund refund", "zz", ""]
+    shape = dict(token_pattern=r"\S+", ngram_range=(1, 2)) if kind == "words" else dict(
+        analyzer="char_wb", ngram_range=(3, 5)
+    )
     theirs = TfidfVectorizer(
-        analyzer="char_wb", lowercase=False, ngram_range=(3, 5), sublinear_tf=True,
-        min_df=min_df, max_df=max_df, dtype=np.float32,
+        lowercase=False, sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32, **shape
     ).fit(docs[:12])
-    ours = CharGrams((3, 5), min_df, max_df).fit(docs[:12])
+    ours = WordGrams(min_df, max_df) if kind == "words" else CharGrams((3, 5), min_df, max_df)
+    ours.fit(docs[:12])
     assert ours.vocabulary_ == theirs.vocabulary_
-    # Placing texts with words never seen in fitting (their known n-grams still count).
-    unseen = docs[12:] + ["refunded passwords pending", ""]
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    # Placing texts with words and pairs never seen in fitting, one-word and empty texts.
+    unseen = docs[12:] + ["refunded passwords pending refund", "password", ""]
     assert np.array_equal(ours.transform(unseen).toarray(), theirs.transform(unseen).toarray())
+    assert np.array_equal(ours.transform(docs).toarray(), theirs.transform(docs).toarray())
 
 
 def test_same_input_and_seed_give_identical_result():
