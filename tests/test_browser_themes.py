@@ -1,0 +1,55 @@
+"""A product owner reads the demo's themes page: every name is a phrase the customers wrote."""
+import datetime as dt
+import os
+import re
+
+import pytest
+
+from tests.browser import chromium_page, live_server
+from tests.conftest import empty_tables, make_app
+from tests.factories import PASSWORD, make_user
+from voc.services import demo, themes
+
+pytestmark = pytest.mark.browser
+SCREENSHOT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "screenshots", "themes.png")
+
+
+@pytest.fixture
+def demo_app(database_url):
+    """The app as users get it (CSRF on), with the demo company loaded and its themes found."""
+    app = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False)
+    with app.app_context():
+        make_user("viewer", email="owner@example.com", name="Pat Owner")
+        demo.load_demo(dt.date.today())
+        themes.run_now(None)
+    yield app
+    empty_tables(app)
+
+
+def as_written(text: str) -> str:
+    """Lower-cased words with punctuation aside, space-padded, to check 'written word for word'."""
+    return " " + " ".join(re.sub(r"[^\w']+|_", " ", text.lower().replace("\u2019", "'")).split()) + " "
+
+
+def test_demo_theme_names_are_written_in_their_own_items(demo_app, database_url):
+    with live_server(demo_app) as base, chromium_page() as page:
+        page.goto(base + "/login")
+        page.fill("#email", "owner@example.com")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(base + "/themes/")
+        links = page.locator("table.themes tbody tr td:first-child > a")
+        names = links.all_inner_texts()
+        hrefs = [links.nth(i).get_attribute("href") for i in range(len(names))]
+        assert len(names) >= 10
+        if database_url.startswith("sqlite"):
+            page.screenshot(path=SCREENSHOT, full_page=True)
+
+        for name, href in zip(names, hrefs, strict=True):
+            parts = [as_written(p).split() for p in name.split(",")]
+            pairs = [(a, b) for i, a in enumerate(parts) for j, b in enumerate(parts) if i != j]
+            assert not any(set(a) <= set(b) for a, b in pairs), name
+            page.goto(base + href)
+            items = [as_written(t) for t in page.locator("ol.items li.item p.text").all_inner_texts()]
+            for part in parts:
+                assert any(f" {' '.join(part)} " in item for item in items), (name, items[:3])
