@@ -14,6 +14,7 @@ from voc.forms import (
     FeedbackFilterForm,
     FeedbackForm,
     choices,
+    record_number,
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
@@ -39,6 +40,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
         customer_text=form.who.data or "",
+        by_email=customers.sees_contact_details(current_user),
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
@@ -49,12 +51,13 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
     )
 
 
+
 @bp.route("/")
 @role_required("viewer")
 def index():
     """Newest feedback first, filtered by the query string; contributors and above act on many."""
     form, filters = _filters()
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=record_number)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     try:
