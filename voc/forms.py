@@ -161,7 +161,9 @@ class BulkFeedbackForm(FlaskForm):
                                                      ("filtered", "Every item these filters match")]))
     action = SelectField("Action", choices=choices(BULK_CHOICES))
     stage = StageSelect("New stage")
-    customer = SelectField("New customer", coerce=optional_int, validate_choice=False)
+    # A number, not a list of every customer: a picker of thousands of names made the page slow.
+    customer = IntegerField("New customer's number", validators=[Optional()],
+                            description="As in the customer's page address (/customers/12); empty for none.")
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     submit = SubmitField("Apply")
 

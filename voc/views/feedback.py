@@ -79,7 +79,6 @@ def _bulk_form() -> BulkFeedbackForm:
         if current_user.has_role(corrections.BULK_ROLES[action])
     )
     form.stage.choices = choices(stages.stage_choices(blank="No stage"))
-    form.customer.choices = choices([("", "No customer")] + customers.customer_choices())
     form.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
     return form
 
