@@ -20,6 +20,7 @@ from voc.themes.cluster import (
     similarities,
     split_catch_alls,
 )
+from voc.themes.hierarchy import Parent, parents
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -124,6 +125,7 @@ class ThemeResult:
     explanations: list[tuple[str, ...]]
     model: ThemeModel | None  # None only when no text had any meaningful word
     quality: dict
+    parents: list[Parent] = field(default_factory=list)  # related themes grouped, see hierarchy.py
 
 
 def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
@@ -305,6 +307,9 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
             Theme(naming.label(words_weights), words_weights, representatives, int(sizes[order[t]]))
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
+    groups = parents(
+        model.centres, sizes[order], words, renumber[fit_labels], weights, model.terms, surfaces
+    )
     lap("label")
 
     n = len(texts)
@@ -314,9 +319,10 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "largest_share": themes[0].size / n if themes else 0.0,
         "unthemed_share": float(np.mean(item_theme == UNTHEMED)),
         "silhouette": silhouette(Z, renumber[fit_labels], settings.seed),
+        "n_parents": len(groups),
         "seconds": _seconds(clock),
     }
-    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality)
+    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality, groups)
 
 
 def _seconds(clock: dict[str, float]) -> dict[str, float]:
@@ -329,5 +335,5 @@ def _seconds(clock: dict[str, float]) -> dict[str, float]:
 def _empty(n: int, clock: dict[str, float]) -> ThemeResult:
     """The result when no text has a meaningful word: everything unthemed, no model."""
     quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
-               "silhouette": 0.0, "seconds": _seconds(clock)}
+               "silhouette": 0.0, "n_parents": 0, "seconds": _seconds(clock)}
     return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)
