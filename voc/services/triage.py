@@ -163,8 +163,9 @@ def theme_draft(theme_id: int) -> Draft:
     theme = db.session.get(Theme, theme_id)
     if theme is None or theme.retired:
         raise NotFound(("theme", "That theme does not exist or was merged away."))
+    counted = select(Theme.id).where(Theme.counting_for(theme_id))
     items = list(db.session.scalars(
-        select(Feedback).where(Feedback.theme_id == theme_id).options(selectinload(Feedback.customer))
+        select(Feedback).where(Feedback.theme_id.in_(counted)).options(selectinload(Feedback.customer))
     ))
     return Draft(theme.title, _commonest_stage(items), "", summarise(items), theme_ids=(theme.id,))
 
