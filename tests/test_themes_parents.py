@@ -42,7 +42,8 @@ def parent_of(items: list[Feedback]) -> Theme:
 
 
 def children(parent: Theme) -> list[Theme]:
-    return list(db.session.scalars(select(Theme).where(Theme.parent_id == parent.id, Theme.retired.is_(False))))
+    live = select(Theme).where(Theme.parent_id == parent.id, Theme.retired.is_(False))
+    return list(db.session.scalars(live))
 
 
 @pytest.fixture
