@@ -84,7 +84,7 @@ def test_a_parent_whose_themes_all_merged_away_retires(runner, families):
     assert db.session.get(Theme, wifi.id).size == 120
 
 
-def test_items_and_merges_go_to_themes_not_parents(runner, families):
+def test_items_and_merges_go_to_themes_not_parents_and_splits_stay_under_theirs(runner, families):
     run(runner)
     parent = parent_of(families["app"])
     with pytest.raises(InvalidInput, match="choose one of the themes under it"):
@@ -92,6 +92,10 @@ def test_items_and_merges_go_to_themes_not_parents(runner, families):
     with pytest.raises(InvalidInput, match="merge the themes under it"):
         themes.merge_themes(children(parent)[0].id, parent.id)
     assert parent.id not in {theme_id for theme_id, _ in themes.theme_choices()}
+    source = children(parent)[0]
+    one = db.session.scalar(select(Feedback.id).where(Feedback.theme_id == source.id))
+    split = themes.split_theme(source.id, [one])
+    assert split.parent_id == parent.id  # split off, still under the same parent
 
 
 def test_themes_page_shows_parents_with_their_themes(client, runner, families):
