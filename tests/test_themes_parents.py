@@ -137,6 +137,11 @@ def test_a_hit_citing_a_parent_counts_its_themes_items_live(client, runner, fami
     })
     assert 'id="evidence-items">61<' in client.get(f"/hits/{hit.id}").get_data(as_text=True)
 
+    covered = {theme.id for theme in children(parent)}
+    inbox = client.get("/hits/inbox").get_data(as_text=True)
+    assert not any(f'id="theme-{theme_id}"' in inbox for theme_id in covered)  # the hit covers them
+    assert f'id="theme-{children(parent_of(families["wifi"]))[0].id}"' in inbox
+
     # The same parent added to another hit from its page.
     other = client.post("/hits/new", data=hit_form(title="Billing")).headers["Location"]
     other_id = int(other.rsplit("/", 1)[1])

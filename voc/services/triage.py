@@ -77,6 +77,8 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
             Theme.retired.is_(False),
             Theme.noise.is_(False),
             Theme.id.not_in(select(HitTheme.theme_id)),
+            # A hit citing a parent covers the themes under it.
+            or_(Theme.parent_id.is_(None), Theme.parent_id.not_in(select(HitTheme.theme_id))),
             Theme.id.not_in(_dismissed(TriageDecision.theme_id)),
         )
     )
