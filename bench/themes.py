@@ -7,14 +7,18 @@ output is one JSON object.
 """
 import argparse
 import csv
+import html
 import json
 import pickle
+import re
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from nltk.stem.snowball import SnowballStemmer
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
@@ -70,6 +74,38 @@ def baseline(texts: list[str], truth: np.ndarray, k: int, seed: int) -> dict:
     }
 
 
+# A name part counts as written by the customers when at least this share of its theme's items has it.
+VERBATIM_SHARE = 0.2
+_NOT_WORD = re.compile(r"[^\w']+|_")
+_STEMMER = SnowballStemmer("english")
+_LABEL_FILLER = {"and", "or", "the", "of", "a", "to", "for", "in", "on", "my", "up", "set", "get", "query"}
+
+
+def words_as_written(text: str) -> str:
+    """Lower-cased words of a text with punctuation aside, space-padded, for 'occurs word for word'."""
+    return " " + " ".join(_NOT_WORD.sub(" ", html.unescape(text).lower().replace("’", "'")).split()) + " "
+
+
+def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: list[str]) -> dict:
+    """How readable the names are: written by customers, not redundant, and about the true label."""
+    written = [words_as_written(t) for t in texts]
+    verbatim = redundant = hits = 0
+    for theme, name in enumerate(names):
+        members = np.flatnonzero(found == theme)
+        parts = [p.strip() for p in name.split(",") if p.strip()]
+        verbatim += all(
+            np.mean([words_as_written(p) in written[i] for i in members]) >= VERBATIM_SHARE for p in parts
+        )
+        part_words = [set(words_as_written(p).split()) for p in parts]
+        redundant += any(a <= b for i, a in enumerate(part_words) for j, b in enumerate(part_words) if i != j)
+        majority = Counter(truth_names[members]).most_common(1)[0][0]
+        label_stems = {_STEMMER.stem(w) for w in re.split(r"[\W_]+", majority.lower()) if w} - _LABEL_FILLER
+        hits += bool(label_stems & {_STEMMER.stem(w) for w in words_as_written(name).split()})
+    n = max(len(names), 1)
+    return {"verbatim_name_share": round(verbatim / n, 4), "redundant_name_share": round(redundant / n, 4),
+            "name_hits_label": round(hits / n, 4)}
+
+
 def assign_ms(model, texts: list[str], n: int = 300) -> float:
     """Mean milliseconds to place one text with the model after a pickle round trip."""
     model = pickle.loads(pickle.dumps(model))
@@ -101,6 +137,7 @@ def main() -> None:
     parser.add_argument("--k", default="label-count", help="N, 'auto', or the number of labels (default)")
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--show-names", type=int, default=0, help="print this many theme names of seed 0")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
     args = parser.parse_args()
 
@@ -125,7 +162,11 @@ def main() -> None:
             "silhouette": round(q["silhouette"], 4),
             "seconds": {key: q["seconds"].get(key, 0.0)
                         for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
+            **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),
         })
+        if seed == 0 and args.show_names:
+            for theme in result.themes[: args.show_names]:
+                print(f"  {theme.size:6d}  {theme.label}   [{', '.join(w for w, _ in theme.keywords[:5])}]")
         peak = max(peak, peak_rss_mb())
         if seed == 0:
             assign = assign_ms(result.model, texts)

@@ -1,5 +1,6 @@
 """Behaviour of the pure theme core: preprocessing, discovery, assignment, matching, sentiment."""
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -10,7 +11,8 @@ from sklearn.preprocessing import normalize
 from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
 from voc.themes.cluster import neighbour_graph, split_catch_alls
 from voc.themes.hierarchy import group_themes, line_bounds
-from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces
+from voc.themes.labels import phrase_names, phrases
+from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces, words
 
 REFUNDS = [
     "refund still pending after two weeks",
@@ -254,6 +256,108 @@ def test_praise_reads_positive():
     assert sentiment("great service, thank you") >= 0.05
 
 
+# ----- names -----------------------------------------------------------------------------------
+
+CHARGED = [
+    "I was charged twice for my March bill",
+    "charged twice this month, please fix",
+    "Why have I been charged twice?",
+    "you charged twice for one order",
+    "the bill is wrong, charged twice again",
+    "double payment taken from my card",
+]
+HOLD = [
+    "on hold for hours before anyone answered",
+    "I was on hold for hours yesterday",
+    "kept on hold for hours, then cut off",
+    "on hold for hours and no answer",
+    "phone queue is terrible",
+    "nobody answers the phone line",
+]
+
+
+def names_of(texts: list[str], groups: list[int], banned: frozenset[str] = frozenset()) -> list[str]:
+    """Names for known groups of texts, each text weighted once."""
+    labels = np.array(groups)
+    return phrase_names(texts, labels, np.ones(len(texts)), labels.max() + 1, banned)
+
+
+def words_of(text: str) -> str:
+    """Lower-cased words with punctuation aside, padded, for 'written word for word' checks."""
+    return " " + " ".join(re.sub(r"[^\w']+", " ", text.lower()).split()) + " "
+
+
+def test_names_are_phrases_the_customers_wrote():
+    names = names_of(CHARGED + HOLD, [0] * 6 + [1] * 6)
+    assert names == ["charged twice", "on hold for hours"]
+
+
+def test_name_falls_back_to_words_when_no_phrase_is_shared():
+    texts = ["wifi dropped", "wifi slow today", "no wifi signal", "wifi password rejected", "signal weak"]
+    assert names_of(texts, [0] * 5) == ["wifi, signal"]
+
+
+def test_fallback_keeps_a_second_word_only_when_it_is_common():
+    texts = ["wifi dropped", "wifi slow", "wifi gone", "wifi broken", "wifi bad", "wifi awful", "seat"]
+    assert names_of(texts, [0] * 7) == ["wifi"]
+
+
+def test_names_never_repeat_a_part_and_appear_in_their_theme():
+    result = discover(REFUNDS + LOGIN + CHARGED + HOLD, ThemeSettings(k=4, seed=0))
+    for number, theme in enumerate(result.themes):
+        parts = [set(p.split()) for p in theme.label.split(", ")]
+        assert not any(a <= b for i, a in enumerate(parts) for j, b in enumerate(parts) if i != j)
+        texts = [words_of(t) for t, a in zip(REFUNDS + LOGIN + CHARGED + HOLD, result.assignments,
+                                              strict=True) if a == number]
+        for part in theme.label.split(", "):
+            assert sum(f" {part} " in t for t in texts) >= 0.2 * len(texts), theme.label
+
+
+def test_greetings_sign_offs_handles_and_filler_never_name_a_theme():
+    texts = [f"Hi team, {t} @support_desk. Thanks, Sam" for t in CHARGED] + [
+        f"Hello Jo - {t} https://help.example.com/{n}\nKind regards,\nPat Smith" for n, t in enumerate(HOLD)
+    ]
+    names = names_of(texts, [0] * 6 + [1] * 6)
+    assert names == ["charged twice", "on hold for hours"]
+    for text in texts:
+        found = phrases(text)
+        greeting = {"hi", "team", "thanks", "sam", "hello", "jo", "kind", "regards", "pat", "smith"}
+        assert not {w for p in found for w in p.split()} & (greeting | {"support_desk"})
+
+
+def test_negations_and_auxiliaries_sit_inside_a_name_but_never_carry_it():
+    found = phrases("it did not arrive, never, gone")
+    assert {"not", "did", "did not", "never", "gone", "does"}.isdisjoint(found)
+    assert "did not arrive" not in phrases("did not arrive")  # cannot start on an auxiliary
+    assert "not arrive" in phrases("did not arrive")
+    assert "can't log in" in phrases("I can't log in")
+    assert "visit in" not in phrases("great engineer visit in May")
+
+
+def test_the_company_name_is_never_in_a_name():
+    texts = [f"Acme {t}" for t in CHARGED] + [f"{t} at Acme" for t in HOLD]
+    assert "acme" not in " ".join(names_of(texts, [0] * 6 + [1] * 6, frozenset({"acme"})))
+
+
+def test_words_that_matter_in_feedback_are_kept():
+    kept = words("I need to top up, call back about the bill amount on my first class ticket")
+    assert {"top", "up", "call", "back", "bill", "amount", "first", "class"} <= set(kept)
+    assert {"i", "to", "about", "the", "on", "my"}.isdisjoint(kept)
+
+
+def test_entities_ordinals_and_any_alphabet_are_words():
+    assert words("Rückerstattung für Zoë im Café") == ["rückerstattung", "für", "zoë", "im", "café"]
+    assert words("Fish &amp; chips in 1st class on 12/03") == ["fish", "chips", "1st", "class"]
+    assert "amp" not in words("terms &amp; conditions")
+
+
+def test_keywords_of_particles_or_negations_alone_are_left_out():
+    texts = ["top up failed", "top up not working", "cannot top up", "top up declined"] * 3
+    result = discover(texts + LOGIN, ThemeSettings(k=2, seed=0))
+    shown = {term for theme in result.themes for term, _ in theme.keywords}
+    assert "top up" in shown and not shown & {"up", "not"}
+
+
 # Five families of three sub-topics each: every text names its family and two of its sub-topic's words.
 FAMILIES = {
     "refund": [["pending", "weeks", "waiting"], ["card", "credit", "bank"], ["voucher", "cash"]],
@@ -269,9 +373,9 @@ def family_texts(per_topic: int = 30) -> tuple[list[str], list[str]]:
     rng = np.random.default_rng(3)
     texts, families = [], []
     for family, topics in FAMILIES.items():
-        for words in topics:
+        for pool in topics:
             for _ in range(per_topic):
-                picked = " ".join(rng.choice(words, 2, replace=False))
+                picked = " ".join(rng.choice(pool, 2, replace=False))
                 texts.append(f"my {family} {picked} {rng.choice(['today', 'again', 'please', 'help'])}")
                 families.append(family)
     return texts, families

@@ -1,5 +1,6 @@
 """Themes -> parent themes: related themes grouped so a leader reads 10-20 lines, not 150."""
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,29 +94,32 @@ def group_themes(centres: sp.csr_matrix, sizes: np.ndarray) -> np.ndarray | None
 def parents(
     centres: sp.csr_matrix,
     sizes: np.ndarray,
-    W: sp.csr_matrix,
+    texts: Sequence[str],
     labels: np.ndarray,
     weights: np.ndarray,
+    banned: frozenset[str],
+    W: sp.csr_matrix,
     terms: np.ndarray,
     surfaces: dict[str, str],
 ) -> list[Parent]:
-    """Parents of two or more related themes, named like themes are; lone themes keep no parent.
+    """Parents of two or more related themes, named as themes are; lone themes keep no parent.
 
-    centres and sizes are per theme; W, labels (theme number or -1) and weights are per fitted text,
-    as the themes were named from. Parents are named from their texts against the other top-level
-    lines, so a parent's name is what its children share and its neighbours do not.
+    centres and sizes are per theme; texts, labels (theme number or -1), weights and their word
+    TF-IDF rows W are the fitted texts the themes were named from. A parent is named from its
+    children's texts against the other top-level lines, so its name is what its children share
+    and its neighbours do not.
     """
     groups = group_themes(centres, sizes)
     if groups is None:
         return []
     n_groups = int(groups.max()) + 1
     group_of_text = np.where(labels >= 0, groups[np.maximum(labels, 0)], -1)
+    names = naming.phrase_names(texts, group_of_text, weights, n_groups, banned)
     group_terms = naming.class_tfidf(W, group_of_text, n_groups, weights)
     found = []
     for g in range(n_groups):
         children = tuple(int(t) for t in np.flatnonzero(groups == g))
-        if len(children) < 2:
-            continue
-        words = naming.keywords(group_terms[g], terms, surfaces)
-        found.append(Parent(naming.label(words), words, children, int(sizes[list(children)].sum())))
+        if len(children) > 1:
+            words = naming.keywords(group_terms[g], terms, surfaces)
+            found.append(Parent(names[g], words, children, int(sizes[list(children)].sum())))
     return found

@@ -1,6 +1,140 @@
-"""Clusters -> human-readable names: distinctive terms per theme and per item, shown unstemmed."""
+"""Clusters -> human-readable names: phrases the customers wrote, distinctive terms, shown unstemmed."""
+import re
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
+
+from voc.themes.preprocess import NEGATIONS, STOP_WORDS, plain, stem
+
+# A name (or each part of a fallback name) is written, word for word, in at least this share of its
+# theme's items: a name most members do not contain describes the few that do.
+MIN_SHARE = 0.2
+MAX_PHRASE_WORDS = 6
+# Each extra word multiplies a phrase's mark by this: a longer phrase wins when it keeps at least
+# 90% of a shorter one's mark, "direct debit went up" over "direct debit" when most wrote it whole.
+LENGTH_BONUS = 1.1
+# Particles complete a phrase ("top up", "logs me out", "call back") but name nothing; "in" only
+# after the verbs it completes ("can't log in"), elsewhere it dangles ("visit in").
+PARTICLES = frozenset({"up", "out", "off", "down", "back", "away"})
+_TAKES_IN = frozenset(
+    {"log", "logged", "logging", "sign", "signed", "signing", "check", "checked", "plug", "plugged"}
+)
+# Words that join clauses: a name is one thought, so a phrase never runs across them.
+_CLAUSE_WORDS = frozenset({
+    "and", "but", "or", "so", "because", "when", "while", "if", "then", "although", "though", "since",
+    "unless", "until", "whereas", "which", "who", "where", "that", "yet",
+})
+# Prepositions that may open a phrase right before a content word: "on hold for hours", "at checkout".
+_LEADING_PREPOSITIONS = frozenset({"on", "at", "in", "without", "after", "during", "over"})
+# Punctuation and line ends (plain() leaves one where it blanked noise): no phrase runs across them.
+# A hyphen inside a word is not one: "sign-up form" is the phrase "sign up form", as people say it.
+_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_BREAK = re.compile(r"[^\w\s']|[_\n]|'(?!\w)|(?<!\w)'")
+_WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
+
+
+def _negative(word: str) -> bool:
+    """"not", "never", "can't", "didn't": may sit in a name, never carry it."""
+    return word in NEGATIONS or word == "cannot" or word.endswith("n't")
+
+
+def _content(word: str) -> bool:
+    """A word that can carry a name: not a function word, filler, negation or particle."""
+    return not (word in STOP_WORDS or word in PARTICLES or _negative(word) or word.isdigit())
+
+
+def _can_lead(word: str) -> bool:
+    return _content(word) or _negative(word) or word in _LEADING_PREPOSITIONS
+
+
+def _can_end(previous: str, word: str) -> bool:
+    return _content(word) or word in PARTICLES or (word == "in" and previous in _TAKES_IN)
+
+
+def phrases(text: str, banned: frozenset[str] = frozenset()) -> set[str]:
+    """Every candidate name in one text: single content words, and runs of 2-6 words as written that
+    start and end on words that can and hold a word that names something, with no word twice."""
+    found: set[str] = set()
+    for run in _BREAK.split(_HYPHEN.sub(" ", plain(text))):
+        tokens = _WORD.findall(run)
+        for i, first in enumerate(tokens):
+            if first in banned or not _can_lead(first):
+                continue
+            if first in _LEADING_PREPOSITIONS and not (i + 1 < len(tokens) and _content(tokens[i + 1])):
+                continue
+            if _content(first):
+                found.add(first)
+            seen, has_content = {first}, _content(first)
+            for j in range(i + 1, min(i + MAX_PHRASE_WORDS, len(tokens))):
+                word = tokens[j]
+                if word in seen or word in banned or word in _CLAUSE_WORDS:
+                    break
+                seen.add(word)
+                has_content = has_content or _content(word)
+                if has_content and _can_end(tokens[j - 1], word):
+                    found.add(" ".join(tokens[i : j + 1]))
+    return found
+
+
+def phrase_names(
+    texts: Sequence[str],
+    labels: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    banned: frozenset[str] = frozenset(),
+) -> list[str]:
+    """A name for each theme 0..k-1 from its members' own words (labels -1: members of none).
+
+    The name is the phrase of two to six words that is both common in the theme (in at least
+    MIN_SHARE of its items) and rare elsewhere: its share of the theme times the share of its
+    uses that fall in the theme, with a bonus per word. With no such phrase, the two strongest
+    single words, the second only when it is common in the theme too.
+    """
+    vocabulary: dict[str, int] = {}
+    rows, cols = [], []
+    for row, text in enumerate(texts):
+        for phrase in phrases(text, banned):
+            cols.append(vocabulary.setdefault(phrase, len(vocabulary)))
+            rows.append(row)
+    if not vocabulary:
+        return ["(no words)"] * k
+    present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocabulary)))
+    member = labels >= 0
+    indicator = sp.csr_matrix(
+        (weights[member], (labels[member], np.flatnonzero(member))), shape=(k, len(texts))
+    )
+    in_theme = np.asarray((indicator @ present).todense())
+    everywhere = np.asarray(weights @ present).ravel()
+    sizes = np.bincount(labels[member], weights=weights[member], minlength=k)
+    terms = np.array(list(vocabulary), dtype=object)
+    lengths = np.array([t.count(" ") + 1 for t in terms])
+    names = []
+    for t in range(k):
+        if sizes[t] == 0:
+            names.append("(no words)")
+            continue
+        counts = in_theme[t]
+        coverage = counts / sizes[t]
+        score = coverage * counts / np.maximum(everywhere, 1e-12)
+        common = (coverage >= MIN_SHARE) & (counts >= min(2.0, sizes[t]))
+        multi = common & (lengths > 1)
+        if multi.any():
+            names.append(str(terms[np.flatnonzero(multi)[np.argmax((score * LENGTH_BONUS**lengths)[multi])]]))
+            continue
+        words = np.flatnonzero(lengths == 1)
+        ranked = words[np.lexsort((-score[words], ~common[words]))]
+        chosen: list[str] = []
+        for word in terms[ranked]:
+            if stem(word) not in {stem(w) for w in chosen}:
+                chosen.append(word)
+            # The second word only when it is common too: "wifi" says more than "wifi, seat".
+            if len(chosen) == 2 or not common[vocabulary[chosen[0]]]:
+                break
+        if len(chosen) == 2 and not common[vocabulary[chosen[1]]]:
+            chosen.pop()
+        names.append(", ".join(chosen) if chosen else "(no words)")
+    return names
 
 
 def class_tfidf(W: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
@@ -32,23 +166,16 @@ def surface(term: str, surfaces: dict[str, str]) -> str:
 def keywords(
     weights: np.ndarray, terms: np.ndarray, surfaces: dict[str, str], top: int = 10
 ) -> tuple[tuple[str, float], ...]:
-    """The theme's top terms with their weights, unstemmed, strongest first."""
-    order = np.argsort(-weights, kind="stable")[:top]
-    return tuple((surface(terms[i], surfaces), round(float(weights[i]), 4)) for i in order if weights[i] > 0)
-
-
-def label(words: tuple[tuple[str, float], ...]) -> str:
-    """A short name from the top keywords, skipping words a stronger term already shows."""
-    chosen: list[str] = []
-    shown: set[str] = set()
-    for term, _ in words:
-        if set(term.split()) <= shown:
-            continue
-        chosen.append(term)
-        shown.update(term.split())
-        if len(chosen) == 2:
+    """The theme's top terms with their weights, unstemmed, strongest first; a term of particles and
+    negations alone ("up", "not") is left out, as it names nothing."""
+    shown = []
+    for i in np.argsort(-weights, kind="stable"):
+        if weights[i] <= 0 or len(shown) == top:
             break
-    return ", ".join(chosen) if chosen else "(no words)"
+        term = surface(terms[i], surfaces)
+        if any(_content(word) for word in term.split()):
+            shown.append((term, round(float(weights[i]), 4)))
+    return tuple(shown)
 
 
 def explanations(

@@ -298,17 +298,21 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
 
     themes = []
     first = np.array([first_index[doc] for doc in unique])
+    names = naming.phrase_names(
+        [texts[i] for i in first[fit]], unique_theme[fit], weights, len(order), tokenizer.extra_words
+    )
     for t in range(len(order)):
         members = np.flatnonzero(unique_theme == t)
         closest = members[np.argsort(-unique_score[members], kind="stable")[:3]]
         words_weights = naming.keywords(model.theme_terms[t], model.terms, surfaces)
         representatives = tuple(int(i) for i in first[closest])
         themes.append(
-            Theme(naming.label(words_weights), words_weights, representatives, int(sizes[order[t]]))
+            Theme(names[t], words_weights, representatives, int(sizes[order[t]]))
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     groups = parents(
-        model.centres, sizes[order], words, renumber[fit_labels], weights, model.terms, surfaces
+        model.centres, sizes[order], [texts[i] for i in first[fit]], unique_theme[fit], weights,
+        tokenizer.extra_words, words, model.terms, surfaces,
     )
     lap("label")
 

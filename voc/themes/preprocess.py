@@ -1,4 +1,5 @@
-"""Feedback text -> stemmed tokens, offline: no NLTK data, sklearn stop words, negations kept."""
+"""Feedback text -> stemmed tokens, offline: no NLTK data, voc's own stop words, negations kept."""
+import html
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -6,11 +7,42 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # "app not working" and "app working" are opposite complaints, so negations stay in.
-NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody", "neither"})
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) - NEGATIONS
+NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "nowhere"})
+
+# Words that tie a sentence together but say nothing about what went wrong. Written for feedback:
+# unlike generic lists it keeps "up", "back", "out", "off", "first", "amount", "call", "system",
+# "bill", "top", "full", "empty", "found", "move", "fire": "top up", "call back", "logged out",
+# "first class" and "bill amount" are complaints.
+FUNCTION_WORDS = frozenset("""
+    a an the this that these those some any each every all both either another other such same own
+    i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves one ones someone anyone
+    everyone something anything everything somebody anybody everybody who whom whose which what
+    whatever whoever whichever
+    am is are was were be been being have has had having do does did doing will would shall should
+    can could may might must ought
+    and or but if then than because as so while whereas although though unless until since whether
+    yet also too
+    of to in on at by for with about against between into through during before after above below
+    from under via per within without upon onto towards toward across along among amongst around
+    behind beside besides beyond near throughout thru
+    here there where when why how now ever often sometimes always already soon
+    more most much many few less least several lot lots very quite rather really just only even
+    else etc ie eg
+""".split())
+
+# Greetings, sign-offs, politeness and filler: everywhere in tickets, never what a ticket is about.
+FILLER = frozenset("""
+    hi hello hey hiya dear greetings morning afternoon evening thanks thank thx ty cheers regards
+    sincerely kind please pls plz sorry ok okay oh ah um uh hmm yes yeah yep well anyway basically
+    actually literally simply totally honestly seriously definitely probably maybe perhaps
+    like get gets getting got gotten go goes going gone went make makes made making
+    let lets say says said tell told thing things stuff way
+""".split())
+
+STOP_WORDS = FUNCTION_WORDS | FILLER
 
 # Order matters: URLs and e-mail addresses before @handles, ticket ids before bare numbers.
 _NOISE = re.compile(
@@ -20,18 +52,28 @@ _NOISE = re.compile(
     | (?<!\w)@\w+                           # @handles
     | (?<!\w)\#\d+                          # ticket ids like #12345
     | \b[a-z]{2,10}-\d+\b                   # ticket ids like INC-123, JIRA-42
-    | \b\d[\d.,:/-]*\b                      # numbers, dates, times, amounts
+    | \b(?!\d+(?:st|nd|rd|th)\b)\d[\d.,:/-]*\b  # numbers, dates, times, amounts; not ordinals
     """,
     re.VERBOSE,
 )
+# An opening greeting ("Hi team,", "Hello Sam -") and a closing sign-off ("Thanks, Sam",
+# "Kind regards, Jo Bloggs"): a name or "team" there would otherwise read as a topic.
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|hiya|dear|good\s+(?:morning|afternoon|evening))\b(?:\s+[^\W\d_]+){0,2}\s*[.,;:!?\n-]"
+)
+_SIGN_OFF = re.compile(
+    r"[.,;:!?\n]\s*(?:many\s+thanks|thanks(?:\s+again)?|thank\s+you|kind\s+regards|best\s+regards|regards"
+    r"|best\s+wishes|cheers|sincerely|best)\b[\s,-]*(?:[^\W\d_]+\s*){0,3}[.!]?\s*$"
+)
 _CONTRACTIONS = (
-    (re.compile(r"\bcan[’']?t\b|\bcannot\b"), "can not"),
-    (re.compile(r"\bwon[’']?t\b"), "will not"),
-    (re.compile(r"\b(\w+)n[’']t\b"), r"\1 not"),
+    (re.compile(r"\bcan't\b|\bcannot\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
     # Apostrophe-less forms people type on phones.
     (re.compile(r"\b(do|does|did|is|are|was|were|has|have|had|could|would|should)nt\b"), r"\1 not"),
 )
-_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+# Words of any alphabet ("café", "Rückerstattung"), and ordinals ("1st class").
+_TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W\d_][^\W_]+")
 
 
 @lru_cache(maxsize=200_000)
@@ -46,9 +88,18 @@ def _stemmer() -> SnowballStemmer:
     return SnowballStemmer("english", ignore_stopwords=False)
 
 
+def plain(text: str) -> str:
+    """Lower-case text with HTML entities decoded, curly apostrophes straightened, greetings and
+    sign-offs cut, and URLs, e-mails, @handles, ticket ids and numbers blanked out."""
+    text = html.unescape(text).lower().replace("\u2019", "'")
+    text = _SIGN_OFF.sub(" ", _GREETING.sub(" ", text))
+    # A line break where noise was, so no phrase is read across a removed URL or number.
+    return _NOISE.sub("\n", text)
+
+
 def clean(text: str) -> str:
-    """Lower-case text with URLs, e-mails, @handles, ticket ids and numbers removed."""
-    text = _NOISE.sub(" ", text.lower())
+    """plain() with contractions spelled out, so "can't" and "can not" are the same words."""
+    text = plain(text)
     for pattern, replacement in _CONTRACTIONS:
         text = pattern.sub(replacement, text)
     return text
@@ -68,8 +119,13 @@ class Tokenizer:
     @classmethod
     def with_extra(cls, extra_stop_words: Iterable[str] = ()) -> "Tokenizer":
         """A tokenizer that also drops the given words, compared lower-cased."""
-        extra = {w.lower() for phrase in extra_stop_words for w in _TOKEN.findall(phrase.lower())}
+        extra = {w for phrase in extra_stop_words for w in _TOKEN.findall(phrase.lower())}
         return cls(STOP_WORDS | extra)
+
+    @property
+    def extra_words(self) -> frozenset[str]:
+        """The words dropped beyond voc's own list: names a theme must never carry."""
+        return self.stop_words - STOP_WORDS
 
     def stems(self, text: str) -> list[str]:
         """Stems of the meaningful words of one text."""
