@@ -326,7 +326,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "n_parents": len(groups),
         "seconds": _seconds(clock),
     }
-    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality, groups)
+    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality, parents=groups)
 
 
 def _seconds(clock: dict[str, float]) -> dict[str, float]:
@@ -339,5 +339,5 @@ def _seconds(clock: dict[str, float]) -> dict[str, float]:
 def _empty(n: int, clock: dict[str, float]) -> ThemeResult:
     """The result when no text has a meaningful word: everything unthemed, no model."""
     quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
-               "silhouette": 0.0, "n_parents": 0, "seconds": _seconds(clock)}
+               "silhouette": 0.0, "seconds": _seconds(clock)}
     return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)
