@@ -461,14 +461,15 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
     children: dict[int, list[ThemeEvidence]] = defaultdict(list)
     for evidence in ranked:
         children[evidence.theme.parent_id].append(evidence)
-    parents = db.session.scalars(select(Theme).where(Theme.id.in_([key for key in children if key])))
+    parent_ids = [key for key in children if key is not None]
+    parents = db.session.scalars(select(Theme).where(Theme.id.in_(parent_ids)))
     # Customers and mean sentiment do not add up over children: count them over the parent's items.
     whole = {
         parent_id: (customers, sentiment)
         for parent_id, customers, sentiment in db.session.execute(
             select(Theme.parent_id, func.count(Feedback.customer_id.distinct()), func.avg(Feedback.sentiment))
             .join(Theme, Theme.id == Feedback.theme_id)
-            .where(Theme.parent_id.in_(list(children)))
+            .where(Theme.parent_id.in_(parent_ids))
             .group_by(Theme.parent_id)
         )
     }
