@@ -130,7 +130,8 @@ def test_a_hit_citing_a_parent_counts_its_themes_items_live(client, runner, fami
     client.post(f"/hits/new?theme={parent.id}", data=hit_form(title="Invoices"))
     hit = db.session.scalar(select(Hit))
     assert [t.id for t in hit.themes] == [parent.id]
-    assert 'id="evidence-items">60<' in client.get(f"/hits/{hit.id}").get_data(as_text=True)
+    page = client.get(f"/hits/{hit.id}").get_data(as_text=True)
+    assert 'id="evidence-items">60<' in page and "parent: the items of all its themes count" in page
 
     client.post("/feedback/new", data={
         "text": "my invoice pdf download fails again", "channel": "ticket", "received_on": TODAY.isoformat(),
