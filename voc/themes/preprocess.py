@@ -13,8 +13,8 @@ NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody",
 
 # Words that tie a sentence together but say nothing about what went wrong. Written for feedback:
 # unlike generic lists it keeps "up", "back", "out", "off", "first", "amount", "call", "system",
-# "bill", "top", "full", "empty", "found", "move", "fire": "top up", "call back", "logged out",
-# "first class" and "bill amount" are complaints.
+# "bill", "top", "full", "empty": "top up", "call back", "logged out", "first class" and
+# "bill amount" are complaints.
 FUNCTION_WORDS = frozenset("""
     a an the this that these those some any each every all both either another other such same own
     i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
@@ -42,6 +42,10 @@ FILLER = frozenset("""
     let lets say says said tell told thing things stuff way
 """.split())
 
+# Unlike generic lists (scikit-learn's), voc keeps "find", "show", "name", "fill", "take", "see": in
+# feedback and requests they carry the point ("can't find", "doesn't show", "what is your name").
+# Dropping them as well measured CLINC150 79.5 -> 78.2 NMI and sent StackOverflow's automatic k
+# from 20 themes to 116, though StackOverflow's fixed k gained (73.9 -> 75.5).
 STOP_WORDS = FUNCTION_WORDS | FILLER
 
 # Order matters: URLs and e-mail addresses before @handles, ticket ids before bare numbers.
@@ -63,7 +67,7 @@ _GREETING = re.compile(
 )
 _SIGN_OFF = re.compile(
     r"[.,;:!?\n]\s*(?:many\s+thanks|thanks(?:\s+again)?|thank\s+you|kind\s+regards|best\s+regards|regards"
-    r"|best\s+wishes|cheers|sincerely|best)\b[\s,-]*(?:[^\W\d_]+\s*){0,3}[.!]?\s*$"
+    r"|best\s+wishes|cheers|sincerely)\b[\s,-]*(?:[^\W\d_]+\s*){0,3}[.!]?\s*$"
 )
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b|\bcannot\b"), "can not"),
