@@ -11,6 +11,7 @@ from voc.forms import (
     SplitThemeForm,
     ThemeRunForm,
     choices,
+    record_number,
     show_errors,
 )
 from voc.services import hits, themes
@@ -22,9 +23,9 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Themes ranked by evidence, with the latest run and a form to start another."""
+    """Themes ranked by evidence under their parents, with the latest run and a form to start another."""
     return render_template(
-        "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
+        "themes/index.html", groups=themes.grouped_themes(themes.ranked_themes()), run=themes.latest_run(),
         form=ThemeRunForm(), unthemed=themes.theme_items(None, 1, 1).total,
     )
 
@@ -73,10 +74,17 @@ def _theme_or_404(theme_id: int):
 @bp.route("/<int:theme_id>")
 @role_required("viewer")
 def show(theme_id: int):
-    """A theme's label, keywords, quotes and every item with why it is here."""
+    """A theme's label, keywords, quotes and every item with why it is here; a parent's, its themes."""
     theme = _theme_or_404(theme_id)
+    open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
+    if theme.is_parent:
+        return render_template(
+            "themes/parent.html", theme=theme, group=themes.parent_group(theme),
+            quotes=themes.theme_quotes(theme), rename=RenameThemeForm(name=theme.title), action=ActionForm(),
+            open_hits=open_hits,
+        )
     items = themes.theme_items(
-        theme_id, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+        theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
     merge, move = MergeThemeForm(), MoveItemForm()
     if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
@@ -87,7 +95,7 @@ def show(theme_id: int):
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
         rename=RenameThemeForm(name=theme.title), merge=merge, split=SplitThemeForm(),
         move=move, action=ActionForm(),
-        open_hits=hits.open_hit_choices() if current_user.has_role("triager") else [],
+        open_hits=open_hits,
     )
 
 
@@ -96,7 +104,7 @@ def show(theme_id: int):
 def unthemed():
     """Items far from every theme."""
     items = themes.theme_items(
-        None, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+        None, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
     move = MoveItemForm()
     move.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
