@@ -95,7 +95,7 @@ def words_as_written(text: str) -> str:
 def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: list[str]) -> dict:
     """How readable the names are: written by customers, not redundant, and about the true label."""
     written = [words_as_written(t) for t in texts]
-    verbatim = redundant = hits = 0
+    verbatim = redundant = hits = ceiling = 0
     for theme, name in enumerate(names):
         members = np.flatnonzero(found == theme)
         parts = [p.strip() for p in name.split(",") if p.strip()]
@@ -107,9 +107,12 @@ def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: 
         majority = Counter(truth_names[members]).most_common(1)[0][0]
         label_stems = {_STEMMER.stem(w) for w in re.split(r"[\W_]+", majority.lower()) if w} - _LABEL_FILLER
         hits += bool(label_stems & {_STEMMER.stem(w) for w in words_as_written(name).split()})
+        # The best any name built from the theme's own common words could do.
+        common = Counter(_STEMMER.stem(w) for i in members for w in set(written[i].split()))
+        ceiling += bool(label_stems & {w for w, c in common.items() if c >= VERBATIM_SHARE * len(members)})
     n = max(len(names), 1)
     return {"verbatim_name_share": round(verbatim / n, 4), "redundant_name_share": round(redundant / n, 4),
-            "name_hits_label": round(hits / n, 4)}
+            "name_hits_label": round(hits / n, 4), "name_hits_label_ceiling": round(ceiling / n, 4)}
 
 
 def assign_ms(model, texts: list[str], n: int = 300) -> float:

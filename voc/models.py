@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -187,14 +188,23 @@ class Theme(db.Model):
     noise: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    # A parent groups related themes and holds no items itself; its children point at it.
+    is_parent: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[Feedback]] = relationship(back_populates="theme")
+    parent: Mapped[Theme | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     @property
     def title(self) -> str:
         return self.name or self.label
+
+    @staticmethod
+    def counting_for(theme_id):
+        """SQL condition: the themes whose items count for theme_id, itself or a parent's children."""
+        return or_(Theme.id == theme_id, Theme.parent_id == theme_id)
 
 
 class ThemeRun(db.Model):

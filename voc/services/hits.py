@@ -208,10 +208,11 @@ def rice(hit: Hit, evidence_customers: int) -> Rice:
 
 
 def _evidence_pairs(hit_ids):
-    """(hit_id, feedback_id) rows: the items of each hit's themes and its single items, once each."""
+    """(hit_id, feedback_id) rows: each hit's themes' items (a parent's children's) and single items, once."""
     via_themes = (
         select(HitTheme.hit_id, Feedback.id.label("feedback_id"))
-        .join(Feedback, Feedback.theme_id == HitTheme.theme_id)
+        .join(Theme, Theme.counting_for(HitTheme.theme_id))
+        .join(Feedback, Feedback.theme_id == Theme.id)
         .where(HitTheme.hit_id.in_(hit_ids))
     )
     direct = select(HitFeedback.hit_id, HitFeedback.feedback_id).where(HitFeedback.hit_id.in_(hit_ids))

@@ -91,6 +91,8 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
             Theme.noise.is_(False),
             Theme.id.not_in(select(HitTheme.theme_id)),
             ~covered_item_by_item,
+            # A hit citing a parent covers the themes under it.
+            or_(Theme.parent_id.is_(None), Theme.parent_id.not_in(select(HitTheme.theme_id))),
             Theme.id.not_in(_dismissed(TriageDecision.theme_id)),
         )
     )
@@ -177,8 +179,9 @@ def theme_draft(theme_id: int) -> Draft:
     theme = db.session.get(Theme, theme_id)
     if theme is None or theme.retired:
         raise NotFound(("theme", "That theme does not exist or was merged away."))
+    counted = select(Theme.id).where(Theme.counting_for(theme_id))
     items = list(db.session.scalars(
-        select(Feedback).where(Feedback.theme_id == theme_id).options(selectinload(Feedback.customer))
+        select(Feedback).where(Feedback.theme_id.in_(counted)).options(selectinload(Feedback.customer))
     ))
     evidence = summarise(items, theme.title)
     return Draft(theme.title, _commonest_stage(items), "", evidence, theme_ids=(theme.id,))

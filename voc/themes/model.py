@@ -20,6 +20,7 @@ from voc.themes.cluster import (
     split_catch_alls,
 )
 from voc.themes.grams import CharGrams, WordGrams
+from voc.themes.hierarchy import Parent, parents
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -125,6 +126,7 @@ class ThemeResult:
     explanations: list[tuple[str, ...]]
     model: ThemeModel | None  # None only when no text had any meaningful word
     quality: dict
+    parents: list[Parent] = field(default_factory=list)  # related themes grouped, see hierarchy.py
 
 
 def _vectorizers(n: int) -> tuple[WordGrams, CharGrams]:
@@ -301,6 +303,10 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
             Theme(names[t], words_weights, representatives, int(sizes[order[t]]))
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
+    groups = parents(
+        model.centres, sizes[order], [texts[i] for i in first[fit]], unique_theme[fit], weights,
+        tokenizer.extra_words, words, model.terms, surfaces,
+    )
     lap("label")
 
     n = len(texts)
@@ -310,9 +316,10 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "largest_share": themes[0].size / n if themes else 0.0,
         "unthemed_share": float(np.mean(item_theme == UNTHEMED)),
         "silhouette": silhouette(Z, renumber[fit_labels], settings.seed),
+        "n_parents": len(groups),
         "seconds": _seconds(clock),
     }
-    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality)
+    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality, parents=groups)
 
 
 def _seconds(clock: dict[str, float]) -> dict[str, float]:

@@ -23,14 +23,14 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Themes ranked by evidence, with the latest run and a form to start another."""
+    """Themes ranked by evidence under their parents, with the latest run and a form to start another."""
     return _index(ThemeRunForm())
 
 
 def _index(form: ThemeRunForm):
     """The themes page; a refused run request comes back with its errors on its fields."""
     return render_template(
-        "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
+        "themes/index.html", groups=themes.grouped_themes(themes.ranked_themes()), run=themes.latest_run(),
         form=form, unthemed=themes.theme_items(None, 1, 1).total,
     )
 
@@ -77,13 +77,21 @@ def _theme_or_404(theme_id: int):
 @bp.route("/<int:theme_id>")
 @role_required("viewer")
 def show(theme_id: int):
-    """A theme's label, keywords, quotes and every item with why it is here."""
+    """A theme's label, keywords, quotes and every item with why it is here; a parent's, its themes."""
     return _page(theme_id)
 
 
 def _page(theme_id: int, **failed):
     """The theme page; a refused rename, merge or split comes back with its errors on its fields."""
     theme = _theme_or_404(theme_id)
+    open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
+    if theme.is_parent:
+        return render_template(
+            "themes/parent.html", theme=theme, group=themes.parent_group(theme),
+            quotes=themes.theme_quotes(theme), action=ActionForm(),
+            rename=failed.get("rename") or RenameThemeForm(name=theme.title),
+            open_hits=open_hits,
+        )
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
@@ -98,7 +106,7 @@ def _page(theme_id: int, **failed):
     return render_template(
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
         move=move, action=ActionForm(),
-        open_hits=hits.open_hit_choices() if current_user.has_role("triager") else [], **forms,
+        open_hits=open_hits, **forms,
     )
 
 
