@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -46,6 +47,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a reset: the one-time password must be replaced before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
@@ -240,7 +243,8 @@ class ImportBatch(db.Model):
     created: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
-    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows + error column
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # placeholder answers
+    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows not imported + why
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -320,6 +320,8 @@ def rename_theme(theme_id: int, name: str) -> Theme:
     theme = get_theme(theme_id)
     if not name.strip():
         raise InvalidInput(("name", "A theme needs a name."))
+    if len(name.strip()) > 200:
+        raise InvalidInput(("name", "Keep the name under 200 characters."))
     theme.name = name.strip()
     db.session.commit()
     return theme
@@ -340,6 +342,11 @@ def _move(item_ids, theme_id: int | None) -> None:
         .where(Feedback.id.in_(list(item_ids)))
         .values(theme_id=theme_id, theme_pinned=True, theme_terms=None)
     )
+
+
+def pin_items(item_ids: list[int], theme_id: int | None) -> None:
+    """Move items (the feedback list's bulk action) and pin them; the caller refreshes sizes and commits."""
+    _move(item_ids, theme_id)
 
 
 def merge_themes(source_id: int, target_id: int | None) -> Theme:
