@@ -250,7 +250,7 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
     # As if another import committed T-2 after this one checked for duplicates.
     monkeypatch.setattr(imports._Writer, "_without_duplicates",
-                        lambda self, items, owners: list(zip(items, owners, strict=True)))
+                        lambda self, items, owners: (list(zip(items, owners, strict=True)), []))
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)
@@ -373,6 +373,27 @@ def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
     fixed = io.StringIO()
     csv.writer(fixed).writerows(rows)
     assert import_file(upload(fixed.getvalue(), "fixed.csv"), user).created == 2
+
+
+def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_are_defused(user):
+    long_text = "Bills " * 3_500  # over the 20,000-character limit: rejected, kept in the rejected rows
+    filler = "".join(f"F-{n},Ordinary words number {n} in a long export,2024-02-01,,\n" for n in range(80))
+    data = (  # NUL in the first 4 KB marks a binary file, refused; later, it is stripped like the rest
+        'Ticket ID,Description,Created,"=HYPERLINK(""http://evil"",""x"")",Note\x01\n' + filler
+        + 'T-1,"Bills\x00 late\x07 again, \u200fشكرا 😀 <script>alert(1)</script>",2024-02-01,+cmd,\x1b\n'
+        + f"T-2,{long_text},2024-02-02,x,y\x00\n"
+    )
+    assert data.index("\x00") > 4096
+    batch = import_file(upload(data), user).batch
+    assert (batch.created, batch.rejected) == (81, 1)
+    item = db.session.scalar(select(Feedback).where(Feedback.external_id == "T-1"))
+    assert item.text == "Bills late again, \u200fشكرا 😀 <script>alert(1)</script>"
+    assert item.extras == {'=HYPERLINK("http://evil","x")': "+cmd"}
+    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    assert rows[0] == [
+        "Ticket ID", "Description", "Created", "'=HYPERLINK(\"http://evil\",\"x\")", "Note", "error",
+    ]
+    assert rows[1][:5] == ["T-2", long_text, "2024-02-02", "x", "y"]
 
 
 def test_multi_row_headers_are_kept_in_the_rejected_rows(user):

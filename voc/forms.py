@@ -40,6 +40,7 @@ from voc.models import (
     HIT_KINDS,
     HIT_STATUSES,
     HORIZONS,
+    INT_MAX,
     MAX_TEXT_LENGTH,
     QUICK_HORIZONS,
     ROLES,
@@ -52,11 +53,23 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def record_number(value: str) -> int:
+    """An id or page number from a form or query string: 1 to INT_MAX, else ValueError.
+
+    With `request.args.get(name, default, type=record_number)` a malformed, zero, negative or
+    too-large value falls back to the default instead of reaching (and overflowing) a query.
+    """
+    number = int(value)
+    if not 1 <= number <= INT_MAX:
+        raise ValueError(f"{value} is not a record number")
+    return number
+
+
 def optional_int(value):
-    """Coerce a select's value to int, with '' meaning none chosen."""
+    """Coerce a select's value to a record number, with '' meaning none chosen."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return record_number(value)
 
 
 def stage_filter(value):
@@ -92,6 +105,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Type your current password.")])
+    new = PasswordField("New password", validators=[DataRequired("Type a new password.")])
+    confirm = PasswordField("New password again", validators=[DataRequired("Type the new password again.")])
+    submit = SubmitField("Change password")
+
+
 TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
 
 
@@ -113,6 +133,41 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     submit = SubmitField("Save feedback")
 
 
+class FeedbackEditForm(FlaskForm):
+    """An item corrected after the fact; the text field is shown to triagers and admins only."""
+
+    text = TextAreaField("What the customer said", validators=[Optional(), TEXT_LENGTH])
+    channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
+    received_on = DateField("Date received", validators=[InputRequired()])
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    stage_id = StageSelect()
+    score = IntegerField("Score", validators=[Optional()])
+    score_kind = SelectField(
+        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        validate_choice=False,
+    )
+    submit = SubmitField("Save changes")
+
+
+BULK_CHOICES = (("stage", "Set the journey stage"), ("customer", "Set the customer"),
+                ("theme", "Move to a theme"), ("delete", "Delete"))
+
+
+class BulkFeedbackForm(FlaskForm):
+    """One action for the ticked items, or for every item the list's filters match."""
+
+    ids = SelectMultipleField("Items", coerce=int, validate_choice=False)
+    scope = SelectField("Apply to", choices=choices([("ticked", "The ticked items"),
+                                                     ("filtered", "Every item these filters match")]))
+    action = SelectField("Action", choices=choices(BULK_CHOICES))
+    stage = StageSelect("New stage")
+    # A number, not a list of every customer: a picker of thousands of names made the page slow.
+    customer = IntegerField("New customer's number", validators=[Optional()],
+                            description="As in the customer's page address (/customers/12); empty for none.")
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Apply")
+
+
 class QuoteForm(Form):
     text = TextAreaField("Quote or observation", validators=[Optional(), TEXT_LENGTH])
     stage = StageSelect()
@@ -124,7 +179,7 @@ class InterviewForm(SubmissionKeyMixin, FlaskForm):
     new_customer_organisation = StringField("Organisation", validators=[Length(max=200)])
     new_customer_segment = StringField("Segment", validators=[Length(max=100)])
     new_customer_email = StringField("E-mail", validators=[Optional(), Length(max=254)])
-    interviewer_id = SelectField("Interviewer", coerce=int, validate_choice=False)
+    interviewer_id = SelectField("Interviewer", coerce=record_number, validate_choice=False)
     held_on = DateField("Date", validators=[InputRequired()])
     place = StringField("Place", validators=[InputRequired(), Length(max=200)])
     duration_minutes = IntegerField(
@@ -149,6 +204,7 @@ class CustomerForm(FlaskForm):
         "May be contacted",
         description="Staff may get in touch personally, e.g. to say a problem they raised is fixed.",
     )
+    shared_email_ok = BooleanField("Save a separate customer with the same e-mail address anyway")
     submit = SubmitField("Save customer")
 
 
@@ -198,7 +254,7 @@ class FeedbackFilterForm(FlaskForm):
     # A search box, not a list of every customer: a picker of thousands of names made the page
     # slow and unusable. A link from a customer's own page still filters by id.
     who = SearchField("Customer", validators=[Optional(), Length(max=200)])
-    customer = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    customer = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     segment = SelectField("Segment", validate_choice=False)
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     sentiment = SelectField(
@@ -257,7 +313,10 @@ class ThemeRunForm(FlaskForm):
 
 
 class RenameThemeForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    name = StringField("Name", validators=[
+        InputRequired("A theme needs a name."),
+        Length(max=200, message="Keep the name under 200 characters."),
+    ])
     submit = SubmitField("Rename")
 
 
@@ -267,7 +326,7 @@ class MergeThemeForm(FlaskForm):
 
 
 class SplitThemeForm(FlaskForm):
-    item_ids = SelectMultipleField("Items for the new theme", coerce=int, validate_choice=False)
+    item_ids = SelectMultipleField("Items for the new theme", coerce=record_number, validate_choice=False)
     name = StringField("Name of the new theme", validators=[Length(max=200)])
     submit = SubmitField("Split off the chosen items")
 
@@ -279,7 +338,10 @@ class MoveItemForm(FlaskForm):
 
 def _int_or_none(value):
     """A hidden number as an int; anything else as None, which the service then refuses."""
-    return int(value) if value is not None and str(value).isdigit() else None
+    try:
+        return record_number(str(value))
+    except ValueError:
+        return None
 
 
 def _hidden_id() -> HiddenField:

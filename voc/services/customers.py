@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview
-from voc.services.errors import InvalidInput, NotFound
+from voc.services.errors import EmailInUse, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class CustomerInput:
     email: str = ""
     consent_quote: bool = False
     consent_contact: bool = False
+    shared_email_ok: bool = False  # the person confirmed a second customer with an e-mail in use
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,14 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
         if len(getattr(data, field).strip()) > limit:
             raise InvalidInput((field, f"Keep the {field} under {limit} characters."))
     email = _checked_email(data.email)
+    if email and not data.shared_email_ok:
+        other = db.session.scalar(
+            select(Customer)
+            .where(func.lower(Customer.email) == email.lower(), Customer.id != customer.id)
+            .order_by(Customer.id).limit(1)
+        )
+        if other is not None:
+            raise EmailInUse(other, ("email", f"“{other.name}” already has this e-mail address."))
     customer.name = name
     customer.organisation = data.organisation.strip() or None
     customer.segment = data.segment.strip() or None
@@ -97,8 +106,13 @@ def get_customer(customer_id: int) -> Customer:
     return customer
 
 
-def list_customers(query: str = "") -> list[tuple[Customer, int]]:
-    """Customers by name with how many items each has given, optionally searched."""
+def sees_contact_details(user) -> bool:
+    """Customers' e-mail addresses are for triagers and admins, who follow up with customers."""
+    return user.has_role("triager")
+
+
+def list_customers(query: str = "", by_email: bool = False) -> list[tuple[Customer, int]]:
+    """Customers by name with how many items each has given, optionally searched (see `matching`)."""
     stmt = (
         select(Customer, func.count(Feedback.id))
         .outerjoin(Feedback, Feedback.customer_id == Customer.id)
@@ -106,18 +120,16 @@ def list_customers(query: str = "") -> list[tuple[Customer, int]]:
         .order_by(func.lower(Customer.name), Customer.id)
     )
     if query.strip():
-        stmt = stmt.where(matching(query))
+        stmt = stmt.where(matching(query, by_email))
     return [(customer, count) for customer, count in db.session.execute(stmt)]
 
 
-def matching(query: str):
-    """A WHERE clause: the customer's name, organisation or e-mail contains the query."""
+def matching(query: str, by_email: bool = False):
+    """A WHERE clause: the customer's name or organisation contains the query, or with `by_email`
+    their e-mail address (only for searchers who may see it, else a search would confirm it)."""
     needle = query.strip()
-    return or_(
-        Customer.name.icontains(needle, autoescape=True),
-        Customer.organisation.icontains(needle, autoescape=True),
-        Customer.email.icontains(needle, autoescape=True),
-    )
+    fields = [Customer.name, Customer.organisation, *([Customer.email] if by_email else [])]
+    return or_(*(field.icontains(needle, autoescape=True) for field in fields))
 
 
 def feedback_count(customer_id: int) -> int:
@@ -205,7 +217,7 @@ def match_customer(ref: CustomerRef) -> Customer:
     try:
         customer = build_customer(
             CustomerInput(name=ref.name.strip() or email or external_id, organisation=ref.organisation,
-                          segment=ref.segment, email=email or "")
+                          segment=ref.segment, email=email or "", shared_email_ok=True)
         )
     except InvalidInput as error:
         raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None

@@ -67,9 +67,9 @@ def drag(found: dict[str, Impact] | None) -> tuple[int, float]:
     return len(KINDS), 0.0
 
 
-def sort_by_drag(ranked: list, found: dict[int, dict[str, Impact]]) -> None:
-    """Order the themes page's evidence by drag, noise still last."""
-    ranked.sort(key=lambda e: (e.theme.noise, drag(found.get(e.theme.id))))
+def sort_by_drag(groups: list, found: dict[int, dict[str, Impact]]) -> None:
+    """Order the themes page's rows by drag (parents have no figure of their own), noise last."""
+    groups.sort(key=lambda g: (g.evidence.theme.noise, drag(found.get(g.evidence.theme.id))))
 
 
 def top_drags(limit: int = TOP_DRAGS) -> list[Drag]:

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from voc.access import role_required
-from voc.forms import InterviewForm, PeriodForm, choices, show_errors
+from voc.forms import InterviewForm, PeriodForm, choices, record_number, show_errors
 from voc.services import customers, interviews, stages, users
 from voc.services.customers import CustomerInput
 from voc.services.errors import NotFound, ServiceError
@@ -28,7 +28,9 @@ def index():
 
 def _input(form: InterviewForm) -> interviews.InterviewInput:
     new_customer = None
-    if form.customer_id.data is None:
+    typed = (form.new_customer_name, form.new_customer_organisation, form.new_customer_segment,
+             form.new_customer_email)
+    if form.customer_id.data is None or any((field.data or "").strip() for field in typed):
         new_customer = CustomerInput(
             name=form.new_customer_name.data or "",
             organisation=form.new_customer_organisation.data or "",
@@ -61,7 +63,7 @@ def new():
     if request.method == "GET":
         form.interviewer_id.data = current_user.id
         form.held_on.data = dt.date.today()
-        form.customer_id.data = request.args.get("customer", type=int)
+        form.customer_id.data = request.args.get("customer", type=record_number)
     if form.add_quote.data:
         form.quotes.append_entry()
     for entry in form.quotes:
