@@ -1,7 +1,7 @@
 """sentiment learned from scored feedback: the model per run, and each item's sentiment source
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07 14:10:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
