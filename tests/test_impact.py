@@ -81,7 +81,7 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
 SURVEY = (
     "Response ID,NPS,What did you like?,What should we improve?\n"
     "R1,0,Nothing at all,The engineer never came\n"
-    "R2,10,Friendly staff,Nothing\n"
+    "R2,10,Friendly staff,Quick to answer\n"
     "R3,10,Quick install,Cheaper tariffs\n"
 )
 
