@@ -383,8 +383,9 @@ def test_automatic_run_keeps_a_theme_the_team_edited_apart(monkeypatch):
     assert kept.quality["duplicates_merged"] == 0 and len(kept.similar) == 1
 
 
-def test_duplicates_join_in_chains_but_never_through_a_kept_theme():
-    pairs = [(0, 1, 0.3), (1, 2, 0.2), (3, 4, 0.1)]
-    assert merged_numbers(5, pairs, set()).tolist() == [0, 0, 0, 1, 1]
-    assert merged_numbers(5, pairs, {1}).tolist() == [0, 1, 2, 3, 3]
+def test_duplicates_join_in_chains_but_never_through_a_kept_theme_or_into_a_catch_all():
+    pairs = [(0, 1, 0.3), (1, 2, 0.2), (3, 4, 0.1), (4, 5, 0.1)]
+    sizes = np.array([5, 5, 5, 40, 40, 40, 40])  # twice the median: 80
+    assert merged_numbers(pairs, sizes, set()).tolist() == [0, 0, 0, 1, 1, 2, 3]
+    assert merged_numbers(pairs, sizes, {1}).tolist() == [0, 1, 2, 3, 3, 4, 5]
     assert held([(0, 1, 2), (5,)], np.array([2, 2, 0, -1, -1, -1])) == {2}

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from voc.themes.cluster import OVERSIZED
+
 # A pair is similar when cosine of centres x share of the smaller theme's neighbour links that
 # reach the other theme (x HEAD_BONUS when their names share the head keyword) is at least this.
 # Measured on CLINC150, StackOverflow, HWU64 and the demo: 0.03 cost HWU64 and CLINC150 NMI,
@@ -75,12 +77,18 @@ def held(groups: Sequence[Sequence[int]], theme_of: np.ndarray) -> set[int]:
     return kept
 
 
-def merged_numbers(k: int, pairs: Sequence[tuple[int, int, float]], kept: set[int]) -> np.ndarray:
-    """Each of k themes' number once similar pairs are joined (union-find), 0.. contiguous in order.
+def merged_numbers(
+    pairs: Sequence[tuple[int, int, float]], sizes: np.ndarray, kept: set[int]
+) -> np.ndarray:
+    """Each theme's number once similar pairs are joined (union-find), 0.. contiguous in order.
 
-    A kept theme (one the team edited) joins no other.
+    Most similar pairs join first. A kept theme (one the team edited) joins no other, and no join
+    makes a catch-all that `cluster.split_catch_alls` would cut in two again: such pairs are left
+    for the team to merge.
     """
-    parent = list(range(k))
+    parent = list(range(len(sizes)))
+    total = np.asarray(sizes, dtype=np.float64).copy()
+    limit = OVERSIZED * np.median(sizes)
 
     def root(t: int) -> int:
         """The representative of t's group, shortening the path as it goes."""
@@ -90,9 +98,11 @@ def merged_numbers(k: int, pairs: Sequence[tuple[int, int, float]], kept: set[in
         return t
 
     for a, b, _ in pairs:
-        if a not in kept and b not in kept:
-            first, second = sorted((root(a), root(b)))
-            parent[second] = first
-    roots = np.array([root(t) for t in range(k)])
+        first, second = sorted((root(a), root(b)))
+        if a in kept or b in kept or first == second or total[first] + total[second] > limit:
+            continue
+        parent[second] = first
+        total[first] += total[second]
+    roots = np.array([root(t) for t in range(len(sizes))])
     _, numbers = np.unique(roots, return_inverse=True)
     return numbers

@@ -286,7 +286,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         pairs = duplicates.similar_pairs(
             model.centres, naming.class_tfidf(words, labels, k, weights), graph, labels, weights
         )
-        numbers = duplicates.merged_numbers(k, pairs, kept)
+        numbers = duplicates.merged_numbers(pairs, np.bincount(labels, weights=weights, minlength=k), kept)
         merged, k = k - int(numbers.max()) - 1, int(numbers.max()) + 1
         labels, unique_theme = numbers[labels], np.append(numbers, UNTHEMED)[unique_theme]
         model.centres = centroids(X, labels, k, weights)
