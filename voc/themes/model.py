@@ -328,6 +328,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     lap("label")
 
+    similar = duplicates.similar_pairs(model.centres, model.theme_terms, graph, renumber[fit_labels], weights)
     n = len(texts)
     quality = {
         "n_themes": len(themes),
@@ -338,7 +339,6 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "duplicates_merged": merged,
         "seconds": _seconds(clock),
     }
-    similar = duplicates.similar_pairs(model.centres, model.theme_terms, graph, renumber[fit_labels], weights)
     return ThemeResult(item_theme.tolist(), themes, explanations, model, quality, similar)
 
 

@@ -23,11 +23,10 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @role_required("viewer")
 def index():
     """Themes ranked by evidence, with the latest run and a form to start another."""
-    triager = current_user.has_role("triager")
     return render_template(
         "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
         form=ThemeRunForm(), unthemed=themes.theme_items(None, 1, 1).total,
-        similar=themes.similar_themes() if triager else [], action=ActionForm(),
+        similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
 
