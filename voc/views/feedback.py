@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.export import pii
-from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, record_number, show_errors
 from voc.models import CHANNELS, SCORE_KINDS
 from voc.services import customers, feedback, privacy, stages, themes
 from voc.services.errors import NotFound, ServiceError
@@ -32,6 +32,7 @@ def index():
         unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
         customer_text=form.who.data or "",
+        by_email=customers.sees_contact_details(current_user),
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
@@ -40,7 +41,7 @@ def index():
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
     )
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=record_number)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     try:
