@@ -32,6 +32,7 @@ def _index(form: ThemeRunForm):
     return render_template(
         "themes/index.html", groups=themes.grouped_themes(themes.ranked_themes()), run=themes.latest_run(),
         form=form, unthemed=themes.theme_items(None, 1, 1).total,
+        similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
 
