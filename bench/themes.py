@@ -1,4 +1,4 @@
-"""Theme discovery against human labels: NMI, ARI, largest theme, speed and memory, with a baseline.
+"""Theme discovery against human labels: NMI, ARI, largest theme, duplicates, speed, memory, baseline.
 
     python bench/themes.py --csv ../shared/data/clinc150.csv --split test --k auto --seeds 3
 
@@ -115,6 +115,13 @@ def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: 
             "name_hits_label": round(hits / n, 4), "name_hits_label_ceiling": round(ceiling / n, 4)}
 
 
+def duplicate_pairs(truth: np.ndarray, found: np.ndarray) -> int:
+    """Pairs of themes whose majority true label is the same: themes that say the same thing twice."""
+    majority = [np.bincount(truth[found == t]).argmax() for t in np.unique(found[found >= 0])]
+    repeats = np.bincount(majority) if majority else np.zeros(0, dtype=np.int64)
+    return int((repeats * (repeats - 1) // 2).sum())
+
+
 def assign_ms(model, texts: list[str], n: int = 300) -> float:
     """Mean milliseconds to place one text with the model after a pickle round trip."""
     model = pickle.loads(pickle.dumps(model))
@@ -171,6 +178,7 @@ def main() -> None:
             "largest_share": round(q["largest_share"], 4),
             "unthemed_share": round(q["unthemed_share"], 4),
             "silhouette": round(q["silhouette"], 4),
+            "duplicate_pairs": duplicate_pairs(truth, found),
             "seconds": {key: q["seconds"].get(key, 0.0)
                         for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
             **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),

@@ -99,10 +99,12 @@ def execute_run(run_id: int) -> ThemeRun:
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
+            keep_apart=_edited_groups(rows),
         )
         result = discover([r.text for r in rows], settings)
         _progress(run, 75, "Matching with existing themes")
         changes, theme_ids = _apply(rows, result)
+        changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         run.model = pickle.dumps((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
         run.n_items, run.n_themes = len(rows), len(result.themes)
@@ -206,6 +208,47 @@ def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -
             fine[c].parent = parent
     for parent in active.values():
         parent.retired = True
+
+
+def _edited_themes() -> set[int]:
+    """Live themes the team renamed or pinned items into (a split or a merge pins the items it moves)."""
+    pinned = select(Feedback.theme_id).where(Feedback.theme_pinned.is_(True), Feedback.theme_id.is_not(None))
+    return set(db.session.scalars(
+        select(Theme.id).where(Theme.retired.is_(False), Theme.name.is_not(None) | Theme.id.in_(pinned))
+    ))
+
+
+def _edited_groups(rows) -> tuple[tuple[int, ...], ...]:
+    """Row positions of each theme the team edited, so an automatic run merges none of them away."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    edited = _edited_themes()
+    for position, row in enumerate(rows):
+        if row.theme_id in edited:
+            groups[row.theme_id].append(position)
+    return tuple(tuple(group) for group in groups.values())
+
+
+def similar_themes() -> list[tuple[Theme, Theme]]:
+    """Near-duplicate pairs from the latest finished run, larger theme first, for a one-click merge.
+
+    Pairs with a theme that is gone, or that the team edited since, are left out: those are the
+    team's call.
+    """
+    run = db.session.scalar(
+        select(ThemeRun).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
+    )
+    pairs = (run.changes or {}).get("similar", []) if run else []
+    if not pairs:
+        return []
+    edited = _edited_themes()
+    live = {
+        t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))
+        if t.id not in edited
+    }
+    return [
+        tuple(sorted((live[a], live[b]), key=lambda t: (-t.size, t.id)))
+        for a, b, _ in pairs if a in live and b in live
+    ]
 
 
 def refresh_sizes() -> None:
