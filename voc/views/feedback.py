@@ -18,7 +18,7 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
-from voc.services import corrections, customers, feedback, privacy, stages, themes
+from voc.services import corrections, customers, feedback, privacy, sentiment, stages, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -197,7 +197,7 @@ def show(feedback_id: int):
         abort(404)
     return render_template(
         "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
-        action=ActionForm(),
+        action=ActionForm(), sentiment_from=sentiment.describe(item),
     )
 
 
@@ -213,6 +213,7 @@ def reveal(feedback_id: int):
         abort(404)
     response = current_app.make_response(render_template(
         "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
+        sentiment_from=sentiment.describe(item),
     ))
     response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
     return response
