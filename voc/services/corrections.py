@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 
 from voc.extensions import db
 from voc.models import CHANNELS, Customer, Feedback, Hit, HitChange, HitFeedback, Theme, TriageDecision
-from voc.services import audit, privacy, themes
+from voc.services import audit, privacy, sentiment, themes
 from voc.services.audit import Actor
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 from voc.services.feedback import FeedbackFilters, check_date, check_score, check_text, filtered_query
@@ -71,8 +71,7 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
         if item.erased_at is not None:
             raise InvalidInput(("text", "This item's words were erased and cannot be written back."))
         item.text = privacy.ingest_text(text)
-        score, theme_id, terms = themes.annotations([item.text])[0]
-        item.sentiment = score
+        _, _, theme_id, terms = themes.annotations([item.text])[0]
         if terms is not None and not item.theme_pinned:  # a staff placement outlives a reworded item
             item.theme_id, item.theme_terms = theme_id, terms
         changed.append("text")
@@ -84,6 +83,10 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
         if getattr(item, name) != value:
             setattr(item, name, value)
             changed.append(name.removesuffix("_id").replace("_", " "))
+    if {"text", "score", "score kind"} & set(changed):
+        # The customer's own score decides the sentiment when there is one; else the words do.
+        found, source = themes.annotations([item.text])[0][:2]
+        item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, found, source)
     if changed:
         audit.add_event("edit_feedback", actor, "feedback", item.id, "changed " + ", ".join(changed))
         if "text" in changed:
