@@ -18,6 +18,7 @@ ACTIONS = {
     "erase_customer": "Erased a customer",
     "retention": "Erased old feedback (retention)",
     "role_change": "Changed a role",
+    "confirm_stages": "Confirmed journey stages",
 }
 
 

@@ -6,22 +6,21 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.export import pii
-from voc.forms import ActionForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.forms import ActionForm, ConfirmStageForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
 from voc.models import CHANNELS, SCORE_KINDS
-from voc.services import customers, feedback, privacy, stages, themes
+from voc.services import customers, feedback, privacy, stage_suggestions, stages, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 
-@bp.route("/")
-@role_required("viewer")
-def index():
-    """Newest feedback first, filtered by the query string."""
+def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
+    """The list's filter form and the filters it stands for, from the query string."""
     form = FeedbackFilterForm(request.args)
     form.stage.choices = choices(
         stages.stage_choices(include_retired=True, blank="Any stage") + [("none", "No stage")]
     )
+    form.suggested.choices = choices(stages.stage_choices(blank="Any or none"))
     form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
     form.validate()
@@ -39,7 +38,16 @@ def index():
         negative=form.sentiment.data == "negative",
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
+        suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
     )
+    return form, filters
+
+
+@bp.route("/")
+@role_required("viewer")
+def index():
+    """Newest feedback first, filtered by the query string."""
+    form, filters = _filters()
     page = request.args.get("page", 1, type=int)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -48,9 +56,22 @@ def index():
     except NotFound:
         chosen = None  # a stale link: the list says no feedback matches
     everyone = {k: v for k, v in args.items() if k != "customer"}
+    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else 0
     return render_template(
-        "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone
+        "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone,
+        suggested=suggested, action=ActionForm(),
     )
+
+
+@bp.post("/accept-stages")
+@role_required("triager")
+def accept_stages():
+    """Confirm the suggested stage of every unstaged item the list's filters (query string) match."""
+    args = {k: v for k, v in request.args.items() if v}
+    if ActionForm().validate_on_submit():
+        done = stage_suggestions.accept_filtered(_filters()[1], current_actor())
+        flash(f"Suggested stage confirmed on {done} item{'' if done == 1 else 's'}.")
+    return redirect(url_for("feedback.index", **args))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -94,8 +115,34 @@ def show(feedback_id: int):
         abort(404)
     return render_template(
         "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
-        action=ActionForm(),
+        action=ActionForm(), confirm=_confirm_form(item),
     )
+
+
+def _confirm_form(item) -> ConfirmStageForm:
+    """The stage picker of an unstaged item, offering the active stages."""
+    form = ConfirmStageForm()
+    form.stage.choices = choices(stages.stage_choices(blank="— choose —"))
+    return form
+
+
+@bp.post("/<int:feedback_id>/stage")
+@role_required("triager")
+def confirm_stage(feedback_id: int):
+    """Accept the item's suggested stage (no stage chosen) or correct it to the chosen one."""
+    form = ConfirmStageForm()
+    if form.validate_on_submit():
+        try:
+            item = stage_suggestions.accept_item(feedback_id, current_actor(), form.stage.data)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            flash(" ".join(message for _, message in error.errors), "error")
+        else:
+            flash(f"Stage set to {item.stage.name}.")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("feedback.show", feedback_id=feedback_id))
 
 
 @bp.post("/<int:feedback_id>/reveal")
@@ -110,6 +157,7 @@ def reveal(feedback_id: int):
         abort(404)
     response = current_app.make_response(render_template(
         "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
+        confirm=_confirm_form(item),
     ))
     response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
     return response
