@@ -186,7 +186,6 @@ def test_too_few_staged_items_suggest_nothing(app):
 
 
 def test_a_theme_run_makes_suggestions(journey, app):
-    stage_suggestions.refresh()  # forget the fixture's suggestions
     db.session.execute(update(Feedback).values(suggested_stage_id=None))
     db.session.commit()
     themes.run_now(None)
