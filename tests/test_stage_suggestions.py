@@ -8,7 +8,7 @@ from voc.extensions import db
 from voc.models import AuditEvent, Feedback, Theme
 from voc.services import dashboard, stage_suggestions, themes
 from voc.services.feedback import FeedbackFilters
-from voc.themes.stages import MIN_CONFIDENCE, UNKNOWN, suggest
+from voc.themes.stages import MIN_CONFIDENCE, UNKNOWN, StageSettings, suggest
 
 # Three clearly different topics, one per default stage; the first four of each are staged by a person.
 TOPICS = {
@@ -53,6 +53,17 @@ def test_core_suggests_the_stage_of_alike_texts_and_withholds_unsure_ones():
     staged = [i for i, k in enumerate(known) if k != UNKNOWN]
     assert np.array_equal(result.stages[staged], np.array(known)[staged])
     assert suggest(texts, known).confidence.tolist() == result.confidence.tolist()  # same input, same output
+
+
+def test_core_past_the_graph_sample_the_classifier_alone_suggests():
+    texts, known, truth = [], [], []
+    for index, lines in enumerate(TOPICS.values()):
+        for n, line in enumerate(lines):
+            texts.append(line)
+            truth.append(index)
+            known.append(index if n < STAGED_PER_TOPIC else UNKNOWN)
+    result = suggest(texts, known, StageSettings(graph_sample=15))
+    assert result.stages.tolist() == truth
 
 
 def test_core_suggests_nothing_without_known_stages():

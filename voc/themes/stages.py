@@ -51,12 +51,15 @@ class Suggestions:
         return np.where(self.confidence >= min_confidence, self.stages, UNKNOWN)
 
 
-def _vectors(texts: Sequence[str]) -> sp.csr_matrix:
-    """The unit-length word + character TF-IDF the themes use."""
+def _vectors(texts: Sequence[str], fit: np.ndarray) -> sp.csr_matrix:
+    """The unit-length word + character TF-IDF the themes use, its vocabulary from the fit rows."""
     tokenizer = Tokenizer()
     docs = [tokenizer.document(t) for t in texts]
-    words, chars = _vectorizers(len(docs))
-    return _combined(words.fit_transform(docs), chars.fit_transform(docs), 0.7)
+    fit_docs = [docs[i] for i in fit]
+    words, chars = _vectorizers(len(fit_docs))
+    words.fit(fit_docs)
+    chars.fit(fit_docs)
+    return _combined(words.transform(docs), chars.transform(docs), 0.7)
 
 
 def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: StageSettings) -> np.ndarray:
@@ -110,7 +113,6 @@ def suggest(
     if not staged.any():
         return Suggestions(np.full(n, UNKNOWN), np.zeros(n))
     n_stages = int(known.max()) + 1
-    X = _vectors(texts)
     # The graph holds every staged text and a fixed sample of the others (the graph costs n^2).
     rows = np.arange(n)
     if n > settings.graph_sample:
@@ -119,6 +121,7 @@ def suggest(
             others, max(settings.graph_sample - int(staged.sum()), 0), replace=False
         )
         rows = np.sort(np.concatenate([np.flatnonzero(staged), picked]))
+    X = _vectors(texts, rows)
     spread = np.zeros((n, n_stages))
     spread[rows] = propagate(X[rows], known[rows], n_stages, settings)
     guess = np.where(staged, known, spread.argmax(axis=1))
