@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # "app not working" and "app working" are opposite complaints, so negations stay in.
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "nowhere"})
 
-# Words that tie a sentence together but say nothing about what went wrong: "top up", "call back",
-# "logged out", "first class" and "bill amount" are complaints, so particles and those nouns stay.
+# Words that tie a sentence together but say nothing about what went wrong. Written for feedback:
+# unlike generic lists it keeps "up", "back", "out", "off", "first", "amount", "call", "system",
+# "bill", "top", "full", "empty": "top up", "call back", "logged out", "first class" and
+# "bill amount" are complaints.
 FUNCTION_WORDS = frozenset("""
     a an the this that these those some any each every all both either another other such same own
     i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
@@ -41,14 +42,11 @@ FILLER = frozenset("""
     let lets say says said tell told thing things stuff way
 """.split())
 
-# Words of scikit-learn's generic list that name what went wrong in feedback, so voc keeps them.
-KEPT = frozenset(
-    {"up", "back", "out", "off", "first", "amount", "call", "system", "bill", "top", "full", "empty",
-     "found", "move", "fire"}
-)
-# The generic list's other words (vague verbs and adverbs such as "show", "put", "seem") still go:
-# kept, they pulled unrelated StackOverflow titles together (NMI 75.5 with them dropped, 73.9 kept).
-STOP_WORDS = FUNCTION_WORDS | FILLER | (ENGLISH_STOP_WORDS - KEPT - NEGATIONS)
+# Unlike generic lists (scikit-learn's), voc keeps "find", "show", "name", "fill", "take", "see": in
+# feedback and requests they carry the point ("can't find", "doesn't show", "what is your name").
+# Dropping them as well measured CLINC150 79.5 -> 78.2 NMI and sent StackOverflow's automatic k
+# from 20 themes to 116, though StackOverflow's fixed k gained (73.9 -> 75.5).
+STOP_WORDS = FUNCTION_WORDS | FILLER
 
 # Order matters: URLs and e-mail addresses before @handles, ticket ids before bare numbers.
 _NOISE = re.compile(
