@@ -108,7 +108,9 @@ def test_one_item_is_stored_with_its_customer_and_stage(client, contributor, hea
     ))
     assert response.status_code == 201
     stored = db.session.scalar(select(Feedback))
-    assert response.json == {"items": [{"id": stored.id, "status": "created"}], "created": 1, "duplicates": 0}
+    [answer] = response.json["items"]
+    assert (answer["id"], answer["status"], answer["feedback"]["stage"]) == (stored.id, "created", "Action")
+    assert (response.json["created"], response.json["duplicates"]) == (1, 0)
     assert response.headers["Location"].endswith(f"/api/v1/feedback/{stored.id}")
     assert (stored.text, stored.channel, stored.source, stored.external_id, stored.stage.name) == (
         "The engineer never came", "ticket", "Zendesk", "ZD-41", "Action")
@@ -133,12 +135,31 @@ def test_a_batch_finds_existing_customers_and_shares_new_ones(client, headers):
     assert count(Customer) == 2
 
 
+def test_the_answer_shows_each_item_as_stored_trimmed_and_without_control_characters(client, headers):
+    sent = "\u00a0 The bill\x00 came\x07 twice 😀 \u200f<b>onclick=x</b>\u2029\n"
+    response = client.post("/api/v1/feedback", headers=headers, json=[
+        item(text=sent, source="\tZendesk\x00 ", external_id=" 77 ",
+             customer={"name": " Zoë\x1b ", "email": "zoe@example.com"}),
+        item(text="lone \ud800 surrogate"),
+    ])
+    assert response.status_code == 201
+    stored = {f.id: f for f in db.session.scalars(select(Feedback))}
+    shown = response.json["items"]
+    assert [row["feedback"]["text"] for row in shown] == [
+        "The bill came twice 😀 \u200f<b>onclick=x</b>", "lone  surrogate",
+    ]
+    assert [stored[row["id"]].text for row in shown] == [row["feedback"]["text"] for row in shown]
+    first = shown[0]["feedback"]
+    assert (first["source"], first["external_id"], first["customer"]["name"]) == ("Zendesk", "77", "Zoë")
+
+
 def test_duplicates_answer_200_with_the_stored_ids(client, headers):
     first = client.post("/api/v1/feedback", headers=headers, json=item(source="Zendesk", external_id="9"))
     stored_id = first.json["items"][0]["id"]
     again = client.post("/api/v1/feedback", headers=headers, json=item(source="Zendesk", external_id="9"))
     assert again.status_code == 200
-    assert again.json == {"items": [{"id": stored_id, "status": "duplicate"}], "created": 0, "duplicates": 1}
+    assert [(row["id"], row["status"]) for row in again.json["items"]] == [(stored_id, "duplicate")]
+    assert (again.json["created"], again.json["duplicates"]) == (0, 1)
     mixed = client.post("/api/v1/feedback", headers=headers, json=[
         item(source="Zendesk", external_id="9"), item(source="Zendesk", external_id="10"),
         item(source="Zendesk", external_id="10"),

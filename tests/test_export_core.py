@@ -204,6 +204,21 @@ def test_markdown_sections_follow_the_journey_and_escape_cells(roadmap):
     assert "_No hits._" not in text and EMAIL not in text
 
 
+def test_markdown_keeps_html_and_links_from_hostile_text_inert():
+    hostile = RoadmapHit(
+        title="<audio src=x onloadeddata=alert(1)>", problem="[click](javascript:alert(2)) & <b>more</b>",
+        stage="<img src=x onerror=alert(3)>", horizon="this week", kind="quick fix", owner="<i>Ana</i>",
+        status="planned", score=1.0, reach=1, impact=1, confidence=50, effort=1.0,
+        quotes=("<script>alert(4)</script> mail me at jo@example.com",),
+    )
+    text = to_markdown(Roadmap(stages=(hostile.stage,), horizons=HORIZONS, hits=(hostile,),
+                               generated_on=dt.date(2024, 5, 1), filters={"stage": "<s>x</s>"}))
+    assert "<" not in text.replace("<br>", "")
+    assert "## &lt;img src=x onerror=alert(3)&gt;" in text and "- **stage**: &lt;s&gt;x&lt;/s&gt;" in text
+    assert "| &lt;audio src=x onloadeddata=alert(1)&gt; | \\[click\\](javascript:alert(2)) &amp; " in text
+    assert "> &lt;script&gt;alert(4)&lt;/script&gt; mail me at [email removed]" in text
+
+
 def test_markdown_marks_an_empty_stage():
     empty = Roadmap(stages=("Awareness",), horizons=HORIZONS, hits=(), generated_on=dt.date(2024, 5, 1))
     assert "## Awareness\n\n_No hits._" in to_markdown(empty)

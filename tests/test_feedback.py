@@ -187,7 +187,7 @@ def test_filters_live_in_the_url_and_combine(client, app):
 
 
 def test_customer_filter_is_a_search_and_a_customer_link_narrows_to_one(client, app):
-    sign_in(client, make_user("viewer"))
+    sign_in(client, make_user("triager"))  # who may see, and so search, customers' e-mail addresses
     alice = make_customer(name="Alice Marsh", organisation="Harbour Bakery")
     make_customer(name="Bob Stone", email="bob@stone.example")
     for n in range(30):

@@ -375,6 +375,27 @@ def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
     assert import_file(upload(fixed.getvalue(), "fixed.csv"), user).created == 2
 
 
+def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_are_defused(user):
+    long_text = "Bills " * 3_500  # over the 20,000-character limit: rejected, kept in the rejected rows
+    filler = "".join(f"F-{n},Ordinary words number {n} in a long export,2024-02-01,,\n" for n in range(80))
+    data = (  # NUL in the first 4 KB marks a binary file, refused; later, it is stripped like the rest
+        'Ticket ID,Description,Created,"=HYPERLINK(""http://evil"",""x"")",Note\x01\n' + filler
+        + 'T-1,"Bills\x00 late\x07 again, \u200fشكرا 😀 <script>alert(1)</script>",2024-02-01,+cmd,\x1b\n'
+        + f"T-2,{long_text},2024-02-02,x,y\x00\n"
+    )
+    assert data.index("\x00") > 4096
+    batch = import_file(upload(data), user).batch
+    assert (batch.created, batch.rejected) == (81, 1)
+    item = db.session.scalar(select(Feedback).where(Feedback.external_id == "T-1"))
+    assert item.text == "Bills late again, \u200fشكرا 😀 <script>alert(1)</script>"
+    assert item.extras == {'=HYPERLINK("http://evil","x")': "+cmd"}
+    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    assert rows[0] == [
+        "Ticket ID", "Description", "Created", "'=HYPERLINK(\"http://evil\",\"x\")", "Note", "error",
+    ]
+    assert rows[1][:5] == ["T-2", long_text, "2024-02-02", "x", "y"]
+
+
 def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
     batch = import_file(upload((FIXTURES / "qualtrics.csv").read_bytes() + (
         b'2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,2024-04-04 10:05:01,'

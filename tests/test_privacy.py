@@ -6,7 +6,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
+from tests.factories import api_headers, make_customer, make_feedback, make_user, sign_in, stage_named
 from voc.export import pii
 from voc.extensions import db
 from voc.models import AuditEvent, Customer, Feedback, FollowUp, Interview, Theme
@@ -131,6 +131,47 @@ def test_viewers_and_contributors_cannot_reveal(client, private_item, role):
 def test_revealing_a_missing_item_is_not_found(client, app):
     sign_in(client, make_user("admin"))
     assert client.post("/feedback/999/reveal").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["viewer", "admin"])
+def test_search_finds_only_what_the_page_shows_not_masked_data(client, app, role):
+    user = make_user(role)
+    sign_in(client, user)
+    headers = api_headers(user)
+    make_feedback(text=PRIVATE)
+    make_feedback(text="An example of a slow bill")
+    make_feedback(text="Ring me on 0800 123 4567 about the bill")  # nine digits? ten: a phone
+
+    def found(needle: str) -> tuple[list[str], list[str]]:
+        page = client.get("/feedback/", query_string={"q": needle}).get_data(as_text=True)
+        on_page = sorted(text for text in ("Mail ", "An example", "Ring me") if text in page)
+        api = client.get("/api/v1/feedback", query_string={"q": needle}, headers=headers).json["items"]
+        return on_page, sorted(item["text"].split()[0] for item in api)
+
+    for needle in ("jo.bloggs", "example.co.uk", "@mail", "07700 900123", "900123", "4111 1111", "0800 123"):
+        assert found(needle) == ([], []), needle
+    assert found("example") == (["An example"], ["An"])
+    assert found("bill") == (["An example", "Ring me"], ["An", "Ring"])
+    assert found("or ring") == (["Mail "], ["Mail"])  # words outside the masked data still match
+
+
+@pytest.mark.parametrize(("role", "sees"), [
+    ("viewer", False), ("contributor", False), ("triager", True), ("admin", True),
+])
+def test_only_those_who_follow_up_see_or_search_customers_contact_details(client, app, role, sees):
+    dee = make_customer(name="Dee Doe", email="dee@example.com", consent_contact=True)
+    make_feedback(text="Slow refund", customer=dee)
+    user = make_user(role)
+    sign_in(client, user)
+    page = client.get(f"/customers/{dee.id}").get_data(as_text=True)
+    assert "Dee Doe" in page and ("dee@example.com" in page) == sees
+    listed = client.get("/customers/", query_string={"q": "dee@"}).get_data(as_text=True)
+    assert ("Dee Doe" in listed) == sees
+    assert "Dee Doe" in client.get("/customers/", query_string={"q": "Dee"}).get_data(as_text=True)
+    feedback = client.get("/feedback/", query_string={"who": "dee@example"}).get_data(as_text=True)
+    assert ("Slow refund" in feedback) == sees
+    api = client.get("/api/v1/customers", query_string={"q": "dee@"}, headers=api_headers(user)).json
+    assert len(api["items"]) == sees
 
 
 def test_roadmap_exports_mask_quotes_and_keep_consent(client, app):

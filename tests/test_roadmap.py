@@ -8,7 +8,8 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
-from voc.services import hits
+from voc.extensions import db
+from voc.services import hits, roadmap
 
 TODAY = dt.date.today()
 
@@ -125,6 +126,22 @@ def test_print_view_breaks_pages_per_horizon(client, viewer, roadmap_data):
     assert "print-letter.css" in body and "Explain bill changes" in body
     assert "Private words" not in body
     assert "print-a4.css" in client.get("/roadmap/print").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fmt", [*roadmap.FORMATS, "print"])
+def test_every_export_and_the_print_view_mask_personal_data_in_staff_words(client, viewer, roadmap_data, fmt):
+    stage = stage_named("Action")
+    stage.name = "Action (ask ops@example.com)"
+    roadmap_data["advert"].title = "Call Ann on +44 7700 900123 about the advert"
+    db.session.commit()
+    response = client.get("/roadmap/print" if fmt == "print" else f"/roadmap/export.{fmt}")
+    body = response.data if fmt == "xlsx" else response.get_data(as_text=True)
+    if fmt == "xlsx":
+        book = load_workbook(io.BytesIO(body))
+        body = str([c.value for sheet in book for row in sheet.iter_rows() for c in row])
+    assert response.status_code == 200
+    assert "help@example.com" not in body and "ops@example.com" not in body and "900123" not in body
+    assert "[email removed]" in body
 
 
 def test_unknown_format_is_not_found(client, viewer, roadmap_data):

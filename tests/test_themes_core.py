@@ -4,10 +4,13 @@ import re
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
-from voc.themes import UNTHEMED, ThemeSettings, discover, match_themes, members, sentiment
-from voc.themes.cluster import neighbour_graph, split_catch_alls
+from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, sentiment
+from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
+from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.labels import phrase_names, phrases
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces, words
 
@@ -75,6 +78,33 @@ def test_smoothing_keeps_two_topics_apart(neighbours):
     assert result.assignments[0] != result.assignments[30]
 
 
+def test_neighbour_search_drops_only_the_commonest_terms_and_only_over_budget():
+    X = TfidfVectorizer().fit_transform(topic_texts(POOLS, 20) + ["refund money login password"] * 5)
+    assert searchable(X, np.inf) is X
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    budget = (df.astype(float) ** 2).sum() / 3
+    kept = searchable(X, budget)
+    kept_df = np.bincount(kept.indices, minlength=X.shape[1])
+    assert (kept_df.astype(float) ** 2).sum() <= budget
+    dropped = (kept_df == 0) & (df > 0)
+    assert dropped.any() and df[dropped].min() >= df[~dropped].max()
+    assert np.array_equal(kept.toarray()[:, ~dropped], X.toarray()[:, ~dropped])
+
+
+def test_long_texts_over_the_search_budget_keep_topics_apart(monkeypatch):
+    # Forty words each: ten from the topic, thirty shared filler that makes the search costly.
+    rng = np.random.default_rng(3)
+    filler = ["really", "think", "bought", "wear", "color", "fabric", "store", "online", "great", "size"]
+    texts = [
+        " ".join(list(rng.choice(pool, 4, replace=False)) + list(rng.choice(filler, 30)))
+        for pool in POOLS[:2] for _ in range(30)
+    ]
+    monkeypatch.setattr(cluster, "SEARCH_COST", 200)
+    result = discover(texts, ThemeSettings(k=2))
+    assert len(set(result.assignments[:30])) == 1 and len(set(result.assignments[30:])) == 1
+    assert result.assignments[0] != result.assignments[30]
+
+
 def test_automatic_k_finds_the_number_of_clear_topics():
     result = discover(topic_texts(POOLS, 40), ThemeSettings(k=None))
     assert result.quality["n_themes"] == len(POOLS)
@@ -120,6 +150,47 @@ def test_theme_grown_by_items_outside_the_fitted_sample_is_split():
     assert max(sizes) <= 2 * np.median(sizes)
     found = np.asarray(result.assignments)
     assert all(len(set(found[topic == t])) == 1 for t in range(1, len(POOLS)))
+
+
+def test_leave_one_out_equals_brute_force():
+    rng = np.random.default_rng(5)
+    dense = sp.random(40, 30, density=0.2, random_state=5).toarray()
+    dense[3] = dense[2]  # a duplicate pair: only the row's own copy is left out
+    dense = normalize(dense)
+    labels = rng.integers(-1, 3, 40)  # -1: unclustered
+    labels[2] = labels[3] = 1
+    labels[9] = 3  # alone in its theme with weight 1: nothing left, so 0
+    weights = rng.integers(1, 4, 40).astype(float)
+    weights[9] = 1
+    expected = np.zeros(40)
+    for i in np.flatnonzero(labels >= 0):
+        same = labels == labels[i]
+        rest = (weights[same, None] * dense[same]).sum(axis=0) - dense[i]
+        norm = np.linalg.norm(rest)
+        expected[i] = dense[i] @ rest / norm if norm > 1e-9 else 0.0
+    found = leave_one_out(sp.csr_matrix(dense), labels, 4, weights)
+    assert np.allclose(found, expected)
+    assert found[9] == 0 and (found[labels < 0] == 0).all()
+
+
+@pytest.mark.parametrize("min_df, max_df", [(1, 1.0), (2, 0.5)])
+@pytest.mark.parametrize("kind", ["words", "chars"])
+def test_grams_equal_scikit_learn_tfidf(kind, min_df, max_df):
+    docs = [Tokenizer().document(t) for t in REFUNDS + LOGIN] + ["refund refund refund", "zz", ""]
+    shape = dict(token_pattern=r"\S+", ngram_range=(1, 2)) if kind == "words" else dict(
+        analyzer="char_wb", ngram_range=(3, 5)
+    )
+    theirs = TfidfVectorizer(
+        lowercase=False, sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32, **shape
+    ).fit(docs[:12])
+    ours = WordGrams(min_df, max_df) if kind == "words" else CharGrams((3, 5), min_df, max_df)
+    ours.fit(docs[:12])
+    assert ours.vocabulary_ == theirs.vocabulary_
+    assert list(ours.get_feature_names_out()) == list(theirs.get_feature_names_out())
+    # Placing texts with words and pairs never seen in fitting, one-word and empty texts.
+    unseen = docs[12:] + ["refunded passwords pending refund", "password", ""]
+    assert np.array_equal(ours.transform(unseen).toarray(), theirs.transform(unseen).toarray())
+    assert np.array_equal(ours.transform(docs).toarray(), theirs.transform(docs).toarray())
 
 
 def test_same_input_and_seed_give_identical_result():

@@ -8,6 +8,7 @@ from sqlalchemy import event
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from voc.boundary import CleanRequest, ids_in_range
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
 
@@ -22,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=os.path.join(root, "templates"),
         static_folder=os.path.join(root, "static"),
     )
+    app.request_class = CleanRequest
     app.config.from_object(Defaults)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -115,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     )
     for module in areas:
         app.register_blueprint(module.bp)
+    app.url_value_preprocessor(ids_in_range)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies, so there is no cross-site request to forge
 
 
@@ -141,10 +144,13 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_template_filters(app: Flask) -> None:
-    """`feedback_text` shows customers' words with e-mails, phones and card numbers masked."""
+    """`feedback_text` shows customers' words with e-mails, phones and card numbers masked;
+    `sees_contact_details(user)` says whether a page may show how to reach a customer."""
     from voc.export import pii
+    from voc.services.customers import sees_contact_details
 
     app.add_template_filter(pii.mask, "feedback_text")
+    app.add_template_global(sees_contact_details)
 
 
 # Only our own files: no inline script or style, no framing, no plugins (feedback text is hostile).

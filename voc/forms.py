@@ -40,6 +40,7 @@ from voc.models import (
     HIT_KINDS,
     HIT_STATUSES,
     HORIZONS,
+    INT_MAX,
     MAX_TEXT_LENGTH,
     QUICK_HORIZONS,
     ROLES,
@@ -52,11 +53,23 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+def record_number(value: str) -> int:
+    """An id or page number from a form or query string: 1 to INT_MAX, else ValueError.
+
+    With `request.args.get(name, default, type=record_number)` a malformed, zero, negative or
+    too-large value falls back to the default instead of reaching (and overflowing) a query.
+    """
+    number = int(value)
+    if not 1 <= number <= INT_MAX:
+        raise ValueError(f"{value} is not a record number")
+    return number
+
+
 def optional_int(value):
-    """Coerce a select's value to int, with '' meaning none chosen."""
+    """Coerce a select's value to a record number, with '' meaning none chosen."""
     if value in (None, "", "None"):
         return None
-    return int(value)
+    return record_number(value)
 
 
 def stage_filter(value):
@@ -124,7 +137,7 @@ class InterviewForm(SubmissionKeyMixin, FlaskForm):
     new_customer_organisation = StringField("Organisation", validators=[Length(max=200)])
     new_customer_segment = StringField("Segment", validators=[Length(max=100)])
     new_customer_email = StringField("E-mail", validators=[Optional(), Length(max=254)])
-    interviewer_id = SelectField("Interviewer", coerce=int, validate_choice=False)
+    interviewer_id = SelectField("Interviewer", coerce=record_number, validate_choice=False)
     held_on = DateField("Date", validators=[InputRequired()])
     place = StringField("Place", validators=[InputRequired(), Length(max=200)])
     duration_minutes = IntegerField(
@@ -198,7 +211,7 @@ class FeedbackFilterForm(FlaskForm):
     # A search box, not a list of every customer: a picker of thousands of names made the page
     # slow and unusable. A link from a customer's own page still filters by id.
     who = SearchField("Customer", validators=[Optional(), Length(max=200)])
-    customer = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    customer = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     segment = SelectField("Segment", validate_choice=False)
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     sentiment = SelectField(
@@ -274,7 +287,7 @@ class MergeThemeForm(FlaskForm):
 
 
 class SplitThemeForm(FlaskForm):
-    item_ids = SelectMultipleField("Items for the new theme", coerce=int, validate_choice=False)
+    item_ids = SelectMultipleField("Items for the new theme", coerce=record_number, validate_choice=False)
     name = StringField("Name of the new theme", validators=[Length(max=200)])
     submit = SubmitField("Split off the chosen items")
 
@@ -286,7 +299,10 @@ class MoveItemForm(FlaskForm):
 
 def _int_or_none(value):
     """A hidden number as an int; anything else as None, which the service then refuses."""
-    return int(value) if value is not None and str(value).isdigit() else None
+    try:
+        return record_number(str(value))
+    except ValueError:
+        return None
 
 
 def _hidden_id() -> HiddenField:

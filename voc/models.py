@@ -28,6 +28,7 @@ CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
 SCORE_KINDS = ("nps", "csat")
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 MAX_TEXT_LENGTH = 20_000
+INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
 
 
 def utcnow() -> dt.datetime:

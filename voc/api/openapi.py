@@ -153,7 +153,10 @@ ERROR = _object(
 STORED = _object({
     "items": {
         "type": "array",
-        "items": _object({"id": _integer(), "status": _string(enum=["created", "duplicate"])}),
+        "items": _object({
+            "id": _integer(), "status": _string(enum=["created", "duplicate"]),
+            "feedback": _ref("Feedback"),  # as stored: what the answer to a create shows
+        }),
     },
     "created": _integer(), "duplicates": _integer(),
 })

@@ -6,7 +6,7 @@ Services still apply every rule of the data (ranges, duplicates, known stages).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from voc.models import MAX_TEXT_LENGTH
+from voc.models import INT_MAX, MAX_TEXT_LENGTH
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,6 @@ HIT_CHANGES = {
     "reason": Field("string", max_length=500),
     "horizon": Field("string", max_length=20, nullable=False),
 }
-INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
 TYPES = {
     "string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list,
 }

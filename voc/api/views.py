@@ -20,13 +20,6 @@ ID_MAX = shapes.INT_MAX  # no id is larger; the databases cannot even compare wi
 # ----- errors and limits -------------------------------------------------------------------------
 
 
-@bp.url_value_preprocessor
-def ids_in_range(endpoint, values):
-    """An id too large for any record is simply not found, before a database query overflows."""
-    if any(isinstance(value, int) and value > ID_MAX for value in (values or {}).values()):
-        abort(404)
-
-
 @bp.before_request
 def limit_body():
     """Refuse large bodies before reading them; the limit also caps bodies sent without a length."""
@@ -168,8 +161,8 @@ def _sliced(rows: list, page: int, per_page: int) -> list:
 
 
 def _sees_emails() -> bool:
-    """Customers' e-mail addresses are for triagers and admins, who follow up with customers."""
-    return g.api_user.has_role("triager")
+    """Whether the token's user may see (and search) customers' e-mail addresses."""
+    return customers.sees_contact_details(g.api_user)
 
 
 # ----- records -----------------------------------------------------------------------------------------
@@ -334,7 +327,11 @@ def feedback_create():
     results = feedback.receive_feedback(entries, g.api_user.id)
     created = sum(new for _, new in results)
     response = jsonify(
-        items=[{"id": id_, "status": "created" if new else "duplicate"} for id_, new in results],
+        items=[  # each item as stored, so the sender sees any trimming and stripping
+            {"id": id_, "status": "created" if new else "duplicate",
+             "feedback": _feedback(feedback.get_feedback(id_))}
+            for id_, new in results
+        ],
         created=created, duplicates=len(results) - created,
     )
     response.status_code = 201 if created else 200
@@ -354,7 +351,7 @@ def customer_index():
     needle = query.text("q")
     page, per_page = query.page()
     query.done()
-    rows = customers.list_customers(needle)
+    rows = customers.list_customers(needle, by_email=_sees_emails())
     shown = [_customer(c, count) for c, count in _sliced(rows, page, per_page)]
     return _listing(shown, len(rows), page, per_page)
 

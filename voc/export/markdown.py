@@ -1,7 +1,12 @@
 """The roadmap as Markdown for a wiki page or pull request: a table per journey stage, then its quotes."""
+import html
+import re
+
 from voc.export.cells import mask_personal_data
 from voc.export.roadmap import Roadmap, RoadmapHit, evidence_summary, ordered_hits
 
+# Brackets would let hostile text make a link (`[x](javascript:…)`); escaped, they are plain text.
+LINK_BRACKETS = re.compile(r"([\[\]])")
 TABLE_HEADER = ("Horizon", "Title", "Problem", "Status", "Owner", "Kind", "Score", "Target date", "Evidence")
 
 
@@ -38,7 +43,7 @@ def _stage_body(hits: list[RoadmapHit]) -> list[str]:
             for quote in hit.quotes:
                 lines.append("")
                 # Stripped, so leading tabs or spaces cannot turn a quote into a code block.
-                masked = mask_personal_data(quote).splitlines() or [""]
+                masked = _text(quote).splitlines() or [""]
                 lines += [f"> {line.strip()}".rstrip() for line in masked]
     return lines
 
@@ -50,10 +55,19 @@ def _row(cells: tuple[str, ...]) -> str:
 
 def _cell(text: str) -> str:
     """Text that stays inside its table cell: pipes escaped, line breaks as <br>."""
-    lines = mask_personal_data(text).replace("|", "\\|").splitlines()
+    lines = _text(text).replace("|", "\\|").splitlines()
     return "<br>".join(line.strip() for line in lines)
 
 
 def _inline(text: str) -> str:
     """Text that stays on its heading or list line."""
-    return " ".join(mask_personal_data(text).split())
+    return " ".join(_text(text).split())
+
+
+def _text(text: str) -> str:
+    """Words that a Markdown viewer shows as written: personal data masked, HTML and links inert.
+
+    `<`, `>` and `&` become entities (a viewer that allows HTML would otherwise render
+    `<audio onloadeddata=…>`), and brackets are backslash-escaped; then the masks go in.
+    """
+    return mask_personal_data(LINK_BRACKETS.sub(r"\\\1", html.escape(text, quote=False)))

@@ -10,6 +10,8 @@ from typing import BinaryIO
 
 import openpyxl
 
+from voc.ingest.controls import strip_controls
+
 SAMPLE_BYTES = 64 * 1024
 HEADER_SCAN_ROWS = 20  # non-blank rows looked at to find the header and the used width
 DELIMITERS = (",", ";", "\t")
@@ -147,7 +149,8 @@ def _csv_records(
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     number = 0
     try:
-        for number, record in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+        lines = map(strip_controls, text)  # per line, not per cell: NUL and friends never reach a row
+        for number, record in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
             yield number, record
     except UnicodeDecodeError as exc:
         raise ReadError(
@@ -179,7 +182,8 @@ def _read_xlsx(stream: BinaryIO, sheet: str | None) -> Table:
 
     def records() -> Generator[tuple[int, Sequence], None, None]:
         try:
-            yield from enumerate(worksheet.iter_rows(values_only=True), start=1)
+            for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+                yield number, [strip_controls(v) if v.__class__ is str else v for v in values]
         finally:
             workbook.close()
 

@@ -97,8 +97,13 @@ def get_customer(customer_id: int) -> Customer:
     return customer
 
 
-def list_customers(query: str = "") -> list[tuple[Customer, int]]:
-    """Customers by name with how many items each has given, optionally searched."""
+def sees_contact_details(user) -> bool:
+    """Customers' e-mail addresses are for triagers and admins, who follow up with customers."""
+    return user.has_role("triager")
+
+
+def list_customers(query: str = "", by_email: bool = False) -> list[tuple[Customer, int]]:
+    """Customers by name with how many items each has given, optionally searched (see `matching`)."""
     stmt = (
         select(Customer, func.count(Feedback.id))
         .outerjoin(Feedback, Feedback.customer_id == Customer.id)
@@ -106,18 +111,16 @@ def list_customers(query: str = "") -> list[tuple[Customer, int]]:
         .order_by(func.lower(Customer.name), Customer.id)
     )
     if query.strip():
-        stmt = stmt.where(matching(query))
+        stmt = stmt.where(matching(query, by_email))
     return [(customer, count) for customer, count in db.session.execute(stmt)]
 
 
-def matching(query: str):
-    """A WHERE clause: the customer's name, organisation or e-mail contains the query."""
+def matching(query: str, by_email: bool = False):
+    """A WHERE clause: the customer's name or organisation contains the query, or with `by_email`
+    their e-mail address (only for searchers who may see it, else a search would confirm it)."""
     needle = query.strip()
-    return or_(
-        Customer.name.icontains(needle, autoescape=True),
-        Customer.organisation.icontains(needle, autoescape=True),
-        Customer.email.icontains(needle, autoescape=True),
-    )
+    fields = [Customer.name, Customer.organisation, *([Customer.email] if by_email else [])]
+    return or_(*(field.icontains(needle, autoescape=True) for field in fields))
 
 
 def feedback_count(customer_id: int) -> int:

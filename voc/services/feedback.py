@@ -48,7 +48,8 @@ class FeedbackFilters:
     channel: str | None = None
     stage_id: int | None = None
     customer_id: int | None = None
-    customer_text: str = ""  # the customer's name, organisation or e-mail contains this
+    customer_text: str = ""  # the customer's name or organisation (or e-mail, see below) contains this
+    by_email: bool = False  # customer_text also matches e-mail addresses (for those who may see them)
     start: dt.date | None = None
     end: dt.date | None = None
     text: str = ""
@@ -253,14 +254,17 @@ def filtered_query(filters: FeedbackFilters):
     if filters.customer_id:
         stmt = stmt.where(Feedback.customer_id == filters.customer_id)
     if filters.customer_text.strip():
-        customers = select(Customer.id).where(matching(filters.customer_text))
+        customers = select(Customer.id).where(matching(filters.customer_text, filters.by_email))
         stmt = stmt.where(Feedback.customer_id.in_(customers))
     if filters.start:
         stmt = stmt.where(Feedback.received_on >= filters.start)
     if filters.end:
         stmt = stmt.where(Feedback.received_on <= filters.end)
-    if filters.text.strip():
-        stmt = stmt.where(Feedback.text.icontains(filters.text.strip(), autoescape=True))
+    if needle := filters.text.strip():
+        # The text as shown, masked, is what is searched: a match inside an e-mail is no match.
+        stmt = stmt.where(Feedback.text.icontains(needle, autoescape=True))
+        if hidden := privacy.found_only_in_masked_data(needle):
+            stmt = stmt.where(Feedback.id.not_in(hidden))
     if filters.unstaged:
         stmt = stmt.where(Feedback.stage_id.is_(None))
     if filters.segment:

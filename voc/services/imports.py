@@ -399,7 +399,7 @@ def _run(
         writer = _Writer(batch.id, user_id, mapping, annotate=keep)
         rejected = io.StringIO()
         rejects = csv.writer(rejected)
-        rejects.writerow([*table.header, "error"])
+        rejects.writerow([*map(_csv_cell, table.header), "error"])  # a header can be a formula too
         texts = _text_columns(table.header, mapping)
         outcome = Outcome()
         chunk: list[Item] = []

@@ -7,7 +7,6 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import labels as naming
@@ -20,6 +19,7 @@ from voc.themes.cluster import (
     similarities,
     split_catch_alls,
 )
+from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -76,11 +76,12 @@ class ThemeModel:
     """The fitted vectorisers and theme centres, picklable, to place new texts without re-running."""
 
     tokenizer: Tokenizer
-    word_vectorizer: TfidfVectorizer
-    char_vectorizer: TfidfVectorizer
+    # Models pickled before grams.py hold TfidfVectorizers here, which place texts the same way.
+    word_vectorizer: WordGrams
+    char_vectorizer: CharGrams
     char_weight: float
     min_similarity: float
-    centres: sp.csr_matrix
+    centres: sp.csc_matrix
     theme_terms: np.ndarray
     surfaces: dict[str, str]
     terms: np.ndarray = field(init=False)
@@ -126,27 +127,19 @@ class ThemeResult:
     quality: dict
 
 
-def _vectorizers(n: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+def _vectorizers(n: int) -> tuple[WordGrams, CharGrams]:
     """Word 1-2-gram and character 3-5-gram TF-IDF; tiny sets keep rare and common terms."""
     min_df, max_df = (2, 0.5) if n >= 100 else (1, 1.0)
-    words = TfidfVectorizer(
-        token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2),
-        sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
-    )
-    chars = TfidfVectorizer(
-        analyzer="char_wb", lowercase=False, ngram_range=(3, 5),
-        sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32,
-    )
-    return words, chars
+    return WordGrams(min_df, max_df), CharGrams((3, 5), min_df, max_df)
 
 
-def _sharpened(vectorizer: TfidfVectorizer, power: float) -> TfidfVectorizer:
+def _sharpened(vectorizer: WordGrams | CharGrams, power: float) -> WordGrams | CharGrams:
     """The fitted vectorizer with its idf weights raised to power, used from then on when placing."""
     vectorizer.idf_ = vectorizer.idf_**power
     return vectorizer
 
 
-def _unsharpened(tfidf: sp.csr_matrix, vectorizer: TfidfVectorizer, power: float) -> sp.csr_matrix:
+def _unsharpened(tfidf: sp.csr_matrix, vectorizer: WordGrams | CharGrams, power: float) -> sp.csr_matrix:
     """The same rows weighted by plain idf again (rows are unit length, so rescaling columns is exact)."""
     return normalize(tfidf @ sp.diags(vectorizer.idf_ ** ((1 - power) / power)))
 

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from voc.access import role_required
+from voc.forms import record_number
 from voc.services import audit
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -14,7 +15,7 @@ def index():
     action = request.args.get("action", "")
     action = action if action in audit.ACTIONS else ""
     events = audit.list_events(
-        action or None, request.args.get("page", 1, type=int), current_app.config["AUDIT_PER_PAGE"]
+        action or None, request.args.get("page", 1, type=record_number), current_app.config["AUDIT_PER_PAGE"]
     )
     return render_template(
         "audit/index.html", events=events, action=action, actions=audit.ACTIONS,

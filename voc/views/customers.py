@@ -1,5 +1,6 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.forms import CustomerForm, EraseCustomerForm, show_errors
@@ -30,10 +31,11 @@ def _customer_or_404(customer_id: int):
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """All customers, searchable by name, organisation or e-mail."""
+    """All customers, searchable by name, organisation or (for those who may see it) e-mail."""
     query = request.args.get("q", "")[:200]
+    by_email = customers.sees_contact_details(current_user)
     return render_template(
-        "customers/index.html", rows=customers.list_customers(query), query=query
+        "customers/index.html", rows=customers.list_customers(query, by_email), query=query
     )
 
 

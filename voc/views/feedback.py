@@ -6,7 +6,15 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.export import pii
-from voc.forms import ActionForm, ConfirmStageForm, FeedbackFilterForm, FeedbackForm, choices, show_errors
+from voc.forms import (
+    ActionForm,
+    ConfirmStageForm,
+    FeedbackFilterForm,
+    FeedbackForm,
+    choices,
+    record_number,
+    show_errors,
+)
 from voc.models import CHANNELS, SCORE_KINDS
 from voc.services import customers, feedback, privacy, stage_suggestions, stages, themes
 from voc.services.errors import NotFound, ServiceError
@@ -31,6 +39,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         unstaged=stage == "none",
         customer_id=form.customer.data if not form.customer.errors else None,
         customer_text=form.who.data or "",
+        by_email=customers.sees_contact_details(current_user),
         start=form.start.data if not form.start.errors else None,
         end=form.end.data if not form.end.errors else None,
         text=form.q.data or "",
@@ -48,7 +57,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
 def index():
     """Newest feedback first, filtered by the query string."""
     form, filters = _filters()
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=record_number)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     try:

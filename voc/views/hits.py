@@ -15,6 +15,7 @@ from voc.forms import (
     HitStatusForm,
     MoveHitForm,
     choices,
+    record_number,
     show_errors,
 )
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
@@ -136,8 +137,8 @@ def _input(form: HitForm) -> hits.HitInput:
 @role_required("triager")
 def new():
     """A new hit, pre-filled from a theme (?theme=) or an item (?feedback=) when one is given."""
-    theme_id = request.args.get("theme", type=int)
-    feedback_id = request.args.get("feedback", type=int)
+    theme_id = request.args.get("theme", type=record_number)
+    feedback_id = request.args.get("feedback", type=record_number)
     try:
         draft = (
             triage.theme_draft(theme_id) if theme_id

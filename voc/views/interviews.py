@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from voc.access import role_required
-from voc.forms import InterviewForm, PeriodForm, choices, show_errors
+from voc.forms import InterviewForm, PeriodForm, choices, record_number, show_errors
 from voc.services import customers, interviews, stages, users
 from voc.services.customers import CustomerInput
 from voc.services.errors import NotFound, ServiceError
@@ -61,7 +61,7 @@ def new():
     if request.method == "GET":
         form.interviewer_id.data = current_user.id
         form.held_on.data = dt.date.today()
-        form.customer_id.data = request.args.get("customer", type=int)
+        form.customer_id.data = request.args.get("customer", type=record_number)
     if form.add_quote.data:
         form.quotes.append_entry()
     for entry in form.quotes:

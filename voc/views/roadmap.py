@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from voc.access import current_actor, role_required
+from voc.forms import record_number
 from voc.models import HORIZONS
 from voc.services import roadmap, stages
 from voc.services.errors import InvalidInput
@@ -13,7 +14,7 @@ def _filters() -> roadmap.RoadmapFilters:
     """Filters from the query string; unknown values mean "all", as on the feedback list."""
     horizon = request.args.get("horizon")
     return roadmap.RoadmapFilters(
-        stage_id=request.args.get("stage", type=int),
+        stage_id=request.args.get("stage", type=record_number),
         horizon=horizon if horizon in HORIZONS else None,
     )
 
@@ -40,9 +41,12 @@ def print_view():
     """A page laid out for the browser's print to PDF: one horizon per page."""
     filters = _filters()
     paper = "letter" if request.args.get("paper") == "letter" else "a4"
+    try:
+        document = roadmap.for_print(filters, current_actor())
+    except InvalidInput:  # a stage that does not exist, as for the file exports
+        abort(404)
     return render_template(
-        "roadmap/print.html", roadmap=roadmap.for_print(filters, current_actor()), paper=paper,
-        back=url_for("roadmap.index", **_args(filters)),
+        "roadmap/print.html", roadmap=document, paper=paper, back=url_for("roadmap.index", **_args(filters)),
     )
 
 

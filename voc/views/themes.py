@@ -11,6 +11,7 @@ from voc.forms import (
     SplitThemeForm,
     ThemeRunForm,
     choices,
+    record_number,
     show_errors,
 )
 from voc.services import hits, stage_suggestions, themes
@@ -76,7 +77,7 @@ def show(theme_id: int):
     """A theme's label, keywords, quotes and every item with why it is here."""
     theme = _theme_or_404(theme_id)
     items = themes.theme_items(
-        theme_id, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+        theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
     merge, move = MergeThemeForm(), MoveItemForm()
     if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
@@ -97,7 +98,7 @@ def show(theme_id: int):
 def unthemed():
     """Items far from every theme."""
     items = themes.theme_items(
-        None, request.args.get("page", 1, type=int), current_app.config["FEEDBACK_PER_PAGE"]
+        None, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
     move = MoveItemForm()
     move.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
