@@ -1,4 +1,4 @@
-"""Theme discovery against human labels: NMI, ARI, largest theme, speed and memory, with a baseline.
+"""Theme discovery against human labels: NMI, ARI, largest theme, duplicates, speed, memory, baseline.
 
     python bench/themes.py --csv ../shared/data/clinc150.csv --split test --k auto --seeds 3
 
@@ -95,7 +95,7 @@ def words_as_written(text: str) -> str:
 def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: list[str]) -> dict:
     """How readable the names are: written by customers, not redundant, and about the true label."""
     written = [words_as_written(t) for t in texts]
-    verbatim = redundant = hits = 0
+    verbatim = redundant = hits = ceiling = 0
     for theme, name in enumerate(names):
         members = np.flatnonzero(found == theme)
         parts = [p.strip() for p in name.split(",") if p.strip()]
@@ -107,9 +107,19 @@ def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: 
         majority = Counter(truth_names[members]).most_common(1)[0][0]
         label_stems = {_STEMMER.stem(w) for w in re.split(r"[\W_]+", majority.lower()) if w} - _LABEL_FILLER
         hits += bool(label_stems & {_STEMMER.stem(w) for w in words_as_written(name).split()})
+        # The best any name built from the theme's own common words could do.
+        common = Counter(_STEMMER.stem(w) for i in members for w in set(written[i].split()))
+        ceiling += bool(label_stems & {w for w, c in common.items() if c >= VERBATIM_SHARE * len(members)})
     n = max(len(names), 1)
     return {"verbatim_name_share": round(verbatim / n, 4), "redundant_name_share": round(redundant / n, 4),
-            "name_hits_label": round(hits / n, 4)}
+            "name_hits_label": round(hits / n, 4), "name_hits_label_ceiling": round(ceiling / n, 4)}
+
+
+def duplicate_pairs(truth: np.ndarray, found: np.ndarray) -> int:
+    """Pairs of themes whose majority true label is the same: themes that say the same thing twice."""
+    majority = [np.bincount(truth[found == t]).argmax() for t in np.unique(found[found >= 0])]
+    repeats = np.bincount(majority) if majority else np.zeros(0, dtype=np.int64)
+    return int((repeats * (repeats - 1) // 2).sum())
 
 
 def assign_ms(model, texts: list[str], n: int = 300) -> float:
@@ -168,6 +178,7 @@ def main() -> None:
             "largest_share": round(q["largest_share"], 4),
             "unthemed_share": round(q["unthemed_share"], 4),
             "silhouette": round(q["silhouette"], 4),
+            "duplicate_pairs": duplicate_pairs(truth, found),
             "seconds": {key: q["seconds"].get(key, 0.0)
                         for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
             **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),

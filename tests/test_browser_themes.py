@@ -38,8 +38,9 @@ def test_demo_theme_names_are_written_in_their_own_items(demo_app, database_url)
         page.fill("#password", PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.goto(base + "/themes/")
-        links = page.locator("table.themes tbody tr td:first-child > a")
-        names = links.all_inner_texts()
+        # Themes on their own line, and the themes under each parent (parents have no items of their own).
+        links = page.locator("table.themes tbody tr td:first-child > a, table.themes details.children li > a")
+        names = links.all_text_contents()  # folded themes have no inner text until opened
         hrefs = [links.nth(i).get_attribute("href") for i in range(len(names))]
         assert len(names) >= 10
         if database_url.startswith("sqlite"):
@@ -53,3 +54,28 @@ def test_demo_theme_names_are_written_in_their_own_items(demo_app, database_url)
             items = [as_written(t) for t in page.locator("ol.items li.item p.text").all_inner_texts()]
             for part in parts:
                 assert any(f" {' '.join(part)} " in item for item in items), (name, items[:3])
+
+
+def test_triager_merges_similar_themes_in_one_click(demo_app):
+    with demo_app.app_context():
+        make_user("triager", email="triage@example.com")
+        themes.run_now(None, 30)  # a fixed k leaves near-duplicates to the team
+        (kept, kept_title, kept_size), (folded, folded_title, folded_size) = [
+            (t.id, t.title, t.size) for t in themes.similar_themes()[0]
+        ]
+    with live_server(demo_app) as base, chromium_page() as page:
+        page.goto(base + "/login")
+        page.fill("#email", "triage@example.com")
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(base + "/themes/")
+        offer = page.locator("section.similar li").first
+        text = offer.inner_text()
+        assert f"{folded_title} ({folded_size} items)" in text and f"{kept_title} ({kept_size} items)" in text
+        offer.get_by_role("button").click()
+        page.wait_for_url(f"{base}/themes/{kept}")
+        assert "Themes merged" in page.content()
+        assert page.locator("h1").inner_text().strip() == kept_title
+    with demo_app.app_context():
+        assert themes.get_theme(folded).retired
+        assert themes.get_theme(kept).size == kept_size + folded_size

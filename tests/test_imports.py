@@ -250,7 +250,7 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
     # As if another import committed T-2 after this one checked for duplicates.
     monkeypatch.setattr(imports._Writer, "_without_duplicates",
-                        lambda self, items, owners: list(zip(items, owners, strict=True)))
+                        lambda self, items, owners: (list(zip(items, owners, strict=True)), []))
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)

@@ -681,6 +681,7 @@ def test_every_preset_is_listed_with_its_channel():
         "typeform": ("survey", "typeform"),
         "google_forms": ("survey", "google forms"),
         "qualtrics": ("survey", "qualtrics"),
+        "qualtrics_legacy": ("survey", "qualtrics"),
         "zendesk": ("ticket", "zendesk"),
         "freshdesk": ("ticket", "freshdesk"),
         "jira_service_management": ("ticket", "jira"),

@@ -174,8 +174,10 @@ def client_as(app, people, role: str | None):
     """A test client signed in with `role` (session and API token), or anonymous for None."""
     client = app.test_client()
     if role:
-        # Routes run in turn may have revoked a token (POST /account/tokens/<id>/revoke): revive them.
+        # Routes run in turn may have revoked a token (POST /account/tokens/<id>/revoke): revive them;
+        # and a password reset (POST /users/<id>/reset-password) would send everyone to My account.
         db.session.execute(update(ApiToken).values(revoked_at=None))
+        db.session.execute(update(User).values(must_change_password=False))
         db.session.commit()
         sign_in(client, db.session.get(User, people[role]))
         client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {_token(role)}"

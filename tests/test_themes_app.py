@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import skip_or_fail
 from tests.factories import make_customer, make_user, sign_in, stage_named
+from tests.test_themes_core import POOLS
+from tests.test_themes_core import topic_texts as pool_texts
 from voc.extensions import db
 from voc.models import Feedback, Theme, ThemeRun
 from voc.services import themes
+from voc.themes import model
 
 TODAY = dt.date.today()
 TOPICS = {
@@ -260,3 +263,62 @@ def test_triagers_pick_other_themes_to_merge_into_and_viewers_get_no_pickers(cli
     sign_in(client, make_user("viewer"))
     page = client.get(f"/themes/{refund}").get_data(as_text=True)
     assert 'name="into"' not in page and 'name="theme"' not in page
+
+
+@pytest.fixture
+def pooled(app):
+    """Four clear topics of 40 items, which five themes cut one of in two near-duplicate halves."""
+    items = [Feedback(text=text, channel="survey", received_on=TODAY) for text in pool_texts(POOLS, 40)]
+    db.session.add_all(items)
+    db.session.commit()
+    return items
+
+
+def test_similar_themes_are_offered_with_names_and_sizes_and_merge_in_one_click(client, runner, pooled):
+    result = runner.invoke(args=["voc", "themes", "--k", "5"])
+    assert "1 similar" in result.output
+    [(larger, smaller)] = themes.similar_themes()
+    assert (larger.size, smaller.size) == (24, 16)
+    sign_in(client, make_user("triager"))
+    page = client.get("/themes/").get_data(as_text=True)
+    section = re.search(r'<section class="similar">.*?</section>', page, re.S).group(0)
+    assert "Similar themes — merge?" in section
+    assert f"{smaller.title}</a> (16 items)" in section and f"{larger.title}</a> (24 items)" in section
+    action, into = re.search(r'action="([^"]+)">.*?name="into" value="(\d+)"', section, re.S).groups()
+    assert (action, int(into)) == (f"/themes/{smaller.id}/merge", larger.id)
+
+    page = client.post(action, data={"into": into}, follow_redirects=True).get_data(as_text=True)
+    assert "Themes merged" in page
+    assert db.session.get(Theme, smaller.id).retired and db.session.get(Theme, larger.id).size == 40
+    assert "Similar themes" not in client.get("/themes/").get_data(as_text=True)
+
+    client.post("/logout")
+    themes.rename_theme(larger.id, "Billing")  # a viewer sees no merge buttons, whatever is pending
+    sign_in(client, make_user("viewer"))
+    assert "Similar themes" not in client.get("/themes/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("edit", [None, "rename", "pin", "split"])
+def test_themes_the_team_edited_are_never_merged_or_suggested(runner, pooled, monkeypatch, edit):
+    runner.invoke(args=["voc", "themes", "--k", "5"])
+    [(larger, smaller)] = themes.similar_themes()
+    members = db.session.scalars(select(Feedback.id).where(Feedback.theme_id == smaller.id)).all()
+    edited = smaller.id
+    if edit == "rename":
+        themes.rename_theme(smaller.id, "Fees, in our words")
+    elif edit == "pin":
+        other = db.session.scalar(select(Feedback.id).where(Feedback.theme_id == larger.id).limit(1))
+        themes.move_item(other, smaller.id)
+    elif edit == "split":
+        edited = themes.split_theme(smaller.id, members[:6], "Split by hand").id
+    suggested = {theme.id for pair in themes.similar_themes() for theme in pair}
+    assert edited not in suggested if edit else suggested == {larger.id, smaller.id}
+
+    # An automatic run that cuts the topic in two again merges the halves, unless the team edited one.
+    monkeypatch.setattr(model, "choose_k", lambda *args, **kwargs: 5)
+    runner.invoke(args=["voc", "themes"])
+    run = themes.latest_run()
+    assert run.settings["k"] is None and run.quality["duplicates_merged"] == (0 if edit else 1)
+    if edit:
+        assert not db.session.get(Theme, edited).retired
+        assert edited not in {theme.id for pair in themes.similar_themes() for theme in pair}

@@ -8,9 +8,11 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, sentiment
+from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, model, sentiment
 from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
+from voc.themes.duplicates import held, merged_numbers
 from voc.themes.grams import CharGrams, WordGrams
+from voc.themes.hierarchy import group_themes, line_bounds
 from voc.themes.labels import phrase_names, phrases
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces, words
 
@@ -424,3 +426,91 @@ def test_keywords_of_particles_or_negations_alone_are_left_out():
     result = discover(texts + LOGIN, ThemeSettings(k=2, seed=0))
     shown = {term for theme in result.themes for term, _ in theme.keywords}
     assert "top up" in shown and not shown & {"up", "not"}
+
+
+# Five families of three sub-topics each: every text names its family and two of its sub-topic's words.
+FAMILIES = {
+    "refund": [["pending", "weeks", "waiting"], ["card", "credit", "bank"], ["voucher", "cash"]],
+    "wifi": [["slow", "speed", "buffering"], ["password", "connect", "network"], ["plane", "flight"]],
+    "delivery": [["late", "days", "delayed"], ["damaged", "broken", "box"], ["address", "neighbour"]],
+    "app": [["crashes", "crash", "startup"], ["update", "version", "install"], ["battery", "drains"]],
+    "invoice": [["wrong", "amount", "overcharged"], ["pdf", "download", "email"], ["vat", "company"]],
+}
+
+
+def family_texts(per_topic: int = 30) -> tuple[list[str], list[str]]:
+    """Texts and their family, deterministically."""
+    rng = np.random.default_rng(3)
+    texts, families = [], []
+    for family, topics in FAMILIES.items():
+        for pool in topics:
+            for _ in range(per_topic):
+                picked = " ".join(rng.choice(pool, 2, replace=False))
+                texts.append(f"my {family} {picked} {rng.choice(['today', 'again', 'please', 'help'])}")
+                families.append(family)
+    return texts, families
+
+
+def test_related_themes_end_under_one_parent_named_for_what_they_share():
+    texts, families = family_texts()
+    result = discover(texts, ThemeSettings(k=15, seed=0))
+    assert len(result.themes) == 15 and result.quality["n_parents"] == 5
+    for parent in result.parents:
+        members = [families[i] for i, theme in enumerate(result.assignments) if theme in parent.children]
+        assert len(set(members)) == 1 and len(parent.children) == 3
+        assert parent.size == len(members) == sum(result.themes[c].size for c in parent.children)
+        assert members[0] in parent.label
+
+
+def test_a_dozen_themes_or_fewer_need_no_parents():
+    texts, _ = family_texts()
+    result = discover(texts, ThemeSettings(k=12, seed=0))
+    assert result.parents == [] and result.quality["n_parents"] == 0
+
+
+@pytest.mark.parametrize(
+    ("n_themes", "fewest", "most"), [(13, 4, 6), (30, 8, 15), (60, 10, 20), (200, 10, 20)]
+)
+def test_parents_plus_lone_themes_fit_one_screen(n_themes, fewest, most):
+    assert line_bounds(n_themes) == (fewest, most)
+    centres = normalize(sp.csr_matrix(np.random.default_rng(n_themes).random((n_themes, 40)) ** 8))
+    sizes = np.random.default_rng(1).integers(5, 500, n_themes)
+    groups = group_themes(centres, sizes)
+    assert fewest <= len(set(groups)) <= most
+    totals = np.bincount(groups, weights=sizes)
+    assert list(totals) == sorted(totals, reverse=True)  # numbered largest first
+
+
+def test_automatic_run_merges_a_topic_cut_in_two_and_fixed_k_only_reports_it(monkeypatch):
+    # Five themes for four clear topics: one topic is cut in two, which automatic k undoes.
+    texts = topic_texts(POOLS, 40)
+    fixed = discover(texts, ThemeSettings(k=5))
+    assert sorted(t.size for t in fixed.themes) == [16, 24, 40, 40, 40]
+    halves = [t for t, theme in enumerate(fixed.themes) if theme.size < 40]
+    assert [pair[:2] for pair in fixed.similar] == [tuple(halves)]
+    assert fixed.quality["duplicates_merged"] == 0
+
+    monkeypatch.setattr(model, "choose_k", lambda *args, **kwargs: 5)
+    automatic = discover(texts, ThemeSettings(k=None))
+    assert [t.size for t in automatic.themes] == [40, 40, 40, 40]
+    assert automatic.quality["duplicates_merged"] == 1 and automatic.similar == []
+    for t in range(len(POOLS)):
+        assert len(set(automatic.assignments[40 * t : 40 * (t + 1)])) == 1
+
+
+def test_automatic_run_keeps_a_theme_the_team_edited_apart(monkeypatch):
+    texts = topic_texts(POOLS, 40)
+    fixed = discover(texts, ThemeSettings(k=5))
+    smaller = [i for i, t in enumerate(fixed.assignments) if fixed.themes[t].size == 16]
+    monkeypatch.setattr(model, "choose_k", lambda *args, **kwargs: 5)
+    kept = discover(texts, ThemeSettings(k=None, keep_apart=(tuple(smaller),)))
+    assert sorted(t.size for t in kept.themes) == [16, 24, 40, 40, 40]
+    assert kept.quality["duplicates_merged"] == 0 and len(kept.similar) == 1
+
+
+def test_duplicates_join_in_chains_but_never_through_a_kept_theme_or_into_a_catch_all():
+    pairs = [(0, 1, 0.3), (1, 2, 0.2), (3, 4, 0.1), (4, 5, 0.1)]
+    sizes = np.array([5, 5, 5, 40, 40, 40, 40])  # twice the median: 80
+    assert merged_numbers(pairs, sizes, set()).tolist() == [0, 0, 0, 1, 1, 2, 3]
+    assert merged_numbers(pairs, sizes, {1}).tolist() == [0, 1, 2, 3, 3, 4, 5]
+    assert held([(0, 1, 2), (5,)], np.array([2, 2, 0, -1, -1, -1])) == {2}

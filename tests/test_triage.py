@@ -149,3 +149,16 @@ def test_items_can_be_dismissed_too(client, triager):
     client.post("/hits/inbox/dismiss", data={"feedback": item.id, "reason": "Test submission"})
     items, total = triage.item_candidates()
     assert items == [] and total == 0
+
+
+def test_a_hit_citing_a_share_of_a_themes_items_covers_the_theme(client, triager):
+    covered = make_theme("cited item by item", customers=10)
+    half_done = make_theme("cited here and there", customers=10)
+    make_hit(feedback_ids=tuple(item.id for item in covered.items[:2]))  # 2 of 10: the documented fifth
+    make_hit(title="One", feedback_ids=(half_done.items[0].id,))  # one item each from two hits: not one
+    make_hit(title="Other", feedback_ids=(half_done.items[1].id,))  # hit's share, so not covered
+    assert [c.theme.id for c in triage.theme_candidates(TODAY)] == [half_done.id]
+    body = client.get("/hits/inbox").get_data(as_text=True)
+    listed = body.split('id="inbox-themes"')[1].split("</ol>")[0]
+    assert "cited here and there" in listed and "cited item by item" not in listed
+    assert f"at least {triage.COVERED_PERCENT}% of its items" in body

@@ -126,7 +126,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render_template("errors/csrf.html", reason=error.description), 400
+        from voc.access import back_to_form
+
+        return back_to_form() or (render_template("errors/csrf.html", reason=error.description), 400)
 
     from voc.api.views import http_error
 

@@ -37,6 +37,28 @@ def create_user(email: str, role: str, name: str, password: str | None) -> None:
         click.echo(f"Password (shown once): {generated}")
 
 
+@voc_cli.command("reset-password")
+@click.option("--email", required=True, help="The sign-in e-mail address of the account.")
+@click.option(
+    "--password", default=None,
+    help="Leave out to be prompted; press Enter at the prompt to have one generated.",
+)
+def reset_password(email: str, password: str | None) -> None:
+    """Set a new password for an account (e.g. the only admin's); it must be changed at sign-in."""
+    if password is None:
+        password = click.prompt(
+            "New password (Enter to generate one)", default="", hide_input=True, show_default=False
+        ) or None
+    try:
+        user, generated = users.reset_password(email, password, audit.Actor())
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Password reset for {user.role} {user.email}; any lockout is lifted, and a new password "
+               "must be chosen at the next sign-in.")
+    if generated:
+        click.echo(f"Password (shown once): {generated}")
+
+
 @voc_cli.command("demo")
 @click.option("--seed", default=7, show_default=True, help="Seed for the demo generator.")
 def load_demo(seed: int) -> None:
@@ -172,12 +194,15 @@ def import_file(
         raise click.ClickException(str(error)) from None
     for reason in outcome.errors[:20]:
         click.echo(f"rejected {reason}", err=True)
-    if rejected and outcome.rejected:
+    for reason in outcome.skips[:20]:
+        click.echo(f"skipped {reason}", err=True)
+    if rejected and outcome.rejected_csv:
         with open(rejected, "w", encoding="utf-8", newline="") as out:
             out.write(outcome.rejected_csv)
     what = "Dry run, nothing stored" if dry_run else f"Batch #{outcome.batch.id}"
     click.echo(
         f"{what} ({upload.filename}): {outcome.rows:,} rows read; {outcome.created:,} items created, "
-        f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rejected "
+        f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rejected"
+        f"{f', {outcome.skipped:,} placeholder answers skipped' if outcome.skipped else ''} "
         f"in {outcome.seconds:.1f} s."
     )

@@ -105,6 +105,13 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
+class PasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired("Type your current password.")])
+    new = PasswordField("New password", validators=[DataRequired("Type a new password.")])
+    confirm = PasswordField("New password again", validators=[DataRequired("Type the new password again.")])
+    submit = SubmitField("Change password")
+
+
 TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
 
 
@@ -124,6 +131,41 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
         validate_choice=False,  # the service names the rule when the kind is wrong
     )
     submit = SubmitField("Save feedback")
+
+
+class FeedbackEditForm(FlaskForm):
+    """An item corrected after the fact; the text field is shown to triagers and admins only."""
+
+    text = TextAreaField("What the customer said", validators=[Optional(), TEXT_LENGTH])
+    channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
+    received_on = DateField("Date received", validators=[InputRequired()])
+    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+    stage_id = StageSelect()
+    score = IntegerField("Score", validators=[Optional()])
+    score_kind = SelectField(
+        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        validate_choice=False,
+    )
+    submit = SubmitField("Save changes")
+
+
+BULK_CHOICES = (("stage", "Set the journey stage"), ("customer", "Set the customer"),
+                ("theme", "Move to a theme"), ("delete", "Delete"))
+
+
+class BulkFeedbackForm(FlaskForm):
+    """One action for the ticked items, or for every item the list's filters match."""
+
+    ids = SelectMultipleField("Items", coerce=int, validate_choice=False)
+    scope = SelectField("Apply to", choices=choices([("ticked", "The ticked items"),
+                                                     ("filtered", "Every item these filters match")]))
+    action = SelectField("Action", choices=choices(BULK_CHOICES))
+    stage = StageSelect("New stage")
+    # A number, not a list of every customer: a picker of thousands of names made the page slow.
+    customer = IntegerField("New customer's number", validators=[Optional()],
+                            description="As in the customer's page address (/customers/12); empty for none.")
+    theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
+    submit = SubmitField("Apply")
 
 
 class QuoteForm(Form):
@@ -162,6 +204,7 @@ class CustomerForm(FlaskForm):
         "May be contacted",
         description="Staff may get in touch personally, e.g. to say a problem they raised is fixed.",
     )
+    shared_email_ok = BooleanField("Save a separate customer with the same e-mail address anyway")
     submit = SubmitField("Save customer")
 
 
@@ -277,7 +320,10 @@ class ThemeRunForm(FlaskForm):
 
 
 class RenameThemeForm(FlaskForm):
-    name = StringField("Name", validators=[InputRequired(), Length(max=200)])
+    name = StringField("Name", validators=[
+        InputRequired("A theme needs a name."),
+        Length(max=200, message="Keep the name under 200 characters."),
+    ])
     submit = SubmitField("Rename")
 
 

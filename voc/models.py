@@ -18,6 +18,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -45,6 +47,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by a reset: the one-time password must be replaced before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     __table_args__ = (CheckConstraint(f"role IN {ROLES!r}", name="role"),)
@@ -189,14 +193,23 @@ class Theme(db.Model):
     noise: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
+    # A parent groups related themes and holds no items itself; its children point at it.
+    is_parent: Mapped[bool] = mapped_column(Boolean, default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
     items: Mapped[list[Feedback]] = relationship(back_populates="theme")
+    parent: Mapped[Theme | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     @property
     def title(self) -> str:
         return self.name or self.label
+
+    @staticmethod
+    def counting_for(theme_id):
+        """SQL condition: the themes whose items count for theme_id, itself or a parent's children."""
+        return or_(Theme.id == theme_id, Theme.parent_id == theme_id)
 
 
 class ThemeRun(db.Model):
@@ -235,7 +248,8 @@ class ImportBatch(db.Model):
     created: Mapped[int] = mapped_column(Integer, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
-    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows + error column
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # placeholder answers
+    rejected_csv: Mapped[str | None] = mapped_column(Text, deferred=True)  # rows not imported + why
     undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -1,7 +1,7 @@
 """suggested journey stage and its confidence on feedback
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-07 13:55:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0008'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -17,6 +17,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.querySelector("[data-poll=yes]")) {
     setTimeout(() => window.location.reload(), 2000);
   }
+  keepUnsentForms();
   // A second click on submit must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", (event) => {
@@ -28,3 +29,65 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+
+// A form sent after the session expired (or its token went stale) saves nothing: the server sends the
+// person back to the form's page with ?unsent=1, after signing in again, and this puts back what they
+// typed. The copy lives only in this browser tab (sessionStorage) and never holds passwords or files.
+const UNSENT = "voc-unsent-form";
+const NOT_KEPT = new Set(["csrf_token", "submission_key"]);
+const NOT_TYPED = new Set(["password", "file", "submit", "button", "reset"]);
+
+function keepUnsentForms() {
+  // Forms with a password (signing in, changing it) are never kept, nor do they replace the copy.
+  document.querySelectorAll("form[method=post]:not(:has(input[type=password]))").forEach((form) => {
+    form.addEventListener("submit", () => {
+      const fields = [];
+      for (const element of form.elements) {
+        if (!element.name || NOT_KEPT.has(element.name) || NOT_TYPED.has(element.type)) continue;
+        if (["checkbox", "radio"].includes(element.type) && !element.checked) continue;
+        const values = element.multiple ? [...element.selectedOptions].map((o) => o.value) : [element.value];
+        values.forEach((value) => fields.push([element.name, value]));
+      }
+      const names = [...new Set([...form.elements].map((element) => element.name).filter(Boolean))];
+      const draft = { page: location.pathname, action: form.getAttribute("action") || "", names, fields };
+      sessionStorage.setItem(UNSENT, JSON.stringify(draft));
+    });
+  });
+  const draft = JSON.parse(sessionStorage.getItem(UNSENT) || "null");
+  const asked = new URLSearchParams(location.search).has("unsent");
+  if (!draft || (!asked && document.body.dataset.signedIn !== "yes")) return;  // e.g. the sign-in page
+  sessionStorage.removeItem(UNSENT);  // once restored, or once a page shows it was not needed
+  if (!asked || draft.page !== location.pathname) return;
+  const form = [...document.querySelectorAll("form[method=post]")].find(
+    (candidate) => (candidate.getAttribute("action") || "") === draft.action
+  );
+  if (!form) return;
+  restoreForm(form, draft);
+  const note = document.createElement("p");
+  note.className = "flash restored";
+  note.setAttribute("role", "status");
+  note.textContent = "What you typed before is back in the form: check it and send it again.";
+  form.before(note);
+}
+
+function restoreForm(form, draft) {
+  const values = new Map(draft.names.map((name) => [name, []]));
+  draft.fields.forEach(([name, value]) => values.get(name)?.push(value));
+  for (const [name, wanted] of values) {
+    if (NOT_KEPT.has(name)) continue;
+    let elements = form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+    // Rows added with "Add another …" before sending are added again.
+    const row = name.match(/^(\w+)-\d+-/);
+    const add = row && form.querySelector(`[data-add-row="${row[1]}"]`);
+    for (let tries = 0; !elements.length && add && tries < 100; tries += 1) {
+      add.click();
+      elements = form.querySelectorAll(`[name="${CSS.escape(name)}"]`);
+    }
+    elements.forEach((element) => {
+      if (NOT_TYPED.has(element.type)) return;
+      if (["checkbox", "radio"].includes(element.type)) element.checked = wanted.includes(element.value);
+      else if (element.multiple) [...element.options].forEach((o) => { o.selected = wanted.includes(o.value); });
+      else if (wanted.length) element.value = wanted[0];
+    });
+  }
+}

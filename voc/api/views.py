@@ -375,6 +375,7 @@ def _customer_input(data: dict, base: Customer | None = None) -> customers.Custo
         name=value("name", ""), organisation=value("organisation", ""), segment=value("segment", ""),
         email=value("email", ""), consent_quote=value("consent_quote", False),
         consent_contact=value("consent_contact", False),
+        shared_email_ok=True,  # API clients get what they send; they can look addresses up with ?q=
     )
 
 
@@ -543,7 +544,7 @@ def _hit_detail(hit_id: int) -> dict:
         "theme_ids": [theme.id for theme in hit.themes],
         "feedback_ids": [item.id for item in hit.feedback],
     }
-    record["quotes"] = list(roadmap.quotable(items))
+    record["quotes"] = list(roadmap.quotable(hit, items))
     return record
 
 

@@ -179,6 +179,29 @@ def guess_mapping(header: Sequence[str], following: Sequence[Sequence] = ()) -> 
     return mapping
 
 
+def why_no_text(header: Sequence[str], mapping: Mapping) -> list[str]:
+    """Each column the guess looked at for feedback text and why it did not take it (for a mapping
+    that found none), so a person sees what to tick instead of a bare "no text column"."""
+    roles = {column: name.replace("_", " ") for name in SINGLE_FIELDS if (column := getattr(mapping, name))}
+    roles.update({column: "customer name" for column in mapping.customer_name})
+    preset = PRESETS.get(mapping.preset or "")
+    reasons = []
+    for column in header:
+        name = normalise(column)
+        if column in roles:
+            reasons.append(f"'{column}' is taken as the {roles[column]}")
+        elif preset is not None:
+            reasons.append(f"'{column}' is not a free-text answer in a {preset.label} export")
+        elif name.rsplit(" ", 1)[-1] in METADATA_ENDINGS:
+            reasons.append(f"'{column}' looks like metadata: its name ends in '{name.rsplit(' ', 1)[-1]}'")
+        else:
+            reasons.append(
+                f"'{column}' is neither named like feedback text (comment, description, feedback, …) "
+                "nor worded as an open question (why, improve, suggest, tell us, …)"
+            )
+    return reasons
+
+
 def _by_name(header: Sequence[str]) -> dict[str, str]:
     """Normalised name -> the first column with it."""
     by_name: dict[str, str] = {}
@@ -292,19 +315,22 @@ class Preset:
         """How many of the rows under the header are more header, so no answer is skipped by mistake.
 
         A row is more header while its id cell is blank, the id column's label ('Response ID') or a
-        Qualtrics {"ImportId": …} cell; without rows to look at, the export's usual layout is assumed.
+        Qualtrics {"ImportId": …} cell, and so is every row above an ImportId row (whose labels may be
+        in the survey's language: 'Antwort-ID'); without rows to look at, the usual layout is assumed.
         """
         if not following or id_column is None:
             return self.header_rows
         column = header.index(id_column)
         labels = {normalise(name).replace(" ", "") for name in self.columns["external_id"]}
-        count = 0
-        for row in following[: self.header_rows]:
-            cell = str(row[column] or "").strip() if column < len(row) else ""
-            if cell and not cell.startswith("{") and normalise(cell).replace(" ", "") not in labels:
-                break
-            count += 1
-        return count
+        rows = following[: self.header_rows]
+        cells = [str(row[column] or "").strip() if column < len(row) else "" for row in rows]
+        count = next(
+            (n for n, cell in enumerate(cells)
+             if cell and not cell.startswith("{") and normalise(cell).replace(" ", "") not in labels),
+            len(cells),
+        )
+        import_rows = [n + 1 for n, cell in enumerate(cells) if cell.startswith("{")]
+        return max([count, *import_rows])
 
 
 def detect_preset(header: Sequence[str]) -> Preset | None:
@@ -337,7 +363,8 @@ def _surveymonkey_questions(header: Sequence[str], following: Sequence[Sequence]
 def _qualtrics_questions(header: Sequence[str], following: Sequence[Sequence]) -> Questions:
     """Qualtrics: row 1 holds column ids, row 2 question texts, row 3 {"ImportId": "QID3_TEXT"} per column.
 
-    A text-entry question's import id is QIDn_TEXT; an NPS question Qn comes with a Qn_NPS_GROUP column.
+    A text-entry answer's import id ends in _TEXT (QID2_TEXT; QID4_5_TEXT for a choice's "other, please
+    say"); an NPS question Qn comes with a Qn_NPS_GROUP column.
     """
     texts = following[0] if following else ()
     labels = {c: str(t).strip() for c, t in zip(header, texts, strict=False) if t and str(t).strip() != c}
@@ -345,10 +372,24 @@ def _qualtrics_questions(header: Sequence[str], following: Sequence[Sequence]) -
     nps = next((c for c in groups if c in header), None)
     if len(following) > 1:
         pairs = zip(header, (_import_id(v) for v in following[1]), strict=False)
-        text = [c for c, import_id in pairs if re.fullmatch(r"QID\d+_TEXT", import_id)]
+        text = [c for c, import_id in pairs if re.fullmatch(r"QID\d+(?:_\d+)*_TEXT", import_id)]
     else:  # older exports have no import-id row: judge by the question wording
         text = [c for c, label in labels.items() if c != nps and _is_open_question(label)]
     return Questions(text, nps, labels)
+
+
+def _qualtrics_legacy_questions(header: Sequence[str], following: Sequence[Sequence]) -> Questions:
+    """Legacy Qualtrics: row 1 holds V1, V2, … and Q1, Q2, … codes, row 2 the names and question texts.
+
+    Its free text is every QnTEXT-style column ending in _TEXT and every question worded as an open one;
+    the NPS question is the one about recommending.
+    """
+    texts = following[0] if following else ()
+    labels = {c: str(t).strip() for c, t in zip(header, texts, strict=False) if t and str(t).strip() != c}
+    asked = [c for c in header if re.fullmatch(r"Q\d+\w*", c)]
+    nps = next((c for c in asked if _is_nps_question(labels.get(c, ""))), None)
+    text = [c for c in asked if c != nps and (c.endswith("_TEXT") or _is_open_question(labels.get(c, "")))]
+    return Questions(text, nps, {c: label for c, label in labels.items() if c in asked})
 
 
 def _import_id(cell: object) -> str:
@@ -421,6 +462,23 @@ PRESETS: dict[str, Preset] = {
             },
             header_rows=2,
             questions=_qualtrics_questions,
+        ),
+        Preset(
+            name="qualtrics_legacy",
+            label="Qualtrics (legacy V1, V2, … export)",
+            channel="survey",
+            source="qualtrics",
+            # The legacy export puts codes in the first row; its first ten are always these fields.
+            signature=frozenset(f"v{n}" for n in range(1, 11)),
+            columns={
+                "external_id": ("v1", "responseid"),  # the second name is row 2's label for V1
+                "date": ("v9", "v8"),  # EndDate, StartDate
+                "customer_email": ("v5",),
+                "customer_name": ("v3",),
+                "customer_external_id": ("v4",),
+            },
+            header_rows=1,
+            questions=_qualtrics_legacy_questions,
         ),
         Preset(
             name="zendesk",

@@ -2,6 +2,7 @@
 import datetime as dt
 import itertools
 import re
+import unicodedata
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,12 @@ CHANNEL_WORDS = {
 # "9", "9.0", "10 - Extremely likely", "10 (Extremely likely)": a whole number first, words after.
 _SCORE = re.compile(r"\s*(\d{1,3})(?:\.0*)?(?![\d.])")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# Answers that say there is no answer. A cell of punctuation alone ("-", ".", "...") is one too.
+PLACEHOLDERS = frozenset({
+    "n/a", "na", "n a", "none", "nil", "null", "no comment", "no comments", "nothing", "nothing to add",
+    "nothing to say", "nothing else", "not applicable", "no answer", "no response", "no feedback",
+})
+_PLACEHOLDER_WORDS = re.compile(r"\w+(?:/\w+)?")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class RowError:
     row: int
     column: str | None
     message: str
+    skipped: bool = False  # nothing to import (a placeholder answer): skipped rather than rejected
 
     def __str__(self) -> str:
         where = f"row {self.row}" + (f", column '{self.column}'" if self.column else "")
@@ -165,6 +173,10 @@ class RowParser:
         if isinstance(texts, RowError):
             return texts
         if not texts:
+            for i, column, _ in [*self.text, *self.fallback]:
+                if is_placeholder(text := _cell(values[i])):
+                    message = f"'{text}' is a placeholder, not feedback"
+                    return RowError(row.number, column, message, skipped=True)
             columns = [c for _, c, _ in self.text]
             if len(columns) == 1:
                 return RowError(row.number, columns[0], "no feedback text")
@@ -230,14 +242,14 @@ class RowParser:
         ]
 
     def _texts(self, row: SourceRow, columns: list[tuple[int, str, str]]) -> list[tuple[str, ...]] | RowError:
-        """(column, question, text) per non-empty text cell, or the error for one that is too long."""
+        """(column, question, text) per answered text cell, or the error for one that is too long."""
         texts = []
         for i, column, question in columns:
             text = _cell(row.values[i])
             if len(text) > MAX_TEXT_LENGTH:
                 message = f"the text is {len(text):,} characters long; the limit is {MAX_TEXT_LENGTH:,}"
                 return RowError(row.number, column, message)
-            if text:
+            if text and not is_placeholder(text):
                 texts.append((column, question, text))
         return texts
 
@@ -270,6 +282,15 @@ def parse_rows(
     """Every data row of the table parsed, after the mapping's extra header rows."""
     parser = RowParser(table.header, mapping, options)
     return map(parser.parse, itertools.islice(table, mapping.header_rows, None))
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a stripped answer only says there is none: "-", "N/A", "no comment.", "None"."""
+    if not text or len(text) > 30:
+        return False
+    if all(unicodedata.category(ch)[0] == "P" or ch.isspace() for ch in text):
+        return True  # "-", "...", "?", but not an emoji, which says something
+    return " ".join(_PLACEHOLDER_WORDS.findall(text.casefold())) in PLACEHOLDERS
 
 
 def _cell(value: object) -> str:

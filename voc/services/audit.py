@@ -18,6 +18,10 @@ ACTIONS = {
     "erase_customer": "Erased a customer",
     "retention": "Erased old feedback (retention)",
     "role_change": "Changed a role",
+    "edit_feedback": "Edited feedback",
+    "delete_feedback": "Deleted feedback",
+    "password_change": "Changed their password",
+    "password_reset": "Reset a password",
     "confirm_stages": "Confirmed journey stages",
 }
 

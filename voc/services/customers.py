@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview
-from voc.services.errors import InvalidInput, NotFound
+from voc.services.errors import EmailInUse, InvalidInput, NotFound
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class CustomerInput:
     email: str = ""
     consent_quote: bool = False
     consent_contact: bool = False
+    shared_email_ok: bool = False  # the person confirmed a second customer with an e-mail in use
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,14 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
         if len(getattr(data, field).strip()) > limit:
             raise InvalidInput((field, f"Keep the {field} under {limit} characters."))
     email = _checked_email(data.email)
+    if email and not data.shared_email_ok:
+        other = db.session.scalar(
+            select(Customer)
+            .where(func.lower(Customer.email) == email.lower(), Customer.id != customer.id)
+            .order_by(Customer.id).limit(1)
+        )
+        if other is not None:
+            raise EmailInUse(other, ("email", f"“{other.name}” already has this e-mail address."))
     customer.name = name
     customer.organisation = data.organisation.strip() or None
     customer.segment = data.segment.strip() or None
@@ -208,7 +217,7 @@ def match_customer(ref: CustomerRef) -> Customer:
     try:
         customer = build_customer(
             CustomerInput(name=ref.name.strip() or email or external_id, organisation=ref.organisation,
-                          segment=ref.segment, email=email or "")
+                          segment=ref.segment, email=email or "", shared_email_ok=True)
         )
     except InvalidInput as error:
         raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None

@@ -21,6 +21,14 @@ class DuplicateFeedback(ServiceError):
         self.existing_id = existing_id
 
 
+class EmailInUse(InvalidInput):
+    """Another customer already has the e-mail address; `existing` is that customer, to offer instead."""
+
+    def __init__(self, existing, *errors: tuple[str, str]):
+        super().__init__(*errors)
+        self.existing = existing
+
+
 class NotFound(ServiceError):
     """The record asked for does not exist."""
 

@@ -30,12 +30,14 @@ from voc.models import (
 from voc.services import webhooks
 from voc.services.errors import InvalidInput, NotFound, StaleEdit
 from voc.services.stages import active_stage
+from voc.themes.relevance import relevance
 
 QUICK_EFFORT = 1.0  # person-weeks: at or under this, suggest a Quick Hit
 HIGH_IMPACT = 3  # on the matrix, impact at or above this is high
 LOW_EFFORT = 2.0  # on the matrix, effort (person-weeks) at or under this is low
 NEGATIVE = -0.05  # compound sentiment below this counts as negative, as VADER reads it
 QUOTES_SHOWN = 5
+QUOTE_CANDIDATES = 5_000  # newest evidence items read for quotes
 QUADRANTS = ("Quick wins", "Big bets", "Fill-ins", "Money pits")  # matrix order, row by row
 LOOP_STATUSES = ("done", "loop closed")
 LABELS = {
@@ -206,10 +208,11 @@ def rice(hit: Hit, evidence_customers: int) -> Rice:
 
 
 def _evidence_pairs(hit_ids):
-    """(hit_id, feedback_id) rows: the items of each hit's themes and its single items, once each."""
+    """(hit_id, feedback_id) rows: each hit's themes' items (a parent's children's) and single items, once."""
     via_themes = (
         select(HitTheme.hit_id, Feedback.id.label("feedback_id"))
-        .join(Feedback, Feedback.theme_id == HitTheme.theme_id)
+        .join(Theme, Theme.counting_for(HitTheme.theme_id))
+        .join(Feedback, Feedback.theme_id == Theme.id)
         .where(HitTheme.hit_id.in_(hit_ids))
     )
     direct = select(HitFeedback.hit_id, HitFeedback.feedback_id).where(HitFeedback.hit_id.in_(hit_ids))
@@ -251,15 +254,10 @@ def evidence_items(hit_id: int) -> list[Feedback]:
     )
 
 
-def summarise(items: list[Feedback]) -> Evidence:
-    """Counts, dates, sentiment and the strongest quotes over a set of items."""
+def summarise(items: list[Feedback], about: str = "", cited: frozenset[int] = frozenset()) -> Evidence:
+    """Counts, dates, sentiment and the quotes that best speak for `about` over a set of items."""
     scored = [item.sentiment for item in items if item.sentiment is not None]
     dates = [item.received_on for item in items]
-    # Strongest first: the most negative words, then the fullest account.
-    strongest = sorted(
-        (item for item in items if item.erased_at is None),  # erased words are no quote
-        key=lambda i: (i.sentiment if i.sentiment is not None else 0.0, -len(i.text)),
-    )
     return Evidence(
         items=len(items),
         customers=len({item.customer_id for item in items if item.customer_id is not None}),
@@ -268,13 +266,38 @@ def summarise(items: list[Feedback]) -> Evidence:
         latest=max(dates, default=None),
         mean_sentiment=round(sum(scored) / len(scored), 2) if scored else None,
         negative_share=round(sum(s < NEGATIVE for s in scored) / len(scored), 2) if scored else None,
-        quotes=strongest[:QUOTES_SHOWN],
+        quotes=best_quotes(items, about, cited)[:QUOTES_SHOWN],
     )
+
+
+def best_quotes(items: list[Feedback], about: str, cited: frozenset[int] = frozenset()) -> list[Feedback]:
+    """Items ranked by how well their words speak for `about` (a hit's title and problem).
+
+    A theme's items that share no word with it are about something else and are never quoted; items
+    a person cited one by one always may be. Ties go to the most negative words, then the fullest
+    account. Only the newest QUOTE_CANDIDATES items are read, so a hit on a huge theme stays quick.
+    """
+    candidates = [item for item in items if item.erased_at is None][:QUOTE_CANDIDATES]  # erased: no quote
+    scores = relevance(about, [item.text for item in candidates])
+    judged = any(scores)  # nothing matches when `about` has no meaningful word: rank by mood alone
+    kept = [
+        (round(score, 2), item) for score, item in zip(scores, candidates, strict=True)
+        if score > 0 or item.id in cited or not judged
+    ]
+    ranked = sorted(
+        kept, key=lambda pair: (-pair[0], pair[1].sentiment or 0.0, -len(pair[1].text), pair[1].id)
+    )
+    return [item for _, item in ranked]
+
+
+def hit_summary(hit: Hit, items: list[Feedback]) -> Evidence:
+    """A hit's evidence, quoted by what speaks for its title and problem."""
+    return summarise(items, f"{hit.title}\n{hit.problem}", frozenset(item.id for item in hit.feedback))
 
 
 def evidence(hit_id: int) -> Evidence:
     """The hit's live evidence figures: later feedback in a linked theme counts at once."""
-    return summarise(evidence_items(hit_id))
+    return hit_summary(get_hit(hit_id), evidence_items(hit_id))
 
 
 def get_hit(hit_id: int) -> Hit:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -36,22 +36,18 @@ from voc.ingest import (
     guess_mapping,
     normalise_text,
     read_table,
+    why_no_text,
 )
 from voc.models import (
     Customer,
     Feedback,
-    Hit,
-    HitChange,
-    HitFeedback,
     ImportBatch,
     SavedMapping,
     Stage,
-    Theme,
-    TriageDecision,
     User,
     utcnow,
 )
-from voc.services import feedback, privacy, themes, webhooks
+from voc.services import corrections, feedback, privacy, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
@@ -61,6 +57,7 @@ ANALYZE_ITEMS = 10_000  # PostgreSQL: refresh statistics each time an import dou
 PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
 LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
+CLASH_WORDS = 8  # words of the stored text shown when a repeated id comes with other words
 UPLOAD_DAYS = 2  # stored uploads older than this are removed when the next one arrives
 DATE_ORDER_CHOICES = ("dmy", "mdy")  # what a user may confirm; 'ymd' means no numeric dd/mm dates
 DATE_ORDERS_ALLOWED = ("ymd", *DATE_ORDER_CHOICES)
@@ -93,6 +90,7 @@ class Inspection:
     encoding: str | None
     delimiter: str | None
     sheet: str | None
+    no_text: list[str] = field(default_factory=list)  # why no column was taken as text, if none was
 
 
 @dataclass(frozen=True)
@@ -111,12 +109,20 @@ class Outcome:
     created: int = 0
     duplicates: int = 0
     rejected: int = 0
+    skipped: int = 0  # rows holding only placeholder answers ("-", "n/a")
     customers_created: int = 0
     errors: list[str] = field(default_factory=list)  # the first LISTED_ERRORS reasons
-    rejected_csv: str | None = None  # every rejected row with an `error` column
+    skips: list[str] = field(default_factory=list)  # the first LISTED_ERRORS skipped rows and id clashes
+    rejected_csv: str | None = None  # every row not imported, with an `error` column saying why
     batch: ImportBatch | None = None
+    clashes: int = 0  # duplicates whose id is stored with other words; in rejected_csv too
     seconds: float = 0.0
     annotate_seconds: float = 0.0  # of which scoring sentiment and placing items in themes
+
+    @property
+    def not_imported(self) -> int:
+        """Rows in the rejected-rows file: rejected, skipped, or an id already stored with other words."""
+        return self.rejected + self.skipped + self.clashes
 
 
 @dataclass(frozen=True)
@@ -260,6 +266,7 @@ def inspect(upload: Upload, preset: str | None = None, saved_id: int | None = No
             encoding=table.encoding,
             delimiter=table.delimiter,
             sheet=table.sheet,
+            no_text=[] if mapping.text else why_no_text(table.header, mapping),
         )
 
 
@@ -403,6 +410,24 @@ def _run(
         texts = _text_columns(table.header, mapping)
         outcome = Outcome()
         chunk: list[Item] = []
+        chunk_rows: dict[int, list] = {}  # source values of the chunk's rows, to name id clashes
+
+        def write_chunk() -> None:
+            """Store the chunk; a repeated id with other words is a duplicate worth showing, row by row."""
+            clashes: dict[int, list[str]] = {}
+            for item, stored in writer.write(chunk):
+                words = " ".join(stored.split()[:CLASH_WORDS])
+                clashes.setdefault(item.row, []).append(
+                    f"row {item.row}: id '{item.response_key}' is already stored with other text, "
+                    f"“{words}{'…' if len(stored.split()) > CLASH_WORDS else ''}”; skipped as a duplicate"
+                )
+            for number, reasons in clashes.items():
+                reason = "; ".join(dict.fromkeys(reasons))
+                if len(outcome.skips) < LISTED_ERRORS:
+                    outcome.skips.append(reason)
+                rejects.writerow([*_rejected_cells(chunk_rows[number], texts), reason])
+                outcome.clashes += 1
+
         try:
             for index, row in enumerate(table):
                 if index < mapping.header_rows:
@@ -411,20 +436,24 @@ def _run(
                 outcome.rows += 1
                 parsed = parser.parse(row)
                 if isinstance(parsed, RowError):
-                    outcome.rejected += 1
-                    if len(outcome.errors) < LISTED_ERRORS:
-                        outcome.errors.append(str(parsed))
+                    count, reasons = (
+                        ("skipped", outcome.skips) if parsed.skipped else ("rejected", outcome.errors)
+                    )
+                    setattr(outcome, count, getattr(outcome, count) + 1)
+                    if len(reasons) < LISTED_ERRORS:
+                        reasons.append(str(parsed))
                     rejects.writerow([*_rejected_cells(row.values, texts), str(parsed)])
                     continue
                 for item in parsed:
                     item.text = privacy.ingest_text(item.text)  # before duplicate checks, like stored texts
                 chunk.extend(parsed)
+                chunk_rows[row.number] = row.values
                 if len(chunk) >= CHUNK_ROWS:
-                    writer.write(chunk)
-                    chunk = []
+                    write_chunk()
+                    chunk, chunk_rows = [], {}
                     if progress:
                         progress(stream.tell())
-            writer.write(chunk)
+            write_chunk()
         except ReadError as error:
             raise InvalidInput(("file", f"{upload.filename}: {error}.")) from None
     if not outcome.rows:
@@ -432,7 +461,8 @@ def _run(
     outcome.created, outcome.duplicates = writer.created, writer.duplicates
     outcome.customers_created = writer.customers_created
     batch.created, batch.duplicates, batch.rejected = outcome.created, outcome.duplicates, outcome.rejected
-    outcome.rejected_csv = rejected.getvalue() if outcome.rejected else None
+    batch.skipped = outcome.skipped
+    outcome.rejected_csv = rejected.getvalue() if outcome.not_imported else None
     batch.rejected_csv = outcome.rejected_csv
     if keep:
         if writer.themed:
@@ -498,15 +528,22 @@ class _Writer:
             )
         }
 
-    def write(self, items: list[Item]) -> None:
-        """Store one chunk's new items; earlier chunks are flushed, so their items count as existing."""
+    def write(self, items: list[Item]) -> list[tuple[Item, str]]:
+        """Store one chunk's new items; earlier chunks are flushed, so their items count as existing.
+
+        Returns the duplicates whose id is stored with other words, each with the stored text.
+        """
         if not items:
-            return
+            return []
         owners = self._customers(items)
-        fresh = self._without_duplicates(items, owners)
+        fresh, clashes = self._without_duplicates(items, owners)
         self.duplicates += len(items) - len(fresh)
-        if not fresh:
-            return
+        if fresh:
+            self._insert(fresh)
+        return clashes
+
+    def _insert(self, fresh: list[tuple[Item, int | None]]) -> None:
+        """Insert the new items, with sentiment and theme when the import is kept."""
         rows = [self._row(item, owner) for item, owner in fresh]
         if self.annotate:
             started = time.perf_counter()
@@ -595,19 +632,20 @@ class _Writer:
 
     def _without_duplicates(
         self, items: list[Item], owners: list[int | None]
-    ) -> list[tuple[Item, int | None]]:
-        """The items not already stored (by source and id, else by customer, text and day) nor repeated."""
+    ) -> tuple[list[tuple[Item, int | None]], list[tuple[Item, str]]]:
+        """The items not already stored (by source and id, else by customer, text and day) nor repeated;
+        and the repeated ids whose words differ, with the stored (or earlier) text."""
         by_id: dict[str | None, set[str]] = {}
         for item in items:
             if item.external_id:
                 by_id.setdefault(item.source, set()).add(item.external_id)
-        known: set[tuple] = set()
+        known: dict[tuple, str] = {}  # key -> the text stored under it
         for source, ids in by_id.items():
             same_source = Feedback.source.is_(None) if source is None else Feedback.source == source
-            for external_id in db.session.scalars(
-                select(Feedback.external_id).where(same_source, Feedback.external_id.in_(ids))
+            for external_id, words in db.session.execute(
+                select(Feedback.external_id, Feedback.text).where(same_source, Feedback.external_id.in_(ids))
             ):
-                known.add(("id", source, external_id))
+                known[("id", source, external_id)] = words
         plain = [(item, owner) for item, owner in zip(items, owners, strict=True) if not item.external_id]
         if plain:
             owner_set = {owner for _, owner in plain}
@@ -622,17 +660,19 @@ class _Writer:
                     or_(*conditions),
                 )
             ):
-                known.add(("text", customer_id, received_on, normalise_text(words)))
-        fresh = []
+                known[("text", customer_id, received_on, normalise_text(words))] = words
+        fresh, clashes = [], []
         for item, owner in zip(items, owners, strict=True):
             if item.external_id:
                 key = ("id", item.source, item.external_id)
             else:
                 key = ("text", owner, item.received_on or self.today, normalise_text(item.text))
             if key not in known:
-                known.add(key)
+                known[key] = item.text
                 fresh.append((item, owner))
-        return fresh
+            elif normalise_text(stored := known[key]) != normalise_text(item.text):
+                clashes.append((item, stored))
+        return fresh, clashes
 
 
 def _insert_items(rows: list[dict]) -> None:
@@ -720,14 +760,14 @@ def may_undo(batch: ImportBatch, user: User) -> bool:
 
 
 def rejected_rows(batch: ImportBatch) -> str:
-    """The rejected rows as CSV with an `error` column, ready to fix and upload again."""
+    """The rows not imported as CSV with an `error` column, ready to fix and upload again."""
     if not batch.rejected_csv:
-        raise NotFound(("batch", "This import rejected no rows."))
+        raise NotFound(("batch", "This import left out no rows."))
     return batch.rejected_csv
 
 
 def rejected_reasons(batch: ImportBatch, limit: int = LISTED_ERRORS) -> list[str]:
-    """The first reasons from the rejected-rows file, for the batch page."""
+    """The first reasons from the rejected-rows file (rejected, skipped, id clashes), for the batch page."""
     if not batch.rejected_csv:
         return []
     reasons = (row[-1] for row in csv.reader(io.StringIO(batch.rejected_csv)) if row and row[-1])
@@ -744,28 +784,11 @@ def undo_batch(batch_id: int, user: User) -> UndoResult:
         )
     if batch.undone_at is not None:
         raise InvalidInput(("batch", "This import was already undone."))
-    ids = set(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
-    in_batch = select(Feedback.id).where(Feedback.batch_id == batch.id)
-    evidence = db.session.execute(
-        select(HitFeedback.hit_id, func.count()).where(HitFeedback.feedback_id.in_(in_batch))
-        .group_by(HitFeedback.hit_id)
-    ).all()
-    for hit_id, count in evidence:
-        hit = db.session.get(Hit, hit_id)
-        db.session.add(HitChange(
-            hit_id=hit_id, user_id=user.id, version=hit.version, field="Evidence",
-            old=f"{count} item(s) from import #{batch.id}", new="",
-        ))
-    db.session.execute(delete(HitFeedback).where(HitFeedback.feedback_id.in_(in_batch)))
-    db.session.execute(delete(TriageDecision).where(TriageDecision.feedback_id.in_(in_batch)))
-    for theme in db.session.scalars(select(Theme)):
-        if ids.intersection(theme.quote_ids or ()):
-            theme.quote_ids = [quote for quote in theme.quote_ids if quote not in ids]
-    db.session.execute(delete(Feedback).where(Feedback.batch_id == batch.id))
-    themes.refresh_sizes()
+    ids = list(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
+    removed = corrections.remove_items(ids, user.id, f"from import #{batch.id}")
     batch.undone_at = utcnow()
     db.session.commit()
-    return UndoResult(batch, len(ids), sum(count for _, count in evidence))
+    return UndoResult(batch, removed.items, removed.evidence_links)
 
 
 def default_importer() -> User:

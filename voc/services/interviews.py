@@ -10,7 +10,7 @@ from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, User
 from voc.services import privacy, themes
 from voc.services.customers import CustomerInput, build_customer
-from voc.services.errors import InvalidInput, NotFound, ServiceError
+from voc.services.errors import EmailInUse, InvalidInput, NotFound, ServiceError
 from voc.services.feedback import announce, check_date, check_text
 from voc.services.stages import active_stage
 
@@ -50,6 +50,15 @@ class InterviewList:
 
 
 def _customer(data: InterviewInput) -> Customer:
+    typed = data.new_customer
+    if data.customer_id is not None and typed is not None:
+        for name in ("name", "organisation", "segment", "email"):
+            if getattr(typed, name).strip():
+                raise InvalidInput((
+                    f"new_customer_{name}",
+                    "You picked an existing customer and typed a new one: clear the new customer's "
+                    "details, or choose “— new customer —” above.",
+                ))
     if data.customer_id is not None:
         customer = db.session.get(Customer, data.customer_id)
         if customer is None:
@@ -59,6 +68,9 @@ def _customer(data: InterviewInput) -> Customer:
         raise InvalidInput(("customer_id", "Pick a customer or type a new customer's name."))
     try:
         customer = build_customer(data.new_customer)
+    except EmailInUse as error:
+        message = f"“{error.existing.name}” already has this e-mail address: pick them under Customer."
+        raise InvalidInput(("new_customer_email", message)) from None
     except ServiceError as error:
         raise InvalidInput(*[(f"new_customer_{f}", m) for f, m in error.errors]) from None
     db.session.add(customer)

@@ -81,10 +81,10 @@ def grid(filters: RoadmapFilters) -> Grid:
     return Grid(stages, horizons, cells)
 
 
-def quotable(items) -> tuple[str, ...]:
-    """Up to three quotes, only from customers who agreed to be quoted, personal data masked."""
+def quotable(hit, items) -> tuple[str, ...]:
+    """Up to three quotes that speak for the hit, only from customers who agreed, personal data masked."""
     consented = [i for i in items if i.customer is not None and i.customer.consent_quote]
-    return tuple(pii.mask(q.text) for q in hits.summarise(consented).quotes[: export.MAX_QUOTES])
+    return tuple(pii.mask(q.text) for q in hits.hit_summary(hit, consented).quotes[: export.MAX_QUOTES])
 
 
 def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadmap:
@@ -109,7 +109,7 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
                     last_seen=summary.latest, mean_sentiment=summary.mean_sentiment,
                     share_negative=summary.negative_share,
                 ),
-                quotes=quotable(items),
+                quotes=quotable(r.hit, items),
             )
         )
     shown = {}

@@ -3,7 +3,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, update
@@ -36,6 +36,14 @@ class ThemeEvidence:
     @property
     def trend(self) -> int:
         return self.recent - self.previous
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    """One line of the themes page: a parent over its children's evidence, or a theme no parent holds."""
+
+    evidence: ThemeEvidence
+    children: list[ThemeEvidence]  # empty for a theme no parent holds
 
 
 # ----- runs -----------------------------------------------------------------------------
@@ -91,10 +99,12 @@ def execute_run(run_id: int) -> ThemeRun:
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
+            keep_apart=_edited_groups(rows),
         )
         result = discover([r.text for r in rows], settings)
         _progress(run, 75, "Matching with existing themes")
         changes, theme_ids = _apply(rows, result)
+        changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         stage_suggestions.refresh()
         run.model = pickle.dumps((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
@@ -127,7 +137,8 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     for row in rows:
         if row.theme_id is not None:
             previous[row.theme_id].add(row.id)
-    active = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}
+    fine = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(False))
+    active = {t.id: t for t in db.session.scalars(fine)}
     previous = {key: members for key, members in previous.items() if key in active}
     matches, changes = match_themes(previous, clusters)
 
@@ -143,6 +154,7 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
         theme.retired = False
         theme_ids.append(theme)
     db.session.flush()
+    _apply_parents(rows, result.parents, theme_ids, clusters)
     theme_ids = [t.id for t in theme_ids]
 
     pinned = {r.id for r in rows if r.theme_pinned}
@@ -170,7 +182,78 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     return report, theme_ids
 
 
+def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
+    """Keep parents as themes are kept: matched on their children's items, so renames survive."""
+    parent_rows = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(True))
+    active = {t.id: t for t in db.session.scalars(parent_rows)}
+    parent_of = dict(
+        db.session.execute(select(Theme.id, Theme.parent_id).where(Theme.parent_id.is_not(None))).all()
+    )
+    previous: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if parent_of.get(row.theme_id) in active:
+            previous[parent_of[row.theme_id]].add(row.id)
+    current = [set().union(*(clusters[c] for c in summary.children)) for summary in parents]
+    matches, _ = match_themes(previous, current)
+    for theme in fine:
+        theme.parent = None
+    for summary, match in zip(parents, matches, strict=True):
+        parent = active.pop(match.key) if match.key is not None else Theme(is_parent=True)
+        db.session.add(parent)
+        parent.label = summary.label
+        parent.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
+        # The closest quote of each of its largest children, so the parent's quotes span it.
+        parent.quote_ids = [fine[c].quote_ids[0] for c in summary.children[:3] if fine[c].quote_ids]
+        parent.retired = False
+        for c in summary.children:
+            fine[c].parent = parent
+    for parent in active.values():
+        parent.retired = True
+
+
+def _edited_themes() -> set[int]:
+    """Live themes the team renamed or pinned items into (a split or a merge pins the items it moves)."""
+    pinned = select(Feedback.theme_id).where(Feedback.theme_pinned.is_(True), Feedback.theme_id.is_not(None))
+    return set(db.session.scalars(
+        select(Theme.id).where(Theme.retired.is_(False), Theme.name.is_not(None) | Theme.id.in_(pinned))
+    ))
+
+
+def _edited_groups(rows) -> tuple[tuple[int, ...], ...]:
+    """Row positions of each theme the team edited, so an automatic run merges none of them away."""
+    groups: dict[int, list[int]] = defaultdict(list)
+    edited = _edited_themes()
+    for position, row in enumerate(rows):
+        if row.theme_id in edited:
+            groups[row.theme_id].append(position)
+    return tuple(tuple(group) for group in groups.values())
+
+
+def similar_themes() -> list[tuple[Theme, Theme]]:
+    """Near-duplicate pairs from the latest finished run, larger theme first, for a one-click merge.
+
+    Pairs with a theme that is gone, or that the team edited since, are left out: those are the
+    team's call.
+    """
+    run = db.session.scalar(
+        select(ThemeRun).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
+    )
+    pairs = (run.changes or {}).get("similar", []) if run else []
+    if not pairs:
+        return []
+    edited = _edited_themes()
+    live = {
+        t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))
+        if t.id not in edited
+    }
+    return [
+        tuple(sorted((live[a], live[b]), key=lambda t: (-t.size, t.id)))
+        for a, b, _ in pairs if a in live and b in live
+    ]
+
+
 def refresh_sizes() -> None:
+    """Recount items per theme; a parent counts its live children's and retires when it has none."""
     counts = dict(
         db.session.execute(
             select(Feedback.theme_id, func.count(Feedback.id))
@@ -178,8 +261,20 @@ def refresh_sizes() -> None:
             .group_by(Feedback.theme_id)
         ).all()
     )
-    for theme in db.session.scalars(select(Theme)):
-        theme.size = counts.get(theme.id, 0)
+    every = list(db.session.scalars(select(Theme)))
+    totals: dict[int, int] = defaultdict(int)
+    for theme in every:
+        if theme.parent_id is not None and not theme.retired:
+            totals[theme.parent_id] += counts.get(theme.id, 0)
+    for theme in every:
+        theme.size = totals.get(theme.id, 0) if theme.is_parent else counts.get(theme.id, 0)
+        if theme.is_parent and theme.id not in totals:
+            theme.retired = True
+    # A theme kept by pins alone may outlive its parent.
+    retired = {theme.id for theme in every if theme.retired}
+    for theme in every:
+        if theme.parent_id in retired and not theme.retired:
+            theme.parent_id = None
 
 
 def _score_missing_sentiment() -> None:
@@ -269,6 +364,8 @@ def rename_theme(theme_id: int, name: str) -> Theme:
     theme = get_theme(theme_id)
     if not name.strip():
         raise InvalidInput(("name", "A theme needs a name."))
+    if len(name.strip()) > 200:
+        raise InvalidInput(("name", "Keep the name under 200 characters."))
     theme.name = name.strip()
     db.session.commit()
     return theme
@@ -291,6 +388,11 @@ def _move(item_ids, theme_id: int | None) -> None:
     )
 
 
+def pin_items(item_ids: list[int], theme_id: int | None) -> None:
+    """Move items (the feedback list's bulk action) and pin them; the caller refreshes sizes and commits."""
+    _move(item_ids, theme_id)
+
+
 def merge_themes(source_id: int, target_id: int | None) -> Theme:
     """Fold one theme into another; its items are pinned to the target."""
     if target_id is None:
@@ -300,6 +402,8 @@ def merge_themes(source_id: int, target_id: int | None) -> Theme:
     source, target = get_theme(source_id), get_theme(target_id)
     if target.retired:
         raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
+    if source.is_parent or target.is_parent:
+        raise InvalidInput(("into", "A parent only groups themes; merge the themes under it instead."))
     _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
     refresh_sizes()
@@ -316,7 +420,8 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
         raise InvalidInput(("item_ids", "Tick at least one item of this theme to split off."))
     if chosen == members:
         raise InvalidInput(("item_ids", "Leave at least one item in the original theme."))
-    new = Theme(label=name.strip() or f"Split from {theme.title}", name=name.strip() or None)
+    label = name.strip() or f"Split from {theme.title}"
+    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id)
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
@@ -332,6 +437,8 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
         raise NotFound(("feedback", "That feedback item does not exist."))
     if theme_id is not None and get_theme(theme_id).retired:
         raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
+    if theme_id is not None and get_theme(theme_id).is_parent:
+        raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
     _move([feedback_id], theme_id)
     refresh_sizes()
     db.session.commit()
@@ -391,8 +498,56 @@ def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
         )
         for theme_id, items, customers, sentiment, recent, previous in totals
     ]
-    ranked.sort(key=lambda e: (e.theme.noise, -e.customers, -e.items, -e.trend, e.theme.id))
+    ranked.sort(key=_rank)
     return ranked
+
+
+def _rank(evidence: ThemeEvidence) -> tuple:
+    """Noise last, then most customers, most items, fastest rising."""
+    return evidence.theme.noise, -evidence.customers, -evidence.items, -evidence.trend, evidence.theme.id
+
+
+def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
+    """The ranked themes under their parents; parents ranked by their children's evidence together."""
+    children: dict[int, list[ThemeEvidence]] = defaultdict(list)
+    for evidence in ranked:
+        children[evidence.theme.parent_id].append(evidence)
+    parent_ids = [key for key in children if key is not None]
+    parents = db.session.scalars(select(Theme).where(Theme.id.in_(parent_ids)))
+    # Customers and mean sentiment do not add up over children: count them over the parent's items.
+    whole = {
+        parent_id: (customers, sentiment)
+        for parent_id, customers, sentiment in db.session.execute(
+            select(Theme.parent_id, func.count(Feedback.customer_id.distinct()), func.avg(Feedback.sentiment))
+            .join(Theme, Theme.id == Feedback.theme_id)
+            .where(Theme.parent_id.in_(parent_ids))
+            .group_by(Theme.parent_id)
+        )
+    }
+    journey = list(db.session.scalars(select(Stage.name).order_by(Stage.position)))
+    groups = [ThemeGroup(evidence, []) for evidence in children.pop(None, [])]
+    for parent in parents:
+        members = children[parent.id]
+        customers, sentiment = whole[parent.id]
+        channels, stages = Counter(), Counter()
+        for child in members:
+            channels.update(child.channels)
+            stages.update(dict(child.stages))
+        total = ThemeEvidence(
+            theme=parent, items=sum(c.items for c in members), customers=customers,
+            sentiment=None if sentiment is None else round(float(sentiment), 2),
+            recent=sum(c.recent for c in members), previous=sum(c.previous for c in members),
+            channels=dict(channels), stages=[(name, stages[name]) for name in journey if name in stages],
+        )
+        groups.append(ThemeGroup(total, members))
+    groups.sort(key=lambda group: _rank(group.evidence))
+    return groups
+
+
+def parent_group(parent: Theme) -> ThemeGroup:
+    """A parent's evidence with its children's, as the themes page shows it."""
+    groups = grouped_themes([e for e in ranked_themes() if e.theme.parent_id == parent.id])
+    return groups[0] if groups else ThemeGroup(ThemeEvidence(parent, 0, 0, None, 0, 0, {}, []), [])
 
 
 def theme_quotes(theme: Theme) -> list[Feedback]:
@@ -401,9 +556,10 @@ def theme_quotes(theme: Theme) -> list[Feedback]:
         return []
     quotes = select(Feedback).options(joinedload(Feedback.customer)).where(Feedback.id.in_(theme.quote_ids))
     found = {f.id: f for f in db.session.scalars(quotes)}
+    here = set(db.session.scalars(select(Theme.id).where(Theme.counting_for(theme.id))))
     return [
         found[i] for i in theme.quote_ids
-        if i in found and found[i].theme_id == theme.id and found[i].erased_at is None
+        if i in found and found[i].theme_id in here and found[i].erased_at is None
     ]
 
 
@@ -418,9 +574,10 @@ def theme_items(theme_id: int | None, page: int, per_page: int):
 
 
 def theme_choices() -> list[tuple[int, str]]:
-    """(id, title) of current themes for pickers."""
+    """(id, title) of current themes, not parents, for pickers."""
     # Only the columns a picker shows: whole themes would decode every keyword list on each page.
     rows = db.session.execute(
-        select(Theme.id, Theme.name, Theme.label).where(Theme.retired.is_(False)).order_by(Theme.id)
+        select(Theme.id, Theme.name, Theme.label)
+        .where(Theme.retired.is_(False), Theme.is_parent.is_(False)).order_by(Theme.id)
     )
     return [(id_, name or label) for id_, name, label in rows]

@@ -13,6 +13,9 @@ from voc.services.hits import Evidence, summarise
 
 TREND_DAYS = 30
 ITEMS_SHOWN = 25
+# A hit that cites at least this share of a theme's items one by one covers the theme, as if it
+# cited the theme: the triager took the theme's point item by item.
+COVERED_PERCENT = 20
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def _dismissed(column):
 
 
 def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
-    """Live themes no hit uses and nobody dismissed: most customers first, then rising, then angriest."""
+    """Live themes no hit covers and nobody dismissed: most customers first, then rising, then angriest."""
     today = today or dt.date.today()
     recent_from = today - dt.timedelta(days=TREND_DAYS)
     earlier_from = recent_from - dt.timedelta(days=TREND_DAYS)
@@ -69,6 +72,16 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
         .group_by(Feedback.theme_id)
         .subquery()
     )
+    cited = (
+        select(Feedback.theme_id, HitFeedback.hit_id, func.count().label("n_cited"))
+        .join(Feedback, Feedback.id == HitFeedback.feedback_id)
+        .where(Feedback.theme_id.is_not(None))
+        .group_by(Feedback.theme_id, HitFeedback.hit_id)
+        .subquery()
+    )
+    covered_item_by_item = select(cited.c.theme_id).where(
+        cited.c.theme_id == Theme.id, cited.c.n_cited * 100 >= figures.c.n_items * COVERED_PERCENT
+    ).exists()
     rows = db.session.execute(
         select(Theme, figures.c.n_items, figures.c.n_customers, figures.c.recent, figures.c.earlier,
                figures.c.sentiment)
@@ -77,6 +90,9 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
             Theme.retired.is_(False),
             Theme.noise.is_(False),
             Theme.id.not_in(select(HitTheme.theme_id)),
+            ~covered_item_by_item,
+            # A hit citing a parent covers the themes under it.
+            or_(Theme.parent_id.is_(None), Theme.parent_id.not_in(select(HitTheme.theme_id))),
             Theme.id.not_in(_dismissed(TriageDecision.theme_id)),
         )
     )
@@ -163,10 +179,12 @@ def theme_draft(theme_id: int) -> Draft:
     theme = db.session.get(Theme, theme_id)
     if theme is None or theme.retired:
         raise NotFound(("theme", "That theme does not exist or was merged away."))
+    counted = select(Theme.id).where(Theme.counting_for(theme_id))
     items = list(db.session.scalars(
-        select(Feedback).where(Feedback.theme_id == theme_id).options(selectinload(Feedback.customer))
+        select(Feedback).where(Feedback.theme_id.in_(counted)).options(selectinload(Feedback.customer))
     ))
-    return Draft(theme.title, _commonest_stage(items), "", summarise(items), theme_ids=(theme.id,))
+    evidence = summarise(items, theme.title)
+    return Draft(theme.title, _commonest_stage(items), "", evidence, theme_ids=(theme.id,))
 
 
 def feedback_draft(feedback_id: int) -> Draft:

@@ -44,10 +44,7 @@ def create_user(
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(12)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            ("password", f"Use at least {MIN_PASSWORD_LENGTH} characters for the password.")
-        )
+    _strong_enough(password)
     user = User(
         email=email,
         name=name.strip() or email.split("@")[0],
@@ -189,6 +186,65 @@ def unlock(user_id: int, actor: audit.Actor) -> User:
     audit.add_event("unlock", actor, "user", user.id)
     db.session.commit()
     return user
+
+
+def _strong_enough(password: str, field: str = "password") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput((field, f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."))
+
+
+def change_password(user_id: int, current: str, new: str, confirm: str, actor: audit.Actor) -> User:
+    """A person changes their own password, proving the current one; logged."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(("user", "That user does not exist."))
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput(("current", "That is not your current password.")) from None
+    _strong_enough(new, "new")
+    if new != confirm:
+        raise InvalidInput(("confirm", "The two new passwords differ."))
+    if new == current:
+        raise InvalidInput(("new", "Choose a password other than the current one."))
+    user.password_hash = _hasher().hash(new)
+    user.must_change_password = False
+    audit.add_event("password_change", actor, "user", user.id)
+    db.session.commit()
+    return user
+
+
+def reset_password(email: str, password: str | None, actor: audit.Actor) -> tuple[User, str | None]:
+    """Set a password for someone locked out of theirs (the command line); returns the generated one.
+
+    Also lifts any lockout, and the person must choose their own password at their next sign-in.
+    """
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(("email", f"There is no user {email}."))
+    return user, _reset(user, password, actor)
+
+
+def force_reset(user_id: int, actor: audit.Actor) -> tuple[User, str]:
+    """An admin gives someone a one-time password they must replace at their next sign-in; logged."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(("user", "That user does not exist."))
+    return user, _reset(user, None, actor)
+
+
+def _reset(user: User, password: str | None, actor: audit.Actor) -> str | None:
+    """Give the user a new password (generated when None) to replace at sign-in; the generated one."""
+    generated = None
+    if password is None:
+        generated = password = secrets.token_urlsafe(12)
+    _strong_enough(password)
+    user.password_hash = _hasher().hash(password)
+    user.must_change_password = True
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.key == _account_key(user.email)))
+    audit.add_event("password_reset", actor, "user", user.id)
+    db.session.commit()
+    return generated
 
 
 def list_users() -> list[User]:

@@ -9,6 +9,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from voc.themes import duplicates
 from voc.themes import labels as naming
 from voc.themes.cluster import (
     centroids,
@@ -20,6 +21,7 @@ from voc.themes.cluster import (
     split_catch_alls,
 )
 from voc.themes.grams import CharGrams, WordGrams
+from voc.themes.hierarchy import Parent, parents
 from voc.themes.preprocess import Tokenizer, documents_and_surfaces
 
 UNTHEMED = -1
@@ -50,6 +52,9 @@ class ThemeSettings:
     neighbours: int = 12  # each text is clustered as the mean of itself and this many nearest texts
     smoothing_rounds: int = 3  # repeats of that averaging: neighbours of neighbours count too
     idf_power: float = 1.5  # above 1 rare, telling words outweigh common ones even more
+    # Groups of text indices (a theme the team edited each): with automatic k, the theme holding
+    # most of a group is never merged with a near-duplicate.
+    keep_apart: tuple[tuple[int, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ class ThemeResult:
     explanations: list[tuple[str, ...]]
     model: ThemeModel | None  # None only when no text had any meaningful word
     quality: dict
+    parents: list[Parent] = field(default_factory=list)  # related themes grouped, see hierarchy.py
+    similar: list[tuple[int, int, float]] = field(default_factory=list)  # near-duplicate theme pairs
 
 
 def _vectorizers(n: int) -> tuple[WordGrams, CharGrams]:
@@ -265,6 +272,19 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         moved = np.flatnonzero(np.isin(unique_theme, changed))
         _, moved_X = model.vectors([unique[u] for u in moved])
         unique_theme[moved], unique_score[moved] = model.nearest(moved_X)
+    merged = 0
+    if settings.k is None:
+        # One topic cut in two along its phrasings becomes one theme again (see duplicates.py).
+        kept = duplicates.held(
+            settings.keep_apart, np.where(inverse >= 0, unique_theme[np.maximum(inverse, 0)], UNTHEMED)
+        )
+        pairs = duplicates.similar_pairs(
+            model.centres, naming.class_tfidf(words, labels, k, weights), graph, labels, weights
+        )
+        numbers = duplicates.merged_numbers(pairs, np.bincount(labels, weights=weights, minlength=k), kept)
+        merged, k = k - int(numbers.max()) - 1, int(numbers.max()) + 1
+        labels, unique_theme = numbers[labels], np.append(numbers, UNTHEMED)[unique_theme]
+        model.centres = centroids(X, labels, k, weights)
     sims = similarities(X, model.centres)
     fit_labels = np.where(sims.max(axis=1) >= settings.min_similarity, sims.argmax(axis=1), UNTHEMED)
     model.theme_terms = naming.class_tfidf(words, fit_labels, k, weights)
@@ -301,8 +321,13 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
             Theme(names[t], words_weights, representatives, int(sizes[order[t]]))
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
+    groups = parents(
+        model.centres, sizes[order], [texts[i] for i in first[fit]], unique_theme[fit], weights,
+        tokenizer.extra_words, words, model.terms, surfaces,
+    )
     lap("label")
 
+    similar = duplicates.similar_pairs(model.centres, model.theme_terms, graph, renumber[fit_labels], weights)
     n = len(texts)
     quality = {
         "n_themes": len(themes),
@@ -310,9 +335,13 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "largest_share": themes[0].size / n if themes else 0.0,
         "unthemed_share": float(np.mean(item_theme == UNTHEMED)),
         "silhouette": silhouette(Z, renumber[fit_labels], settings.seed),
+        "n_parents": len(groups),
+        "duplicates_merged": merged,
         "seconds": _seconds(clock),
     }
-    return ThemeResult(item_theme.tolist(), themes, explanations, model, quality)
+    return ThemeResult(
+        item_theme.tolist(), themes, explanations, model, quality, parents=groups, similar=similar
+    )
 
 
 def _seconds(clock: dict[str, float]) -> dict[str, float]:
@@ -325,5 +354,5 @@ def _seconds(clock: dict[str, float]) -> dict[str, float]:
 def _empty(n: int, clock: dict[str, float]) -> ThemeResult:
     """The result when no text has a meaningful word: everything unthemed, no model."""
     quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
-               "silhouette": 0.0, "seconds": _seconds(clock)}
+               "silhouette": 0.0, "n_parents": 0, "duplicates_merged": 0, "seconds": _seconds(clock)}
     return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)

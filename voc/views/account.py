@@ -2,19 +2,36 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from voc.access import role_required
-from voc.forms import ActionForm, TokenForm, show_errors
-from voc.services import api_tokens
+from voc.access import current_actor, role_required
+from voc.forms import ActionForm, PasswordForm, TokenForm, show_errors
+from voc.services import api_tokens, users
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
-def _page(form: TokenForm, new_token: str | None = None):
+def _page(form: TokenForm, new_token: str | None = None, password: PasswordForm | None = None):
     return render_template(
         "account/index.html", form=form, tokens=api_tokens.list_tokens(current_user.id),
-        new_token=new_token, action=ActionForm(),
+        new_token=new_token, action=ActionForm(), password=password or PasswordForm(formdata=None),
     )
+
+
+@bp.post("/password")
+@role_required("viewer")
+def change_password():
+    """Change my password, proving the current one."""
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(current_user.id, form.current.data, form.new.data, form.confirm.data,
+                                  current_actor())
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash("Your password is changed.")
+            return redirect(url_for("account.index"))
+    return _page(TokenForm(formdata=None), password=form)
 
 
 @bp.route("/")

@@ -2,7 +2,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from voc.access import public, role_required
 from voc.forms import ActionForm, LoginForm, show_errors
@@ -22,7 +22,9 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
-    """The sign-in form."""
+    """The sign-in form; someone already signed in goes on to where they were heading."""
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
         config = current_app.config

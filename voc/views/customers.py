@@ -5,7 +5,7 @@ from flask_login import current_user
 from voc.access import current_actor, role_required
 from voc.forms import CustomerForm, EraseCustomerForm, show_errors
 from voc.services import customers, privacy
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import EmailInUse, NotFound, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -18,6 +18,7 @@ def _input(form: CustomerForm) -> customers.CustomerInput:
         email=form.email.data or "",
         consent_quote=form.consent_quote.data,
         consent_contact=form.consent_contact.data,
+        shared_email_ok=form.shared_email_ok.data,
     )
 
 
@@ -44,15 +45,19 @@ def index():
 def new():
     """Add a customer."""
     form = CustomerForm()
+    existing = None
     if form.validate_on_submit():
         try:
             customer = customers.create_customer(_input(form))
+        except EmailInUse as error:
+            show_errors(form, error)
+            existing = error.existing
         except ServiceError as error:
             show_errors(form, error)
         else:
             flash("Customer saved.")
             return redirect(url_for("customers.show", customer_id=customer.id))
-    return render_template("customers/form.html", form=form, customer=None)
+    return render_template("customers/form.html", form=form, customer=None, existing=existing)
 
 
 @bp.route("/<int:customer_id>")
@@ -73,15 +78,19 @@ def edit(customer_id: int):
     """Change a customer's details or consents."""
     customer = _customer_or_404(customer_id)
     form = CustomerForm(obj=customer)
+    existing = None
     if form.validate_on_submit():
         try:
             customers.update_customer(customer_id, _input(form))
+        except EmailInUse as error:
+            show_errors(form, error)
+            existing = error.existing
         except ServiceError as error:
             show_errors(form, error)
         else:
             flash("Customer updated.")
             return redirect(url_for("customers.show", customer_id=customer_id))
-    return render_template("customers/form.html", form=form, customer=customer)
+    return render_template("customers/form.html", form=form, customer=customer, existing=existing)
 
 
 @bp.route("/<int:customer_id>/erase", methods=["GET", "POST"])

@@ -7,8 +7,11 @@ from flask_login import current_user
 from voc.access import current_actor, role_required
 from voc.export import pii
 from voc.forms import (
+    BULK_CHOICES,
     ActionForm,
+    BulkFeedbackForm,
     ConfirmStageForm,
+    FeedbackEditForm,
     FeedbackFilterForm,
     FeedbackForm,
     choices,
@@ -16,14 +19,14 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
-from voc.services import customers, feedback, privacy, stage_suggestions, stages, themes
+from voc.services import corrections, customers, feedback, privacy, stage_suggestions, stages, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
 
 def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
-    """The list's filter form and the filters it stands for, from the query string."""
+    """The list's filter form and the filters it asks for, from the query string."""
     form = FeedbackFilterForm(request.args)
     form.stage.choices = choices(
         stages.stage_choices(include_retired=True, blank="Any stage") + [("none", "No stage")]
@@ -33,7 +36,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
     form.validate()
     stage = form.stage.data if not form.stage.errors else None
-    filters = feedback.FeedbackFilters(
+    return form, feedback.FeedbackFilters(
         channel=form.channel.data if form.channel.data in CHANNELS else None,
         stage_id=stage if isinstance(stage, int) else None,
         unstaged=stage == "none",
@@ -49,13 +52,12 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
         suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
     )
-    return form, filters
 
 
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Newest feedback first, filtered by the query string."""
+    """Newest feedback first, filtered by the query string; contributors and above act on many."""
     form, filters = _filters()
     page = request.args.get("page", 1, type=record_number)
     items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
@@ -69,7 +71,93 @@ def index():
     return render_template(
         "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone,
         suggested=suggested, action=ActionForm(),
+        bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
+
+
+def _bulk_form() -> BulkFeedbackForm:
+    """The bulk actions form with the actions this user may take and the values to choose from."""
+    form = BulkFeedbackForm(prefix="bulk")  # the filter form above has its own stage and theme fields
+    form.action.choices = choices(
+        (action, label) for action, label in BULK_CHOICES
+        if current_user.has_role(corrections.BULK_ROLES[action])
+    )
+    form.stage.choices = choices(stages.stage_choices(blank="No stage"))
+    form.theme.choices = choices([("", "Unthemed")] + themes.theme_choices())
+    return form
+
+
+@bp.post("/bulk")
+@role_required("contributor")
+def bulk():
+    """Set the stage, customer or theme of the ticked (or all filtered) items, or delete them."""
+    form = _bulk_form()
+    _, filters = _filters()  # the list's filters ride along in the query string
+    if form.validate_on_submit():
+        selection = filters if form.scope.data == "filtered" else form.ids.data or []
+        value = {"stage": form.stage.data, "customer": form.customer.data, "theme": form.theme.data}.get(
+            form.action.data)
+        try:
+            count = corrections.bulk_change(selection, form.action.data, value, current_actor(),
+                                            current_user.has_role)
+        except ServiceError as error:
+            flash(" ".join(message for _, message in error.errors), "error")
+        else:
+            label = dict(BULK_CHOICES)[form.action.data].lower()
+            flash(f"Done: {label} for {count:,} item{'' if count == 1 else 's'}.")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("feedback.index", **request.args))
+
+
+@bp.route("/<int:feedback_id>/edit", methods=["GET", "POST"])
+@role_required("contributor")
+def edit(feedback_id: int):
+    """Correct an item after the fact; triagers and admins may also correct its words."""
+    item = feedback.get_feedback(feedback_id)
+    if item is None:
+        abort(404)
+    may_edit_text = current_user.has_role("triager") and item.erased_at is None
+    form = FeedbackEditForm(obj=item)
+    form.stage_id.choices = choices(stages.stage_choices(include_retired=True))
+    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
+    if form.validate_on_submit():
+        change = corrections.FeedbackEdit(
+            channel=form.channel.data, received_on=form.received_on.data,
+            customer_id=form.customer_id.data, stage_id=form.stage_id.data, score=form.score.data,
+            score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
+        )
+        try:
+            corrections.edit_feedback(feedback_id, change, current_actor(), may_edit_text)
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            flash("Feedback updated.")
+            return redirect(url_for("feedback.show", feedback_id=feedback_id))
+    response = current_app.make_response(
+        render_template("feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text)
+    )
+    if may_edit_text and pii.find(item.text):
+        # The words to correct are the real ones, so opening them is a reveal: logged, never cached.
+        if request.method == "GET":
+            privacy.reveal(feedback_id, current_actor())
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:feedback_id>/delete")
+@role_required("admin")
+def delete(feedback_id: int):
+    """Remove an item for good, with its evidence links; the deletion is in the audit log."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("feedback.show", feedback_id=feedback_id))
+    try:
+        removed = corrections.delete_feedback(feedback_id, current_actor())
+    except NotFound:
+        abort(404)
+    flash(f"Feedback #{feedback_id} deleted"
+          f"{f', and taken off {removed.evidence_links} hit(s)' if removed.evidence_links else ''}.")
+    return redirect(url_for("feedback.index"))
 
 
 @bp.post("/accept-stages")

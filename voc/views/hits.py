@@ -71,6 +71,7 @@ def _inbox(failed: DismissForm | None = None):
         open_hits=hits.open_hit_choices(),
         failed=failed,
         action=ActionForm(),
+        covered_percent=triage.COVERED_PERCENT,
     )
 
 

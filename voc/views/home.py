@@ -1,7 +1,7 @@
 """The landing page for signed-in users: the journey dashboard."""
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, send_from_directory
 
-from voc.access import role_required
+from voc.access import public, role_required
 from voc.forms import DashboardFilterForm, choices, show_errors
 from voc.models import CHANNELS
 from voc.services import customers, dashboard
@@ -47,4 +47,13 @@ def index():
         charts={name: getattr(board, f"{name}_chart").as_json() for name in ("volume", "sentiment", "theme")},
         emerging_min=dashboard.EMERGING_MIN_ITEMS, emerging_growth=dashboard.EMERGING_GROWTH_PERCENT,
         daily_up_to=dashboard.DAILY_UP_TO, max_age=current_app.config["DASHBOARD_MAX_AGE"],
+    )
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links, so answer it with our own icon."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
     )

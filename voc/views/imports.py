@@ -69,7 +69,8 @@ def mapping(key: str):
                 outcome = imports.run_import(upload, settings, current_user.id)
                 imports.discard_upload(upload)
                 flash(f"Imported {upload.filename}: {outcome.created:,} items created, "
-                      f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected.")
+                      f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected"
+                      f"{f', {outcome.skipped:,} placeholder answers skipped' if outcome.skipped else ''}.")
                 return redirect(url_for("imports.show", batch_id=outcome.batch.id))
             else:
                 outcome = imports.dry_run(upload, settings, current_user.id)
@@ -156,7 +157,7 @@ def show(batch_id: int):
 @bp.route("/<int:batch_id>/rejected.csv")
 @role_required("contributor")
 def rejected(batch_id: int):
-    """The rejected rows with an `error` column, to fix and upload again."""
+    """The rows not imported with an `error` column saying why, to fix and upload again."""
     batch = _batch(batch_id)
     try:
         content = imports.rejected_rows(batch)

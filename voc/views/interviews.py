@@ -28,7 +28,9 @@ def index():
 
 def _input(form: InterviewForm) -> interviews.InterviewInput:
     new_customer = None
-    if form.customer_id.data is None:
+    typed = (form.new_customer_name, form.new_customer_organisation, form.new_customer_segment,
+             form.new_customer_email)
+    if form.customer_id.data is None or any((field.data or "").strip() for field in typed):
         new_customer = CustomerInput(
             name=form.new_customer_name.data or "",
             organisation=form.new_customer_organisation.data or "",

@@ -23,10 +23,16 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Themes ranked by evidence, with the latest run and a form to start another."""
+    """Themes ranked by evidence under their parents, with the latest run and a form to start another."""
+    return _index(ThemeRunForm())
+
+
+def _index(form: ThemeRunForm):
+    """The themes page; a refused run request comes back with its errors on its fields."""
     return render_template(
-        "themes/index.html", ranked=themes.ranked_themes(), run=themes.latest_run(),
-        form=ThemeRunForm(), unthemed=themes.theme_items(None, 1, 1).total,
+        "themes/index.html", groups=themes.grouped_themes(themes.ranked_themes()), run=themes.latest_run(),
+        form=form, unthemed=themes.theme_items(None, 1, 1).total,
+        similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
 
@@ -36,14 +42,12 @@ def start_run():
     """Start a run in the background and show its progress."""
     form = ThemeRunForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
-        return redirect(url_for("themes.index"))
+        return _index(form)
     try:
         run = themes.request_run(current_user.id, form.k.data, form.stop_words.data or "")
     except ServiceError as error:
-        flash(error.errors[0][1], "error")
-        return redirect(url_for("themes.index"))
+        show_errors(form, error)
+        return _index(form)
     return redirect(url_for("themes.run", run_id=run.id))
 
 
@@ -74,8 +78,21 @@ def _theme_or_404(theme_id: int):
 @bp.route("/<int:theme_id>")
 @role_required("viewer")
 def show(theme_id: int):
-    """A theme's label, keywords, quotes and every item with why it is here."""
+    """A theme's label, keywords, quotes and every item with why it is here; a parent's, its themes."""
+    return _page(theme_id)
+
+
+def _page(theme_id: int, **failed):
+    """The theme page; a refused rename, merge or split comes back with its errors on its fields."""
     theme = _theme_or_404(theme_id)
+    open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
+    if theme.is_parent:
+        return render_template(
+            "themes/parent.html", theme=theme, group=themes.parent_group(theme),
+            quotes=themes.theme_quotes(theme), action=ActionForm(),
+            rename=failed.get("rename") or RenameThemeForm(name=theme.title),
+            open_hits=open_hits,
+        )
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
@@ -84,11 +101,13 @@ def show(theme_id: int):
         picks = themes.theme_choices()
         merge.into.choices = choices([(i, title) for i, title in picks if i != theme_id])
         move.theme.choices = choices([("", "Unthemed")] + picks)
+    if "merge" in failed:
+        failed["merge"].into.choices = merge.into.choices
+    forms = {"rename": RenameThemeForm(name=theme.title), "merge": merge, "split": SplitThemeForm(), **failed}
     return render_template(
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
-        rename=RenameThemeForm(name=theme.title), merge=merge, split=SplitThemeForm(),
         move=move, action=ActionForm(),
-        open_hits=hits.open_hit_choices() if current_user.has_role("triager") else [],
+        open_hits=open_hits, **forms,
         suggested=stage_suggestions.open_count_for_theme(theme_id) if current_user.has_role("triager") else 0,
     )
 
@@ -105,18 +124,24 @@ def unthemed():
     return render_template("themes/unthemed.html", items=items, move=move)
 
 
-def _edit(theme_id: int, form, change, success: str):
-    """Shared POST handling: validate, apply one service call, flash and go back to the theme."""
+def _edit(theme_id: int, form, change, success: str, name: str = ""):
+    """Shared POST handling: validate, apply one service call, flash and go back to the theme.
+
+    A refusal shows the theme page again with the form `name` as sent and its errors on its fields.
+    """
     _theme_or_404(theme_id)
     if form.validate_on_submit():
         try:
             target = change(form)
         except ServiceError as error:
             show_errors(form, error)
-            flash(" ".join(message for _, message in error.errors), "error")
         else:
             flash(success)
             return redirect(url_for("themes.show", theme_id=target.id))
+    if name:
+        return _page(theme_id, **{name: form})
+    errors = [*form.form_errors, *(e for f in form for e in f.errors)]
+    flash(" ".join(errors) or "That did not work; reload the page and try again.", "error")
     return redirect(url_for("themes.show", theme_id=theme_id))
 
 
@@ -125,7 +150,7 @@ def _edit(theme_id: int, form, change, success: str):
 def rename(theme_id: int):
     """Name a theme in the team's words."""
     return _edit(theme_id, RenameThemeForm(), lambda f: themes.rename_theme(theme_id, f.name.data),
-                 "Theme renamed; re-runs keep the name.")
+                 "Theme renamed; re-runs keep the name.", "rename")
 
 
 @bp.post("/<int:theme_id>/merge")
@@ -133,7 +158,7 @@ def rename(theme_id: int):
 def merge(theme_id: int):
     """Merge this theme into another."""
     return _edit(theme_id, MergeThemeForm(), lambda f: themes.merge_themes(theme_id, f.into.data),
-                 "Themes merged; the items are pinned to the theme they went to.")
+                 "Themes merged; the items are pinned to the theme they went to.", "merge")
 
 
 @bp.post("/<int:theme_id>/split")
@@ -143,7 +168,7 @@ def split(theme_id: int):
     return _edit(
         theme_id, SplitThemeForm(),
         lambda f: themes.split_theme(theme_id, f.item_ids.data or [], f.name.data or ""),
-        "New theme made from the chosen items; they are pinned to it.",
+        "New theme made from the chosen items; they are pinned to it.", "split",
     )
 
 

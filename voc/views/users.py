@@ -1,5 +1,5 @@
 """Admin: staff accounts and roles."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
@@ -23,10 +23,29 @@ def index():
         else:
             flash(f"{user.email} can now sign in with the password {password} — it is shown only once.")
             return redirect(url_for("users.index"))
+    return _page(form)
+
+
+def _page(form: UserForm, reset: tuple | None = None):
     return render_template(
         "users/index.html", form=form, users=users.list_users(), role_form=RoleForm(),
-        locked=users.locked_accounts(), action=ActionForm(),
+        locked=users.locked_accounts(), action=ActionForm(), reset=reset,
     )
+
+
+@bp.post("/<int:user_id>/reset-password")
+@role_required("admin")
+def reset_password(user_id: int):
+    """Give someone a one-time password, shown once on this response only; they must replace it."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("users.index"))
+    try:
+        reset = users.force_reset(user_id, current_actor())
+    except NotFound:
+        abort(404)
+    response = current_app.make_response(_page(UserForm(formdata=None), reset=reset))
+    response.headers["Cache-Control"] = "no-store"  # the password must not linger in caches
+    return response
 
 
 @bp.post("/<int:user_id>/role")
