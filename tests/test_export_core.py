@@ -98,7 +98,8 @@ def test_csv_rows_follow_stage_horizon_and_score_with_all_columns(roadmap):
         "score": "40.0", "reach": "120", "impact": "3", "confidence": "80", "effort": "2.0",
         "target_date": "2024-06-30", "items": "5", "customers": "4", "channels": "survey 3; ticket 2",
         "first_seen": "2024-01-02", "last_seen": "2024-03-04", "mean_sentiment": "-0.46",
-        "share_negative": "0.6", "quote_1": "It just resets!", "quote_2": "Lost my basket twice",
+        "share_negative": "0.6", "nps_impact": "", "csat_impact": "",
+        "quote_1": "It just resets!", "quote_2": "Lost my basket twice",
         "quote_3": "",
     }
     empty = records[0]

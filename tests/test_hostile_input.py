@@ -240,6 +240,9 @@ def test_every_form_field_stores_typed_text_without_control_characters(world):
             client = client_as(app, people, "admin")
             url = url_for_rule(app, rule)
             page = client.get(url)
+            page.close()  # a file response (the icon) holds its file open until closed
+            if page.mimetype != "text/html":
+                continue
             finder = PostForms()
             finder.feed(page.get_data(as_text=True))
             for form in finder.forms:

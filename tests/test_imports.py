@@ -236,7 +236,7 @@ def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
         calls.append(texts)
         if len(calls) == 2:
             raise RuntimeError("disk full")
-        return [(0.0, None, None)] * len(texts)
+        return [(0.0, "lexicon", None, None)] * len(texts)
 
     monkeypatch.setattr(themes, "annotations", failing)
     with pytest.raises(RuntimeError, match="disk full"):

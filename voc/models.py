@@ -29,6 +29,8 @@ ROLES = ("viewer", "contributor", "triager", "admin")
 CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
 SCORE_KINDS = ("nps", "csat")
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
+# Where an item's sentiment came from: its own score, the model learned from scored items, the lexicon.
+SENTIMENT_SOURCES = ("score", "learned", "lexicon")
 MAX_TEXT_LENGTH = 20_000
 INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
 
@@ -137,6 +139,7 @@ class Feedback(db.Model):
     # Themes: compound sentiment (-1..+1), the theme, whether staff pinned it there,
     # and the terms that put it there.
     sentiment: Mapped[float | None] = mapped_column(Float)
+    sentiment_source: Mapped[str | None] = mapped_column(String(10))  # SENTIMENT_SOURCES
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     theme_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     theme_terms: Mapped[list | None] = mapped_column(JSON)
@@ -227,6 +230,9 @@ class ThemeRun(db.Model):
     quality: Mapped[dict | None] = mapped_column(JSON)
     changes: Mapped[dict | None] = mapped_column(JSON)
     model: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Sentiment learned from the scored items at this run (voc/themes/learned.py), and how many.
+    sentiment_model: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    sentiment_trained: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 

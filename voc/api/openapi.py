@@ -65,7 +65,10 @@ FEEDBACK = _object({
     "received_on": _string(format="date"), "source": _string(True), "external_id": _string(True),
     "stage": _string(True), "customer_id": _integer(True), "interview_id": _integer(True),
     "score": _integer(True), "score_kind": _string(True, enum=list(SCORE_KINDS)),
-    "sentiment": _number(True), "theme_id": _integer(True), "created_at": _string(format="date-time"),
+    "sentiment": _number(True),
+    "sentiment_source": _string(True, description="From the customer's score, learned from N scored items, "
+                                                  "or the lexicon."),
+    "theme_id": _integer(True), "created_at": _string(format="date-time"),
     "customer": {**BRIEF, "nullable": True},
     "quotable": {"type": "boolean", "description": "The customer agreed to be quoted."},
 })

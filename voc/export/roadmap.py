@@ -10,6 +10,7 @@ COLUMNS = (
     "stage", "horizon", "title", "problem", "status", "owner", "kind",
     "score", "reach", "impact", "confidence", "effort", "target_date",
     "items", "customers", "channels", "first_seen", "last_seen", "mean_sentiment", "share_negative",
+    "nps_impact", "csat_impact",
     *(f"quote_{n}" for n in range(1, MAX_QUOTES + 1)),
 )
 
@@ -27,6 +28,9 @@ class Evidence:
     last_seen: dt.date | None = None
     mean_sentiment: float | None = None  # -1..+1
     share_negative: float | None = None  # 0..1
+    # Score kind ("nps", "csat") -> (points, low, high): the figure over all scored responses minus
+    # the same without the evidence's, with its 95% interval (voc/themes/impact.py).
+    score_impact: Mapping[str, tuple[float, float, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,6 +108,7 @@ def hit_row(hit: RoadmapHit) -> tuple[Value, ...]:
         evidence.items, evidence.customers, channels_text(evidence.channels),
         evidence.first_seen, evidence.last_seen,
         _rounded(evidence.mean_sentiment), _rounded(evidence.share_negative),
+        *(evidence.score_impact.get(kind, (None,))[0] for kind in ("nps", "csat")),
         *quotes,
     )
 
@@ -119,6 +124,8 @@ def evidence_summary(evidence: Evidence) -> str:
         parts.append(f"mean sentiment {evidence.mean_sentiment:+.2f}")
     if evidence.share_negative is not None:
         parts.append(f"{evidence.share_negative:.0%} negative")
+    for kind, (points, low, high) in sorted(evidence.score_impact.items(), reverse=True):
+        parts.append(f"{kind.upper()} impact {points:+g} ({low:+g} to {high:+g})")
     return ", ".join(parts)
 
 

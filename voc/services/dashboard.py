@@ -7,7 +7,7 @@ import weakref
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 
 from voc.extensions import db
 from voc.models import (
@@ -23,6 +23,7 @@ from voc.models import (
 from voc.services.errors import InvalidInput
 from voc.services.feedback import in_segment
 from voc.services.hits import NEGATIVE
+from voc.services.impact import Drag, top_drags
 from voc.services.interviews import field_time
 
 PERIODS = {"7": 7, "30": 30, "90": 90}  # "last N days", today included
@@ -252,6 +253,7 @@ class Dashboard:
     volume_chart: Chart
     sentiment_chart: Chart
     theme_chart: Chart
+    drags: list[Drag] = field(default_factory=list)  # over all scored feedback, not just the period
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
 
 
@@ -307,7 +309,15 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
     """
     period = filters.period
     now = Feedback.received_on >= period.start
-    nps, csat = Feedback.score_kind == "nps", Feedback.score_kind == "csat"
+    conditions = _conditions(filters, Period(period.previous.start, period.end))
+    # A survey response's answers share its score: only its first answer counts it.
+    first_answers = (
+        select(func.min(Feedback.id))
+        .where(*conditions, Feedback.score.is_not(None), Feedback.batch_id.is_not(None))
+        .group_by(Feedback.batch_id, Feedback.response_key)
+    )
+    counted = or_(Feedback.batch_id.is_(None), Feedback.id.in_(first_answers))
+    nps, csat = and_(Feedback.score_kind == "nps", counted), and_(Feedback.score_kind == "csat", counted)
     rows = db.session.execute(
         select(
             Feedback.stage_id,
@@ -323,7 +333,7 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
             _count_if(csat),
             func.sum(case((csat, Feedback.score))),
         )
-        .where(*_conditions(filters, Period(period.previous.start, period.end)))
+        .where(*conditions)
         .group_by(Feedback.stage_id, Feedback.theme_id, now)
     )
     figures: dict[int | None, Figures] = defaultdict(Figures)
@@ -507,6 +517,7 @@ def build(filters: DashboardFilters) -> Dashboard:
             [c.name for c in columns], [Series("Mean sentiment", [c.figures.sentiment for c in columns])]
         ),
         theme_chart=_theme_chart(filters, _busiest_themes(themes)),
+        drags=top_drags(),
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from voc.export import pii
 from voc.extensions import db
 from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
-from voc.services import privacy, roadmap, themes, webhooks
+from voc.services import privacy, roadmap, sentiment, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
 from voc.services.hits import NEGATIVE
@@ -221,6 +221,7 @@ def record(item: Feedback) -> dict:
         "score": item.score,
         "score_kind": item.score_kind,
         "sentiment": item.sentiment,
+        "sentiment_source": sentiment.describe(item),
         "theme_id": item.theme_id,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
     }

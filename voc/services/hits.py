@@ -1,8 +1,9 @@
 """The hit list: pain points to fix, their evidence and priority, their history and the closed loop."""
+import dataclasses
 import datetime as dt
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import distinct, func, select, union
 from sqlalchemy.orm import selectinload
@@ -27,9 +28,10 @@ from voc.models import (
     Theme,
     User,
 )
-from voc.services import webhooks
+from voc.services import impact, webhooks
 from voc.services.errors import InvalidInput, NotFound, StaleEdit
 from voc.services.stages import active_stage
+from voc.themes.impact import Impact
 from voc.themes.relevance import relevance
 
 QUICK_EFFORT = 1.0  # person-weeks: at or under this, suggest a Quick Hit
@@ -140,6 +142,7 @@ class Evidence:
     mean_sentiment: float | None
     negative_share: float | None
     quotes: list[Feedback]
+    score_impact: dict[str, Impact] = field(default_factory=dict)  # by score kind, where there is enough
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,11 @@ def summarise(items: list[Feedback], about: str = "", cited: frozenset[int] = fr
     )
 
 
+def with_impact(summary: Evidence, items: list[Feedback]) -> Evidence:
+    """The evidence with its items' impact on NPS and mean CSAT."""
+    return dataclasses.replace(summary, score_impact=impact.evidence_impact({item.id for item in items}))
+
+
 def best_quotes(items: list[Feedback], about: str, cited: frozenset[int] = frozenset()) -> list[Feedback]:
     """Items ranked by how well their words speak for `about` (a hit's title and problem).
 
@@ -297,7 +305,8 @@ def hit_summary(hit: Hit, items: list[Feedback]) -> Evidence:
 
 def evidence(hit_id: int) -> Evidence:
     """The hit's live evidence figures: later feedback in a linked theme counts at once."""
-    return hit_summary(get_hit(hit_id), evidence_items(hit_id))
+    items = evidence_items(hit_id)
+    return with_impact(hit_summary(get_hit(hit_id), items), items)
 
 
 def get_hit(hit_id: int) -> Hit:

@@ -47,7 +47,7 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import corrections, feedback, privacy, themes, webhooks
+from voc.services import corrections, feedback, privacy, sentiment, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
@@ -552,7 +552,10 @@ class _Writer:
             notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
             self.annotate_seconds += time.perf_counter() - started
             for row in rows:
-                row["sentiment"], row["theme_id"], row["theme_terms"] = notes[row["text"]]
+                found, source, row["theme_id"], row["theme_terms"] = notes[row["text"]]
+                row["sentiment"], row["sentiment_source"] = sentiment.own(
+                    row["score"], row["score_kind"], found, source
+                )
                 self.themed = self.themed or row["theme_id"] is not None
         _insert_items(rows)
         self.created += len(rows)
@@ -577,7 +580,8 @@ class _Writer:
             "customer_id": owner, "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
             "created_by_id": self.user_id, "created_at": self.now, "batch_id": self.batch_id,
             "response_key": item.response_key[:200], "extras": extras or None,
-            "sentiment": None, "theme_id": None, "theme_pinned": False, "theme_terms": None,
+            "sentiment": None, "sentiment_source": None,
+            "theme_id": None, "theme_pinned": False, "theme_terms": None,
         }
 
     def _customers(self, items: list[Item]) -> list[int | None]:

@@ -95,7 +95,7 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
     rows = []
     for r in ranked:
         items = hits.evidence_items(r.hit.id)
-        summary = hits.summarise(items)
+        summary = hits.with_impact(hits.summarise(items), items)
         rows.append(
             export.RoadmapHit(
                 title=r.hit.title, problem=r.hit.problem, stage=r.hit.stage.name,
@@ -108,6 +108,7 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
                     channels=dict(summary.channels), first_seen=summary.earliest,
                     last_seen=summary.latest, mean_sentiment=summary.mean_sentiment,
                     share_negative=summary.negative_share,
+                    score_impact={k: (i.points, i.low, i.high) for k, i in summary.score_impact.items()},
                 ),
                 quotes=quotable(r.hit, items),
             )

@@ -12,9 +12,9 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import stage_suggestions, webhooks
+from voc.services import sentiment, stage_suggestions, webhooks
 from voc.services.errors import InvalidInput, NotFound
-from voc.themes import ThemeSettings, discover, match_themes, sentiments
+from voc.themes import ThemeSettings, discover, match_themes
 
 TREND_DAYS = 30
 _models: dict[int, object] = {}  # fitted model per run id, loaded once per process
@@ -87,7 +87,7 @@ def execute_run(run_id: int) -> ThemeRun:
     run.status = "running"
     _progress(run, 5, "Reading feedback")
     try:
-        _score_missing_sentiment()
+        sentiment.relearn(run)
         rows = db.session.execute(
             # Erased items keep their theme: their words are gone, their count stays.
             select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
@@ -277,15 +277,6 @@ def refresh_sizes() -> None:
             theme.parent_id = None
 
 
-def _score_missing_sentiment() -> None:
-    rows = db.session.execute(select(Feedback.id, Feedback.text).where(Feedback.sentiment.is_(None))).all()
-    if rows:
-        scores = sentiments([r.text for r in rows])
-        db.session.execute(
-            update(Feedback), [{"id": r.id, "sentiment": s} for r, s in zip(rows, scores, strict=True)]
-        )
-
-
 def latest_run() -> ThemeRun | None:
     """The newest run, whatever its state."""
     return db.session.scalar(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(1))
@@ -322,18 +313,18 @@ def _fitted_model():
     return model
 
 
-def annotations(texts: list[str]) -> list[tuple[float, int | None, list[str] | None]]:
-    """(sentiment, nearest live theme, its terms) per text, placed in one pass; terms None before any run."""
-    scores = sentiments(texts)
+def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str] | None]]:
+    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run."""
+    scores, source = sentiment.read(texts)
     fitted = _fitted_model()
     if fitted is None or fitted[0] is None:
-        return [(score, None, None) for score in scores]
+        return [(score, source, None, None) for score in scores]
     model, theme_ids = fitted
     live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
     placed, _, terms = model.place([model.tokenizer.document(text) for text in texts])
     nearest = [theme_ids[index] if index >= 0 else None for index in placed]
     return [
-        (score, theme_id if theme_id in live else None, list(why))
+        (score, source, theme_id if theme_id in live else None, list(why))
         for score, theme_id, why in zip(scores, nearest, terms, strict=True)
     ]
 
@@ -342,8 +333,9 @@ def annotate(items: list[Feedback]) -> None:
     """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
     if not items:
         return
-    for item, (score, theme_id, terms) in zip(items, annotations([i.text for i in items]), strict=True):
-        item.sentiment = score
+    notes = annotations([i.text for i in items])
+    for item, (score, source, theme_id, terms) in zip(items, notes, strict=True):
+        item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, score, source)
         if terms is not None:
             item.theme_id, item.theme_terms = theme_id, terms
 

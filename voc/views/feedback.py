@@ -19,7 +19,16 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
-from voc.services import corrections, customers, feedback, privacy, stage_suggestions, stages, themes
+from voc.services import (
+    corrections,
+    customers,
+    feedback,
+    privacy,
+    sentiment,
+    stage_suggestions,
+    stages,
+    themes,
+)
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -212,7 +221,7 @@ def show(feedback_id: int):
         abort(404)
     return render_template(
         "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
-        action=ActionForm(), confirm=_confirm_form(item),
+        action=ActionForm(), sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
     )
 
 
@@ -254,7 +263,7 @@ def reveal(feedback_id: int):
         abort(404)
     response = current_app.make_response(render_template(
         "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
-        confirm=_confirm_form(item),
+        sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
     ))
     response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
     return response

@@ -14,7 +14,7 @@ from voc.forms import (
     record_number,
     show_errors,
 )
-from voc.services import hits, stage_suggestions, themes
+from voc.services import hits, impact, stage_suggestions, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -23,14 +23,18 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 @bp.route("/")
 @role_required("viewer")
 def index():
-    """Themes ranked by evidence under their parents, with the latest run and a form to start another."""
+    """Themes ranked by evidence under their parents (or by drag on NPS and CSAT), the latest run, a form."""
     return _index(ThemeRunForm())
 
 
 def _index(form: ThemeRunForm):
     """The themes page; a refused run request comes back with its errors on its fields."""
+    groups, impacts = themes.grouped_themes(themes.ranked_themes()), impact.theme_impacts()
+    by_impact = request.args.get("sort") == "impact"
+    if by_impact:
+        impact.sort_by_drag(groups, impacts)
     return render_template(
-        "themes/index.html", groups=themes.grouped_themes(themes.ranked_themes()), run=themes.latest_run(),
+        "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
         form=form, unthemed=themes.theme_items(None, 1, 1).total,
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )

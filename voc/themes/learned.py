@@ -1,0 +1,110 @@
+"""Sentiment learned from the customers' own scores, blended with the lexicon.
+
+A score is the customer's own verdict on their words. Once an installation holds enough scored
+feedback, a linear model learns its words (product names, jargon, the way its customers
+complain) from those verdicts; the lexicon's reading of each text is one of the model's
+features, so a small training set leans on the lexicon and a large one on the words.
+"""
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
+
+from voc.themes.sentiment import analyzer, sentiment
+
+LABELS = ("negative", "neutral", "positive")
+# The customer's score read as a label; kinds: "nps" 0-10, "csat" 1-5, "stars" 1-5.
+_CUTS = {"nps": (6, 8), "csat": (2, 3), "stars": (2, 3)}  # up to the first: negative; to the second: neutral
+MIN_SCORED = 200  # scored items needed (of at least two labels) before a model is learned
+MAX_LEARNED = 10_000  # the newest scored items learned from: the fit's time grows faster than its gain
+LEXICON_WEIGHT = 3.0  # the lexicon features' scale: ×3 cuts their penalty ninefold, so few items lean on them
+POLARITY = 0.05  # compound at or beyond ±0.05 reads positive or negative (VADER's own cut-off)
+
+
+def score_label(score: int, kind: str) -> str:
+    """The customer's score as negative, neutral or positive (cut-offs in docs/themes.md)."""
+    negative_up_to, neutral_up_to = _CUTS[kind]
+    return "negative" if score <= negative_up_to else "neutral" if score <= neutral_up_to else "positive"
+
+
+def score_sentiment(score: int, kind: str) -> float:
+    """The customer's score as a compound sentiment, on the side of ±0.05 its label says."""
+    low, high = (0, 10) if kind == "nps" else (1, 5)
+    negative_up_to, neutral_up_to = _CUTS[kind]
+    label = score_label(score, kind)
+    if label == "neutral":
+        return 0.0
+    if label == "negative":  # the lowest score -1, the highest detractor's -0.25
+        return round(-1 + 0.75 * (score - low) / max(negative_up_to - low, 1), 4)
+    return round(1 - 0.5 * (high - score) / max(high - neutral_up_to - 1, 1), 4)
+
+
+def lexicon_features(texts: Sequence[str]) -> np.ndarray:
+    """Per text: voc's compound and VADER's negative, neutral and positive shares."""
+    rows = []
+    for text in texts:
+        parts = analyzer().polarity_scores(text)
+        rows.append((sentiment(text), parts["neg"], parts["neu"], parts["pos"]))
+    return np.asarray(rows, dtype=float).reshape(len(rows), 4)
+
+
+@dataclass
+class LearnedSentiment:
+    """A fitted model; picklable, kept with the theme run that learned it."""
+
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    classifier: LogisticRegression
+    trained_on: int  # scored items it learned from
+
+    def probabilities(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> np.ndarray:
+        """Per text, the chance of each label in LABELS order."""
+        lexicon = lexicon_features(texts) if lexicon is None else lexicon
+        found = self.classifier.predict_proba(_features(self.words, self.chars, texts, lexicon))
+        full = np.zeros((len(texts), len(LABELS)))
+        for column, label in enumerate(self.classifier.classes_):
+            full[:, LABELS.index(label)] = found[:, column]
+        return full
+
+    def sentiments(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> list[float]:
+        """Compound sentiment per text: the likeliest label picks the side of ±0.05, the odds the size."""
+        return [_compound(row) for row in self.probabilities(texts, lexicon)]
+
+
+def _features(words: TfidfVectorizer, chars: TfidfVectorizer, texts: Sequence[str], lexicon: np.ndarray):
+    lexicon = csr_matrix(lexicon * LEXICON_WEIGHT)
+    return hstack([words.transform(texts), chars.transform(texts), lexicon]).tocsr()
+
+
+def _compound(probabilities: np.ndarray) -> float:
+    negative, neutral, positive = probabilities
+    lean = float(positive - negative)
+    if neutral >= max(negative, positive):
+        return round(lean * (POLARITY - 0.001), 4)  # stays inside the neutral band
+    return round(math.copysign(max(abs(lean), POLARITY), positive - negative), 4)
+
+
+def learn(texts: Sequence[str], labels: Sequence[str], seed: int = 0) -> LearnedSentiment | None:
+    """Fit on scored texts and their labels; None below MIN_SCORED items or with a single label."""
+    counts = Counter(labels)
+    if len(texts) < MIN_SCORED or len(counts) < 2:
+        return None
+    # Among many items a word seen once is noise; among a few hundred it may be all there is.
+    min_df = 1 if len(texts) < 1000 else 2
+    words = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000)
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, sublinear_tf=True, max_features=200_000
+    )
+    words.fit(texts)
+    chars.fit(texts)
+    # One BLAS thread: on a busy server, threads fighting over the cores made the fit ten times slower.
+    with threadpool_limits(1):
+        classifier = LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed)
+        classifier.fit(_features(words, chars, texts, lexicon_features(texts)), list(labels))
+    return LearnedSentiment(words, chars, classifier, len(texts))
