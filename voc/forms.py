@@ -265,8 +265,15 @@ class FeedbackFilterForm(FlaskForm):
         "Score", choices=choices([("", "Scored or not"), ("nps", "NPS answers"), ("csat", "CSAT answers")]),
         validate_choice=False,
     )
+    suggested = SelectField("Suggested stage", coerce=optional_int, validate_choice=False)
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
+
+
+class ConfirmStageForm(FlaskForm):
+    """An item's stage: empty accepts the suggested one, a chosen stage corrects it."""
+
+    stage = StageSelect("Journey stage")
 
 
 class PeriodForm(FlaskForm):

@@ -143,11 +143,16 @@ class Feedback(db.Model):
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
     theme_pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     theme_terms: Mapped[list | None] = mapped_column(JSON)
+    # A theme run's guess at the stage of an item without one, never counted as its stage until a
+    # triager accepts it (docs/stages.md); cleared once the item has a stage.
+    suggested_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    stage_confidence: Mapped[float | None] = mapped_column(Float)
     # Erasure and retention replace the text but keep the item, so counts stay true.
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
     customer: Mapped[Customer | None] = relationship(back_populates="feedback")
-    stage: Mapped[Stage | None] = relationship()
+    stage: Mapped[Stage | None] = relationship(foreign_keys=[stage_id])
+    suggested_stage: Mapped[Stage | None] = relationship(foreign_keys=[suggested_stage_id])
     interview: Mapped[Interview | None] = relationship(back_populates="quotes")
     theme: Mapped[Theme | None] = relationship(back_populates="items")
 

@@ -22,6 +22,7 @@ ACTIONS = {
     "delete_feedback": "Deleted feedback",
     "password_change": "Changed their password",
     "password_reset": "Reset a password",
+    "confirm_stages": "Confirmed journey stages",
 }
 
 

@@ -168,6 +168,9 @@ class Column:
     trends: list[ThemeTrend]  # every theme with items in the stage this period, busiest first
     quick_hits: list[OpenHit] = field(default_factory=list)
     big_hits: list[OpenHit] = field(default_factory=list)
+    # Unstaged items this period suggested for the stage (for "No stage": suggested for any stage);
+    # shown beside the confirmed figures, never added to them.
+    suggested: int = 0
 
     @property
     def name(self) -> str:
@@ -346,6 +349,16 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
     return figures, {key: Volume(*pair) for key, pair in counts.items()}
 
 
+def _suggested(filters: DashboardFilters) -> dict[int, int]:
+    """Unstaged items this period per suggested stage id."""
+    return dict(db.session.execute(
+        select(Feedback.suggested_stage_id, func.count())
+        .where(*_conditions(filters, filters.period), Feedback.stage_id.is_(None),
+               Feedback.suggested_stage_id.is_not(None))
+        .group_by(Feedback.suggested_stage_id)
+    ).all())
+
+
 def _theme_trends(volumes: dict[tuple[int | None, int], Volume]) -> dict[int | None, list[ThemeTrend]]:
     """Each stage's current themes (not noise) with items this period, busiest first."""
     titles = dict(
@@ -468,6 +481,7 @@ def build(filters: DashboardFilters) -> Dashboard:
     figures, volumes = _aggregate(filters)
     themes = _theme_trends(volumes)
     hits = _open_hits()
+    suggested = _suggested(filters)
     stages = db.session.scalars(
         select(Stage).where(Stage.retired.is_(False)).order_by(Stage.position, Stage.id)
     )
@@ -476,11 +490,13 @@ def build(filters: DashboardFilters) -> Dashboard:
             StageRef(stage.id, stage.name), figures.get(stage.id, Figures()), themes[stage.id],
             quick_hits=[h for h in hits[stage.id] if h.horizon in QUICK_HORIZONS],
             big_hits=[h for h in hits[stage.id] if h.horizon not in QUICK_HORIZONS],
+            suggested=suggested.get(stage.id, 0),
         )
         for stage in stages
     ]
     if figures[None].current or figures[None].previous:
-        columns.append(Column(None, figures[None], themes[None]))
+        shown = sum(c.suggested for c in columns)  # suggestions of retired stages stay "No stage"
+        columns.append(Column(None, figures[None], themes[None], suggested=shown))
     followed_up, follow_up_hits = _follow_ups(filters.period)
     minutes, interviews = field_time(filters.period.start, filters.period.end)
     strip = Strip(

@@ -58,6 +58,7 @@ class FeedbackFilters:
     negative: bool = False  # only items whose sentiment reads negative
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
+    suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -275,6 +276,10 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(Feedback.theme_id == filters.theme_id)
     if filters.score_kind:
         stmt = stmt.where(Feedback.score_kind == filters.score_kind)
+    if filters.suggested_stage_id:
+        stmt = stmt.where(
+            Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
+        )
     return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
 
 

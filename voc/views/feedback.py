@@ -10,6 +10,7 @@ from voc.forms import (
     BULK_CHOICES,
     ActionForm,
     BulkFeedbackForm,
+    ConfirmStageForm,
     FeedbackEditForm,
     FeedbackFilterForm,
     FeedbackForm,
@@ -18,7 +19,16 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
-from voc.services import corrections, customers, feedback, privacy, sentiment, stages, themes
+from voc.services import (
+    corrections,
+    customers,
+    feedback,
+    privacy,
+    sentiment,
+    stage_suggestions,
+    stages,
+    themes,
+)
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
@@ -30,6 +40,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
     form.stage.choices = choices(
         stages.stage_choices(include_retired=True, blank="Any stage") + [("none", "No stage")]
     )
+    form.suggested.choices = choices(stages.stage_choices(blank="Any or none"))
     form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
     form.validate()
@@ -48,8 +59,8 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         negative=form.sentiment.data == "negative",
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
+        suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
     )
-
 
 
 @bp.route("/")
@@ -65,8 +76,10 @@ def index():
     except NotFound:
         chosen = None  # a stale link: the list says no feedback matches
     everyone = {k: v for k, v in args.items() if k != "customer"}
+    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else 0
     return render_template(
         "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone,
+        suggested=suggested, action=ActionForm(),
         bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
 
@@ -156,6 +169,17 @@ def delete(feedback_id: int):
     return redirect(url_for("feedback.index"))
 
 
+@bp.post("/accept-stages")
+@role_required("triager")
+def accept_stages():
+    """Confirm the suggested stage of every unstaged item the list's filters (query string) match."""
+    args = {k: v for k, v in request.args.items() if v}
+    if ActionForm().validate_on_submit():
+        done = stage_suggestions.accept_filtered(_filters()[1], current_actor())
+        flash(f"Suggested stage confirmed on {done} item{'' if done == 1 else 's'}.")
+    return redirect(url_for("feedback.index", **args))
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required("contributor")
 def new():
@@ -197,8 +221,34 @@ def show(feedback_id: int):
         abort(404)
     return render_template(
         "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
-        action=ActionForm(), sentiment_from=sentiment.describe(item),
+        action=ActionForm(), sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
     )
+
+
+def _confirm_form(item) -> ConfirmStageForm:
+    """The stage picker of an unstaged item, offering the active stages."""
+    form = ConfirmStageForm()
+    form.stage.choices = choices(stages.stage_choices(blank="— choose —"))
+    return form
+
+
+@bp.post("/<int:feedback_id>/stage")
+@role_required("triager")
+def confirm_stage(feedback_id: int):
+    """Accept the item's suggested stage (no stage chosen) or correct it to the chosen one."""
+    form = ConfirmStageForm()
+    if form.validate_on_submit():
+        try:
+            item = stage_suggestions.accept_item(feedback_id, current_actor(), form.stage.data)
+        except NotFound:
+            abort(404)
+        except ServiceError as error:
+            flash(" ".join(message for _, message in error.errors), "error")
+        else:
+            flash(f"Stage set to {item.stage.name}.")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("feedback.show", feedback_id=feedback_id))
 
 
 @bp.post("/<int:feedback_id>/reveal")
@@ -213,7 +263,7 @@ def reveal(feedback_id: int):
         abort(404)
     response = current_app.make_response(render_template(
         "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
-        sentiment_from=sentiment.describe(item),
+        sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
     ))
     response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
     return response

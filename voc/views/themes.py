@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from voc.access import role_required
+from voc.access import current_actor, role_required
 from voc.forms import (
     ActionForm,
     MergeThemeForm,
@@ -14,7 +14,7 @@ from voc.forms import (
     record_number,
     show_errors,
 )
-from voc.services import hits, impact, themes
+from voc.services import hits, impact, stage_suggestions, themes
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
@@ -112,6 +112,7 @@ def _page(theme_id: int, **failed):
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
         move=move, action=ActionForm(),
         open_hits=open_hits, **forms,
+        suggested=stage_suggestions.open_count_for_theme(theme_id) if current_user.has_role("triager") else 0,
     )
 
 
@@ -173,6 +174,17 @@ def split(theme_id: int):
         lambda f: themes.split_theme(theme_id, f.item_ids.data or [], f.name.data or ""),
         "New theme made from the chosen items; they are pinned to it.", "split",
     )
+
+
+@bp.post("/<int:theme_id>/accept-stages")
+@role_required("triager")
+def accept_stages(theme_id: int):
+    """Confirm the suggested stage of every unstaged item in the theme."""
+    _theme_or_404(theme_id)
+    if ActionForm().validate_on_submit():
+        done = stage_suggestions.accept_theme(theme_id, current_actor())
+        flash(f"Suggested stage confirmed on {done} item{'' if done == 1 else 's'}.")
+    return redirect(url_for("themes.show", theme_id=theme_id))
 
 
 @bp.post("/<int:theme_id>/<any(noise,signal):mark>")
