@@ -7,6 +7,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.conftest import skip_or_fail
+from tests.factories import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -46,3 +47,11 @@ def chromium_page():
             yield page
         finally:
             browser.close()
+
+
+def sign_in(page, base: str, email: str) -> None:
+    """Sign in through the form as a person does (every test user has the factories' password)."""
+    page.goto(base + "/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()

@@ -1,9 +1,9 @@
 """A contributor makes an API token on My account, a script uses it, and revoking it stops it at once."""
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -20,10 +20,7 @@ def csrf_app(database_url):
 
 def test_create_use_and_revoke_an_api_token(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "dev@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "dev@example.com")
         page.get_by_role("link", name="Dana Dev · contributor").click()
         page.wait_for_selector("h1:has-text('My account')")
         page.fill("#name", "Zendesk webhook")

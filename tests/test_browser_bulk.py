@@ -2,9 +2,9 @@
 import pytest
 from sqlalchemy import select
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_feedback, make_user
+from tests.factories import make_feedback, make_user
 from voc.extensions import db
 from voc.models import Feedback, Theme
 
@@ -28,10 +28,7 @@ def test_tick_items_set_their_stage_then_move_every_filtered_item_to_a_theme(csr
     with csrf_app.app_context():
         ids = dict(db.session.execute(select(Feedback.text, Feedback.id)).all())
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "tara@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "tara@example.com")
         page.wait_for_selector("h1")
         page.goto(base + "/feedback/")
         page.get_by_label(f"Select item {ids['Meter engineer never came']}", exact=True).check()

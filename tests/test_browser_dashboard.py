@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from voc.services import demo, themes
 
 pytestmark = pytest.mark.browser
@@ -47,10 +47,7 @@ def test_dashboard_charts_and_a_theme_through_to_its_feedback(demo_app, database
                 and not m.text.startswith("Failed to load resource") else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-        page.goto(base + "/login")
-        page.fill("#email", "manager@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "manager@example.com")
         page.wait_for_selector("h1:has-text('Feedback by journey stage')")
         assert page.locator("h2.stage-name").all_inner_texts()[:3] == ["Awareness", "Consider", "Action"]
 

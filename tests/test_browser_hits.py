@@ -3,9 +3,9 @@ import os
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_customer, make_feedback, make_user, stage_named
+from tests.factories import make_customer, make_feedback, make_user, stage_named
 from voc.extensions import db
 from voc.models import Theme
 
@@ -33,10 +33,7 @@ def csrf_app(database_url):
 def test_hit_from_theme_moved_to_this_year_then_loop_closed(csrf_app):
     theme_id = csrf_app.config["THEME_ID"]
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "tri@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "tri@example.com")
         page.wait_for_selector("h1:has-text('Feedback')")
 
         page.get_by_role("link", name="Hit list").click()

@@ -4,9 +4,9 @@ import pathlib
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
@@ -26,10 +26,7 @@ def csrf_app(database_url, tmp_path):
 
 def test_upload_map_dry_run_import_and_see_the_counts(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "ines@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "ines@example.com")
         page.wait_for_selector("h1:has-text('Feedback')")
 
         page.get_by_role("link", name="Import", exact=True).click()

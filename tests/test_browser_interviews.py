@@ -3,9 +3,9 @@ import os
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_customer, make_user
+from tests.factories import make_customer, make_user
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts")
@@ -24,10 +24,7 @@ def csrf_app(database_url):
 
 def test_log_interview_with_two_quotes_then_see_them_on_customer_page(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "field@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "field@example.com")
         page.wait_for_selector("h1:has-text('Feedback')")
 
         page.goto(base + "/interviews/new")

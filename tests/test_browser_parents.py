@@ -3,9 +3,9 @@ import os
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_customer, make_feedback, make_user
+from tests.factories import make_customer, make_feedback, make_user
 from voc.extensions import db
 from voc.models import Theme
 from voc.services import themes
@@ -38,10 +38,7 @@ def csrf_app(database_url):
 
 def test_drill_down_from_a_parent_to_its_theme_and_a_hit_from_the_parent(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "tri@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "tri@example.com")
         page.wait_for_selector("h1:has-text('Feedback')")
 
         page.goto(base + "/themes/")

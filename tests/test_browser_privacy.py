@@ -1,9 +1,9 @@
 """A triager reveals masked personal data; an admin erases a customer and reads both in the audit log."""
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_customer, make_feedback, make_user
+from tests.factories import make_customer, make_feedback, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +20,10 @@ def csrf_app(database_url):
     empty_tables(app)
 
 
-def sign_in(page, base):
-    page.goto(base + "/login")
-    page.fill("#email", "ada@example.com")
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_selector("h1:has-text('Feedback')")
-
-
 def test_reveal_then_erase_then_read_the_audit_log(csrf_app):
     with live_server(csrf_app) as base, chromium_page() as page:
-        sign_in(page, base)
+        sign_in(page, base, "ada@example.com")
+        page.wait_for_selector("h1:has-text('Feedback')")
         page.goto(base + "/feedback/")
         page.click("text=Write to [email removed] or ring [phone removed]")
         assert "jo@example.com" not in page.inner_text("#feedback-text")

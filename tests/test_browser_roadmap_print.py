@@ -1,9 +1,9 @@
 """The roadmap's print view, as Chromium lays it out for Save as PDF."""
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +19,7 @@ def print_app(database_url):
 
 def test_first_page_starts_with_the_first_horizon_and_each_later_one_breaks(print_app):
     with live_server(print_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "reader@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "reader@example.com")
         page.wait_for_selector("h1")
         page.emulate_media(media="print")
         page.goto(base + "/roadmap/print")

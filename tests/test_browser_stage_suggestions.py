@@ -4,9 +4,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from voc.extensions import db
 from voc.models import Feedback
 from voc.services import demo, themes
@@ -39,10 +39,7 @@ def test_accepting_a_themes_suggested_stages_moves_them_into_the_stage_column(de
         ).first()
 
     with live_server(demo_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "tess@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "tess@example.com")
 
         def column() -> tuple[int, int]:
             """Confirmed and suggested items in the stage's column over the last 90 days."""

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from tests.browser import chromium_page, live_server
+from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from voc.services import demo, themes
 
 pytestmark = pytest.mark.browser
@@ -33,10 +33,7 @@ def as_written(text: str) -> str:
 
 def test_demo_theme_names_are_written_in_their_own_items(demo_app, database_url):
     with live_server(demo_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "owner@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "owner@example.com")
         page.goto(base + "/themes/")
         # Themes on their own line, and the themes under each parent (parents have no items of their own).
         links = page.locator("table.themes tbody tr td:first-child > a, table.themes details.children li > a")
@@ -64,10 +61,7 @@ def test_triager_merges_similar_themes_in_one_click(demo_app):
             (t.id, t.title, t.size) for t in themes.similar_themes()[0]
         ]
     with live_server(demo_app) as base, chromium_page() as page:
-        page.goto(base + "/login")
-        page.fill("#email", "triage@example.com")
-        page.fill("#password", PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base, "triage@example.com")
         page.goto(base + "/themes/")
         offer = page.locator("section.similar li").first
         text = offer.inner_text()
