@@ -40,6 +40,7 @@ def test_contributors_correct_the_fields_but_not_the_words(client, app):
     assert (item.channel, item.received_on, item.customer_id) == ("ticket", DAY, grace.id)
     assert item.stage.name == "Action"
     assert (item.score, item.score_kind) == (3, "csat")
+    assert (item.sentiment, item.sentiment_source) == (0.0, "score")  # a CSAT of 3 is neutral
     assert item.text == "The bill doubled"  # the words stay: text is a triager's to change
     [event] = events("edit_feedback")
     assert (event.user_id, event.target_id) == (user.id, item.id)

@@ -71,9 +71,6 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
         if item.erased_at is not None:
             raise InvalidInput(("text", "This item's words were erased and cannot be written back."))
         item.text = privacy.ingest_text(text)
-        _, _, theme_id, terms = themes.annotations([item.text])[0]
-        if terms is not None and not item.theme_pinned:  # a staff placement outlives a reworded item
-            item.theme_id, item.theme_terms = theme_id, terms
         changed.append("text")
     if edit.stage_id != item.stage_id:
         item.stage = active_stage(edit.stage_id)  # a retired stage an item already has may stay
@@ -84,9 +81,11 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
             setattr(item, name, value)
             changed.append(name.removesuffix("_id").replace("_", " "))
     if {"text", "score", "score kind"} & set(changed):
+        found, source, theme_id, terms = themes.annotations([item.text])[0]
         # The customer's own score decides the sentiment when there is one; else the words do.
-        found, source = themes.annotations([item.text])[0][:2]
         item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, found, source)
+        if "text" in changed and terms is not None and not item.theme_pinned:
+            item.theme_id, item.theme_terms = theme_id, terms  # a staff placement outlives a reworded item
     if changed:
         audit.add_event("edit_feedback", actor, "feedback", item.id, "changed " + ", ".join(changed))
         if "text" in changed:
