@@ -235,12 +235,23 @@ class ThemeRun(db.Model):
     sentiment_trained: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    job_id: Mapped[str | None] = mapped_column(String(120))  # its RQ job, when it went to the queue
 
     requested_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     )
+
+
+class StoredUpload(db.Model):
+    """An uploaded file waiting for its import, in the database so every app server finds it."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the bytes
+    filename: Mapped[str] = mapped_column(String(255))  # as the browser sent it; shown, never a path
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
 class ImportBatch(db.Model):

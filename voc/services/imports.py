@@ -4,7 +4,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import os
 import re
 import tempfile
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import delete, func, insert, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -44,6 +43,7 @@ from voc.models import (
     ImportBatch,
     SavedMapping,
     Stage,
+    StoredUpload,
     User,
     utcnow,
 )
@@ -138,7 +138,7 @@ class UndoResult:
 
 
 def upload_folder() -> str:
-    """Where uploads wait between the mapping step and the import: instance/uploads by default."""
+    """This server's copies of stored uploads: instance/uploads by default (the database holds the file)."""
     folder = current_app.config.get("IMPORT_UPLOAD_FOLDER") or os.path.join(
         current_app.instance_path, "uploads"
     )
@@ -154,7 +154,7 @@ def display_name(filename: str | None) -> str:
 
 
 def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
-    """Keep an uploaded file under its SHA-256 so the import step finds it again."""
+    """Keep an uploaded file under its SHA-256 in the database, so the import step finds it on any server."""
     folder = upload_folder()
     _remove_old_uploads(folder)
     digest = hashlib.sha256()
@@ -171,13 +171,25 @@ def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
     path = os.path.join(folder, key)
     os.replace(part.name, path)
     name = display_name(filename)
-    with open(path + ".json", "w", encoding="utf-8") as meta:
-        json.dump({"filename": name}, meta)
+    expires = utcnow() + dt.timedelta(days=UPLOAD_DAYS)
+    stored = db.session.get(StoredUpload, key)
+    if stored is None:
+        with open(path, "rb") as copy:
+            db.session.add(StoredUpload(key=key, filename=name, size=size, content=copy.read(),
+                                        expires_at=expires))
+    else:  # the same bytes again: keep one copy, under the newer name
+        stored.filename, stored.expires_at = name, expires
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same file uploaded at the same moment on another server
+        db.session.rollback()
     return Upload(key, name, path, size)
 
 
 def _remove_old_uploads(folder: str) -> None:
-    """Uploads nobody imported within UPLOAD_DAYS are not kept forever."""
+    """Uploads nobody imported within UPLOAD_DAYS are not kept forever, here or in the database."""
+    db.session.execute(delete(StoredUpload).where(StoredUpload.expires_at < utcnow()))
+    db.session.commit()
     cutoff = time.time() - UPLOAD_DAYS * 86_400
     for entry in os.scandir(folder):
         if entry.is_file() and entry.stat().st_mtime < cutoff:
@@ -185,17 +197,23 @@ def _remove_old_uploads(folder: str) -> None:
 
 
 def get_upload(key: str) -> Upload:
-    """A stored upload by its key, or NotFound (also for anything that is not a SHA-256)."""
+    """A stored upload by its key, or NotFound (also for anything that is not a SHA-256).
+
+    The bytes are copied from the database to this server's folder the first time it reads them.
+    """
     if not _UPLOAD_KEY.fullmatch(key or ""):
         raise NotFound(("file", "That upload does not exist."))
-    path = os.path.join(upload_folder(), key)
-    try:
-        with open(path + ".json", encoding="utf-8") as meta:
-            filename = display_name(json.load(meta).get("filename"))
-        size = os.path.getsize(path)
-    except (OSError, ValueError, AttributeError):
-        raise NotFound(("file", "That upload has expired; upload the file again.")) from None
-    return Upload(key, filename, path, size)
+    stored = db.session.get(StoredUpload, key)
+    if stored is None or stored.expires_at < utcnow():
+        raise NotFound(("file", "That upload has expired; upload the file again."))
+    folder = upload_folder()
+    path = os.path.join(folder, key)
+    if not os.path.exists(path):
+        # Named by its hash, so a copy is never stale; written aside and renamed, so never half there.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False) as part:
+            part.write(stored.content)
+        os.replace(part.name, path)
+    return Upload(key, display_name(stored.filename), path, stored.size)
 
 
 def local_file(path: str) -> Upload:
@@ -215,9 +233,10 @@ def discard_upload(upload: Upload) -> None:
     folder = upload_folder()
     if os.path.dirname(upload.path) != folder:
         return  # a CLI file: not ours to delete
-    for path in (upload.path, upload.path + ".json"):
-        if os.path.exists(path):
-            os.unlink(path)
+    db.session.execute(delete(StoredUpload).where(StoredUpload.key == upload.key))
+    db.session.commit()
+    if os.path.exists(upload.path):
+        os.unlink(upload.path)  # other servers' copies go with their old files (UPLOAD_DAYS)
 
 
 @contextmanager

@@ -6,6 +6,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -49,30 +50,102 @@ class ThemeGroup:
 # ----- runs -----------------------------------------------------------------------------
 
 
-def _new_run(user_id: int | None, k: int | None, stop_words: str) -> ThemeRun:
+RUN_JOB = "voc.services.themes:execute_run"
+# A queued run whose job the queue still does not know after this was never queued (its request died
+# between saving the run and queueing the job).
+UNQUEUED_GRACE = dt.timedelta(minutes=2)
+ACTIVE = ("queued", "running")
+
+
+def _new_run(user_id: int | None, k: int | None, stop_words: str, queued: bool = False) -> ThemeRun:
     """Record a queued run, refusing a second one while another is going."""
     words = sorted({w.strip().lower() for w in stop_words.split(",") if w.strip()})
-    running = db.session.scalar(
-        select(ThemeRun.id).where(ThemeRun.status.in_(("queued", "running")))
-    )
+    settle_runs()
+    running = db.session.scalar(select(ThemeRun.id).where(ThemeRun.status.in_(ACTIVE)))
     if running:
         raise InvalidInput(("k", f"Run #{running} is still going; wait for it to finish."))
     run = ThemeRun(requested_by_id=user_id, settings={"k": k, "stop_words": words, "seed": 0})
     db.session.add(run)
+    db.session.flush()
+    if queued:
+        run.job_id = jobs.job_id(f"theme-run-{run.id}")
     db.session.commit()
     return run
 
 
 def request_run(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
-    """Record a run and start it in the background (thread, or the Redis queue when configured)."""
-    run = _new_run(user_id, k, stop_words)
-    jobs.enqueue("voc.services.themes:execute_run", run.id)
+    """Record a run and start it in the background (thread, or the Redis queue when configured).
+
+    When Redis does not take the job the run is recorded as failed, with the reason, and refused.
+    """
+    run = _new_run(user_id, k, stop_words, queued=jobs.on_queue())
+    try:
+        jobs.enqueue(RUN_JOB, run.id, key=f"theme-run-{run.id}", on_failure="voc.services.themes:fail_run",
+                     timeout=current_app.config["THEME_RUN_TIMEOUT"])
+    except jobs.QueueUnavailable as error:
+        fail_run(run.id, f"Could not be queued: {error}.")
+        raise InvalidInput(
+            ("", f"The job queue is not answering, so run #{run.id} could not start and nothing is running. "
+                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+        ) from None
     return run
+
+
+def retry_run(run_id: int, user_id: int | None) -> ThemeRun:
+    """Start a new run with a failed run's settings."""
+    run = get_run(run_id)
+    if run.status != "failed":
+        raise InvalidInput(("run", f"Run #{run.id} did not fail; only a failed run is retried."))
+    settings = run.settings or {}
+    return request_run(user_id, settings.get("k"), ",".join(settings.get("stop_words", ())))
 
 
 def run_now(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
     """Record a run and do it in this process (the CLI and the demo loader)."""
     return execute_run(_new_run(user_id, k, stop_words).id)
+
+
+def fail_run(run_id: int, reason: str) -> bool:
+    """Mark a run that is still queued or running as failed with the reason; False if it had ended."""
+    changed = db.session.execute(
+        update(ThemeRun)
+        .where(ThemeRun.id == run_id, ThemeRun.status.in_(ACTIVE))
+        .values(status="failed", message=reason[:500], finished_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def settle_runs(now: dt.datetime | None = None) -> None:
+    """Fail the queued or running runs whose job the queue says is over or lost (a killed work-horse).
+
+    RQ calls no failure callback when a work-horse is killed, so whoever next looks at the runs asks.
+    """
+    active = db.session.execute(
+        select(ThemeRun.id, ThemeRun.job_id, ThemeRun.created_at)
+        .where(ThemeRun.status.in_(ACTIVE), ThemeRun.job_id.is_not(None))
+    ).all()
+    if not active or not jobs.on_queue():
+        return
+    try:
+        states = jobs.job_states([job_id for _, job_id, _ in active])
+    except jobs.QueueUnavailable:
+        return  # cannot tell; the next look will
+    now = now or utcnow()
+    for run_id, job_id, created_at in active:
+        state = states[job_id]
+        if state.status == "failed":
+            fail_run(run_id, f"The worker stopped it: {_last_line(state.reason)}.")
+        elif state.status == "finished":
+            fail_run(run_id, "Its job ended without recording an outcome.")
+        elif state.status == "missing" and now - created_at > UNQUEUED_GRACE:
+            fail_run(run_id, "Its job is not on the queue (lost, or never queued).")
+
+
+def _last_line(reason: str) -> str:
+    """The last line of a traceback: the error itself."""
+    lines = [line.strip() for line in reason.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "no reason given").rstrip(" ;")
 
 
 def _progress(run: ThemeRun, percent: int, message: str) -> None:
@@ -83,6 +156,8 @@ def _progress(run: ThemeRun, percent: int, message: str) -> None:
 def execute_run(run_id: int) -> ThemeRun:
     """Cluster every item, match the clusters to existing themes, and store the outcome."""
     run = db.session.get(ThemeRun, run_id)
+    if run is None or run.status != "queued":
+        return run  # given up on (failed) while its job waited: a retry runs it afresh
     started = time.perf_counter()
     run.status = "running"
     _progress(run, 5, "Reading feedback")
@@ -278,17 +353,20 @@ def refresh_sizes() -> None:
 
 
 def latest_run() -> ThemeRun | None:
-    """The newest run, whatever its state."""
+    """The newest run, whatever its state (a run whose job died is failed first)."""
+    settle_runs()
     return db.session.scalar(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(1))
 
 
 def list_runs(limit: int = 20) -> list[ThemeRun]:
     """Recent runs, newest first."""
+    settle_runs()
     return list(db.session.scalars(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(limit)))
 
 
 def get_run(run_id: int) -> ThemeRun:
     """One run, or NotFound."""
+    settle_runs()
     run = db.session.get(ThemeRun, run_id)
     if run is None:
         raise NotFound(("run", "That run does not exist."))

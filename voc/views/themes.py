@@ -55,6 +55,23 @@ def start_run():
     return redirect(url_for("themes.run", run_id=run.id))
 
 
+@bp.post("/runs/<int:run_id>/retry")
+@role_required("triager")
+def retry_run(run_id: int):
+    """Start a failed run again with its settings."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("themes.run", run_id=run_id))
+    try:
+        run = themes.retry_run(run_id, current_user.id)
+    except NotFound:
+        abort(404)
+    except ServiceError as error:
+        flash(str(error), "error")
+        return redirect(url_for("themes.run", run_id=run_id))
+    flash(f"Run #{run_id} is being tried again as run #{run.id}.")
+    return redirect(url_for("themes.run", run_id=run.id))
+
+
 @bp.route("/runs/")
 @role_required("viewer")
 def runs():
@@ -67,7 +84,7 @@ def runs():
 def run(run_id: int):
     """One run; the page refreshes itself until the run ends."""
     try:
-        return render_template("themes/run.html", run=themes.get_run(run_id))
+        return render_template("themes/run.html", run=themes.get_run(run_id), action=ActionForm())
     except NotFound:
         abort(404)
 
