@@ -39,7 +39,7 @@ def queue_name(app: Flask | None = None) -> str:
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     where = url.set(drivername=url.get_backend_name(), username=None, password=None)
     digest = hashlib.sha256(where.render_as_string(hide_password=False).encode()).hexdigest()[:12]
-    name = re.sub(r"[^A-Za-z0-9_-]", "", os.path.basename(url.database or ""))[:40]
+    name = re.sub(r"[^A-Za-z0-9_-]", "", os.path.splitext(os.path.basename(url.database or ""))[0])[:40]
     return f"voc-{name}-{digest}" if name else f"voc-{digest}"
 
 
