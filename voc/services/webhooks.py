@@ -18,7 +18,6 @@ from voc.services.errors import InvalidInput, NotFound
 
 SIGNATURE_HEADER = "X-Voc-Signature"
 MIN_SECRET_LENGTH = 16
-CLAIM_BATCH = 100  # deliveries one process takes at a time
 CLAIM_SPARE_SECONDS = 60  # beyond WEBHOOK_TIMEOUT before a claimed delivery is due again
 
 
@@ -159,7 +158,7 @@ def deliver_due(now: dt.datetime | None = None) -> tuple[int, int]:
 
 
 def _claim(condition, now: dt.datetime) -> list[WebhookDelivery]:
-    """Take up to CLAIM_BATCH due deliveries for this process, so no other host sends them too.
+    """Take up to WEBHOOK_CLAIM_BATCH due deliveries for this process, so no other host sends them too.
 
     PostgreSQL skips rows another host has locked (FOR UPDATE SKIP LOCKED); each claimed row's next
     attempt moves past the attempt's time-out, so it is due again only if this process dies mid-send.
@@ -169,7 +168,7 @@ def _claim(condition, now: dt.datetime) -> list[WebhookDelivery]:
     ids = db.session.scalars(
         select(WebhookDelivery.id).where(*due, condition)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(CLAIM_BATCH).with_for_update(skip_locked=True)
+        .limit(current_app.config["WEBHOOK_CLAIM_BATCH"]).with_for_update(skip_locked=True)
     ).all()
     spare = current_app.config["WEBHOOK_TIMEOUT"] + CLAIM_SPARE_SECONDS
     lease = max(now, utcnow()) + dt.timedelta(seconds=spare)
