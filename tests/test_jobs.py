@@ -6,14 +6,14 @@ import signal
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from tests.conftest import skip_or_fail
 from tests.factories import make_user, sign_in
 from tests.test_themes_app import add_items
 from voc import create_app, jobs
 from voc.extensions import db
-from voc.models import ThemeRun
+from voc.models import Feedback, ImportBatch, ImportJob, StoredUpload, ThemeRun, utcnow
 from voc.services import themes
 
 DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
@@ -142,7 +142,7 @@ def test_a_queued_run_whose_job_never_reached_the_queue_fails_after_a_grace(app,
     run = themes._new_run(None, None, "", queued=True)  # the request died before queueing its job
     themes.settle_runs()
     assert db.session.get(ThemeRun, run.id).status == "queued"  # its job may still be on its way
-    themes.settle_runs(now=run.created_at + themes.UNQUEUED_GRACE * 2)
+    themes.settle_runs(now=run.created_at + jobs.LOST_AFTER * 2)
     run = db.session.get(ThemeRun, run.id)
     assert (run.status, run.message) == ("failed", "Its job is not on the queue (lost, or never queued).")
 
@@ -196,3 +196,60 @@ def test_the_themes_command_explains_a_redis_that_is_down(app, runner):
     assert result.exit_code == 1
     assert "The job queue is not answering" in result.output
     assert db.session.scalar(select(ThemeRun.status)) == "failed"
+
+
+def test_a_large_web_import_runs_on_the_queue_with_its_progress(app, client, redis, tmp_path, monkeypatch):
+    from rq.job import Job
+
+    from tests.test_imports_web import TICKETS, form_data, uploaded
+
+    app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
+    monkeypatch.setenv("VOC_IMPORT_UPLOAD_FOLDER", str(tmp_path / "worker"))  # another host's disk
+    sign_in(client, make_user("contributor"))
+    url = uploaded(client, TICKETS)
+    response = client.post(url, data=form_data(url, "run", default_source="helpdesk"))
+    queued_import = db.session.scalar(select(ImportJob))
+    assert response.headers["Location"] == f"/imports/jobs/{queued_import.id}"
+    page = client.get(f"/imports/jobs/{queued_import.id}").get_data(as_text=True)
+    assert "Waiting for a worker" in page and 'data-poll="yes"' in page
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
+    work(redis, forking=False)
+    assert Job.fetch(queued_import.job_id, connection=redis).meta["progress"] == 100
+    response = client.get(f"/imports/jobs/{queued_import.id}")
+    batch = db.session.scalar(select(ImportBatch))
+    assert response.headers["Location"] == f"/imports/{batch.id}"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Imported tickets.csv." in page and 'class="created">1 items' in page
+    assert db.session.scalar(select(StoredUpload.key)) is None
+
+
+def test_a_queued_import_that_fails_says_why_and_imports_nothing(app, client, redis, tmp_path, monkeypatch):
+    from tests.test_imports_web import TICKETS, form_data, uploaded
+
+    app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
+    monkeypatch.setenv("VOC_IMPORT_UPLOAD_FOLDER", str(tmp_path / "worker"))
+    sign_in(client, make_user("contributor"))
+    url = uploaded(client, TICKETS)
+    client.post(url, data=form_data(url, "run"))
+    db.session.execute(update(StoredUpload).values(expires_at=utcnow()))  # expires while the job waits
+    db.session.commit()
+    work(redis, forking=False)
+    queued_import = db.session.scalar(select(ImportJob))
+    page = client.get(f"/imports/jobs/{queued_import.id}").get_data(as_text=True)
+    assert ("The import failed and nothing was imported: That upload has expired; "
+            "upload the file again.") in page
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0
+
+
+def test_redis_down_at_a_large_import_says_so_and_imports_nothing(app, client, tmp_path):
+    from tests.test_imports_web import TICKETS, form_data, uploaded
+
+    app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
+    sign_in(client, make_user("contributor"))
+    url = uploaded(client, TICKETS)
+    app.config.update(REDIS_URL=DOWN)
+    response = client.post(url, data=form_data(url, "run"))
+    assert response.status_code == 200
+    assert "The job queue is not answering, so the import could not start" in response.get_data(as_text=True)
+    assert db.session.scalar(select(ImportJob.status)) == "failed"
+    assert db.session.scalar(select(func.count(Feedback.id))) == 0

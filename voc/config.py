@@ -14,6 +14,7 @@ class Defaults:
     FEEDBACK_PER_PAGE = 50
     DASHBOARD_MAX_AGE = 15  # seconds a worker may show the dashboard it built before; 0: always fresh
     REDIS_URL = None  # set VOC_REDIS_URL to run background jobs on an RQ queue
+    IMPORT_QUEUE_BYTES = 2 * 1024 * 1024  # with Redis, web imports of files this size or more go to the queue
     RQ_QUEUE = None  # None: "voc-<database>-<digest>", one queue per database (voc.jobs.queue_name)
     THEME_RUN_TIMEOUT = 3600  # seconds a queued theme run may take before RQ stops it
     API_MAX_BODY = 1024 * 1024  # bytes; a larger request to /api/v1 gets 413

@@ -1,4 +1,5 @@
 """Background work: a thread in the embedded set-up, an RQ queue on Redis when VOC_REDIS_URL is set."""
+import datetime as dt
 import hashlib
 import importlib
 import os
@@ -11,6 +12,9 @@ from sqlalchemy.engine import make_url
 
 REDIS_CONNECT_SECONDS = 2  # a request must not hang on a Redis that is down
 REDIS_ANSWER_SECONDS = 5
+# A record saying "queued" whose job the queue still does not know after this was never queued: its
+# request died between saving the record and queueing the job.
+LOST_AFTER = dt.timedelta(minutes=2)
 
 
 class QueueUnavailable(Exception):
@@ -23,6 +27,7 @@ class JobState:
 
     status: str
     reason: str = ""
+    progress: int | None = None  # percent, as the job last reported it
 
 
 def on_queue() -> bool:
@@ -108,7 +113,7 @@ def job_states(ids: list[str]) -> dict[str, JobState]:
                 continue
             status = job.get_status(refresh=False)
             if status == JobStatus.STARTED:
-                states[id_] = JobState("running")
+                states[id_] = JobState("running", progress=(job.meta or {}).get("progress"))
             elif status == JobStatus.FINISHED:
                 states[id_] = JobState("finished")
             elif status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
@@ -119,6 +124,43 @@ def job_states(ids: list[str]) -> dict[str, JobState]:
     except RedisError as error:
         raise QueueUnavailable(f"Redis did not answer ({type(error).__name__})") from None
     return states
+
+
+def ended_jobs(started: dict[str, dt.datetime], now: dt.datetime) -> dict[str, str]:
+    """Why each of these jobs (id: when its record was made) is over though its record says it is not.
+
+    RQ calls no failure callback when a work-horse is killed, so whoever next looks at a record asks
+    the queue. Says nothing when Redis does not answer: the next look will tell.
+    """
+    try:
+        states = job_states(list(started))
+    except QueueUnavailable:
+        return {}
+    reasons = {}
+    for id_, state in states.items():
+        if state.status == "failed":
+            reasons[id_] = f"The worker stopped it: {_last_line(state.reason)}."
+        elif state.status == "finished":
+            reasons[id_] = "Its job ended without recording an outcome."
+        elif state.status == "missing" and now - started[id_] > LOST_AFTER:
+            reasons[id_] = "Its job is not on the queue (lost, or never queued)."
+    return reasons
+
+
+def _last_line(reason: str) -> str:
+    """The last line of a traceback: the error itself."""
+    lines = [line.strip() for line in reason.strip().splitlines() if line.strip()]
+    return (lines[-1] if lines else "no reason given").rstrip(" ;")
+
+
+def report_progress(percent: int) -> None:
+    """Record how far the running RQ job is, for the page that follows it (no-op outside a worker)."""
+    from rq import get_current_job
+
+    job = get_current_job()
+    if job is not None and (job.meta or {}).get("progress") != percent:
+        job.meta["progress"] = percent
+        job.save_meta()
 
 
 def _where(app: Flask) -> str:

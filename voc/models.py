@@ -273,6 +273,26 @@ class ImportBatch(db.Model):
     user: Mapped[User] = relationship()
 
 
+class ImportJob(db.Model):
+    """A large web import handed to the queue: what to import, and how it went."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    upload_key: Mapped[str] = mapped_column(String(64))  # the StoredUpload (gone once imported)
+    filename: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict] = mapped_column(JSON)  # the mapping and the date order confirmed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    message: Mapped[str] = mapped_column(String(500), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    job_id: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    )
+
+
 class SavedMapping(db.Model):
     """A column mapping a user saved under a name to reuse on the next export."""
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, text
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from voc import jobs
 from voc.export.cells import formula_safe
 from voc.extensions import db
 from voc.ingest import (
@@ -41,6 +42,7 @@ from voc.models import (
     Customer,
     Feedback,
     ImportBatch,
+    ImportJob,
     SavedMapping,
     Stage,
     StoredUpload,
@@ -48,7 +50,7 @@ from voc.models import (
     utcnow,
 )
 from voc.services import corrections, feedback, privacy, sentiment, themes, webhooks
-from voc.services.errors import InvalidInput, NotAllowed, NotFound
+from voc.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
@@ -58,6 +60,7 @@ PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
 LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
 CLASH_WORDS = 8  # words of the stored text shown when a repeated id comes with other words
+QUEUED_IMPORT = "voc.services.imports:execute_import"
 UPLOAD_DAYS = 2  # stored uploads older than this are removed when the next one arrives
 DATE_ORDER_CHOICES = ("dmy", "mdy")  # what a user may confirm; 'ymd' means no numeric dd/mm dates
 DATE_ORDERS_ALLOWED = ("ymd", *DATE_ORDER_CHOICES)
@@ -384,6 +387,90 @@ def run_import(
         raise
     _announce(outcome.batch.id)
     return outcome
+
+
+def queues_import(upload: Upload) -> bool:
+    """A file of IMPORT_QUEUE_BYTES or more imports on the queue, when there is one; a smaller one at once."""
+    return jobs.on_queue() and upload.size >= current_app.config["IMPORT_QUEUE_BYTES"]
+
+
+def queue_import(upload: Upload, settings: ImportSettings, user_id: int) -> ImportJob:
+    """Hand the import to a worker; the page follows its progress. Refused when Redis does not answer."""
+    job = ImportJob(
+        user_id=user_id, upload_key=upload.key, filename=upload.filename,
+        settings={"mapping": settings.mapping.to_dict(), "date_order": settings.date_order},
+    )
+    db.session.add(job)
+    db.session.flush()
+    job.job_id = jobs.job_id(f"import-{job.id}")
+    db.session.commit()
+    try:
+        jobs.enqueue(QUEUED_IMPORT, job.id, key=f"import-{job.id}",
+                     on_failure="voc.services.imports:fail_import_job")
+    except jobs.QueueUnavailable as error:
+        fail_import_job(job.id, f"Could not be queued: {error}.")
+        raise InvalidInput(
+            ("", "The job queue is not answering, so the import could not start; nothing was imported. "
+                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+        ) from None
+    return job
+
+
+def execute_import(job_id: int) -> None:
+    """The queued import (a worker's job): the file as one batch, reporting how far it has read."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != "queued":
+        return  # given up on while it waited
+    job.status = "running"
+    db.session.commit()
+    try:
+        upload = get_upload(job.upload_key)
+        settings = ImportSettings(Mapping.from_dict(job.settings["mapping"]), job.settings["date_order"])
+        outcome = run_import(upload, settings, job.user_id,
+                             progress=lambda done: jobs.report_progress(done * 100 // upload.size))
+        discard_upload(upload)
+    except ServiceError as error:  # the file or the mapping: the person's to fix, not a crash
+        db.session.rollback()
+        fail_import_job(job_id, str(error))
+        return
+    except Exception as error:
+        db.session.rollback()
+        fail_import_job(job_id, f"{type(error).__name__}: {error}")
+        raise
+    db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id)
+        .values(status="done", batch_id=outcome.batch.id, finished_at=utcnow())
+    )
+    db.session.commit()
+
+
+def fail_import_job(job_id: int, reason: str) -> bool:
+    """Mark a queued or running import as failed with the reason; False if it had ended."""
+    changed = db.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(("queued", "running")))
+        .values(status="failed", message=reason[:500], finished_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def import_job_progress(job_id: int) -> tuple[ImportJob, int | None]:
+    """A queued import and how far it is (percent, while running); one whose job died is failed first."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(("import", "That import does not exist."))
+    if job.status not in ("queued", "running") or not jobs.on_queue():
+        return job, None
+    ended = jobs.ended_jobs({job.job_id: job.created_at}, utcnow())
+    if job.job_id in ended:
+        fail_import_job(job.id, ended[job.job_id])
+        db.session.refresh(job)
+        return job, None
+    try:
+        return job, jobs.job_states([job.job_id])[job.job_id].progress
+    except jobs.QueueUnavailable:
+        return job, None
 
 
 def _announce(batch_id: int) -> None:

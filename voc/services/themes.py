@@ -51,9 +51,6 @@ class ThemeGroup:
 
 
 RUN_JOB = "voc.services.themes:execute_run"
-# A queued run whose job the queue still does not know after this was never queued (its request died
-# between saving the run and queueing the job).
-UNQUEUED_GRACE = dt.timedelta(minutes=2)
 ACTIVE = ("queued", "running")
 
 
@@ -117,35 +114,18 @@ def fail_run(run_id: int, reason: str) -> bool:
 
 
 def settle_runs(now: dt.datetime | None = None) -> None:
-    """Fail the queued or running runs whose job the queue says is over or lost (a killed work-horse).
-
-    RQ calls no failure callback when a work-horse is killed, so whoever next looks at the runs asks.
-    """
+    """Fail the queued or running runs whose job the queue says is over or lost (a killed work-horse)."""
+    if not jobs.on_queue():
+        return
     active = db.session.execute(
         select(ThemeRun.id, ThemeRun.job_id, ThemeRun.created_at)
         .where(ThemeRun.status.in_(ACTIVE), ThemeRun.job_id.is_not(None))
     ).all()
-    if not active or not jobs.on_queue():
-        return
-    try:
-        states = jobs.job_states([job_id for _, job_id, _ in active])
-    except jobs.QueueUnavailable:
-        return  # cannot tell; the next look will
-    now = now or utcnow()
-    for run_id, job_id, created_at in active:
-        state = states[job_id]
-        if state.status == "failed":
-            fail_run(run_id, f"The worker stopped it: {_last_line(state.reason)}.")
-        elif state.status == "finished":
-            fail_run(run_id, "Its job ended without recording an outcome.")
-        elif state.status == "missing" and now - created_at > UNQUEUED_GRACE:
-            fail_run(run_id, "Its job is not on the queue (lost, or never queued).")
-
-
-def _last_line(reason: str) -> str:
-    """The last line of a traceback: the error itself."""
-    lines = [line.strip() for line in reason.strip().splitlines() if line.strip()]
-    return (lines[-1] if lines else "no reason given").rstrip(" ;")
+    if active:
+        ended = jobs.ended_jobs({job_id: created_at for _, job_id, created_at in active}, now or utcnow())
+        for run_id, job_id, _ in active:
+            if job_id in ended:
+                fail_run(run_id, ended[job_id])
 
 
 def _progress(run: ThemeRun, percent: int, message: str) -> None:
