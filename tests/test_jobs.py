@@ -253,3 +253,15 @@ def test_redis_down_at_a_large_import_says_so_and_imports_nothing(app, client, t
     assert "The job queue is not answering, so the import could not start" in response.get_data(as_text=True)
     assert db.session.scalar(select(ImportJob.status)) == "failed"
     assert db.session.scalar(select(func.count(Feedback.id))) == 0
+
+
+def test_an_operator_fails_a_run_a_restart_left_running(app, runner, client):
+    run = themes._new_run(None, None, "")  # a thread's run, its process gone
+    db.session.execute(update(ThemeRun).values(status="running"))
+    db.session.commit()
+    result = runner.invoke(args=["voc", "fail-run", str(run.id), "--reason", "Server restarted."])
+    assert result.output == f"Run #{run.id} marked failed: Server restarted.\n"
+    sign_in(client, make_user("triager"))
+    assert f"Retry run #{run.id}" in client.get("/themes/").get_data(as_text=True)
+    again = runner.invoke(args=["voc", "fail-run", str(run.id)])
+    assert again.exit_code == 1 and "is not queued or running; nothing to do" in again.output

@@ -99,6 +99,17 @@ def find_themes(k: int | None, ignore: str, here: bool) -> None:
     )
 
 
+@voc_cli.command("fail-run")
+@click.argument("run_id", type=int)
+@click.option("--reason", default="Stopped by an operator.", show_default=True,
+              help="Shown on the run's page.")
+def fail_stuck_run(run_id: int, reason: str) -> None:
+    """Mark a run left "running" by a restarted server (no Redis) as failed, so it can be retried."""
+    if not themes.fail_run(run_id, reason):
+        raise click.ClickException(f"Run #{run_id} is not queued or running; nothing to do.")
+    click.echo(f"Run #{run_id} marked failed: {reason}")
+
+
 @voc_cli.command("worker")
 def worker() -> None:
     """Work the Redis job queue (set VOC_REDIS_URL); theme runs go there instead of a thread."""
