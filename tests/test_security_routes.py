@@ -23,6 +23,7 @@ from voc.models import (
     Hit,
     HitChange,
     ImportBatch,
+    ImportJob,
     Interview,
     Stage,
     Theme,
@@ -119,6 +120,8 @@ def seed() -> dict:
         ImportBatch(user_id=people["contributor"].id, filename=hostile(2)[:255], sha256="0" * 64,
                     mapping={hostile(3): hostile(4)}, rejected=1,
                     rejected_csv=f"text,error\r\n{hostile(5)},x"),
+        ImportJob(user_id=people["contributor"].id, upload_key="0" * 64, filename=hostile(8)[:255],
+                  settings={}, status="failed", message=hostile(9)[:500]),
         Webhook(url="https://hooks.example.com/" + hostile(6)[:100], secret="s", events=["feedback.created"],
                 deliveries=[WebhookDelivery(event="feedback.created", body="{}", error=hostile(7)[:500])]),
     ])

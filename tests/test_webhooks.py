@@ -269,11 +269,11 @@ def test_two_hosts_delivering_at_once_send_each_delivery_once(app, database_url,
            "VOC_WEBHOOK_CLAIM_BATCH": "2"}
     command = [sys.executable, "-m", "flask", "--app", "app", "voc", "webhooks", "deliver"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True)
+    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for _ in range(2)]
     outputs = [host.communicate(timeout=120)[0] for host in hosts]
     sent = Counter(headers["X-Voc-Delivery"] for headers, _ in receiver.requests)
-    assert len(sent) == 20 and set(sent.values()) == {1}, sent
+    assert len(sent) == 20 and set(sent.values()) == {1}, (sent, outputs)
     attempted = [int(output.split()[0]) for output in outputs]
     assert sum(attempted) == 20, outputs
     db.session.expire_all()
