@@ -3,6 +3,7 @@
 import ast
 import datetime as dt
 import io
+import itertools
 import json
 import pathlib
 import sys
@@ -30,12 +31,17 @@ from voc.ingest import (
     duplicate_key,
     guess_mapping,
     parse_date,
-    parse_rows,
     read_table,
 )
 
 FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "imports"
 TODAY = dt.date(2024, 12, 31)
+
+
+def parse_rows(table: Table, mapping, options: ParseOptions) -> Iterator:
+    """Every data row parsed after the mapping's extra header rows, lazily, as the import reads them."""
+    parser = RowParser(table.header, mapping, options)
+    return map(parser.parse, itertools.islice(table, mapping.header_rows, None))
 
 
 def read(data: bytes, name: str = "feedback.csv", **kwargs) -> Table:

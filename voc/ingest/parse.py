@@ -1,15 +1,14 @@
 """One source row + a Mapping -> the feedback items it holds, or the one reason it is rejected."""
 import datetime as dt
-import itertools
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voc.ingest.dates import DATE_ORDERS, DateError, parse_date
 from voc.ingest.mapping import Mapping, MappingError
-from voc.ingest.reader import SourceRow, Table
+from voc.ingest.reader import SourceRow
 
 MAX_TEXT_LENGTH = 20_000
 SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
@@ -274,14 +273,6 @@ class RowParser:
             kind = (self.mapping.score_kind or "").upper()
             return f"{int(number)} is outside the {kind} range {low}-{high}"
         return int(number)
-
-
-def parse_rows(
-    table: Table, mapping: Mapping, options: ParseOptions = ParseOptions()
-) -> Iterator[list[Item] | RowError]:
-    """Every data row of the table parsed, after the mapping's extra header rows."""
-    parser = RowParser(table.header, mapping, options)
-    return map(parser.parse, itertools.islice(table, mapping.header_rows, None))
 
 
 def is_placeholder(text: str) -> bool:
