@@ -35,7 +35,7 @@ def _index(form: ThemeRunForm):
         impact.sort_by_drag(groups, impacts)
     return render_template(
         "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
-        form=form, unthemed=themes.theme_items(None, 1, 1).total,
+        form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
