@@ -41,7 +41,7 @@ def _model():
         _learned.clear()
         try:
             _learned[key] = stored.load(blob) if blob else None
-        except stored.StaleModel:  # saved under other library versions: the lexicon decides until the next run
+        except stored.StaleModel:  # other library versions wrote it: the lexicon decides until the next run
             _learned[key] = None
     return _learned[key]
 

@@ -321,7 +321,8 @@ def model_problem() -> str | None:
     _fitted_model()
     refusal = next(iter(_models.values()), None)
     if isinstance(refusal, stored.StaleModel):
-        return f"Themes need a re-run: the theme model cannot be used because {refusal}. New items stay unthemed until then."
+        return (f"Themes need a re-run: the theme model cannot be used because {refusal}. "
+                "New items stay unthemed until then.")
     return None
 
 

@@ -22,7 +22,7 @@ class StaleModel(Exception):
 def versions() -> dict[str, str]:
     """The versions a pickled model depends on, as this process runs them."""
     return {
-        "python": "%d.%d" % sys.version_info[:2],
+        "python": "{}.{}".format(*sys.version_info[:2]),
         "numpy": numpy.__version__,
         "scipy": scipy.__version__,
         "scikit-learn": sklearn.__version__,
