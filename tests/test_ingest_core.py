@@ -706,8 +706,8 @@ def test_duplicate_keys():
     same = duplicate_key(None, None, "jo@example.com", "  The MONTHLY summary\nemail. ", dt.date(2024, 3, 14))
     assert same == items[0].duplicate_key
     assert duplicate_key("zendesk", "4512", "someone", "anything", None) == ("id", "zendesk", "4512")
-    assert customer_key(" Jo@Example.com ", "c-1", "Jo") == "jo@example.com"
-    assert customer_key(None, "c-1", "Jo") == "c-1"
+    assert customer_key(" Jo@Example.com ", "c-1", "Jo") == "c-1"  # as stored customers are matched
+    assert customer_key(" Jo@Example.com ", None, "Jo") == "jo@example.com"
     assert customer_key("", None, "  Jo   Smith ") == "jo smith"
 
 

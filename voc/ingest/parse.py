@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from voc.ingest.dates import DATE_ORDERS, DateError, parse_date
 from voc.ingest.mapping import Mapping, MappingError
 from voc.ingest.reader import SourceRow
+from voc.vocabulary import MAX_TEXT_LENGTH, SCORE_RANGES
 
-MAX_TEXT_LENGTH = 20_000
-SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 # Longest value each field may hold, as the database stores them.
 MAX_LENGTHS = {
     "external_id": 200, "customer_email": 254, "customer_name": 200, "customer_organisation": 200,
@@ -116,11 +115,15 @@ def duplicate_key(
 
 
 def customer_key(email: str | None, external_id: str | None, name: str | None) -> str:
-    """Who a customer is for duplicate checks: e-mail, else external id, else name ('' if none)."""
-    if email and email.strip():
-        return email.strip().lower()
+    """Who a customer is: external id, else e-mail, else name ('' if none).
+
+    The same order as the stored customers are matched in (services/customers.match_customer and
+    the import writer): a system's own id outlives a changed e-mail address.
+    """
     if external_id and external_id.strip():
         return external_id.strip()
+    if email and email.strip():
+        return email.strip().lower()
     return " ".join((name or "").split()).casefold()
 
 

@@ -1,7 +1,6 @@
 """Bulk import of survey and ticket exports: stored uploads, dry runs, batches, duplicates and undo."""
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -47,7 +46,7 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import corrections, feedback, privacy, sentiment, themes, webhooks
+from voc.services import clock, corrections, feedback, privacy, sentiment, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
@@ -517,7 +516,7 @@ class _Writer:
         self.created = self.duplicates = self.customers_created = 0
         self.themed = False
         self.annotate_seconds = 0.0
-        self.today = dt.date.today()
+        self.today = clock.today()
         self.now = utcnow()  # one created_at for the batch, rather than a clock call per row
         self.customer_ids: dict[str, int] = {}  # customer key -> id, so a returning customer costs no query
         self.analyze_at = _analyze_threshold()

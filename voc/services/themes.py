@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import sentiment, stage_suggestions, webhooks
+from voc.services import clock, sentiment, stage_suggestions, webhooks
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes, stored
 
@@ -307,8 +307,11 @@ def _fitted_model():
         return None
     model = _models.get(run_id)  # read once: another thread of a gunicorn worker may swap it meanwhile
     if model is None:
+        blob = db.session.scalar(select(ThemeRun.model).where(ThemeRun.id == run_id))
+        if blob is None:  # a run recorded without a model (restored from elsewhere): nothing to place with
+            return None
         try:
-            model = stored.load(db.session.get(ThemeRun, run_id).model)
+            model = stored.load(blob)
         except stored.StaleModel as refusal:
             model = refusal
         _models.clear()
@@ -455,7 +458,7 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
 
 def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
     """Current themes with their evidence, most customers first; noise last."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
     previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
     themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}
