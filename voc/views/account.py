@@ -48,7 +48,7 @@ def create_token():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            _, token = api_tokens.create_token(current_user.id, form.name.data)
+            _, token = api_tokens.create_token(current_user.id, form.name.data, current_actor())
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -61,6 +61,6 @@ def create_token():
 def revoke_token(token_id: int):
     """Stop one of my tokens working."""
     if ActionForm().validate_on_submit():
-        record = api_tokens.revoke_token(current_user.id, token_id)
+        record = api_tokens.revoke_token(current_user.id, token_id, current_actor())
         flash(f"Token “{record.name}” revoked: it no longer works.")
     return redirect(url_for("account.index"))

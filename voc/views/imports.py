@@ -5,7 +5,7 @@ import json
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from voc.access import role_required
+from voc.access import current_actor, role_required
 from voc.forms import ActionForm, MappingForm, UploadForm, choices, flash_errors, show_errors
 from voc.ingest import Mapping
 from voc.ingest.mapping import SINGLE_FIELDS
@@ -175,7 +175,7 @@ def undo(batch_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            result = imports.undo_batch(batch_id, current_user)
+            result = imports.undo_batch(batch_id, current_user, current_actor())
         except ServiceError as error:
             flash_errors(error)
         else:

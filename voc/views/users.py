@@ -17,7 +17,9 @@ def index():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user, password = users.create_user(form.email.data, form.role.data, form.name.data or "")
+            user, password = users.create_user(
+                form.email.data, form.role.data, form.name.data or "", actor=current_actor()
+            )
         except ServiceError as error:
             show_errors(form, error)
         else:

@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from voc.access import role_required
+from voc.access import current_actor, role_required
 from voc.forms import ActionForm, WebhookForm, show_errors
 from voc.services import webhooks
 from voc.services.errors import ServiceError
@@ -21,7 +21,7 @@ def index():
             url=form.url.data, events=tuple(form.events.data), secret=form.secret.data or ""
         )
         try:
-            webhook, secret = webhooks.create_webhook(data, current_user.id)
+            webhook, secret = webhooks.create_webhook(data, current_user.id, current_actor())
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -61,6 +61,6 @@ def toggle(webhook_id: int, change: str):
 def delete(webhook_id: int):
     """Remove a webhook and its delivery record."""
     if ActionForm().validate_on_submit():
-        webhooks.delete_webhook(webhook_id)
+        webhooks.delete_webhook(webhook_id, current_actor())
         flash("Webhook removed.")
     return redirect(url_for("webhooks.index"))
