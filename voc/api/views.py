@@ -500,10 +500,7 @@ def theme_update(theme_id: int):
     """Rename a theme or mark it as noise."""
     themes.get_theme(theme_id)
     data = _body(shapes.THEME_CHANGES)
-    if "name" in data:
-        themes.rename_theme(theme_id, data["name"])
-    if "noise" in data:
-        themes.set_noise(theme_id, data["noise"])
+    themes.update_theme(theme_id, name=data.get("name"), noise=data.get("noise"))
     return jsonify(_theme_detail(theme_id))
 
 
