@@ -15,8 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_user, sign_in
-from tests.test_hits import make_hit
+from tests.factories import api_headers, make_hit, make_user, sign_in
 from voc.extensions import db
 from voc.models import Webhook, WebhookDelivery, utcnow
 from voc.services import webhooks
@@ -269,7 +268,8 @@ def test_two_hosts_delivering_at_once_send_each_delivery_once(app, database_url,
            "VOC_WEBHOOK_CLAIM_BATCH": "2"}
     command = [sys.executable, "-m", "flask", "--app", "app", "voc", "webhooks", "deliver"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
              for _ in range(2)]
     outputs = [host.communicate(timeout=120)[0] for host in hosts]
     sent = Counter(headers["X-Voc-Delivery"] for headers, _ in receiver.requests)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import null, or_, select, text, update
 
-from voc.export import pii
+from voc import pii
 from voc.extensions import db
 from voc.models import Customer, Feedback, FollowUp, Interview, Theme, utcnow
-from voc.services import audit
+from voc.services import audit, clock
 from voc.services.customers import get_customer
 from voc.services.errors import InvalidInput, NotFound
 
@@ -119,7 +119,7 @@ def apply_retention(months: int, actor: audit.Actor, today: dt.date | None = Non
     """Erase the text of every item received more than `months` months ago."""
     if months < 1:
         raise InvalidInput(("months", "Retention must be at least one month."))
-    cutoff = months_before(today or dt.date.today(), months)
+    cutoff = months_before(today or clock.today(), months)
     if db.session.get_bind().dialect.name == "postgresql":
         # Hosts running retention at once take turns; the later one finds nothing left to erase.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RETENTION_LOCK})
