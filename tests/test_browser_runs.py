@@ -1,4 +1,6 @@
 """A triager presses "Find themes" while the queue is down, reads why, and retries once it is back."""
+import re
+
 import pytest
 
 from tests.browser import chromium_page, live_server, sign_in
@@ -27,12 +29,13 @@ def test_a_run_refused_by_a_down_queue_is_retried_from_the_themes_page(queue_dow
         page.goto(base + "/themes/")
         page.fill("#k", "3")
         page.get_by_role("button", name="Find themes").click()
-        alert = page.get_by_role("alert")
-        assert "The job queue is not answering, so run #1 could not start and nothing is running." in (
-            alert.inner_text())
-        assert "Run #1: failed — Could not be queued: Redis at" in page.inner_text("main")
+        alert = page.get_by_role("alert").inner_text()
+        failed = int(re.search(r"run #(\d+) could not start and nothing is running\.", alert).group(1))
+        assert "The job queue is not answering" in alert
+        assert f"Run #{failed}: failed — Could not be queued: Redis at" in page.inner_text("main")
         # Redis is back (here: the embedded set-up, which runs the job at once).
         queue_down_app.config.update(REDIS_URL=None, JOBS_INLINE=True)
-        page.get_by_role("button", name="Retry run #1").click()
-        assert "Run #1 is being tried again as run #2." in page.inner_text("main")
-        assert "Run #2: done" in page.inner_text("#run-status")
+        page.get_by_role("button", name=f"Retry run #{failed}").click()
+        retried = int(re.search(r"Theme run #(\d+)", page.inner_text("h1")).group(1))
+        assert f"Run #{failed} is being tried again as run #{retried}." in page.inner_text("main")
+        assert f"Run #{retried}: done" in page.inner_text("#run-status")
