@@ -409,9 +409,9 @@ def interview_index():
     start, end = query.date("start"), query.date("end")
     page, per_page = query.page()
     query.done()
-    result = interviews.list_interviews(start, end)
-    shown = [_interview(i) for i in _sliced(result.interviews, page, per_page)]
-    return _listing(shown, len(result.interviews), page, per_page, total_minutes=result.total_minutes)
+    result = interviews.list_interviews(start, end, page, per_page)
+    shown = [_interview(i) for i in result.page.items]
+    return _listing(shown, result.page.total, page, per_page, total_minutes=result.total_minutes)
 
 
 @bp.get("/interviews/<int:interview_id>")
