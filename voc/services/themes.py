@@ -1,12 +1,27 @@
 """Theme discovery runs, stable themes across re-runs, and staff edits that re-runs keep."""
 import dataclasses
 import datetime as dt
+import json
 import pickle
 import time
+from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, update
+import numpy as np
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    bindparam,
+    case,
+    cast,
+    column,
+    func,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.orm import joinedload
 
 from voc import jobs
@@ -18,6 +33,10 @@ from voc.themes import ThemeSettings, discover, match_themes
 
 TREND_DAYS = 30
 _models: dict[int, object] = {}  # fitted model per run id, loaded once per process
+READ_BATCH = 20_000  # rows fetched at a time while a run reads the items
+# Items per write-back transaction: a person's edit to an item waits for one batch at most.
+WRITE_BATCH = 5_000
+NO_THEME = -1  # an item without a theme, in a run's arrays of theme ids
 
 
 @dataclass(frozen=True)
@@ -88,27 +107,23 @@ def execute_run(run_id: int) -> ThemeRun:
     _progress(run, 5, "Reading feedback")
     try:
         sentiment.relearn(run)
-        rows = db.session.execute(
-            # Erased items keep their theme: their words are gone, their count stays.
-            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
-            .where(Feedback.erased_at.is_(None))
-            .order_by(Feedback.id)
-        ).all()
-        _progress(run, 15, f"Clustering {len(rows):,} items")
+        snapshot = _read_items()
+        _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
-            keep_apart=_edited_groups(rows),
+            keep_apart=_edited_groups(snapshot),
         )
-        result = discover([r.text for r in rows], settings)
+        result = discover(snapshot.texts, settings)
+        snapshot.texts.clear()  # the words are not needed again; free them before writing back
         _progress(run, 75, "Matching with existing themes")
-        changes, theme_ids = _apply(rows, result)
+        changes, theme_ids = _apply(run, snapshot, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         stage_suggestions.refresh()
         run.model = pickle.dumps((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
-        run.n_items, run.n_themes = len(rows), len(result.themes)
+        run.n_items, run.n_themes = len(snapshot.ids), len(result.themes)
         run.quality, run.changes = result.quality, changes
     except Exception as error:  # a failed run is recorded, never left "running"
         db.session.rollback()
@@ -126,23 +141,63 @@ def execute_run(run_id: int) -> ThemeRun:
     return run
 
 
-def _apply(rows, result) -> tuple[dict, list[int]]:
-    """Keep matched themes' ids and names, add new ones, retire vanished ones, honour pins."""
-    ids = [r.id for r in rows]
-    clusters = [set() for _ in result.themes]
-    for item_id, index in zip(ids, result.assignments, strict=True):
-        if index >= 0:
-            clusters[index].add(item_id)
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if row.theme_id is not None:
-            previous[row.theme_id].add(row.id)
+@dataclass
+class _Snapshot:
+    """The items a run read, in id order: ids, words, and the theme (NO_THEME for none) and pin each had."""
+
+    ids: np.ndarray
+    texts: list[str]
+    themes: np.ndarray
+    pinned: np.ndarray
+
+
+def _read_items() -> _Snapshot:
+    """Stream the items a run clusters into flat arrays: a million rows as Row objects cost gigabytes."""
+    ids, texts, theme_ids, pinned = array("q"), [], array("q"), array("b")
+    rows = db.session.execute(
+        # Erased items keep their theme: their words are gone, their count stays.
+        select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
+        .where(Feedback.erased_at.is_(None))
+        .order_by(Feedback.id)
+        .execution_options(yield_per=READ_BATCH)
+    )
+    for item_id, text, theme_id, is_pinned in rows:
+        ids.append(item_id)
+        texts.append(text)
+        theme_ids.append(NO_THEME if theme_id is None else theme_id)
+        pinned.append(bool(is_pinned))
+    return _Snapshot(
+        np.frombuffer(ids, dtype=np.int64), texts,
+        np.frombuffer(theme_ids, dtype=np.int64), np.frombuffer(pinned, dtype=np.int8).astype(bool),
+    )
+
+
+def _members(ids: np.ndarray, keys: np.ndarray) -> dict[int, set[int]]:
+    """Item ids grouped by key (a theme id or number), leaving out NO_THEME."""
+    groups: dict[int, set[int]] = defaultdict(set)
+    for item_id, key in zip(ids.tolist(), keys.tolist(), strict=True):
+        if key != NO_THEME:
+            groups[key].add(item_id)
+    return groups
+
+
+def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]:
+    """Keep matched themes' ids and names, add new ones, write items back, retire vanished themes.
+
+    Themes are saved first, items then in short batches (see _write_items), and vanished themes
+    retired last, so a person's edit never waits for the run and every item always has a live theme.
+    """
+    ids = snapshot.ids
+    assigned = np.asarray(result.assignments, dtype=np.int64)
+    found = _members(ids, assigned)
+    clusters = [found.get(index, set()) for index in range(len(result.themes))]
     fine = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(False))
     active = {t.id: t for t in db.session.scalars(fine)}
-    previous = {key: members for key, members in previous.items() if key in active}
+    previous = {key: members for key, members in _members(ids, snapshot.themes).items() if key in active}
     matches, changes = match_themes(previous, clusters)
+    del found, previous
 
-    theme_ids = []
+    themes = []
     for index, summary in enumerate(result.themes):
         theme = active.get(matches[index].key) if matches[index].key is not None else None
         if theme is None:
@@ -150,30 +205,28 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
             db.session.add(theme)
         theme.label = summary.label
         theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
-        theme.quote_ids = [ids[i] for i in summary.representatives]
+        theme.quote_ids = [int(ids[i]) for i in summary.representatives]
         theme.retired = False
-        theme_ids.append(theme)
+        themes.append(theme)
     db.session.flush()
-    _apply_parents(rows, result.parents, theme_ids, clusters)
-    theme_ids = [t.id for t in theme_ids]
+    _apply_parents(snapshot, result.parents, themes, clusters)
+    theme_ids = [t.id for t in themes]
+    db.session.commit()
+    del clusters
 
-    pinned = {r.id for r in rows if r.theme_pinned}
-    db.session.execute(
-        update(Feedback),
-        [
-            {
-                "id": item_id,
-                "theme_id": theme_ids[index] if index >= 0 else None,
-                "theme_terms": list(terms),
-            }
-            for item_id, index, terms in zip(ids, result.assignments, result.explanations, strict=True)
-            if item_id not in pinned
-        ],
-    )
-    kept = set(theme_ids) | {r.theme_id for r in rows if r.theme_pinned and r.theme_id}
-    for theme_id, theme in active.items():
-        if theme_id not in kept:
-            theme.retired = True
+    written_at = time.perf_counter()
+    written = _write_items(run, snapshot, assigned, result.explanations, theme_ids)
+    result.quality["seconds"]["write back"] = round(time.perf_counter() - written_at, 3)
+    result.quality["items_written"] = written
+
+    vanished = set(active) - set(theme_ids)
+    # A vanished theme lives on while a pin, or an edit made during the run, keeps a live item in it.
+    held = set(db.session.scalars(
+        select(Feedback.theme_id).distinct()
+        .where(Feedback.theme_id.in_(vanished), Feedback.theme_pinned | Feedback.erased_at.is_(None))
+    )) if vanished else set()
+    for theme_id in vanished - held:
+        active[theme_id].retired = True
     refresh_sizes()
     report = dataclasses.asdict(changes)
     # New clusters are reported by index; the page wants the theme ids they became.
@@ -182,17 +235,76 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     return report, theme_ids
 
 
-def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
+def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, explanations, theme_ids) -> int:
+    """Write each item's new theme and terms where they changed, WRITE_BATCH items per transaction.
+
+    The UPDATE skips any item that is pinned, erased, or no longer in the theme the run read it in,
+    so a person's move or pin made while the run works always wins and waits one batch at most.
+    Returns how many items were written.
+    """
+    guarded = _guarded_update()
+    written = 0
+    total = len(snapshot.ids)
+    for start in range(0, total, WRITE_BATCH):
+        stop = min(start + WRITE_BATCH, total)
+        first, last = int(snapshot.ids[start]), int(snapshot.ids[stop - 1])
+        now = {
+            item_id: (theme_id, terms) for item_id, theme_id, terms in db.session.execute(
+                select(Feedback.id, Feedback.theme_id, Feedback.theme_terms)
+                .where(Feedback.id.between(first, last))
+            )
+        }
+        rows = []
+        for position in range(start, stop):
+            item_id, old = int(snapshot.ids[position]), int(snapshot.themes[position])
+            old = None if old == NO_THEME else old
+            index = int(assigned[position])
+            new = (theme_ids[index] if index >= 0 else None, list(explanations[position]))
+            current = now.get(item_id)
+            if not snapshot.pinned[position] and current is not None and current[0] == old and current != new:
+                rows.append({"id": item_id, "old": old, "theme": new[0], "terms": new[1]})
+        if rows:
+            written += db.session.execute(guarded, {"rows": json.dumps(rows)}).rowcount
+        run.progress, run.message = 75 + 20 * stop // total, f"Writing themes: {stop:,} of {total:,} items"
+        db.session.commit()
+    return written
+
+
+def _guarded_update():
+    """UPDATE feedback from a JSON list of {id, old, theme, terms}, only where old is still the theme."""
+    columns = (column("id", Integer), column("old", Integer), column("theme", Integer), column("terms", JSON))
+    if db.session.get_bind().dialect.name == "postgresql":
+        batch = (
+            func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
+            .table_valued(*columns).render_derived(name="batch", with_types=True)
+        )
+    else:  # SQLite: the same list read with json_each
+        value = literal_column("value")
+        batch = select(
+            *(func.json_extract(value, f"$.{c.name}").label(c.name) for c in columns)
+        ).select_from(func.json_each(bindparam("rows", type_=String))).subquery("batch")
+    return (
+        update(Feedback)
+        .values(theme_id=batch.c.theme, theme_terms=batch.c.terms)
+        .where(
+            Feedback.id == batch.c.id,
+            Feedback.theme_pinned.is_(False),
+            Feedback.erased_at.is_(None),
+            Feedback.theme_id.is_not_distinct_from(batch.c.old),
+        )
+    )
+
+
+def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
     """Keep parents as themes are kept: matched on their children's items, so renames survive."""
     parent_rows = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(True))
     active = {t.id: t for t in db.session.scalars(parent_rows)}
     parent_of = dict(
         db.session.execute(select(Theme.id, Theme.parent_id).where(Theme.parent_id.is_not(None))).all()
     )
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if parent_of.get(row.theme_id) in active:
-            previous[parent_of[row.theme_id]].add(row.id)
+    lookup = np.vectorize(lambda theme_id: parent_of.get(theme_id, NO_THEME), otypes=[np.int64])
+    held = lookup(snapshot.themes) if len(snapshot.themes) else snapshot.themes
+    previous = {key: members for key, members in _members(snapshot.ids, held).items() if key in active}
     current = [set().union(*(clusters[c] for c in summary.children)) for summary in parents]
     matches, _ = match_themes(previous, current)
     for theme in fine:
@@ -219,13 +331,13 @@ def _edited_themes() -> set[int]:
     ))
 
 
-def _edited_groups(rows) -> tuple[tuple[int, ...], ...]:
-    """Row positions of each theme the team edited, so an automatic run merges none of them away."""
+def _edited_groups(snapshot: _Snapshot) -> tuple[tuple[int, ...], ...]:
+    """Item positions of each theme the team edited, so an automatic run merges none of them away."""
+    edited = np.fromiter(_edited_themes(), dtype=np.int64)
+    positions = np.flatnonzero(np.isin(snapshot.themes, edited))
     groups: dict[int, list[int]] = defaultdict(list)
-    edited = _edited_themes()
-    for position, row in enumerate(rows):
-        if row.theme_id in edited:
-            groups[row.theme_id].append(position)
+    for position, theme_id in zip(positions.tolist(), snapshot.themes[positions].tolist(), strict=True):
+        groups[theme_id].append(position)
     return tuple(tuple(group) for group in groups.values())
 
 
