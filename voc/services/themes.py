@@ -208,6 +208,13 @@ def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]
         theme.quote_ids = [int(ids[i]) for i in summary.representatives]
         theme.retired = False
         themes.append(theme)
+    # Items erased since the run read them are no quotes any more.
+    quoted = {i for theme in themes for i in theme.quote_ids}
+    erased = set(db.session.scalars(
+        select(Feedback.id).where(Feedback.id.in_(quoted), Feedback.erased_at.is_not(None))
+    )) if quoted else set()
+    for theme in themes:
+        theme.quote_ids = [i for i in theme.quote_ids if i not in erased]
     db.session.flush()
     _apply_parents(snapshot, result.parents, themes, clusters)
     theme_ids = [t.id for t in themes]
@@ -264,10 +271,15 @@ def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, expla
             if not snapshot.pinned[position] and current is not None and current[0] == old and current != new:
                 rows.append({"id": item_id, "old": old, "theme": new[0], "terms": new[1]})
         if rows:
-            written += db.session.execute(guarded, {"rows": json.dumps(rows)}).rowcount
+            written += _write_batch(guarded, rows)
         run.progress, run.message = 75 + 20 * stop // total, f"Writing themes: {stop:,} of {total:,} items"
         db.session.commit()
     return written
+
+
+def _write_batch(statement, rows: list[dict]) -> int:
+    """Run one batch's guarded UPDATE; returns how many of its items were written."""
+    return db.session.execute(statement, {"rows": json.dumps(rows)}).rowcount
 
 
 def _guarded_update():
