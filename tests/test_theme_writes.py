@@ -10,7 +10,7 @@ from tests.factories import make_customer, make_user, sign_in
 from tests.test_themes_app import add_items, theme_of
 from voc.extensions import db
 from voc.models import Feedback, Theme, ThemeRun
-from voc.services import audit, privacy, themes
+from voc.services import audit, privacy, themes, writeback
 
 
 @pytest.fixture
@@ -103,9 +103,9 @@ def test_edits_during_the_write_back_answer_at_once_and_survive(themed, app, mon
     made, ids = themed
     db.session.execute(update(Feedback).values(theme_terms=None))  # every item's terms need writing
     db.session.commit()
-    monkeypatch.setattr(themes, "WRITE_BATCH", 1)
+    monkeypatch.setattr(writeback, "BATCH", 1)
     writing = threading.Event()
-    real_batch = themes._write_batch
+    real_batch = writeback._write_batch
 
     def slow_batch(statement, rows):
         writing.set()
@@ -113,7 +113,7 @@ def test_edits_during_the_write_back_answer_at_once_and_survive(themed, app, mon
         time.sleep(0.03)  # holds the batch's row lock like a busy server would
         return written
 
-    monkeypatch.setattr(themes, "_write_batch", slow_batch)
+    monkeypatch.setattr(writeback, "_write_batch", slow_batch)
     run = themes._new_run(None, 3, "")
     failures = []
 

@@ -1,42 +1,24 @@
 """Theme discovery runs, stable themes across re-runs, and staff edits that re-runs keep."""
 import dataclasses
 import datetime as dt
-import json
 import pickle
 import time
-from array import array
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import (
-    JSON,
-    Integer,
-    String,
-    bindparam,
-    case,
-    cast,
-    column,
-    func,
-    literal_column,
-    select,
-    update,
-)
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import sentiment, stage_suggestions, webhooks
+from voc.services import sentiment, stage_suggestions, webhooks, writeback
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes
 
 TREND_DAYS = 30
 _models: dict[int, object] = {}  # fitted model per run id, loaded once per process
-READ_BATCH = 20_000  # rows fetched at a time while a run reads the items
-# Items per write-back transaction: a person's edit to an item waits for one batch at most.
-WRITE_BATCH = 5_000
-NO_THEME = -1  # an item without a theme, in a run's arrays of theme ids
 
 
 @dataclass(frozen=True)
@@ -108,18 +90,20 @@ def execute_run(run_id: int) -> ThemeRun:
     try:
         sentiment.relearn(run)
         snapshot = _read_items()
-        _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
             keep_apart=_edited_groups(snapshot),
         )
+        # Committing ends the read's transaction: none stays open (holding back vacuum) while clustering.
+        _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
         result = discover(snapshot.texts, settings)
         snapshot.texts.clear()  # the words are not needed again; free them before writing back
         _progress(run, 75, "Matching with existing themes")
         changes, theme_ids = _apply(run, snapshot, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
+        _progress(run, 95, "Suggesting stages")
         stage_suggestions.refresh()
         run.model = pickle.dumps((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
@@ -143,7 +127,7 @@ def execute_run(run_id: int) -> ThemeRun:
 
 @dataclass
 class _Snapshot:
-    """The items a run read, in id order: ids, words, and the theme (NO_THEME for none) and pin each had."""
+    """The items a run read, in id order: ids, words, and the theme (MISSING for none) and pin each had."""
 
     ids: np.ndarray
     texts: list[str]
@@ -152,31 +136,16 @@ class _Snapshot:
 
 
 def _read_items() -> _Snapshot:
-    """Stream the items a run clusters into flat arrays: a million rows as Row objects cost gigabytes."""
-    ids, texts, theme_ids, pinned = array("q"), [], array("q"), array("b")
-    rows = db.session.execute(
-        # Erased items keep their theme: their words are gone, their count stays.
-        select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
-        .where(Feedback.erased_at.is_(None))
-        .order_by(Feedback.id)
-        .execution_options(yield_per=READ_BATCH)
-    )
-    for item_id, text, theme_id, is_pinned in rows:
-        ids.append(item_id)
-        texts.append(text)
-        theme_ids.append(NO_THEME if theme_id is None else theme_id)
-        pinned.append(bool(is_pinned))
-    return _Snapshot(
-        np.frombuffer(ids, dtype=np.int64), texts,
-        np.frombuffer(theme_ids, dtype=np.int64), np.frombuffer(pinned, dtype=np.int8).astype(bool),
-    )
+    """Every item the run clusters, streamed into flat arrays."""
+    ids, texts, (theme_ids, pinned) = writeback.read_items(Feedback.theme_id, Feedback.theme_pinned)
+    return _Snapshot(ids, texts, theme_ids, pinned == 1)
 
 
 def _members(ids: np.ndarray, keys: np.ndarray) -> dict[int, set[int]]:
-    """Item ids grouped by key (a theme id or number), leaving out NO_THEME."""
+    """Item ids grouped by key (a theme id or number), leaving out writeback.MISSING."""
     groups: dict[int, set[int]] = defaultdict(set)
     for item_id, key in zip(ids.tolist(), keys.tolist(), strict=True):
-        if key != NO_THEME:
+        if key != writeback.MISSING:
             groups[key].add(item_id)
     return groups
 
@@ -243,67 +212,25 @@ def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]
 
 
 def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, explanations, theme_ids) -> int:
-    """Write each item's new theme and terms where they changed, WRITE_BATCH items per transaction.
+    """Write each item's new theme and terms where they changed; returns how many items were written.
 
-    The UPDATE skips any item that is pinned, erased, or no longer in the theme the run read it in,
-    so a person's move or pin made while the run works always wins and waits one batch at most.
-    Returns how many items were written.
+    An item pinned, erased, or moved out of the theme the run read it in since is left as it is:
+    a person's move or pin made while the run works wins and waits one batch at most.
     """
-    guarded = _guarded_update()
-    written = 0
-    total = len(snapshot.ids)
-    for start in range(0, total, WRITE_BATCH):
-        stop = min(start + WRITE_BATCH, total)
-        first, last = int(snapshot.ids[start]), int(snapshot.ids[stop - 1])
-        now = {
-            item_id: (theme_id, terms) for item_id, theme_id, terms in db.session.execute(
-                select(Feedback.id, Feedback.theme_id, Feedback.theme_terms)
-                .where(Feedback.id.between(first, last))
-            )
-        }
-        rows = []
-        for position in range(start, stop):
-            item_id, old = int(snapshot.ids[position]), int(snapshot.themes[position])
-            old = None if old == NO_THEME else old
-            index = int(assigned[position])
-            new = (theme_ids[index] if index >= 0 else None, list(explanations[position]))
-            current = now.get(item_id)
-            if not snapshot.pinned[position] and current is not None and current[0] == old and current != new:
-                rows.append({"id": item_id, "old": old, "theme": new[0], "terms": new[1]})
-        if rows:
-            written += _write_batch(guarded, rows)
-        run.progress, run.message = 75 + 20 * stop // total, f"Writing themes: {stop:,} of {total:,} items"
-        db.session.commit()
-    return written
 
+    def wanted(position: int):
+        if snapshot.pinned[position]:
+            return None
+        old, index = int(snapshot.themes[position]), int(assigned[position])
+        new = theme_ids[index] if index >= 0 else None
+        return (None if old == writeback.MISSING else old,), (new, list(explanations[position]))
 
-def _write_batch(statement, rows: list[dict]) -> int:
-    """Run one batch's guarded UPDATE; returns how many of its items were written."""
-    return db.session.execute(statement, {"rows": json.dumps(rows)}).rowcount
+    def progress(done: int, total: int) -> None:
+        run.progress, run.message = 75 + 20 * done // total, f"Writing themes: {done:,} of {total:,} items"
 
-
-def _guarded_update():
-    """UPDATE feedback from a JSON list of {id, old, theme, terms}, only where old is still the theme."""
-    columns = (column("id", Integer), column("old", Integer), column("theme", Integer), column("terms", JSON))
-    if db.session.get_bind().dialect.name == "postgresql":
-        batch = (
-            func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
-            .table_valued(*columns).render_derived(name="batch", with_types=True)
-        )
-    else:  # SQLite: the same list read with json_each
-        value = literal_column("value")
-        batch = select(
-            *(func.json_extract(value, f"$.{c.name}").label(c.name) for c in columns)
-        ).select_from(func.json_each(bindparam("rows", type_=String))).subquery("batch")
-    return (
-        update(Feedback)
-        .values(theme_id=batch.c.theme, theme_terms=batch.c.terms)
-        .where(
-            Feedback.id == batch.c.id,
-            Feedback.theme_pinned.is_(False),
-            Feedback.erased_at.is_(None),
-            Feedback.theme_id.is_not_distinct_from(batch.c.old),
-        )
+    return writeback.write_items(
+        snapshot.ids, wanted, read=[Feedback.theme_id], written=[Feedback.theme_id, Feedback.theme_terms],
+        where=[Feedback.theme_pinned.is_(False), Feedback.erased_at.is_(None)], after_batch=progress,
     )
 
 
@@ -314,7 +241,7 @@ def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: li
     parent_of = dict(
         db.session.execute(select(Theme.id, Theme.parent_id).where(Theme.parent_id.is_not(None))).all()
     )
-    lookup = np.vectorize(lambda theme_id: parent_of.get(theme_id, NO_THEME), otypes=[np.int64])
+    lookup = np.vectorize(lambda theme_id: parent_of.get(theme_id, writeback.MISSING), otypes=[np.int64])
     held = lookup(snapshot.themes) if len(snapshot.themes) else snapshot.themes
     previous = {key: members for key, members in _members(snapshot.ids, held).items() if key in active}
     current = [set().union(*(clusters[c] for c in summary.children)) for summary in parents]
