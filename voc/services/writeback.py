@@ -26,6 +26,7 @@ def read_items(*columns) -> tuple[np.ndarray, list[str], list[np.ndarray]]:
     """
     ids, texts, values = array("q"), [], [array("q") for _ in columns]
     rows = db.session.execute(
+        # Erased items are left out: their words are gone; they keep their theme, so counts stay.
         select(Feedback.id, Feedback.text, *columns)
         .where(Feedback.erased_at.is_(None))
         .order_by(Feedback.id)
