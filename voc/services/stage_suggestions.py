@@ -29,6 +29,7 @@ def refresh() -> int:
     )
     ids, texts, (stage_ids,) = writeback.read_items(Feedback.stage_id)
     active = list(db.session.scalars(select(Stage.id).where(Stage.retired.is_(False)).order_by(Stage.id)))
+    db.session.commit()  # no transaction stays open (holding back vacuum) while the suggestions are fitted
     index = {stage_id: i for i, stage_id in enumerate(active)}
     known = np.array([index.get(s, UNKNOWN) for s in stage_ids.tolist()], dtype=np.int64)
     taught = known[known != UNKNOWN]
