@@ -143,3 +143,17 @@ def test_edits_during_the_write_back_answer_at_once_and_survive(themed, app, mon
     assert db.session.get(Feedback, written_first).theme_id == ids["login"]
     assert db.session.get(Feedback, last).theme_id == ids["refund"]
     assert db.session.get(ThemeRun, run.id).status == "done"
+
+
+def test_a_move_counts_the_item_out_and_in_as_a_recount_would(themed):
+    made, ids = themed
+    themes.move_item(made["refund"][0].id, ids["login"])
+    themes.move_item(made["refund"][1].id, None)
+    themes.move_item(made["refund"][2].id, ids["refund"])  # where it already is: no change
+    shifted = dict(db.session.execute(select(Theme.id, Theme.size)).all())
+
+    themes.refresh_sizes()
+    db.session.commit()
+
+    assert dict(db.session.execute(select(Theme.id, Theme.size)).all()) == shifted
+    assert (shifted[ids["refund"]], shifted[ids["login"]]) == (38, 41)

@@ -503,10 +503,29 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
         raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
     if theme_id is not None and get_theme(theme_id).is_parent:
         raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+    # Locked first, so the theme it leaves is the one it is in when the move lands.
+    was = db.session.scalar(select(Feedback.theme_id).where(Feedback.id == feedback_id).with_for_update())
     _move([feedback_id], theme_id)
-    refresh_sizes()
+    if was != theme_id:
+        _shift_size(was, -1)
+        _shift_size(theme_id, 1)
     db.session.commit()
     return item
+
+
+def _shift_size(theme_id: int | None, delta: int) -> None:
+    """Count one item in or out of a theme and the parent it counts for, without recounting every item.
+
+    A recount reads the whole table, which at a million items would make a person's move wait.
+    """
+    if theme_id is None:
+        return
+    theme = db.session.get(Theme, theme_id)
+    counted = [theme.id] + ([theme.parent_id] if theme.parent_id is not None and not theme.retired else [])
+    db.session.execute(
+        update(Theme).where(Theme.id.in_(counted)).values(size=Theme.size + delta)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 # ----- reading ---------------------------------------------------------------------------------
