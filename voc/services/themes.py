@@ -5,6 +5,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
@@ -12,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import clock, sentiment, stage_suggestions, webhooks
+from voc.services import clock, sentiment, stage_suggestions, webhooks, writeback
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes, stored
 
@@ -143,27 +144,25 @@ def execute_run(run_id: int) -> ThemeRun:
     _progress(run, 5, "Reading feedback")
     try:
         sentiment.relearn(run)
-        rows = db.session.execute(
-            # Erased items keep their theme: their words are gone, their count stays.
-            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
-            .where(Feedback.erased_at.is_(None))
-            .order_by(Feedback.id)
-        ).all()
-        _progress(run, 15, f"Clustering {len(rows):,} items")
+        snapshot = _read_items()
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
-            keep_apart=_edited_groups(rows),
+            keep_apart=_edited_groups(snapshot),
         )
-        result = discover([r.text for r in rows], settings)
+        # Committing ends the read's transaction: none stays open (holding back vacuum) while clustering.
+        _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
+        result = discover(snapshot.texts, settings)
+        snapshot.texts.clear()  # the words are not needed again; free them before writing back
         _progress(run, 75, "Matching with existing themes")
-        changes, theme_ids = _apply(rows, result)
+        changes, theme_ids = _apply(run, snapshot, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
+        _progress(run, 95, "Suggesting stages")
         stage_suggestions.refresh()
         run.model = stored.dump((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
-        run.n_items, run.n_themes = len(rows), len(result.themes)
+        run.n_items, run.n_themes = len(snapshot.ids), len(result.themes)
         run.quality, run.changes = result.quality, changes
     except Exception as error:  # a failed run is recorded, never left "running"
         db.session.rollback()
@@ -181,23 +180,48 @@ def execute_run(run_id: int) -> ThemeRun:
     return run
 
 
-def _apply(rows, result) -> tuple[dict, list[int]]:
-    """Keep matched themes' ids and names, add new ones, retire vanished ones, honour pins."""
-    ids = [r.id for r in rows]
-    clusters = [set() for _ in result.themes]
-    for item_id, index in zip(ids, result.assignments, strict=True):
-        if index >= 0:
-            clusters[index].add(item_id)
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if row.theme_id is not None:
-            previous[row.theme_id].add(row.id)
+@dataclass
+class _Snapshot:
+    """The items a run read, in id order: ids, words, and the theme (MISSING for none) and pin each had."""
+
+    ids: np.ndarray
+    texts: list[str]
+    themes: np.ndarray
+    pinned: np.ndarray
+
+
+def _read_items() -> _Snapshot:
+    """Every item the run clusters, streamed into flat arrays."""
+    ids, texts, (theme_ids, pinned) = writeback.read_items(Feedback.theme_id, Feedback.theme_pinned)
+    return _Snapshot(ids, texts, theme_ids, pinned == 1)
+
+
+def _members(ids: np.ndarray, keys: np.ndarray) -> dict[int, set[int]]:
+    """Item ids grouped by key (a theme id or number), leaving out writeback.MISSING."""
+    groups: dict[int, set[int]] = defaultdict(set)
+    for item_id, key in zip(ids.tolist(), keys.tolist(), strict=True):
+        if key != writeback.MISSING:
+            groups[key].add(item_id)
+    return groups
+
+
+def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]:
+    """Keep matched themes' ids and names, add new ones, write items back, retire vanished themes.
+
+    Themes are saved first, items then in short batches (see _write_items), and vanished themes
+    retired last, so a person's edit never waits for the run and every item always has a live theme.
+    """
+    ids = snapshot.ids
+    assigned = np.asarray(result.assignments, dtype=np.int64)
+    found = _members(ids, assigned)
+    clusters = [found.get(index, set()) for index in range(len(result.themes))]
     fine = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(False))
     active = {t.id: t for t in db.session.scalars(fine)}
-    previous = {key: members for key, members in previous.items() if key in active}
+    previous = {key: members for key, members in _members(ids, snapshot.themes).items() if key in active}
     matches, changes = match_themes(previous, clusters)
+    del found, previous
 
-    theme_ids = []
+    themes = []
     for index, summary in enumerate(result.themes):
         theme = active.get(matches[index].key) if matches[index].key is not None else None
         if theme is None:
@@ -205,30 +229,35 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
             db.session.add(theme)
         theme.label = summary.label
         theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
-        theme.quote_ids = [ids[i] for i in summary.representatives]
+        theme.quote_ids = [int(ids[i]) for i in summary.representatives]
         theme.retired = False
-        theme_ids.append(theme)
+        themes.append(theme)
+    # Items erased since the run read them are no quotes any more.
+    quoted = {i for theme in themes for i in theme.quote_ids}
+    erased = set(db.session.scalars(
+        select(Feedback.id).where(Feedback.id.in_(quoted), Feedback.erased_at.is_not(None))
+    )) if quoted else set()
+    for theme in themes:
+        theme.quote_ids = [i for i in theme.quote_ids if i not in erased]
     db.session.flush()
-    _apply_parents(rows, result.parents, theme_ids, clusters)
-    theme_ids = [t.id for t in theme_ids]
+    _apply_parents(snapshot, result.parents, themes, clusters)
+    theme_ids = [t.id for t in themes]
+    db.session.commit()
+    del clusters
 
-    pinned = {r.id for r in rows if r.theme_pinned}
-    db.session.execute(
-        update(Feedback),
-        [
-            {
-                "id": item_id,
-                "theme_id": theme_ids[index] if index >= 0 else None,
-                "theme_terms": list(terms),
-            }
-            for item_id, index, terms in zip(ids, result.assignments, result.explanations, strict=True)
-            if item_id not in pinned
-        ],
-    )
-    kept = set(theme_ids) | {r.theme_id for r in rows if r.theme_pinned and r.theme_id}
-    for theme_id, theme in active.items():
-        if theme_id not in kept:
-            theme.retired = True
+    written_at = time.perf_counter()
+    written = _write_items(run, snapshot, assigned, result.explanations, theme_ids)
+    result.quality["seconds"]["write back"] = round(time.perf_counter() - written_at, 3)
+    result.quality["items_written"] = written
+
+    vanished = set(active) - set(theme_ids)
+    # A vanished theme lives on while a pin, or an edit made during the run, keeps a live item in it.
+    held = set(db.session.scalars(
+        select(Feedback.theme_id).distinct()
+        .where(Feedback.theme_id.in_(vanished), Feedback.theme_pinned | Feedback.erased_at.is_(None))
+    )) if vanished else set()
+    for theme_id in vanished - held:
+        active[theme_id].retired = True
     refresh_sizes()
     report = dataclasses.asdict(changes)
     # New clusters are reported by index; the page wants the theme ids they became.
@@ -237,17 +266,39 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     return report, theme_ids
 
 
-def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
+def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, explanations, theme_ids) -> int:
+    """Write each item's new theme and terms where they changed; returns how many items were written.
+
+    An item pinned, erased, or moved out of the theme the run read it in since is left as it is:
+    a person's move or pin made while the run works wins and waits one batch at most.
+    """
+
+    def wanted(position: int):
+        if snapshot.pinned[position]:
+            return None
+        old, index = int(snapshot.themes[position]), int(assigned[position])
+        new = theme_ids[index] if index >= 0 else None
+        return (None if old == writeback.MISSING else old,), (new, list(explanations[position]))
+
+    def progress(done: int, total: int) -> None:
+        run.progress, run.message = 75 + 20 * done // total, f"Writing themes: {done:,} of {total:,} items"
+
+    return writeback.write_items(
+        snapshot.ids, wanted, read=[Feedback.theme_id], written=[Feedback.theme_id, Feedback.theme_terms],
+        where=[Feedback.theme_pinned.is_(False), Feedback.erased_at.is_(None)], after_batch=progress,
+    )
+
+
+def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
     """Keep parents as themes are kept: matched on their children's items, so renames survive."""
     parent_rows = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(True))
     active = {t.id: t for t in db.session.scalars(parent_rows)}
     parent_of = dict(
         db.session.execute(select(Theme.id, Theme.parent_id).where(Theme.parent_id.is_not(None))).all()
     )
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if parent_of.get(row.theme_id) in active:
-            previous[parent_of[row.theme_id]].add(row.id)
+    lookup = np.vectorize(lambda theme_id: parent_of.get(theme_id, writeback.MISSING), otypes=[np.int64])
+    held = lookup(snapshot.themes) if len(snapshot.themes) else snapshot.themes
+    previous = {key: members for key, members in _members(snapshot.ids, held).items() if key in active}
     current = [set().union(*(clusters[c] for c in summary.children)) for summary in parents]
     matches, _ = match_themes(previous, current)
     for theme in fine:
@@ -274,13 +325,13 @@ def _edited_themes() -> set[int]:
     ))
 
 
-def _edited_groups(rows) -> tuple[tuple[int, ...], ...]:
-    """Row positions of each theme the team edited, so an automatic run merges none of them away."""
+def _edited_groups(snapshot: _Snapshot) -> tuple[tuple[int, ...], ...]:
+    """Item positions of each theme the team edited, so an automatic run merges none of them away."""
+    edited = np.fromiter(_edited_themes(), dtype=np.int64)
+    positions = np.flatnonzero(np.isin(snapshot.themes, edited))
     groups: dict[int, list[int]] = defaultdict(list)
-    edited = _edited_themes()
-    for position, row in enumerate(rows):
-        if row.theme_id in edited:
-            groups[row.theme_id].append(position)
+    for position, theme_id in zip(positions.tolist(), snapshot.themes[positions].tolist(), strict=True):
+        groups[theme_id].append(position)
     return tuple(tuple(group) for group in groups.values())
 
 
@@ -510,10 +561,29 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
         raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
     if theme_id is not None and get_theme(theme_id).is_parent:
         raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+    # Locked first, so the theme it leaves is the one it is in when the move lands.
+    was = db.session.scalar(select(Feedback.theme_id).where(Feedback.id == feedback_id).with_for_update())
     _move([feedback_id], theme_id)
-    refresh_sizes()
+    if was != theme_id:
+        _shift_size(was, -1)
+        _shift_size(theme_id, 1)
     db.session.commit()
     return item
+
+
+def _shift_size(theme_id: int | None, delta: int) -> None:
+    """Count one item in or out of a theme and the parent it counts for, without recounting every item.
+
+    A recount reads the whole table, which at a million items would make a person's move wait.
+    """
+    if theme_id is None:
+        return
+    theme = db.session.get(Theme, theme_id)
+    counted = [theme.id] + ([theme.parent_id] if theme.parent_id is not None and not theme.retired else [])
+    db.session.execute(
+        update(Theme).where(Theme.id.in_(counted)).values(size=Theme.size + delta)
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 # ----- reading ---------------------------------------------------------------------------------

@@ -52,15 +52,15 @@ class Suggestions:
         return np.where(self.confidence >= min_confidence, self.stages, UNKNOWN)
 
 
-def _vectors(texts: Sequence[str], fit: np.ndarray) -> sp.csr_matrix:
-    """The unit-length word + character TF-IDF the themes use, its vocabulary from the fit rows."""
+def _vectors(texts: Sequence[str], rows: np.ndarray) -> sp.csr_matrix:
+    """The unit-length word + character TF-IDF the themes use, of the given rows only.
+
+    Only the graph's rows need them: character n-grams of a million texts would take gigabytes.
+    """
     tokenizer = Tokenizer()
-    docs = [tokenizer.document(t) for t in texts]
-    fit_docs = [docs[i] for i in fit]
-    words, chars = _vectorizers(len(fit_docs))
-    words.fit(fit_docs)
-    chars.fit(fit_docs)
-    return _combined(words.transform(docs), chars.transform(docs), 0.7)
+    docs = [tokenizer.document(texts[i]) for i in rows]
+    words, chars = _vectorizers(len(docs))
+    return _combined(words.fit(docs).transform(docs), chars.fit(docs).transform(docs), 0.7)
 
 
 def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: StageSettings) -> np.ndarray:
@@ -69,7 +69,9 @@ def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: Stag
     Zhou et al.'s local and global consistency: F <- keep * S F + (1 - keep) * Y on the
     symmetrically normalised neighbour graph S, with Y the known stages.
     """
-    graph = neighbour_graph(X, settings.neighbours) - sp.identity(X.shape[0], dtype=X.dtype, format="csr")
+    # Small chunks: a set of near-identical texts makes every chunk of the search nearly dense.
+    graph = neighbour_graph(X, settings.neighbours, chunk=500)
+    graph = graph - sp.identity(X.shape[0], dtype=X.dtype, format="csr")
     # The normalisation below would blow a text's few faint links up to full weight.
     weights = graph.data.astype(np.float64)
     graph.data = np.where(weights >= settings.min_similarity, weights, 0) ** settings.sharpness
@@ -119,17 +121,22 @@ def suggest(
     if not staged.any():
         return Suggestions(np.full(n, UNKNOWN), np.zeros(n))
     n_stages = int(known.max()) + 1
-    # The graph holds every staged text and a fixed sample of the others (the graph costs n^2).
+    # The graph holds the staged texts and a fixed sample of the others (the graph costs n^2); when
+    # people staged more than the graph holds, a fixed sample of them fills half of it.
+    teachers = np.flatnonzero(staged)
     rows = np.arange(n)
     if n > settings.graph_sample:
+        if len(teachers) > settings.graph_sample:
+            teachers = np.sort(np.random.default_rng(settings.seed + 1).choice(
+                teachers, settings.graph_sample // 2, replace=False
+            ))
         others = np.flatnonzero(~staged)
         picked = np.random.default_rng(settings.seed).choice(
-            others, max(settings.graph_sample - int(staged.sum()), 0), replace=False
+            others, min(max(settings.graph_sample - len(teachers), 0), len(others)), replace=False
         )
-        rows = np.sort(np.concatenate([np.flatnonzero(staged), picked]))
-    X = _vectors(texts, rows)
+        rows = np.sort(np.concatenate([teachers, picked]))
     spread = np.zeros((n, n_stages))
-    spread[rows] = propagate(X[rows], known[rows], n_stages, settings)
+    spread[rows] = propagate(_vectors(texts, rows), known[rows], n_stages, settings)
     guess = np.where(staged, known, spread.argmax(axis=1))
     sure = spread.max(axis=1)
     in_graph = np.zeros(n, dtype=bool)
@@ -137,7 +144,7 @@ def suggest(
     candidates = np.flatnonzero(in_graph & ~staged & (sure > 0))
     surest = np.argsort(-sure[candidates], kind="stable")
     trusted = candidates[surest[: int(settings.trust_share * len(candidates))]]
-    classifier = _classifier_mix(texts, rows, np.concatenate([np.flatnonzero(staged), trusted]), guess,
+    classifier = _classifier_mix(texts, rows, np.concatenate([teachers, trusted]), guess,
                                  n_stages, settings.seed)
     # Texts outside the graph have only the classifier's opinion.
     mix = np.where(in_graph[:, None], (spread + classifier) / 2, classifier)
