@@ -3,13 +3,13 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from voc.export import pii
 from voc.extensions import db
-from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
+from voc.models import CHANNELS, INT_MAX, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
 from voc.services import privacy, roadmap, sentiment, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
@@ -245,9 +245,17 @@ def in_segment(segment: str):
 
 def filtered_query(filters: FeedbackFilters):
     """The select() behind the feedback list, newest first."""
-    stmt = select(Feedback).options(
-        joinedload(Feedback.customer), joinedload(Feedback.stage)
-    )
+    return _shown(_filtered(filters)).order_by(*NEWEST_FIRST)
+
+
+def _shown(stmt):
+    """With what each item of the list shows beside its words."""
+    return stmt.options(joinedload(Feedback.customer), joinedload(Feedback.stage))
+
+
+def _filtered(filters: FeedbackFilters):
+    """The filtered select() of feedback, in no order."""
+    stmt = select(Feedback)
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)
     if filters.stage_id:
@@ -280,9 +288,114 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
-    return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
+    return stmt
 
 
 def list_feedback(filters: FeedbackFilters, page: int, per_page: int):
     """One page of the filtered feedback list (a Flask-SQLAlchemy Pagination)."""
     return db.paginate(filtered_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+# ----- the list, a page at a time by its sort key -----------------------------------------------
+
+# The list's order, and the key that seeks in it: (received_on, id) is unique and ix_feedback_received
+# reads it in either direction, so every page costs the same, the last one included.
+NEWEST_FIRST = (Feedback.received_on.desc(), Feedback.id.desc())
+SORT_KEY = tuple_(Feedback.received_on, Feedback.id)
+COUNT_CAP = 1_000  # counting beyond this would read every matching row on every page
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the list: the sort key of one item, written into links as 2026-03-01_123."""
+
+    received_on: dt.date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.received_on.isoformat()}_{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Cursor | None":
+        """The cursor in a link, or None when there is none or it is malformed (the list starts over)."""
+        day, _, number = (value or "").partition("_")
+        try:
+            cursor = cls(dt.date.fromisoformat(day), int(number))
+        except ValueError:
+            return None
+        return cursor if 1 <= cursor.id <= INT_MAX else None
+
+    @classmethod
+    def of(cls, item: Feedback) -> "Cursor":
+        return cls(item.received_on, item.id)
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many items match: exact up to COUNT_CAP, else "about" the planner's estimate or "more than"."""
+
+    value: int
+    kind: str = "exact"  # or "about", "more than"
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    """One page of the list and where its neighbours start."""
+
+    items: list[Feedback]
+    newer: Cursor | None  # link "before" this to the newer page, when there is one
+    older: Cursor | None  # link "after" this to the older page, when there is one
+    count: Count
+
+
+def feedback_page(filters: FeedbackFilters, per_page: int, after: Cursor | None = None,
+                  before: Cursor | None = None, oldest: bool = False) -> FeedbackPage:
+    """The page of items just older than `after`, just newer than `before`, the oldest, or the newest."""
+    base = _filtered(filters)
+    if before is not None or oldest:
+        stmt = base.where(SORT_KEY > tuple_(before.received_on, before.id)) if before else base
+        rows = list(db.session.scalars(
+            _shown(stmt).order_by(Feedback.received_on, Feedback.id).limit(per_page + 1)))
+        more_newer = len(rows) > per_page
+        items = rows[:per_page][::-1]
+        newer = Cursor.of(items[0]) if more_newer else None
+        older = Cursor.of(items[-1]) if items and not oldest and _exists_older(base, items[-1]) else None
+    else:
+        stmt = base.where(SORT_KEY < tuple_(after.received_on, after.id)) if after else base
+        rows = list(db.session.scalars(_shown(stmt).order_by(*NEWEST_FIRST).limit(per_page + 1)))
+        items = rows[:per_page]
+        older = Cursor.of(items[-1]) if len(rows) > per_page else None
+        newer = Cursor.of(items[0]) if items and after and _exists_newer(base, items[0]) else None
+    if not items and (after or before):
+        newer = None  # past either end (the cursor's item went): the view offers the newest page
+    return FeedbackPage(items, newer, older, count_feedback(filters))
+
+
+def _exists_older(base, item: Feedback) -> bool:
+    return _exists(base.where(SORT_KEY < tuple_(item.received_on, item.id)))
+
+
+def _exists_newer(base, item: Feedback) -> bool:
+    return _exists(base.where(SORT_KEY > tuple_(item.received_on, item.id)))
+
+
+def _exists(stmt) -> bool:
+    return db.session.scalar(select(stmt.with_only_columns(Feedback.id).exists()))
+
+
+def count_feedback(filters: FeedbackFilters) -> Count:
+    """How many items the filters match, counting at most COUNT_CAP + 1 of them.
+
+    Past the cap, the whole unfiltered list on PostgreSQL takes the planner's row estimate (kept by
+    ANALYZE and autovacuum), which costs nothing; a filtered one says "more than COUNT_CAP".
+    """
+    capped = _filtered(filters).with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
+    counted = db.session.scalar(select(func.count()).select_from(capped))
+    if counted <= COUNT_CAP:
+        return Count(counted)
+    if filters == FeedbackFilters(by_email=filters.by_email) and db.session.get_bind().dialect.name == "postgresql":
+        estimate = db.session.scalar(text(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('feedback')"))
+        if estimate and estimate > COUNT_CAP:
+            return Count(int(estimate), "about")
+    return Count(COUNT_CAP, "more than")

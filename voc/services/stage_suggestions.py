@@ -106,6 +106,7 @@ def open_count_for_theme(theme_id: int) -> int:
 
 
 def open_count(filters: feedback.FeedbackFilters) -> int:
-    """Items the feedback list's filters match with a suggestion waiting to be accepted."""
+    """Items the feedback list's filters match with a suggestion waiting to be accepted, counted up to
+    one past feedback.COUNT_CAP (the list shows this on every page, so it never reads them all)."""
     ids = _open(feedback.filtered_query(filters).with_only_columns(Feedback.id).order_by(None))
-    return db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    return db.session.scalar(select(func.count()).select_from(ids.limit(feedback.COUNT_CAP + 1).subquery()))

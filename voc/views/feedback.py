@@ -15,7 +15,6 @@ from voc.forms import (
     FeedbackFilterForm,
     FeedbackForm,
     choices,
-    record_number,
     show_errors,
 )
 from voc.models import CHANNELS, SCORE_KINDS
@@ -32,6 +31,7 @@ from voc.services import (
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+PLACE = ("after", "before", "oldest", "page")  # where in the list, not what it shows ("page": old links)
 
 
 def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
@@ -68,9 +68,13 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
 def index():
     """Newest feedback first, filtered by the query string; contributors and above act on many."""
     form, filters = _filters()
-    page = request.args.get("page", 1, type=record_number)
-    items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = feedback.feedback_page(
+        filters, current_app.config["FEEDBACK_PER_PAGE"],
+        after=feedback.Cursor.parse(request.args.get("after")),
+        before=feedback.Cursor.parse(request.args.get("before")),
+        oldest=request.args.get("oldest") == "1",
+    )
+    args = {k: v for k, v in request.args.items() if k not in PLACE and v}
     try:
         chosen = customers.get_customer(filters.customer_id) if filters.customer_id else None
     except NotFound:
@@ -78,8 +82,8 @@ def index():
     everyone = {k: v for k, v in args.items() if k != "customer"}
     suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else 0
     return render_template(
-        "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone,
-        suggested=suggested, action=ActionForm(),
+        "feedback/index.html", form=form, page=page, args=args, chosen=chosen, everyone=everyone,
+        suggested=suggested, cap=feedback.COUNT_CAP, action=ActionForm(),
         bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
 
