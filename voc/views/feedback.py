@@ -133,23 +133,27 @@ def edit(feedback_id: int):
     may_edit_text = current_user.has_role("triager") and item.erased_at is None
     form = FeedbackEditForm(obj=item)
     form.stage_id.choices = choices(stages.stage_choices(include_retired=True))
-    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
+    if not form.customer.raw_data:  # the form as stored, not the item's customer record
+        form.customer.data = customers.label(item.customer) if item.customer else ""
+    choice = None
     if form.validate_on_submit():
-        change = corrections.FeedbackEdit(
-            channel=form.channel.data, received_on=form.received_on.data,
-            customer_id=form.customer_id.data, stage_id=form.stage_id.data, score=form.score.data,
-            score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
-        )
         try:
+            customer_id = customers.pick(*form.picked(), customers.sees_contact_details(current_user))
+            change = corrections.FeedbackEdit(
+                channel=form.channel.data, received_on=form.received_on.data,
+                customer_id=customer_id, stage_id=form.stage_id.data, score=form.score.data,
+                score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
+            )
             corrections.edit_feedback(feedback_id, change, current_actor(), may_edit_text)
         except ServiceError as error:
             show_errors(form, error)
+            choice = error if isinstance(error, customers.CustomerChoice) else None
         else:
             flash("Feedback updated.")
             return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    response = current_app.make_response(
-        render_template("feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text)
-    )
+    response = current_app.make_response(render_template(
+        "feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text, choice=choice,
+    ))
     if may_edit_text and pii.find(item.text):
         # The words to correct are the real ones, so opening them is a reveal: logged, never cached.
         if request.method == "GET":
@@ -190,30 +194,32 @@ def new():
     """Type in one piece of feedback."""
     form = FeedbackForm()
     form.stage_id.choices = choices(stages.stage_choices())
-    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
     if request.method == "GET":
         form.received_on.data = dt.date.today()
     form.ensure_submission_key()
+    choice = None
     if form.validate_on_submit():
-        data = feedback.FeedbackInput(
-            text=form.text.data,
-            channel=form.channel.data,
-            received_on=form.received_on.data,
-            source=form.source.data or "",
-            external_id=form.external_id.data or "",
-            customer_id=form.customer_id.data,
-            stage_id=form.stage_id.data,
-            score=form.score.data,
-            score_kind=form.score_kind.data or None,
-        )
         try:
+            data = feedback.FeedbackInput(
+                text=form.text.data,
+                channel=form.channel.data,
+                received_on=form.received_on.data,
+                source=form.source.data or "",
+                external_id=form.external_id.data or "",
+                customer_id=customers.pick(*form.picked(), customers.sees_contact_details(current_user)),
+                stage_id=form.stage_id.data,
+                score=form.score.data,
+                score_kind=form.score_kind.data or None,
+            )
             item = feedback.create_feedback(data, current_user.id, form.submission_key.data)
         except ServiceError as error:
             show_errors(form, error)
+            choice = error if isinstance(error, customers.CustomerChoice) else None
         else:
             flash("Feedback saved.")
             return redirect(url_for("feedback.show", feedback_id=item.id))
-    return render_template("feedback/new.html", form=form)
+    return render_template("feedback/new.html", form=form, choice=choice)
+
 
 
 @bp.route("/<int:feedback_id>")
