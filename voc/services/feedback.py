@@ -253,8 +253,10 @@ def _shown(stmt):
     return stmt.options(joinedload(Feedback.customer), joinedload(Feedback.stage))
 
 
-def _filtered(filters: FeedbackFilters):
-    """The filtered select() of feedback, in no order."""
+def _filtered(filters: FeedbackFilters, whole_search: bool = True):
+    """The filtered select() of feedback, in no order. A text search takes out the items whose words
+    hold it only inside masked data; that reads every match, so a list showing a page at a time asks
+    for `whole_search=False` and checks only the rows it shows (`_visible`)."""
     stmt = select(Feedback)
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)
@@ -272,7 +274,7 @@ def _filtered(filters: FeedbackFilters):
     if needle := filters.text.strip():
         # The text as shown, masked, is what is searched: a match inside an e-mail is no match.
         stmt = stmt.where(Feedback.text.icontains(needle, autoescape=True))
-        if hidden := privacy.found_only_in_masked_data(needle):
+        if whole_search and (hidden := privacy.found_only_in_masked_data(needle)):
             stmt = stmt.where(Feedback.id.not_in(hidden))
     if filters.unstaged:
         stmt = stmt.where(Feedback.stage_id.is_(None))
@@ -351,51 +353,70 @@ class FeedbackPage:
 def feedback_page(filters: FeedbackFilters, per_page: int, after: Cursor | None = None,
                   before: Cursor | None = None, oldest: bool = False) -> FeedbackPage:
     """The page of items just older than `after`, just newer than `before`, the oldest, or the newest."""
-    base = _filtered(filters)
+    base, visible = _filtered(filters, whole_search=False), _visible(filters)
     if before is not None or oldest:
-        stmt = base.where(SORT_KEY > tuple_(before.received_on, before.id)) if before else base
-        rows = list(db.session.scalars(
-            _shown(stmt).order_by(Feedback.received_on, Feedback.id).limit(per_page + 1)))
-        more_newer = len(rows) > per_page
+        rows = _take(base, visible, per_page + 1, newest_first=False, start=before)
         items = rows[:per_page][::-1]
-        newer = Cursor.of(items[0]) if more_newer else None
-        older = Cursor.of(items[-1]) if items and not oldest and _exists_older(base, items[-1]) else None
+        newer = Cursor.of(items[0]) if len(rows) > per_page else None
+        older = None
+        if items and not oldest and _take(base, visible, 1, newest_first=True, start=Cursor.of(items[-1])):
+            older = Cursor.of(items[-1])
     else:
-        stmt = base.where(SORT_KEY < tuple_(after.received_on, after.id)) if after else base
-        rows = list(db.session.scalars(_shown(stmt).order_by(*NEWEST_FIRST).limit(per_page + 1)))
+        rows = _take(base, visible, per_page + 1, newest_first=True, start=after)
         items = rows[:per_page]
         older = Cursor.of(items[-1]) if len(rows) > per_page else None
-        newer = Cursor.of(items[0]) if items and after and _exists_newer(base, items[0]) else None
-    if not items and (after or before):
-        newer = None  # past either end (the cursor's item went): the view offers the newest page
+        newer = None
+        if items and after and _take(base, visible, 1, newest_first=False, start=Cursor.of(items[0])):
+            newer = Cursor.of(items[0])
     return FeedbackPage(items, newer, older, count_feedback(filters))
 
 
-def _exists_older(base, item: Feedback) -> bool:
-    return _exists(base.where(SORT_KEY < tuple_(item.received_on, item.id)))
+def _visible(filters: FeedbackFilters):
+    """Whether a row the SQL search found shows the searched words (see `_filtered`)."""
+    needle = filters.text.strip()
+    return (lambda item: privacy.shows(item.text, needle)) if needle else (lambda item: True)
 
 
-def _exists_newer(base, item: Feedback) -> bool:
-    return _exists(base.where(SORT_KEY > tuple_(item.received_on, item.id)))
+def _take(base, visible, wanted: int, newest_first: bool, start: Cursor | None) -> list[Feedback]:
+    """Up to `wanted` visible items past `start` in the list's order (or its reverse), read in batches."""
+    order = NEWEST_FIRST if newest_first else (Feedback.received_on, Feedback.id)
+    taken = []
+    while len(taken) < wanted:
+        stmt = base
+        if start is not None:
+            key = tuple_(start.received_on, start.id)
+            stmt = stmt.where(SORT_KEY < key if newest_first else SORT_KEY > key)
+        batch = list(db.session.scalars(_shown(stmt).order_by(*order).limit(wanted)))
+        taken += [item for item in batch if visible(item)]
+        if len(batch) < wanted:
+            break
+        start = Cursor.of(batch[-1])
+    return taken[:wanted]
 
 
-def _exists(stmt) -> bool:
-    return db.session.scalar(select(stmt.with_only_columns(Feedback.id).exists()))
-
-
-def count_feedback(filters: FeedbackFilters) -> Count:
-    """How many items the filters match, counting at most COUNT_CAP + 1 of them.
+def count_feedback(filters: FeedbackFilters, narrow=None) -> Count:
+    """How many items the filters (and `narrow`, a function of the select) match, counting at most
+    COUNT_CAP + 1 of them.
 
     Past the cap, the whole unfiltered list on PostgreSQL takes the planner's row estimate (kept by
     ANALYZE and autovacuum), which costs nothing; a filtered one says "more than COUNT_CAP".
     """
-    capped = _filtered(filters).with_only_columns(Feedback.id).limit(COUNT_CAP + 1).subquery()
-    counted = db.session.scalar(select(func.count()).select_from(capped))
-    if counted <= COUNT_CAP:
-        return Count(counted)
-    if filters == FeedbackFilters(by_email=filters.by_email) and db.session.get_bind().dialect.name == "postgresql":
+    stmt = _filtered(filters, whole_search=False)
+    if narrow is not None:
+        stmt = narrow(stmt)
+    needle = filters.text.strip()
+    rows = db.session.execute(
+        stmt.with_only_columns(Feedback.id, Feedback.text if needle else Feedback.id).limit(COUNT_CAP + 1)
+    ).all()
+    if len(rows) <= COUNT_CAP:
+        return Count(sum(1 for _, words in rows if not needle or privacy.shows(words, needle)))
+    if narrow is None and filters == FeedbackFilters(by_email=filters.by_email) and _postgresql():
         estimate = db.session.scalar(text(
             "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('feedback')"))
         if estimate and estimate > COUNT_CAP:
             return Count(int(estimate), "about")
     return Count(COUNT_CAP, "more than")
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"

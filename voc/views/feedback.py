@@ -80,10 +80,10 @@ def index():
     except NotFound:
         chosen = None  # a stale link: the list says no feedback matches
     everyone = {k: v for k, v in args.items() if k != "customer"}
-    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else 0
+    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else None
     return render_template(
         "feedback/index.html", form=form, page=page, args=args, chosen=chosen, everyone=everyone,
-        suggested=suggested, cap=feedback.COUNT_CAP, action=ActionForm(),
+        suggested=suggested, action=ActionForm(),
         bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
 
