@@ -376,7 +376,8 @@ class Browsing:
         self.base, self.cookies, self.paths = base, cookies, paths
         self.samples: list[float] = []
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._browse, args=(i,), daemon=True) for i in range(clients)]
+        self._threads = [
+            threading.Thread(target=self._browse, args=(i,), daemon=True) for i in range(clients)]
 
     def __enter__(self):
         for thread in self._threads:
@@ -405,7 +406,8 @@ class EditDuringRun:
         with engine.connect() as conn:
             # The newest themed item: a write-back in id order reaches it last.
             self.item_id, current = conn.execute(text(
-                "SELECT id, theme_id FROM feedback WHERE theme_id IS NOT NULL ORDER BY id DESC LIMIT 1")).one()
+                "SELECT id, theme_id FROM feedback WHERE theme_id IS NOT NULL ORDER BY id DESC LIMIT 1"
+            )).one()
             self.target = conn.scalar(text(
                 "SELECT id FROM theme WHERE NOT retired AND NOT is_parent AND id <> :current "
                 "ORDER BY size DESC LIMIT 1"), {"current": current})
@@ -432,7 +434,8 @@ class EditDuringRun:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE,
                         help="a PostgreSQL database; the bench works in a private schema and drops it")
@@ -489,7 +492,8 @@ def main() -> None:
         size_before = schema_bytes(engine, schema)
         edit = EditDuringRun(base, session, csrf, engine, args.edit_at_progress)
         browse_paths = [paths[name] for name in ("feedback_list", "themes", "dashboard", "customers")]
-        with PeakMemory(worker.pid) as memory, Browsing(base, session.cookies, browse_paths, args.clients) as browsing:
+        browsing = Browsing(base, session.cookies, browse_paths, args.clients)
+        with PeakMemory(worker.pid) as memory, browsing:
             started = time.perf_counter()
             press_find_themes(base, session, csrf)
             run = wait_for_run(engine, args.run_timeout, on_progress=edit)
@@ -505,11 +509,13 @@ def main() -> None:
             "worker_peak_mb": round(memory.peak_kb / 1024, 1),
             "db_growth_pct": round(100 * (size_after - size_before) / size_before, 1),
             "browse_p95_ms_during_run": during["p95_ms"],
-            "edit_during_run": {"ms": edit.ms, "survived": edit.survived(engine) if edit.ms is not None else None,
-                                "at_progress": edit.progress},
+            "edit_during_run": {
+                "ms": edit.ms, "survived": edit.survived(engine) if edit.ms is not None else None,
+                "at_progress": edit.progress},
             "loading": "COPY", "load_seconds": load_seconds, "first_run_seconds": first_run_seconds,
             "run_seconds_in_worker": run.seconds, "db_mb_before_run": round(size_before / 2**20, 1),
-            "db_mb_after_run": round(size_after / 2**20, 1), "browse_requests_during_run": len(browsing.samples),
+            "db_mb_after_run": round(size_after / 2**20, 1),
+            "browse_requests_during_run": len(browsing.samples),
             "browse_p50_ms_during_run": during["p50_ms"], "baseline_login_page": baseline,
             "slowest_page_p95_ratio_to_baseline": round(
                 max(p["p95_ms"] for p in pages.values()) / max(baseline["p95_ms"], 0.1), 1),

@@ -4,7 +4,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
 from voc import models
@@ -216,7 +216,8 @@ def test_deep_links_newer_and_oldest_pages(client, app):
     assert shown_texts(client.get(link(bookmarked, "prev")).get_data(as_text=True)) == ["item 0", "item 1"]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "2026-13-40_5", "2020-01-01_0", "2020-01-01_99999999999", "_"])
+@pytest.mark.parametrize("cursor", ["nonsense", "2026-13-40_5", "2020-01-01_0", "2020-01-01_99999999999",
+                                    "_"])
 def test_a_broken_cursor_starts_from_the_newest(client, app, cursor):
     sign_in(client, make_user("viewer"))
     make_feedback(text="still listed")
@@ -233,6 +234,8 @@ def test_a_cursor_past_the_end_offers_the_newest(client, app):
 
 
 def test_counts_stop_at_the_cap_and_estimate_the_whole_list(client, app, monkeypatch):
+    from sqlalchemy import text as sql
+
     from voc.services import feedback as feedback_service
 
     sign_in(client, make_user("triager"))
@@ -244,7 +247,7 @@ def test_counts_stop_at_the_cap_and_estimate_the_whole_list(client, app, monkeyp
     assert "more than 3 items" in client.get("/feedback/?channel=ticket").get_data(as_text=True)
     whole = client.get("/feedback/").get_data(as_text=True)
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ANALYZE feedback"))
+        db.session.execute(sql("ANALYZE feedback"))
         db.session.commit()
         whole = client.get("/feedback/").get_data(as_text=True)
         assert "about 6 items" in whole  # the planner's estimate, not a count

@@ -1,8 +1,8 @@
 """The committed migrations build exactly the schema the models describe."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from voc import create_app

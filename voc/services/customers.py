@@ -185,7 +185,9 @@ class CustomerChoice(InvalidInput):
         self.matches, self.more = matches, more
 
 
-def pick(customer_id: int | None, typed: str | None, by_email: bool = False, field: str = "customer") -> int | None:
+def pick(
+    customer_id: int | None, typed: str | None, by_email: bool = False, field: str = "customer"
+) -> int | None:
     """The customer a picker names: the chosen id while the typed text still describes that customer,
     else the one customer the text names, None for an emptied field. Without the text field at all (a
     script sending the id) the id is passed on as it is, for the caller's own check.
@@ -211,7 +213,8 @@ def pick(customer_id: int | None, typed: str | None, by_email: bool = False, fie
     if not found:
         raise InvalidInput(
             (field, f"No customer matches “{needle}”; check the spelling or add the customer first."))
-    raise CustomerChoice(found, page.more and not exact, (field, f"Several customers match “{needle}”; choose one."))
+    raise CustomerChoice(
+        found, page.more and not exact, (field, f"Several customers match “{needle}”; choose one."))
 
 
 def _describes(customer: Customer, needle: str, by_email: bool) -> bool:
