@@ -55,3 +55,18 @@ def sign_in(page, base: str, email: str) -> None:
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+
+
+def pick_customer(page, words: str, label: str) -> None:
+    """Type into the customer picker and choose a suggestion with the keyboard, as a person would."""
+    page.fill("#customer", "")
+    page.type("#customer", words)
+    page.wait_for_selector(f"[role=option]:has-text('{label}')")
+    assert page.get_attribute("#customer", "aria-expanded") == "true"
+    options = page.locator("[role=option]")
+    for _ in range(options.count()):
+        page.keyboard.press("ArrowDown")
+        if page.inner_text("[role=option][aria-selected=true]") == label:
+            break
+    page.keyboard.press("Enter")
+    assert page.input_value("#customer") == label

@@ -152,7 +152,7 @@ def test_a_filtered_list_accepts_only_what_it_shows(journey, client):
     staged = {f.text: f.stage.name if f.stage else None for f in db.session.scalars(select(Feedback))}
     assert all(staged[line] == "Consider" for line in TOPICS["Consider"])
     assert all(staged[line] is None for line in TOPICS["Action"][STAGED_PER_TOPIC:])
-    assert stage_suggestions.open_count(FeedbackFilters()) == 8
+    assert stage_suggestions.open_count(FeedbackFilters()).value == 8
 
 
 def test_one_item_is_accepted_or_corrected_and_both_are_audited(journey, client):

@@ -12,6 +12,7 @@ class Defaults:
     DATABASE_CONNECT_WAIT = 15  # seconds a new connection keeps trying while the server restarts
     MAX_CONTENT_LENGTH = 50 * 1024 * 1024
     FEEDBACK_PER_PAGE = 50
+    CUSTOMERS_PER_PAGE = 50
     DASHBOARD_MAX_AGE = 15  # seconds a worker may show the dashboard it built before; 0: always fresh
     REDIS_URL = None  # set VOC_REDIS_URL to run background jobs on an RQ queue
     IMPORT_QUEUE_BYTES = 2 * 1024 * 1024  # with Redis, web imports of files this size or more go to the queue

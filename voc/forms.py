@@ -33,7 +33,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, Input, ListWidget
 
 from voc.models import (
     FOLLOW_UP_METHODS,
@@ -73,6 +73,19 @@ def optional_int(value):
     return record_number(value)
 
 
+def _int_or_none(value):
+    """A hidden number as an int; anything else as None, which the service then refuses."""
+    try:
+        return record_number(str(value))
+    except ValueError:
+        return None
+
+
+def _hidden_id() -> HiddenField:
+    """A record id or version carried in a hidden input."""
+    return HiddenField(filters=[_int_or_none])
+
+
 def stage_filter(value):
     """A stage filter's value: a stage id, "none" for items without a stage, or None for any."""
     return "none" if value == "none" else optional_int(value)
@@ -87,6 +100,25 @@ class StageSelect(SelectField):
     def pre_validate(self, form):
         if self.data is None and self.raw_data and self.raw_data[0] not in ("", "None"):
             raise ValidationError("Choose a journey stage from the list.")
+
+
+class PickedInput(Input):
+    """A hidden input that hidden_tag() leaves out: the picker's template places it, or choices instead."""
+
+    input_type = "hidden"
+    validation_attrs = ()
+
+
+class CustomerPickerMixin:
+    """A customer picker: a search field (suggestions as you type with script) and the chosen id beside
+    it, which customers.pick resolves together."""
+
+    customer = SearchField("Customer", validators=[Length(max=200)])
+    customer_id = HiddenField(widget=PickedInput(), filters=[_int_or_none])
+
+    def picked(self) -> tuple[int | None, str | None]:
+        """The chosen id and the typed words; None for words when the request did not send the field."""
+        return self.customer_id.data, self.customer.data if self.customer.raw_data else None
 
 
 class SubmissionKeyMixin:
@@ -116,7 +148,7 @@ class PasswordForm(FlaskForm):
 TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
 
 
-class FeedbackForm(SubmissionKeyMixin, FlaskForm):
+class FeedbackForm(CustomerPickerMixin, SubmissionKeyMixin, FlaskForm):
     text = TextAreaField("What the customer said", validators=[InputRequired(), TEXT_LENGTH])
     channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
     source = StringField("Source system", validators=[Optional(), Length(max=100)],
@@ -124,7 +156,6 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     external_id = StringField("External id", validators=[Optional(), Length(max=200)],
                               description="e.g. the ticket number")
     received_on = DateField("Date received", validators=[InputRequired()])
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
@@ -134,13 +165,12 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     submit = SubmitField("Save feedback")
 
 
-class FeedbackEditForm(FlaskForm):
+class FeedbackEditForm(CustomerPickerMixin, FlaskForm):
     """An item corrected after the fact; the text field is shown to triagers and admins only."""
 
     text = TextAreaField("What the customer said", validators=[Optional(), TEXT_LENGTH])
     channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
     received_on = DateField("Date received", validators=[InputRequired()])
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
@@ -174,8 +204,7 @@ class QuoteForm(Form):
     stage = StageSelect()
 
 
-class InterviewForm(SubmissionKeyMixin, FlaskForm):
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+class InterviewForm(CustomerPickerMixin, SubmissionKeyMixin, FlaskForm):
     new_customer_name = StringField("…or a new customer: name", validators=[Length(max=200)])
     new_customer_organisation = StringField("Organisation", validators=[Length(max=200)])
     new_customer_segment = StringField("Segment", validators=[Length(max=100)])
@@ -354,19 +383,6 @@ class SplitThemeForm(FlaskForm):
 class MoveItemForm(FlaskForm):
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     submit = SubmitField("Move and pin")
-
-
-def _int_or_none(value):
-    """A hidden number as an int; anything else as None, which the service then refuses."""
-    try:
-        return record_number(str(value))
-    except ValueError:
-        return None
-
-
-def _hidden_id() -> HiddenField:
-    """A record id or version carried in a hidden input."""
-    return HiddenField(filters=[_int_or_none])
 
 
 class HitForm(FlaskForm):

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,6 +88,13 @@ class Customer(db.Model):
 
     feedback: Mapped[list[Feedback]] = relationship(back_populates="customer")
     interviews: Mapped[list[Interview]] = relationship(back_populates="customer")
+
+    __table_args__ = (
+        # Imports and the e-mail check find people by address whatever its case.
+        Index("ix_customer_email_lower", func.lower(email)),
+        # The customers page and the pickers list people by name, a page at a time.
+        Index("ix_customer_name_lower", func.lower(name), "id"),
+    )
 
 
 class Interview(db.Model):

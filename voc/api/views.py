@@ -350,9 +350,9 @@ def customer_index():
     needle = query.text("q")
     page, per_page = query.page()
     query.done()
-    rows = customers.list_customers(needle, by_email=_sees_emails())
-    shown = [_customer(c, count) for c, count in _sliced(rows, page, per_page)]
-    return _listing(shown, len(rows), page, per_page)
+    found = customers.list_customers(needle, _sees_emails(), limit=per_page, offset=(page - 1) * per_page)
+    total = customers.count_customers(needle, _sees_emails())
+    return _listing([_customer(c, count) for c, count in found.rows], total, page, per_page)
 
 
 @bp.get("/customers/<int:customer_id>")

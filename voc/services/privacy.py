@@ -1,6 +1,7 @@
 """Customers' privacy: masking at ingest, logged reveals, the right to erasure and retention."""
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from flask import current_app
@@ -57,6 +58,14 @@ def found_only_in_masked_data(needle: str) -> set[int]:
     )
     folded = needle.lower()
     return {id_ for id_, text in candidates if folded not in pii.mask(text).lower()}
+
+
+def shows(text: str, needle: str) -> bool:
+    """Whether a text a search found holds the needle as pages show it, outside masked personal data
+    (the per-row form of `found_only_in_masked_data`, for lists that check only the rows they show)."""
+    if not re.search(MAYBE_PERSONAL, text):
+        return True
+    return needle.lower() in pii.mask(text).lower()
 
 
 def reveal(feedback_id: int, actor: audit.Actor) -> Feedback:

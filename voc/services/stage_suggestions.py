@@ -113,7 +113,7 @@ def open_count_for_theme(theme_id: int) -> int:
     return db.session.scalar(_open(select(func.count(Feedback.id)).where(Feedback.theme_id == theme_id)))
 
 
-def open_count(filters: feedback.FeedbackFilters) -> int:
-    """Items the feedback list's filters match with a suggestion waiting to be accepted."""
-    ids = _open(feedback.filtered_query(filters).with_only_columns(Feedback.id).order_by(None))
-    return db.session.scalar(select(func.count()).select_from(ids.subquery()))
+def open_count(filters: feedback.FeedbackFilters) -> feedback.Count:
+    """Items the feedback list's filters match with a suggestion waiting to be accepted, counted up to
+    feedback.COUNT_CAP (the list shows this on every page, so it never reads them all)."""
+    return feedback.count_feedback(filters, narrow=_open)

@@ -1,9 +1,9 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
-from voc.forms import CustomerForm, EraseCustomerForm, show_errors
+from voc.forms import CustomerForm, EraseCustomerForm, record_number, show_errors
 from voc.services import customers, privacy
 from voc.services.errors import EmailInUse, ServiceError
 
@@ -29,8 +29,23 @@ def index():
     """All customers, searchable by name, organisation or (for those who may see it) e-mail."""
     query = request.args.get("q", "")[:200]
     by_email = customers.sees_contact_details(current_user)
-    return render_template(
-        "customers/index.html", rows=customers.list_customers(query, by_email), query=query
+    after = request.args.get("after", type=record_number)
+    page = customers.list_customers(
+        query, by_email, limit=current_app.config["CUSTOMERS_PER_PAGE"], after=after)
+    return render_template("customers/index.html", page=page, query=query, after=after)
+
+
+@bp.route("/pick")
+@role_required("contributor")
+def pick():
+    """Customers for a picker as the person types (JSON): a few at a time, `after` the last one shown."""
+    page = customers.suggest(
+        request.args.get("q", "")[:200], customers.sees_contact_details(current_user),
+        after=request.args.get("after", type=record_number),
+    )
+    return jsonify(
+        customers=[{"id": customer.id, "label": customers.label(customer)} for customer, _ in page.rows],
+        more=page.more,
     )
 
 
