@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import sentiment, stage_suggestions, webhooks
+from voc.services import impact, sentiment, stage_suggestions, webhooks
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes
 
@@ -106,6 +106,7 @@ def execute_run(run_id: int) -> ThemeRun:
         changes, theme_ids = _apply(rows, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         stage_suggestions.refresh()
+        impact.store_theme_impacts()
         run.model = pickle.dumps((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
         run.n_items, run.n_themes = len(rows), len(result.themes)
