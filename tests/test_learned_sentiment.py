@@ -55,6 +55,30 @@ def test_learned_model_beats_the_lexicon_where_the_words_are_unusual():
     assert model.trained_on == MIN_SCORED + 40
 
 
+def said(n: int, seed: int, pick) -> tuple[list[str], list[str]]:
+    """n texts saying how a thing was, in words pick(rng, words of the label) chooses, and the labels."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = ("positive", "negative", "neutral")[i % 3]
+        texts.append(f"{rng.choice(THINGS)} was {pick(rng, WORDS[label])}")
+        labels.append(label)
+    return texts, labels
+
+
+def test_unscored_items_teach_which_unusual_words_go_together():
+    # Scored items use only the first word of each kind; unscored ones pair the words up.
+    scored, labels = said(MIN_SCORED + 40, 1, lambda rng, words: words[0])
+    unscored, _ = said(600, 3, lambda rng, words: " and ".join(rng.sample(words, 2)))
+    unseen, truth = said(90, 2, lambda rng, words: rng.choice(words[1:]))  # words no scored item used
+
+    def macro_f1(model) -> float:
+        return f1_score(truth, [polarity(v) for v in model.sentiments(unseen)], average="macro")
+
+    assert macro_f1(learn(scored, labels, unscored)) > 0.9
+    assert macro_f1(learn(scored, labels)) < 0.6  # the scored items alone cannot tell
+
+
 def test_too_few_scored_items_or_one_label_learn_nothing():
     texts, labels = unusual(MIN_SCORED - 1, seed=1)
     assert learn(texts, labels) is None
