@@ -42,10 +42,11 @@ def seed(n_items: int, rng: random.Random) -> None:
         score = rng.randrange(0, 11) if kind == "nps" else rng.randrange(1, 6)
         answers = 2 if rng.random() < 0.1 else 1  # a survey response of two answers shares key and score
         for _ in range(answers):
+            key = (batch.id, f"r{n}") if answers == 2 else (None, None)
             rows.append({
                 "text": f"item {n}", "channel": "survey", "received_on": today, "score": score,
-                "score_kind": kind, "theme_id": rng.randrange(1, THEMES + 1),
-                "batch_id": batch.id if answers == 2 else None, "response_key": f"r{n}" if answers == 2 else None,
+                "score_kind": kind, "theme_id": rng.randrange(1, THEMES + 1), "batch_id": key[0],
+                "response_key": key[1],
             })
             n += 1
         if len(rows) >= 20_000:

@@ -11,7 +11,8 @@ from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
 from voc.models import Feedback, Theme, ThemeImpact
-from voc.services import dashboard, hits, impact, imports, themes
+from voc.services import dashboard, hits, impact, imports
+from voc.services import themes as theme_runs
 from voc.services.dashboard import DashboardFilters, Period
 from voc.services.hits import HitInput
 from voc.themes.impact import MIN_RESPONSES, Impact, impacts, nps_value
@@ -86,14 +87,14 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
 
 
 def test_a_theme_run_keeps_each_themes_impact_for_the_themes_page(client, app, monkeypatch):
-    monkeypatch.setattr(themes, "_models", {})  # run ids repeat across the test databases
+    monkeypatch.setattr(theme_runs, "_models", {})  # run ids repeat across the test databases
     places = ("kitchen", "hallway", "garden", "attic", "garage")
     for n in range(25):
         make_feedback(text=f"The engineer never came to fix the boiler in the {places[n % 5]} ({n})",
                       score=1, score_kind="nps", received_on=TODAY)
         make_feedback(text=f"Friendly billing team answered my invoice question on chat ({n})",
                       score=10, score_kind="nps", received_on=TODAY)
-    themes.run_now(None, k=2)
+    theme_runs.run_now(None, k=2)
     engineer = db.session.scalar(select(Feedback.theme_id).where(Feedback.text.like("The engineer%")))
     kept = {(row.theme_id, row.kind): row.points for row in db.session.scalars(select(ThemeImpact))}
     # NPS of all 50: 0; without the 25 detractors: +100; so the engineer theme costs 100 points.

@@ -23,6 +23,7 @@ from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from voc.themes.sentiment import analyzer, sentiment
+from voc.vocabulary import SCORE_RANGES
 
 LABELS = ("negative", "neutral", "positive")
 # The customer's score read as a label; kinds: "nps" 0-10, "csat" 1-5, "stars" 1-5.
@@ -45,7 +46,7 @@ def score_label(score: int, kind: str) -> str:
 
 def score_sentiment(score: int, kind: str) -> float:
     """The customer's score as a compound sentiment, on the side of ±0.05 its label says."""
-    low, high = (0, 10) if kind == "nps" else (1, 5)
+    low, high = SCORE_RANGES.get(kind, (1, 5))  # stars run 1-5 like CSAT
     negative_up_to, neutral_up_to = _CUTS[kind]
     label = score_label(score, kind)
     if label == "neutral":
@@ -62,38 +63,6 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
         parts = analyzer().polarity_scores(text)
         rows.append((sentiment(text), parts["neg"], parts["neu"], parts["pos"]))
     return np.asarray(rows, dtype=float).reshape(len(rows), 4)
-
-
-@dataclass
-class LearnedSentiment:
-    """A fitted model; picklable, kept with the theme run that learned it."""
-
-    words: TfidfVectorizer
-    chars: TfidfVectorizer
-    topics: "TopicSpace"
-    classifier: LogisticRegression
-    trained_on: int  # scored items it learned from
-
-    def probabilities(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> np.ndarray:
-        """Per text, the chance of each label in LABELS order."""
-        lexicon = lexicon_features(texts) if lexicon is None else lexicon
-        found = self.classifier.predict_proba(self.features(texts, lexicon))
-        full = np.zeros((len(texts), len(LABELS)))
-        for column, label in enumerate(self.classifier.classes_):
-            full[:, LABELS.index(label)] = found[:, column]
-        return full
-
-    def sentiments(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> list[float]:
-        """Compound sentiment per text: the likeliest label picks the side of ±0.05, the odds the size."""
-        return [_compound(row) for row in self.probabilities(texts, lexicon)]
-
-
-    def features(self, texts: Sequence[str], lexicon: np.ndarray):
-        """Words, character n-grams, topics and the lexicon's reading, side by side."""
-        return hstack([
-            self.words.transform(texts), self.chars.transform(texts),
-            csr_matrix(self.topics.place(texts) * TOPIC_WEIGHT), csr_matrix(lexicon * LEXICON_WEIGHT),
-        ]).tocsr()
 
 
 @dataclass
@@ -126,6 +95,38 @@ def topic_space(texts: Sequence[str], seed: int = 0) -> TopicSpace:
     return TopicSpace(words, svd)
 
 
+@dataclass
+class LearnedSentiment:
+    """A fitted model; picklable, kept with the theme run that learned it."""
+
+    words: TfidfVectorizer
+    chars: TfidfVectorizer
+    classifier: LogisticRegression
+    trained_on: int  # scored items it learned from
+    # None in a model kept by a voc before topics, which still reads texts as it learned them.
+    topics: TopicSpace | None = None
+
+    def probabilities(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> np.ndarray:
+        """Per text, the chance of each label in LABELS order."""
+        lexicon = lexicon_features(texts) if lexicon is None else lexicon
+        found = self.classifier.predict_proba(self.features(texts, lexicon))
+        full = np.zeros((len(texts), len(LABELS)))
+        for column, label in enumerate(self.classifier.classes_):
+            full[:, LABELS.index(label)] = found[:, column]
+        return full
+
+    def sentiments(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> list[float]:
+        """Compound sentiment per text: the likeliest label picks the side of ±0.05, the odds the size."""
+        return [_compound(row) for row in self.probabilities(texts, lexicon)]
+
+    def features(self, texts: Sequence[str], lexicon: np.ndarray):
+        """Words, character n-grams, topics and the lexicon's reading, side by side."""
+        parts = [self.words.transform(texts), self.chars.transform(texts)]
+        if self.topics is not None:
+            parts.append(csr_matrix(self.topics.place(texts) * TOPIC_WEIGHT))
+        return hstack([*parts, csr_matrix(lexicon * LEXICON_WEIGHT)]).tocsr()
+
+
 def _compound(probabilities: np.ndarray) -> float:
     negative, neutral, positive = probabilities
     lean = float(positive - negative)
@@ -155,8 +156,8 @@ def learn(
     # One BLAS thread: on a busy server, threads fighting over the cores made the fit ten times slower.
     with threadpool_limits(1):
         topics = topic_space([*texts, *unscored], seed)
-        model = LearnedSentiment(words, chars, topics, LogisticRegression(
+        model = LearnedSentiment(words, chars, LogisticRegression(
             C=3.0, class_weight="balanced", max_iter=2000, random_state=seed
-        ), len(texts))
+        ), len(texts), topics)
         model.classifier.fit(model.features(texts, lexicon_features(texts)), list(labels))
     return model
