@@ -13,7 +13,15 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_customer, make_feedback, make_hit, make_theme, make_user
+from tests.factories import (
+    api_headers,
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    stage_named,
+)
 from tests.test_hostile_input import stored_controls
 from voc.extensions import db
 from voc.models import Customer, Feedback
@@ -92,7 +100,9 @@ def hostile_cases(operation, path_parameters: dict) -> list:
 def test_every_operation_answers_as_documented(app, mode):
     customer = make_customer(name="Ola", email="ola@example.com", consent_quote=True)
     theme = make_theme("meter visits")
-    item = make_feedback(customer_id=customer.id, theme_id=theme.id)
+    # A suggested stage, so that the documented shape of a suggestion is checked too.
+    item = make_feedback(customer_id=customer.id, theme_id=theme.id,
+                         suggested_stage_id=stage_named("Action").id, stage_confidence=0.42)
     hit = make_hit(title="Meter visits", feedback_ids=(item.id,))
     headers = api_headers(make_user("admin"))
     ids = {"customer_id": customer.id, "theme_id": theme.id, "feedback_id": item.id, "hit_id": hit.id,

@@ -259,6 +259,20 @@ class StoredUpload(db.Model):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
 
 
+class ThemeImpact(db.Model):
+    """A theme's impact on NPS or mean CSAT as the latest theme run found it (voc/themes/impact.py).
+
+    Kept at run time so that the themes page and the dashboard never read every scored item.
+    """
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "nps" or "csat"
+    points: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    responses: Mapped[int] = mapped_column(Integer)
+
+
 class ImportBatch(db.Model):
     """One uploaded file's import: who, when, what file, which mapping, and the counts."""
 

@@ -23,8 +23,9 @@ def _integer(nullable: bool = False, **extra) -> dict:
     return _nullable(schema) if nullable else schema
 
 
-def _number(nullable: bool = False) -> dict:
-    return _nullable({"type": "number"}) if nullable else {"type": "number"}
+def _number(nullable: bool = False, **extra) -> dict:
+    schema = {"type": "number", **extra}
+    return _nullable(schema) if nullable else schema
 
 
 def _object(properties: dict, required=None, nullable: bool = False) -> dict:
@@ -69,6 +70,10 @@ FEEDBACK = _object({
     "sentiment": _number(True),
     "sentiment_source": _string(True, description="From the customer's score, learned from N scored items, "
                                                   "or the lexicon."),
+    "suggested_stage": _string(True, description="For an item without a stage: the stage voc suggests, "
+                                                 "not yet confirmed by a person (null when none)."),
+    "stage_confidence": _number(True, description="The suggestion's confidence, 0 to 1; none is made below "
+                                                  "the documented minimum."),
     "theme_id": _integer(True), "created_at": _string(format="date-time"),
     "customer": {**BRIEF, "nullable": True},
     "quotable": {"type": "boolean", "description": "The customer agreed to be quoted."},

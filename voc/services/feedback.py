@@ -216,8 +216,18 @@ def record(item: Feedback) -> dict:
         "score_kind": item.score_kind,
         "sentiment": item.sentiment,
         "sentiment_source": sentiment.describe(item),
+        **_suggestion(item),
         "theme_id": item.theme_id,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def _suggestion(item: Feedback) -> dict:
+    """The stage voc suggests for an unstaged item and its confidence, while still open to accept."""
+    open_ = item.stage_id is None and item.suggested_stage is not None and not item.suggested_stage.retired
+    return {
+        "suggested_stage": item.suggested_stage.name if open_ else None,
+        "stage_confidence": item.stage_confidence if open_ else None,
     }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import clock, sentiment, stage_suggestions, webhooks, writeback
+from voc.services import clock, impact, sentiment, stage_suggestions, webhooks, writeback
 from voc.services.errors import InvalidInput, NotFound
 from voc.themes import ThemeSettings, discover, match_themes, stored
 
@@ -160,6 +160,7 @@ def execute_run(run_id: int) -> ThemeRun:
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         _progress(run, 95, "Suggesting stages")
         stage_suggestions.refresh()
+        impact.store_theme_impacts()
         run.model = stored.dump((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
         run.n_items, run.n_themes = len(snapshot.ids), len(result.themes)

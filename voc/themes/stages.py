@@ -5,6 +5,10 @@ unstaged items still say a lot: items that read alike sit at the same stage. So 
 are spread over the neighbour graph of all texts (label propagation), and a linear classifier is
 then trained on the known items plus the items the spreading is surest of, to catch what the
 graph misses (texts without close neighbours). The two opinions are averaged.
+
+A suggestion's confidence is how far the averaged chance of its stage rises above a blind guess
+among the stages (0: no better than a guess, 1: certain), so one threshold means the same for a
+journey of three stages and of eighteen.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,10 +24,11 @@ from voc.themes.model import _combined, _vectorizers
 from voc.themes.preprocess import Tokenizer
 
 UNKNOWN = -1
-# Below this confidence no stage is suggested. On CLINC150 and HWU64 with 0.5% of the items staged
-# it keeps at least half of the rest at a precision of 0.8 or more (docs/benchmarks.md, Stage
-# suggestions); a higher one starves that hard case, a lower one lets its precision fall below 0.8.
-MIN_CONFIDENCE = 0.31
+# Below this confidence no stage is suggested. On CLINC150 and HWU64 it keeps at least half of the
+# rest at a precision of 0.8 or more with 0.5% of the items staged, and 70% at 0.9 or more with 5%
+# (docs/benchmarks.md, Stage suggestions); a higher one starves the first case, a lower one lets
+# precision fall in both.
+MIN_CONFIDENCE = 0.22
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class StageSettings:
     keep: float = 0.99  # share of its neighbours' stage mix a text takes at each step (vs its own)
     steps: int = 40
     trust_share: float = 0.3  # the unstaged items the spreading is surest of that train the classifier
+    # How much each of those counts against an item a person staged: enough to help when people staged
+    # a handful, little enough that with hundreds staged the spreading's mistakes do not drown them.
+    trust_weight: float = 0.1
     graph_sample: int = 30_000  # texts in the graph; beyond it the rest get the classifier's opinion
     seed: int = 0
 
@@ -90,7 +98,8 @@ def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: Stag
 
 
 def _classifier_mix(
-    texts: Sequence[str], fit: np.ndarray, train: np.ndarray, labels: np.ndarray, n_stages: int, seed: int
+    texts: Sequence[str], fit: np.ndarray, train: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+    n_stages: int, seed: int,
 ) -> np.ndarray:
     """Logistic regression's stage probabilities for every row, trained on the given rows.
 
@@ -102,7 +111,8 @@ def _classifier_mix(
         mix = np.zeros((X.shape[0], n_stages))
         mix[:, labels[train][0]] = 1
         return mix
-    model = LogisticRegression(C=10, max_iter=1000, random_state=seed).fit(X[train], labels[train])
+    model = LogisticRegression(C=10, max_iter=1000, random_state=seed)
+    model.fit(X[train], labels[train], sample_weight=weights)
     mix = np.zeros((X.shape[0], n_stages))
     mix[:, model.classes_] = model.predict_proba(X)
     return mix
@@ -144,11 +154,13 @@ def suggest(
     candidates = np.flatnonzero(in_graph & ~staged & (sure > 0))
     surest = np.argsort(-sure[candidates], kind="stable")
     trusted = candidates[surest[: int(settings.trust_share * len(candidates))]]
-    classifier = _classifier_mix(texts, rows, np.concatenate([teachers, trusted]), guess,
-                                 n_stages, settings.seed)
+    train = np.concatenate([teachers, trusted])
+    weights = np.concatenate([np.ones(len(teachers)), np.full(len(trusted), settings.trust_weight)])
+    classifier = _classifier_mix(texts, rows, train, guess, weights, n_stages, settings.seed)
     # Texts outside the graph have only the classifier's opinion.
     mix = np.where(in_graph[:, None], (spread + classifier) / 2, classifier)
     stages = mix.argmax(axis=1)
-    confidence = mix.max(axis=1)
+    blind = 1 / n_stages
+    confidence = np.clip((mix.max(axis=1) - blind) / (1 - blind), 0, 1) if n_stages > 1 else mix.max(axis=1)
     stages[staged], confidence[staged] = known[staged], 1.0
     return Suggestions(stages, confidence)
