@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 CHART_JS := static/vendor/chart.umd.min.js
 
-.PHONY: run test install lint
+.PHONY: run test install lint semantic
 
 run: install instance/config.py
 	$(FLASK) db upgrade
@@ -22,6 +22,11 @@ $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
+
+# The optional semantic lens (docs/themes.md): the `semantic` extra of pyproject.toml, pinned there.
+semantic: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	  $$($(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['semantic'])")
 
 # Chart.js, pinned exactly in package.json and package-lock.json, served from our own server.
 $(CHART_JS): package.json package-lock.json

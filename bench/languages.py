@@ -22,8 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from voc.themes import ThemeSettings, discover  # noqa: E402
-from voc.themes import semantic  # noqa: E402
+from voc.themes import ThemeSettings, discover, semantic  # noqa: E402
 from voc.themes.preprocess import language_of  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parent / "data" / "languages.csv"
@@ -89,7 +88,7 @@ def main() -> None:
     if semantic.available():
         summary["lens"] = mode("lens", texts, topics, langs, ThemeSettings(k=k, embed=semantic.lens()))
     else:
-        print("lens: skipped, the semantic extra is not installed (pip install '.[semantic]')")
+        print("lens: skipped, the semantic extra is not installed (make semantic)")
     print(json.dumps(summary))
 
 

