@@ -4,6 +4,7 @@ Request bodies are built from voc/api/shapes.py, the same rules the API checks i
 """
 from voc.api import shapes
 from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, SCORE_KINDS
+from voc.services.feedback import LANGUAGES
 
 ROLE_NOTE = "Needs a token whose user is at least **{role}**."
 
@@ -68,7 +69,9 @@ FEEDBACK = _object({
     "sentiment": _number(True),
     "sentiment_source": _string(True, description="From the customer's score, learned from N scored items, "
                                                   "or the lexicon."),
-    "theme_id": _integer(True), "created_at": _string(format="date-time"),
+    "theme_id": _integer(True),
+    "language": _string(True, description="ISO 639-1 code read from the text; null when it has no letters."),
+    "created_at": _string(format="date-time"),
     "customer": {**BRIEF, "nullable": True},
     "quotable": {"type": "boolean", "description": "The customer agreed to be quoted."},
 })
@@ -259,6 +262,8 @@ def document() -> dict:
                         _query("customer", ID, "Only this customer id."),
                         *DATES,
                         _query("q", {"type": "string", "maxLength": 200}, "Text contains this."),
+                        _query("language", {"type": "string", "enum": list(LANGUAGES)},
+                               "Only items in this language (ISO 639-1)."),
                         *PAGING,
                     ],
                 ),

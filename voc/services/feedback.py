@@ -3,7 +3,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -15,6 +15,7 @@ from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
 from voc.services.hits import NEGATIVE
 from voc.services.stages import active_stage
+from voc.themes import languages as language_names
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class FeedbackFilters:
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
+    language: str | None = None  # only items in this language (a code, see voc/themes/languages.py)
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -223,6 +225,7 @@ def record(item: Feedback) -> dict:
         "sentiment": item.sentiment,
         "sentiment_source": sentiment.describe(item),
         "theme_id": item.theme_id,
+        "language": item.language,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
     }
 
@@ -276,11 +279,26 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(Feedback.theme_id == filters.theme_id)
     if filters.score_kind:
         stmt = stmt.where(Feedback.score_kind == filters.score_kind)
+    if filters.language:
+        stmt = stmt.where(Feedback.language == filters.language)
     if filters.suggested_stage_id:
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
     return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
+
+
+# Language codes an item can carry, for filters that check their input.
+LANGUAGES = tuple(sorted(language_names.NAMES))
+
+
+def languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages the stored feedback is in, most items first, for filters."""
+    codes = db.session.scalars(
+        select(Feedback.language).where(Feedback.language.is_not(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    )
+    return [(code, language_names.name(code)) for code in codes]
 
 
 def list_feedback(filters: FeedbackFilters, page: int, per_page: int):

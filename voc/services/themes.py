@@ -6,6 +6,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -14,7 +15,9 @@ from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
 from voc.services import sentiment, stage_suggestions, webhooks
 from voc.services.errors import InvalidInput, NotFound
-from voc.themes import ThemeSettings, discover, match_themes
+from voc.themes import ThemeSettings, discover, match_themes, semantic
+from voc.themes import languages as language_names
+from voc.themes.preprocess import language_of
 
 TREND_DAYS = 30
 _models: dict[int, object] = {}  # fitted model per run id, loaded once per process
@@ -90,18 +93,23 @@ def execute_run(run_id: int) -> ThemeRun:
         sentiment.relearn(run)
         rows = db.session.execute(
             # Erased items keep their theme: their words are gone, their count stays.
-            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
+            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned, Feedback.language)
             .where(Feedback.erased_at.is_(None))
             .order_by(Feedback.id)
         ).all()
+        text_languages = _languages(rows)
         _progress(run, 15, f"Clustering {len(rows):,} items")
+        embed, lens = _lens()
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
             keep_apart=_edited_groups(rows),
+            language=current_app.config["LANGUAGE"],
+            embed=embed,
         )
-        result = discover([r.text for r in rows], settings)
+        result = discover([r.text for r in rows], settings, text_languages)
+        result.quality["lens"] = lens
         _progress(run, 75, "Matching with existing themes")
         changes, theme_ids = _apply(rows, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
@@ -124,6 +132,34 @@ def execute_run(run_id: int) -> ThemeRun:
                     "themes": run.n_themes, "seconds": run.seconds, "changes": run.changes},
         })
     return run
+
+
+def text_language(text: str) -> str | None:
+    """The language of a feedback text; short or unsure texts are read in the team's main language."""
+    return language_of(text, current_app.config["LANGUAGE"])
+
+
+def _languages(rows) -> list[str | None]:
+    """Each row's language, reading (and storing) it for items stored before voc read languages."""
+    found = [row.language or text_language(row.text) for row in rows]
+    missing = [
+        {"id": row.id, "language": language}
+        for row, language in zip(rows, found, strict=True) if row.language is None and language
+    ]
+    if missing:
+        db.session.execute(update(Feedback), missing)
+    return found
+
+
+def _lens():
+    """The sentence embedder when the team turned the lens on, and what the run page says of it."""
+    if not current_app.config["SEMANTIC_LENS"]:
+        return None, "off"
+    try:
+        return semantic.lens(), "on"
+    except semantic.LensUnavailable as error:
+        # Themes by language are still themes: the run goes on without the lens and says why.
+        return None, str(error)
 
 
 def _apply(rows, result) -> tuple[dict, list[int]]:
@@ -149,6 +185,7 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
             theme = Theme(label=summary.label)
             db.session.add(theme)
         theme.label = summary.label
+        theme.language = summary.language
         theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
         theme.quote_ids = [ids[i] for i in summary.representatives]
         theme.retired = False
@@ -201,6 +238,7 @@ def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -
         parent = active.pop(match.key) if match.key is not None else Theme(is_parent=True)
         db.session.add(parent)
         parent.label = summary.label
+        parent.language = fine[summary.children[0]].language  # its largest theme's
         parent.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
         # The closest quote of each of its largest children, so the parent's quotes span it.
         parent.quote_ids = [fine[c].quote_ids[0] for c in summary.children[:3] if fine[c].quote_ids]
@@ -313,15 +351,23 @@ def _fitted_model():
     return model
 
 
-def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str] | None]]:
-    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run."""
+def annotations(
+    texts: list[str], text_languages: list[str | None] | None = None
+) -> list[tuple[float, str, int | None, list[str] | None]]:
+    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run.
+
+    Each text is read in its language (text_language's, when not given).
+    """
     scores, source = sentiment.read(texts)
     fitted = _fitted_model()
     if fitted is None or fitted[0] is None:
         return [(score, source, None, None) for score in scores]
     model, theme_ids = fitted
     live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
-    placed, _, terms = model.place([model.tokenizer.document(text) for text in texts])
+    if text_languages is None:
+        text_languages = [text_language(text) for text in texts]
+    docs = [model.tokenizer.document(text, lang) for text, lang in zip(texts, text_languages, strict=True)]
+    placed, _, terms = model.place(docs)
     nearest = [theme_ids[index] if index >= 0 else None for index in placed]
     return [
         (score, source, theme_id if theme_id in live else None, list(why))
@@ -330,10 +376,12 @@ def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str
 
 
 def annotate(items: list[Feedback]) -> None:
-    """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
+    """Give new items their language, their sentiment and, once themes exist, their nearest theme."""
     if not items:
         return
-    notes = annotations([i.text for i in items])
+    for item in items:
+        item.language = text_language(item.text)
+    notes = annotations([i.text for i in items], [i.language for i in items])
     for item, (score, source, theme_id, terms) in zip(items, notes, strict=True):
         item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, score, source)
         if terms is not None:
@@ -534,6 +582,25 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
         groups.append(ThemeGroup(total, members))
     groups.sort(key=lambda group: _rank(group.evidence))
     return groups
+
+
+def by_language(groups: list[ThemeGroup]) -> list[tuple[str, list[ThemeGroup]]]:
+    """The ranked lines split by language (named), languages with the most items first."""
+    split: dict[str | None, list[ThemeGroup]] = defaultdict(list)
+    for group in groups:
+        split[group.evidence.theme.language].append(group)
+    order = sorted(split, key=lambda code: -sum(g.evidence.items for g in split[code]))
+    return [(language_names.name(code), split[code]) for code in order]
+
+
+def languages_read() -> tuple[list[tuple[str, str, int]], int]:
+    """(code, name, items) per language of the feedback, most first, and the items with no letters."""
+    counts = db.session.execute(
+        select(Feedback.language, func.count()).where(Feedback.erased_at.is_(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    ).all()
+    spoken = [(code, language_names.name(code), n) for code, n in counts if code is not None]
+    return spoken, sum(n for code, n in counts if code is None)
 
 
 def parent_group(parent: Theme) -> ThemeGroup:
