@@ -461,7 +461,7 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     if chosen == members:
         raise InvalidInput(("item_ids", "Leave at least one item in the original theme."))
     label = name.strip() or f"Split from {theme.title}"
-    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id)
+    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id, language=theme.language)
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
@@ -590,7 +590,8 @@ def by_language(groups: list[ThemeGroup]) -> list[tuple[str, list[ThemeGroup]]]:
     for group in groups:
         split[group.evidence.theme.language].append(group)
     order = sorted(split, key=lambda code: -sum(g.evidence.items for g in split[code]))
-    return [(language_names.name(code), split[code]) for code in order]
+    # Themes from before voc read languages have none until the next run.
+    return [(language_names.name(code) if code else "Any language", split[code]) for code in order]
 
 
 def languages_read() -> tuple[list[tuple[str, str, int]], int]:
