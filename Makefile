@@ -4,29 +4,43 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 CHART_JS := static/vendor/chart.umd.min.js
 
-.PHONY: run test install lint semantic
+.PHONY: run test install install-dev lint lock semantic
 
 run: install instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) voc demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install
+test: install install-dev
 	$(BIN)/python -m pytest
 
 install: $(STAMP) $(CHART_JS)
 
+# Servers get the runtime lock only; test and lint tools come with `make test`.
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
-# The optional semantic lens (docs/themes.md): the `semantic` extra of pyproject.toml, pinned there.
+# The optional semantic lens (docs/themes.md), from its own lock.
 semantic: install
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-	  $$($(BIN)/python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['semantic'])")
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-semantic.txt
+
+install-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(DEV_STAMP)
+
+# After editing a .in file: recompile the locks (the dev lock is held to the runtime one's versions).
+lock: install-dev
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -c requirements.txt -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -c requirements.txt -o requirements-semantic.txt requirements-semantic.in
 
 # Chart.js, pinned exactly in package.json and package-lock.json, served from our own server.
 $(CHART_JS): package.json package-lock.json
@@ -39,5 +53,5 @@ instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .

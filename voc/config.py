@@ -40,6 +40,7 @@ class Defaults:
     REDACT_PII_AT_INGEST = False  # True: store e-mails, phones and card numbers masked
     RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
     AUDIT_PER_PAGE = 50
+    TEAM_TIMEZONE = "UTC"  # IANA name (VOC_TEAM_TIMEZONE=Europe/Zurich): what "today" means for dates
     # The team's main language (ISO 639-1): a short or ambiguous text is read in it (docs/themes.md).
     LANGUAGE = "en"
     # Theme runs group by topic across languages with sentence vectors; needs the `semantic` extra.

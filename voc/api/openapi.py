@@ -3,8 +3,9 @@
 Request bodies are built from voc/api/shapes.py, the same rules the API checks input with.
 """
 from voc.api import shapes
-from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, SCORE_KINDS
+from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
 from voc.services.feedback import LANGUAGES
+from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 ROLE_NOTE = "Needs a token whose user is at least **{role}**."
 

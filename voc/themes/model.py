@@ -73,15 +73,6 @@ class Theme:
     language: str | None = None  # the language most of its items are in
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """Where one new text goes: a theme number or UNTHEMED, and the words that decided it."""
-
-    theme: int
-    similarity: float
-    terms: tuple[str, ...]
-
-
 @dataclass
 class ThemeModel:
     """The fitted vectorisers and theme centres, picklable, to place new texts without re-running."""
@@ -95,7 +86,6 @@ class ThemeModel:
     centres: sp.csc_matrix
     theme_terms: np.ndarray
     surfaces: dict[str, str]
-    language: str = DEFAULT_LANGUAGE  # models pickled before languages read every text as English
     terms: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -121,15 +111,6 @@ class ThemeModel:
         themes, score = self.nearest(X)
         why = naming.explanations(words, themes, self.theme_terms, self.terms, self.surfaces)
         return themes, score, why
-
-    def document(self, text: str, language: str | None = None) -> str:
-        """A new text as the model's stems, read in its language (detected when not given)."""
-        return self.tokenizer.document(text, language or language_of(text, self.language))
-
-    def assign(self, text: str, language: str | None = None) -> Assignment:
-        """Place one new text in the nearest existing theme, or UNTHEMED if it is far from all."""
-        themes, score, why = self.place([self.document(text, language)])
-        return Assignment(int(themes[0]), float(score[0]), why[0])
 
 
 @dataclass(frozen=True)
@@ -274,7 +255,6 @@ def discover(
     model = ThemeModel(
         tokenizer, word_vectorizer, char_vectorizer, settings.char_weight,
         settings.min_similarity, centroids(X, labels, k, weights), np.zeros((k, 0)), surfaces,
-        settings.language,
     )
     lap("cluster")
 
