@@ -120,3 +120,21 @@ def test_a_run_reads_older_items_and_the_themes_page_counts_and_groups_languages
     english, german = by_heading["English"], by_heading["German"]
     german_names = [t.title for t in live if t.language == "de"]
     assert german_names and all(name in german and name not in english for name in german_names)
+
+
+def test_a_run_asked_for_the_lens_without_its_extra_goes_on_and_says_so(client, app, monkeypatch):
+    from voc.themes import semantic
+
+    def missing():
+        raise semantic.LensUnavailable("The semantic lens is not installed: run `make semantic`.")
+
+    monkeypatch.setattr(semantic, "lens", missing)
+    app.config["SEMANTIC_LENS"] = True
+    for row in fixture_rows(topics={"refund", "crash"}, spoken={"de"}):
+        make_feedback(text=row["text"], language="de")
+    run = themes.run_now(None, 2)
+    assert run.status == "done" and run.n_themes == 2
+    assert run.quality["lens"] == "The semantic lens is not installed: run `make semantic`."
+    sign_in(client, make_user("viewer"))
+    page = client.get("/themes/").get_data(as_text=True)
+    assert "The semantic lens is not installed: run `make semantic`." in page

@@ -77,11 +77,6 @@ def _identifier() -> LanguageIdentifier:
     return identifier
 
 
-def supported() -> frozenset[str]:
-    """Language codes voc can tell apart and has stop words for."""
-    return frozenset(_identifier().labels)
-
-
 def identify(text: str, main: str = DEFAULT_LANGUAGE) -> str:
     """The language of a text that has letters: the likeliest, unless the main language is close."""
     ranks = dict(_identifier().rank(text))
