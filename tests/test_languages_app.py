@@ -138,3 +138,24 @@ def test_a_run_asked_for_the_lens_without_its_extra_goes_on_and_says_so(client, 
     sign_in(client, make_user("viewer"))
     page = client.get("/themes/").get_data(as_text=True)
     assert "The semantic lens is not installed: run `make semantic`." in page
+
+
+@pytest.fixture
+def import_app(database_url, tmp_path):
+    """The app with uploads kept in a temporary folder, as the import tests have it."""
+    from tests.conftest import empty_tables, make_app
+
+    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    with app.app_context():
+        yield app
+    empty_tables(app)
+
+
+def test_imported_items_get_their_language(import_app):
+    from tests.test_imports import import_file, upload
+
+    user = make_user("contributor")
+    rows = f"Comment,Date\n{GERMAN},2024-01-01\n{SPANISH},2024-01-02\n12345,2024-01-03\n"
+    outcome = import_file(upload(rows), user)
+    assert outcome.created == 3
+    assert (stored(GERMAN).language, stored(SPANISH).language, stored("12345").language) == ("de", "es", None)
