@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 CHART_JS := static/vendor/chart.umd.min.js
 
-.PHONY: run test install install-dev lint lock
+.PHONY: run test install install-dev lint lock semantic
 
 run: install instance/config.py
 	$(FLASK) db upgrade
@@ -26,6 +26,10 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+# The optional semantic lens (docs/themes.md), from its own lock.
+semantic: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-semantic.txt
+
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
@@ -36,6 +40,7 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 lock: install-dev
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -c requirements.txt -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -c requirements.txt -o requirements-semantic.txt requirements-semantic.in
 
 # Chart.js, pinned exactly in package.json and package-lock.json, served from our own server.
 $(CHART_JS): package.json package-lock.json

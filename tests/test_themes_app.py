@@ -198,7 +198,7 @@ def test_noise_themes_drop_to_the_bottom(client, runner, seeded):
 def test_failed_run_is_recorded_not_left_running(app, monkeypatch):
     add_items(5)
 
-    def broken(texts, settings):
+    def broken(texts, settings, text_languages):
         raise ValueError("boom")
 
     monkeypatch.setattr(themes, "discover", broken)

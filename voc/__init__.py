@@ -154,11 +154,14 @@ def register_error_pages(app: Flask) -> None:
 
 def register_template_filters(app: Flask) -> None:
     """`feedback_text` shows customers' words with e-mails, phones and card numbers masked;
-    `sees_contact_details(user)` says whether a page may show how to reach a customer."""
+    `language_name` a language code as a name; `sees_contact_details(user)` says whether a page
+    may show how to reach a customer."""
     from voc import pii
     from voc.services.customers import sees_contact_details
+    from voc.themes import languages
 
     app.add_template_filter(pii.mask, "feedback_text")
+    app.add_template_filter(languages.name, "language_name")
     app.add_template_global(sees_contact_details)
 
 

@@ -46,6 +46,10 @@ class Defaults:
     RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
     AUDIT_PER_PAGE = 50
     TEAM_TIMEZONE = "UTC"  # IANA name (VOC_TEAM_TIMEZONE=Europe/Zurich): what "today" means for dates
+    # The team's main language (ISO 639-1): a short or ambiguous text is read in it (docs/themes.md).
+    LANGUAGE = "en"
+    # Theme runs group by topic across languages with sentence vectors; needs the `semantic` extra.
+    SEMANTIC_LENS = False
 
 
 def normalise_database_url(url: str) -> str:

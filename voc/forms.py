@@ -296,6 +296,7 @@ class FeedbackFilterForm(FlaskForm):
         validate_choice=False,
     )
     suggested = SelectField("Suggested stage", coerce=optional_int, validate_choice=False)
+    language = SelectField("Language", validate_choice=False)  # an unknown code just means "any"
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 

@@ -152,6 +152,9 @@ class Feedback(db.Model):
     # triager accepts it (docs/stages.md); cleared once the item has a stage.
     suggested_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     stage_confidence: Mapped[float | None] = mapped_column(Float)
+    # ISO 639-1 code read from the text when it is written (voc/themes/languages.py); None when the
+    # text has no letters to read (only numbers, links or emoji).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Erasure and retention replace the text but keep the item, so counts stay true.
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -175,6 +178,7 @@ class Feedback(db.Model):
         Index("ix_feedback_channel_received", "channel", "received_on"),
         Index("ix_feedback_stage_received", "stage_id", "received_on"),
         Index("ix_feedback_customer_received", "customer_id", "received_on"),
+        Index("ix_feedback_language_received", "language", "received_on"),
         # Covers the themes page's evidence (per theme: channels, stages, trend, customers,
         # sentiment), so ranking reads the index alone instead of every row.
         Index(
@@ -198,6 +202,7 @@ class Theme(db.Model):
     keywords: Mapped[list] = mapped_column(JSON, default=list)  # [[term, weight], ...]
     quote_ids: Mapped[list] = mapped_column(JSON, default=list)  # representative feedback ids
     size: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str | None] = mapped_column(String(8))  # the language most of its items are in
     noise: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))

@@ -4,6 +4,7 @@ Request bodies are built from voc/api/shapes.py, the same rules the API checks i
 """
 from voc.api import shapes
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
+from voc.services.feedback import LANGUAGES
 from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 ROLE_NOTE = "Needs a token whose user is at least **{role}**."
@@ -74,7 +75,9 @@ FEEDBACK = _object({
                                                  "not yet confirmed by a person (null when none)."),
     "stage_confidence": _number(True, description="The suggestion's confidence, 0 to 1; none is made below "
                                                   "the documented minimum."),
-    "theme_id": _integer(True), "created_at": _string(format="date-time"),
+    "theme_id": _integer(True),
+    "language": _string(True, description="ISO 639-1 code read from the text; null when it has no letters."),
+    "created_at": _string(format="date-time"),
     "customer": {**BRIEF, "nullable": True},
     "quotable": {"type": "boolean", "description": "The customer agreed to be quoted."},
 })
@@ -265,6 +268,8 @@ def document() -> dict:
                         _query("customer", ID, "Only this customer id."),
                         *DATES,
                         _query("q", {"type": "string", "maxLength": 200}, "Text contains this."),
+                        _query("language", {"type": "string", "enum": list(LANGUAGES)},
+                               "Only items in this language (ISO 639-1)."),
                         *PAGING,
                     ],
                 ),

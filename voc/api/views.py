@@ -285,6 +285,7 @@ def feedback_index():
         start=query.date("start"),
         end=query.date("end"),
         text=query.text("q"),
+        language=query.choice("language", feedback.LANGUAGES),
     )
     page, per_page = query.page()
     query.done()

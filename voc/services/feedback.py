@@ -3,7 +3,7 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -14,6 +14,7 @@ from voc.services import clock, privacy, sentiment, stages, submissions, themes,
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, NotFound, ServiceError
 from voc.services.stages import active_stage
+from voc.themes import languages as language_names
 from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH, NEGATIVE, SCORE_RANGES
 
 
@@ -59,6 +60,7 @@ class FeedbackFilters:
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
+    language: str | None = None  # only items in this language (a code, see voc/themes/languages.py)
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -218,6 +220,7 @@ def record(item: Feedback) -> dict:
         "sentiment_source": sentiment.describe(item),
         **_suggestion(item),
         "theme_id": item.theme_id,
+        "language": item.language,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
     }
 
@@ -293,11 +296,26 @@ def _filtered(filters: FeedbackFilters, whole_search: bool = True):
         stmt = stmt.where(Feedback.theme_id == filters.theme_id)
     if filters.score_kind:
         stmt = stmt.where(Feedback.score_kind == filters.score_kind)
+    if filters.language:
+        stmt = stmt.where(Feedback.language == filters.language)
     if filters.suggested_stage_id:
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
     return stmt
+
+
+# Language codes an item can carry, for filters that check their input.
+LANGUAGES = tuple(sorted(language_names.NAMES))
+
+
+def languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages the stored feedback is in, most items first, for filters."""
+    codes = db.session.scalars(
+        select(Feedback.language).where(Feedback.language.is_not(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    )
+    return [(code, language_names.name(code)) for code in codes]
 
 
 def list_feedback(filters: FeedbackFilters, page: int, per_page: int):

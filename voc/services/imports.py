@@ -656,9 +656,11 @@ class _Writer:
             # Survey answers repeat ("nothing", "great service"): each distinct text is scored once.
             distinct = list(dict.fromkeys(row["text"] for row in rows))
             notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
+            spoken = {text: themes.text_language(text) for text in distinct}
             self.annotate_seconds += time.perf_counter() - started
             for row in rows:
                 found, source, row["theme_id"], row["theme_terms"] = notes[row["text"]]
+                row["language"] = spoken[row["text"]]
                 row["sentiment"], row["sentiment_source"] = sentiment.own(
                     row["score"], row["score_kind"], found, source
                 )
@@ -686,7 +688,7 @@ class _Writer:
             "customer_id": owner, "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
             "created_by_id": self.user_id, "created_at": self.now, "batch_id": self.batch_id,
             "response_key": item.response_key[:200], "extras": extras or None,
-            "sentiment": None, "sentiment_source": None,
+            "sentiment": None, "sentiment_source": None, "language": None,
             "theme_id": None, "theme_pinned": False, "theme_terms": None,
         }
 

@@ -15,7 +15,9 @@ from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
 from voc.services import clock, impact, sentiment, stage_suggestions, webhooks, writeback
 from voc.services.errors import InvalidInput, NotFound
-from voc.themes import ThemeSettings, discover, match_themes, stored
+from voc.themes import ThemeSettings, discover, match_themes, semantic, stored
+from voc.themes import languages as language_names
+from voc.themes.preprocess import language_of
 
 TREND_DAYS = 30
 # Fitted model per run id, loaded once per process: (model, theme ids), or the StaleModel that refused it.
@@ -145,15 +147,19 @@ def execute_run(run_id: int) -> ThemeRun:
     try:
         sentiment.relearn(run)
         snapshot = _read_items()
+        embed, lens = _lens()
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
             keep_apart=_edited_groups(snapshot),
+            language=current_app.config["LANGUAGE"],
+            embed=embed,
         )
         # Committing ends the read's transaction: none stays open (holding back vacuum) while clustering.
         _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
-        result = discover(snapshot.texts, settings)
+        result = discover(snapshot.texts, settings, snapshot.languages)
+        result.quality["lens"] = lens
         snapshot.texts.clear()  # the words are not needed again; free them before writing back
         _progress(run, 75, "Matching with existing themes")
         changes, theme_ids = _apply(run, snapshot, result)
@@ -181,20 +187,61 @@ def execute_run(run_id: int) -> ThemeRun:
     return run
 
 
+def text_language(text: str) -> str | None:
+    """The language of a feedback text; short or unsure texts are read in the team's main language."""
+    return language_of(text, current_app.config["LANGUAGE"])
+
+
+def _languages(ids: np.ndarray, texts: list[str]) -> list[str | None]:
+    """Each item's language, reading (and storing) it for items stored before voc read languages."""
+    found: list[str | None] = [None] * len(ids)
+    stored_languages = db.session.execute(
+        select(Feedback.id, Feedback.language)
+        .where(Feedback.erased_at.is_(None), Feedback.language.is_not(None))
+        .order_by(Feedback.id).execution_options(yield_per=writeback.READ_BATCH)
+    )
+    for item_id, language in stored_languages:  # items added since the read are simply not found
+        position = int(np.searchsorted(ids, item_id))
+        if position < len(ids) and ids[position] == item_id:
+            found[position] = language
+    missing = []
+    for position, language in enumerate(found):
+        if language is None and (language := text_language(texts[position])):
+            found[position] = language
+            missing.append({"id": int(ids[position]), "language": language})
+    for start in range(0, len(missing), writeback.BATCH):  # short transactions, as the write-back's
+        db.session.execute(update(Feedback), missing[start:start + writeback.BATCH])
+        db.session.commit()
+    return found
+
+
+def _lens():
+    """The sentence embedder when the team turned the lens on, and what the run page says of it."""
+    if not current_app.config["SEMANTIC_LENS"]:
+        return None, "off"
+    try:
+        return semantic.lens(), "on"
+    except semantic.LensUnavailable as error:
+        # Themes by language are still themes: the run goes on without the lens and says why.
+        return None, str(error)
+
+
 @dataclass
 class _Snapshot:
-    """The items a run read, in id order: ids, words, and the theme (MISSING for none) and pin each had."""
+    """The items a run read, in id order: ids, words, and each one's theme (MISSING for none), pin
+    and language."""
 
     ids: np.ndarray
     texts: list[str]
     themes: np.ndarray
     pinned: np.ndarray
+    languages: list[str | None]
 
 
 def _read_items() -> _Snapshot:
     """Every item the run clusters, streamed into flat arrays."""
     ids, texts, (theme_ids, pinned) = writeback.read_items(Feedback.theme_id, Feedback.theme_pinned)
-    return _Snapshot(ids, texts, theme_ids, pinned == 1)
+    return _Snapshot(ids, texts, theme_ids, pinned == 1, _languages(ids, texts))
 
 
 def _members(ids: np.ndarray, keys: np.ndarray) -> dict[int, set[int]]:
@@ -229,6 +276,7 @@ def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]
             theme = Theme(label=summary.label)
             db.session.add(theme)
         theme.label = summary.label
+        theme.language = summary.language
         theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
         theme.quote_ids = [int(ids[i]) for i in summary.representatives]
         theme.retired = False
@@ -308,6 +356,7 @@ def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: li
         parent = active.pop(match.key) if match.key is not None else Theme(is_parent=True)
         db.session.add(parent)
         parent.label = summary.label
+        parent.language = fine[summary.children[0]].language  # its largest theme's
         parent.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
         # The closest quote of each of its largest children, so the parent's quotes span it.
         parent.quote_ids = [fine[c].quote_ids[0] for c in summary.children[:3] if fine[c].quote_ids]
@@ -439,15 +488,23 @@ def model_problem() -> str | None:
     return None
 
 
-def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str] | None]]:
-    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run."""
+def annotations(
+    texts: list[str], text_languages: list[str | None] | None = None
+) -> list[tuple[float, str, int | None, list[str] | None]]:
+    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run.
+
+    Each text is read in its language (text_language's, when not given).
+    """
     scores, source = sentiment.read(texts)
     fitted = _fitted_model()
     if fitted is None or fitted[0] is None:
         return [(score, source, None, None) for score in scores]
     model, theme_ids = fitted
     live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
-    placed, _, terms = model.place([model.tokenizer.document(text) for text in texts])
+    if text_languages is None:
+        text_languages = [text_language(text) for text in texts]
+    docs = [model.tokenizer.document(text, lang) for text, lang in zip(texts, text_languages, strict=True)]
+    placed, _, terms = model.place(docs)
     nearest = [theme_ids[index] if index >= 0 else None for index in placed]
     return [
         (score, source, theme_id if theme_id in live else None, list(why))
@@ -456,10 +513,12 @@ def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str
 
 
 def annotate(items: list[Feedback]) -> None:
-    """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
+    """Give new items their language, their sentiment and, once themes exist, their nearest theme."""
     if not items:
         return
-    notes = annotations([i.text for i in items])
+    for item in items:
+        item.language = text_language(item.text)
+    notes = annotations([i.text for i in items], [i.language for i in items])
     for item, (score, source, theme_id, terms) in zip(items, notes, strict=True):
         item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, score, source)
         if terms is not None:
@@ -544,7 +603,7 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     if chosen == members:
         raise InvalidInput(("item_ids", "Leave at least one item in the original theme."))
     label = name.strip() or f"Split from {theme.title}"
-    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id)
+    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id, language=theme.language)
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
@@ -684,6 +743,26 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
         groups.append(ThemeGroup(total, members))
     groups.sort(key=lambda group: _rank(group.evidence))
     return groups
+
+
+def by_language(groups: list[ThemeGroup]) -> list[tuple[str, list[ThemeGroup]]]:
+    """The ranked lines split by language (named), languages with the most items first."""
+    split: dict[str | None, list[ThemeGroup]] = defaultdict(list)
+    for group in groups:
+        split[group.evidence.theme.language].append(group)
+    order = sorted(split, key=lambda code: -sum(g.evidence.items for g in split[code]))
+    # Themes from before voc read languages have none until the next run.
+    return [(language_names.name(code) if code else "Any language", split[code]) for code in order]
+
+
+def languages_read() -> tuple[list[tuple[str, str, int]], int]:
+    """(code, name, items) per language of the feedback, most first, and the items with no letters."""
+    counts = db.session.execute(
+        select(Feedback.language, func.count()).where(Feedback.erased_at.is_(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    ).all()
+    spoken = [(code, language_names.name(code), n) for code, n in counts if code is not None]
+    return spoken, sum(n for code, n in counts if code is None)
 
 
 def parent_group(parent: Theme) -> ThemeGroup:

@@ -34,9 +34,11 @@ def _index(form: ThemeRunForm):
     by_impact = request.args.get("sort") == "impact"
     if by_impact:
         impact.sort_by_drag(groups, impacts)
+    spoken, unread = themes.languages_read()
     return render_template(
         "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
         form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
+        spoken=spoken, unread=unread, by_language=themes.by_language(groups),
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
