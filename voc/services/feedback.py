@@ -3,13 +3,13 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from voc.export import pii
 from voc.extensions import db
-from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
+from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback, Survey, SurveyResponse
 from voc.services import privacy, roadmap, sentiment, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
@@ -59,6 +59,7 @@ class FeedbackFilters:
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
+    survey_id: int | None = None  # only answers to this survey
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -239,8 +240,13 @@ def get_feedback(feedback_id: int) -> Feedback | None:
 
 
 def in_segment(segment: str):
-    """A WHERE clause: the item's customer is filed under the segment."""
-    return Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment))
+    """A WHERE clause: the item's customer is filed under the segment, or it answers a survey of it."""
+    return or_(
+        Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment)),
+        Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).join(Survey).where(Survey.segment == segment)
+        ),
+    )
 
 
 def filtered_query(filters: FeedbackFilters):
@@ -280,6 +286,10 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
+    if filters.survey_id:
+        stmt = stmt.where(Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
+        ))
     return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
 
 

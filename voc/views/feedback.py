@@ -60,6 +60,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
         suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
+        survey_id=form.survey.data if not form.survey.errors else None,
     )
 
 
