@@ -348,3 +348,37 @@ def test_feedback_list_filters_to_a_survey(client, app):
     assert "Said in survey one" in page and "Said in survey two" not in page and 'id="chosen-survey"' in page
     results = client.get(f"/surveys/{one.id}").get_data(as_text=True)
     assert f"/feedback/?survey={one.id}" in results
+
+
+def test_surveys_in_the_api_list_read_create_and_close(client, app):
+    from tests.factories import api_headers
+
+    triager = api_headers(make_user("triager"))
+    created = client.post("/api/v1/surveys", headers=triager, json={
+        "title": "After sign-up", "questions": ["What nearly stopped you?"], "score_kind": "csat",
+        "stage": "Consider", "thanks_name": "Ana", "thanks_text": "I read every one.",
+        "embed_origins": ["https://www.example.com"],
+    })
+    assert created.status_code == 201, created.json
+    survey = created.json
+    assert survey["stage"] == "Consider" and survey["taking_answers"] and survey["url"].endswith(
+        "/s/" + db.session.get(Survey, survey["id"]).token)
+    respondent = app.test_client()
+    answer(respondent, db.session.get(Survey, survey["id"]), answer_0="The price page confused me", score="2")
+
+    listed = client.get("/api/v1/surveys", headers=triager).json
+    assert [s["title"] for s in listed["items"]] == ["After sign-up"] and listed["items"][0]["responses"] == 1
+    read = client.get(f"/api/v1/surveys/{survey['id']}", headers=triager).json
+    assert (read["responses"], read["answers"], read["score"]) == (1, 1, 2)
+    answers = client.get(f"/api/v1/feedback?survey={survey['id']}", headers=triager).json
+    assert [i["text"] for i in answers["items"]] == ["The price page confused me"]
+
+    closed = client.post(f"/api/v1/surveys/{survey['id']}/close", headers=triager)
+    assert closed.status_code == 200 and closed.json["status"] == "closed" and not closed.json["taking_answers"]
+
+    viewer = api_headers(make_user("viewer"))
+    assert client.post("/api/v1/surveys", headers=viewer, json={}).status_code == 403
+    bad = client.post("/api/v1/surveys", headers=triager, json={
+        "title": "x", "questions": [], "thanks_name": "a", "thanks_text": "b", "embed_origins": ["ftp://x"],
+    })
+    assert bad.status_code == 422 and "Ask one to 3 open questions." in bad.json["error"]

@@ -124,6 +124,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.url_value_preprocessor(ids_in_range)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies, so there is no cross-site request to forge
+    # A respondent has no session to forge with, and another site's frame may not send our cookie:
+    # the survey form carries its own signed token instead (voc/views/surveys.py).
+    csrf.exempt(surveys.answer)
 
 
 def register_error_pages(app: Flask) -> None:
