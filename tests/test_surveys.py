@@ -374,7 +374,8 @@ def test_surveys_in_the_api_list_read_create_and_close(client, app):
     assert [i["text"] for i in answers["items"]] == ["The price page confused me"]
 
     closed = client.post(f"/api/v1/surveys/{survey['id']}/close", headers=triager)
-    assert closed.status_code == 200 and closed.json["status"] == "closed" and not closed.json["taking_answers"]
+    assert closed.status_code == 200 and closed.json["status"] == "closed"
+    assert not closed.json["taking_answers"]
 
     viewer = api_headers(make_user("viewer"))
     assert client.post("/api/v1/surveys", headers=viewer, json={}).status_code == 403
