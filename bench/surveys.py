@@ -1,6 +1,6 @@
 """Survey answers under load: respondents submitting at once to gunicorn on PostgreSQL, then with faults.
 
-    python bench/surveys.py                       # 50 respondents, 30 s a phase
+    python bench/surveys.py  # 50 respondents, 30 s a phase
     python bench/surveys.py --respondents 10 --seconds 5
 
 Makes its own PostgreSQL database (voc_surveys on 127.0.0.1, dropped at the end) with themes found
@@ -8,8 +8,9 @@ on 1,000 clothing reviews (--reviews) from /work/shared/data, so each answer get
 nearest theme as in use. Starts its own Redis (port 6390, nothing saved) for the rate limiter's
 counters and gunicorn on a loopback port. Each respondent opens the survey page, takes 2 to 6 s
 (--think-ms) to answer one or two questions with a review's text and a score, and sends it from an
-address of its own (X-Forwarded-For behind one trusted proxy), again and again for the phase. A send that fails to connect is sent again with
-the same form, as a browser's resend would be: the form's key must keep it from being stored twice.
+address of its own (X-Forwarded-For behind one trusted proxy), again and again for the phase. A send
+that fails to connect is sent again with the same form, as a browser's resend would be: the form's
+key must keep it from being stored twice.
 
 Phase "steady": no faults. Phase "faults": one gunicorn worker is killed (SIGKILL) a third of the way
 in and Redis is restarted half-way. Each phase checks that the responses stored equal the answers
@@ -158,7 +159,7 @@ class Phase:
         self.lock = threading.Lock()
         self.page_seconds: list[float] = []
         self.answer_seconds: list[float] = []
-        self.accepted = self.items = self.errors = self.resent = self.limited = 0
+        self.accepted = self.items = self.errors = self.resent = self.reloaded = self.limited = 0
         self.error_samples: list[str] = []
 
     def note_error(self, what: str) -> None:
@@ -175,26 +176,36 @@ class Phase:
             sent += 1
             address = f"10.{number}.{sent // 250 % 250}.{sent % 250 + 1}"
             headers = {"X-Forwarded-For": address}
-            try:
-                started = time.perf_counter()
-                page = session.get(f"{self.base}/s/{self.token}", headers=headers, timeout=10)
-                took = time.perf_counter() - started
-            except requests.RequestException as error:
-                self.note_error(f"page: {type(error).__name__}")
-                session = requests.Session()
+            page = self.open_page(session, headers)
+            if page is None:
                 continue
             found = TOKEN.search(page.text) if page.status_code == 200 else None
             if found is None:
                 self.note_error(f"page: {page.status_code}")
                 continue
-            with self.lock:
-                self.page_seconds.append(took)
             time.sleep(rng.uniform(*self.think))  # reading the questions and typing
             review, stars = rng.choice(self.texts)
             answers = 1 + (rng.random() < 0.5)
             data = {"form_token": found.group(1), "answer_0": review, "score": str(min(10, stars * 2)),
                     "answer_1": "Keep the free returns." if answers == 2 else ""}
             self.answer(session, headers, data, answers)
+
+    def open_page(self, session, headers):
+        """The survey page, reloaded after a broken connection (up to 5 tries) as a person would."""
+        for attempt in range(5):
+            try:
+                started = time.perf_counter()
+                page = session.get(f"{self.base}/s/{self.token}", headers=headers, timeout=10)
+            except requests.RequestException:
+                with self.lock:
+                    self.reloaded += 1
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            with self.lock:
+                self.page_seconds.append(time.perf_counter() - started)
+            return page
+        self.note_error("page: no connection after 5 tries")
+        return None
 
     def answer(self, session, headers, data, answers) -> None:
         """Send the form, resending the same form after a broken connection (up to 5 tries)."""
@@ -224,8 +235,9 @@ class Phase:
 
     def figures(self) -> dict:
         return {
-            "accepted": self.accepted, "errors": self.errors, "resent": self.resent, "limited": self.limited,
-            "answers_per_s": None, "answer_p50_ms": percentile(self.answer_seconds, 0.5),
+            "accepted": self.accepted, "errors": self.errors, "resent": self.resent,
+            "reloaded": self.reloaded, "limited": self.limited, "answers_per_s": None,
+            "answer_p50_ms": percentile(self.answer_seconds, 0.5),
             "answer_p95_ms": percentile(self.answer_seconds, 0.95),
             "answer_p99_ms": percentile(self.answer_seconds, 0.99),
             "page_p95_ms": percentile(self.page_seconds, 0.95), "error_samples": self.error_samples,
@@ -311,7 +323,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--think-ms", default="2000,6000",
                         help="a respondent's pause between opening the survey and sending it, MIN,MAX ms")
-    parser.add_argument("--reviews", type=int, default=1_000, help="feedback to find themes in before the run")
+    parser.add_argument("--reviews", type=int, default=1_000, help="feedback to find themes in first")
     args = parser.parse_args()
     texts = reviews(args.reviews)
     url = create_database()
@@ -325,6 +337,7 @@ def main() -> None:
         for phase in phases:
             print(f"{phase['phase']}: {phase['accepted']} answers accepted ({phase['answers_per_s']}/s), "
                   f"stored once: {phase['stored_once']}, errors {phase['errors']}, resent {phase['resent']}, "
+                  f"reloaded {phase['reloaded']}, "
                   f"answer p50 {phase['answer_p50_ms']} ms p95 {phase['answer_p95_ms']} ms, "
                   f"page p95 {phase['page_p95_ms']} ms (ratio {phase['baseline_ratio']}), "
                   f"server CPU {phase['server_cpu_s']} s, client CPU {phase['client_cpu_s']} s")

@@ -236,6 +236,7 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
 
     Raises SurveyClosed when the survey takes no answers, InvalidInput naming every problem otherwise.
     """
+    answered, email = _checked(survey, answer)  # first: a resend that is now too long is refused too
     earlier = db.session.scalar(
         select(SurveyResponse).where(SurveyResponse.submission_key == submission_key)
     )
@@ -244,7 +245,6 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
     reason = closed_reason(survey)
     if reason:
         raise SurveyClosed(reason)
-    answered, email = _checked(survey, answer)
     response = SurveyResponse(
         survey=survey, submission_key=submission_key, score=answer.score,
         consent_quote=answer.consent_quote, consent_contact=answer.consent_contact,
@@ -252,7 +252,10 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
     )
     if email:
         # Only a respondent who asked to be contacted is matched to (or becomes) a customer.
-        customer = customers.match_customer(customers.CustomerRef(email=email, segment=survey.segment or ""))
+        # Named for the survey, not by the address: staff who may not see e-mails see the name.
+        customer = customers.match_customer(customers.CustomerRef(
+            name=f"Respondent to {survey.title}"[:200], email=email, segment=survey.segment or "",
+        ))
         customer.consent_contact = True
         customer.consent_quote = customer.consent_quote or answer.consent_quote
         response.customer = customer

@@ -219,7 +219,7 @@ def answer(token: str):
         return _answer_page(survey, form, 400, "This page was open a long time, so nothing was sent yet. "
                                                "Your answers are still below: please send them again.")
     if not form.validate():
-        return _answer_page(survey, form, 422)
+        return _answer_page(survey, form)
     try:
         surveys.respond(survey, surveys.Answer(
             answers=[form.answer_0.data or "", form.answer_1.data or "", form.answer_2.data or ""],
@@ -230,7 +230,7 @@ def answer(token: str):
         return _public("surveys/closed.html", survey, reason=closed.reason)
     except ServiceError as error:
         show_errors(form, error)
-        return _answer_page(survey, form, 422)
+        return _answer_page(survey, form)
     return redirect(url_for("surveys.thanks", token=token))
 
 
