@@ -7,8 +7,16 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from tests.factories import api_headers, make_customer, make_feedback, make_user, sign_in, stage_named
-from tests.test_hits import make_hit, make_theme
+from tests.factories import (
+    api_headers,
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    sign_in,
+    stage_named,
+)
 from voc.extensions import db
 from voc.models import ApiToken, Customer, Feedback, Hit, Interview
 

@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_user, sign_in
-from tests.test_hits import make_hit
+from tests.factories import api_headers, make_hit, make_user, sign_in
 from voc.extensions import db
 from voc.models import Webhook, WebhookDelivery, utcnow
 from voc.services import webhooks

@@ -40,6 +40,7 @@ class Defaults:
     REDACT_PII_AT_INGEST = False  # True: store e-mails, phones and card numbers masked
     RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
     AUDIT_PER_PAGE = 50
+    TEAM_TIMEZONE = "UTC"  # IANA name (VOC_TEAM_TIMEZONE=Europe/Zurich): what "today" means for dates
     # Rate limits (Flask-Limiter notation). Counters live in memory, or in Redis when REDIS_URL (or
     # RATELIMIT_STORAGE_URI) is set, so every gunicorn worker shares them; while Redis is away each
     # worker counts on its own rather than refuse everybody.

@@ -4,14 +4,15 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from voc import pii
 from voc.access import public
 from voc.api import shapes
 from voc.api.auth import problem, token_required
 from voc.api.openapi import document
-from voc.export import pii
-from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview, Survey
-from voc.services import audit, customers, feedback, hits, interviews, roadmap, surveys, themes
+from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview, Survey
+from voc.services import audit, clock, customers, feedback, hits, interviews, roadmap, stages, surveys, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
+from voc.vocabulary import CHANNELS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 ID_MAX = shapes.INT_MAX  # no id is larger; the databases cannot even compare with a larger one
@@ -313,8 +314,6 @@ def feedback_index():
 def feedback_show(feedback_id: int):
     """One feedback item."""
     item = feedback.get_feedback(feedback_id)
-    if item is None:
-        raise NotFound(("feedback", "That feedback item does not exist."))
     return jsonify(_feedback(item))
 
 
@@ -324,7 +323,7 @@ def _received(data: dict) -> feedback.ReceivedFeedback:
         item=feedback.FeedbackInput(
             text=data["text"],
             channel=data["channel"],
-            received_on=shapes.date(data.get("date")) or dt.date.today(),
+            received_on=shapes.date(data.get("date")) or clock.today(),
             source=data.get("source") or "",
             external_id=data.get("external_id") or "",
             score=data.get("score"),
@@ -443,7 +442,7 @@ def _stage_id(name: str | None, field: str) -> int | None:
     if not name:
         return None
     try:
-        return roadmap.stage_id_named(name)
+        return stages.stage_id_named(name)
     except InvalidInput:
         raise InvalidInput((field, f"There is no stage called “{name}”.")) from None
 

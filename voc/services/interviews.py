@@ -3,12 +3,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, User
-from voc.services import privacy, themes
+from voc.services import privacy, submissions, themes
 from voc.services.customers import CustomerInput, build_customer
 from voc.services.errors import EmailInUse, InvalidInput, NotFound, ServiceError
 from voc.services.feedback import announce, check_date, check_text
@@ -96,10 +95,13 @@ def _quotes(data: InterviewInput) -> list[tuple[str, object]]:
 
 def log_interview(data: InterviewInput, submission_key: str | None = None) -> Interview:
     """Save the interview, a new customer if any, and every quote in one transaction."""
-    if submission_key:
-        earlier = db.session.scalar(select(Interview).where(Interview.submission_key == submission_key))
-        if earlier is not None:
-            return earlier
+    interview, new = submissions.once(Interview, submission_key, lambda: _store(data, submission_key))
+    if new:
+        announce(interview.quotes)
+    return interview
+
+
+def _store(data: InterviewInput, submission_key: str | None) -> Interview:
     check_date(data.held_on, "held_on")
     if not data.place.strip():
         raise InvalidInput(("place", "Say where the interview took place."))
@@ -138,15 +140,6 @@ def log_interview(data: InterviewInput, submission_key: str | None = None) -> In
     except ServiceError:
         db.session.rollback()
         raise
-    except IntegrityError:
-        db.session.rollback()
-        earlier = submission_key and db.session.scalar(
-            select(Interview).where(Interview.submission_key == submission_key)
-        )
-        if earlier:
-            return earlier
-        raise
-    announce(items)
     return interview
 
 

@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 
 from voc.extensions import db
-from voc.models import SCORE_RANGES, Feedback, Survey, SurveyResponse, Theme, utcnow
-from voc.services import customers, feedback, themes
-from voc.services.errors import InvalidInput, NotFound
+from voc.models import Feedback, Survey, SurveyResponse, Theme, utcnow
+from voc.services import clock, customers, feedback, submissions, themes
+from voc.services.errors import InvalidInput, NotFound, ServiceError
 from voc.services.stages import active_stage
+from voc.vocabulary import SCORE_RANGES
 
 # What each consent allows, in the words the respondent reads beside the box. A changed wording
 # gets a new version; responses keep the version they were shown, so old consents keep their meaning.
@@ -186,7 +186,7 @@ def closed_reason(survey: Survey, today: dt.date | None = None) -> str | None:
     """Why the survey takes no answers now ("closed", "date", "full"), or None when it does."""
     if survey.status != "open":
         return "closed"
-    if survey.closes_on is not None and (today or dt.date.today()) > survey.closes_on:
+    if survey.closes_on is not None and (today or clock.today()) > survey.closes_on:
         return "date"
     if survey.max_responses is not None:
         taken = db.session.scalar(
@@ -237,14 +237,29 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
     Raises SurveyClosed when the survey takes no answers, InvalidInput naming every problem otherwise.
     """
     answered, email = _checked(survey, answer)  # first: a resend that is now too long is refused too
-    earlier = db.session.scalar(
-        select(SurveyResponse).where(SurveyResponse.submission_key == submission_key)
-    )
-    if earlier is not None:
-        return earlier
-    reason = closed_reason(survey)
-    if reason:
-        raise SurveyClosed(reason)
+
+    def store() -> SurveyResponse:
+        reason = closed_reason(survey)
+        if reason:
+            raise SurveyClosed(reason)
+        try:
+            response, items = _response(survey, answer, answered, email, submission_key)
+        except ServiceError:
+            db.session.rollback()  # a customer matched or made for it must not be saved later
+            raise
+        themes.annotate(items)
+        db.session.commit()
+        return response
+
+    response, new = submissions.once(SurveyResponse, submission_key, store)
+    if new:
+        feedback.announce(response.answers)
+    return response
+
+
+def _response(survey: Survey, answer: Answer, answered: list[tuple[int, str]], email: str | None,
+              submission_key: str) -> tuple[SurveyResponse, list[Feedback]]:
+    """The unsaved response and its answers as feedback items, added to the session."""
     response = SurveyResponse(
         survey=survey, submission_key=submission_key, score=answer.score,
         consent_quote=answer.consent_quote, consent_contact=answer.consent_contact,
@@ -263,7 +278,7 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
     items = []
     for _, text in answered:
         item = feedback.build_feedback(feedback.FeedbackInput(
-            text=text, channel="survey", received_on=dt.date.today(), source=f"Survey: {survey.title}"[:100],
+            text=text, channel="survey", received_on=clock.today(), source=f"Survey: {survey.title}"[:100],
             stage_id=stage_id, score=answer.score if survey.score_kind else None,
             score_kind=survey.score_kind if answer.score is not None else None,
         ))
@@ -271,20 +286,7 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
         item.survey_response = response
         items.append(item)
     db.session.add(response)
-    themes.annotate(items)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # The same form sent twice at once: the other request stored it.
-        db.session.rollback()
-        earlier = db.session.scalar(
-            select(SurveyResponse).where(SurveyResponse.submission_key == submission_key)
-        )
-        if earlier is None:
-            raise
-        return earlier
-    feedback.announce(items)
-    return response
+    return response, items
 
 
 class SurveyClosed(Exception):
@@ -295,7 +297,7 @@ class SurveyClosed(Exception):
         self.reason = reason
 
 
-def results(survey_id: int, today: dt.date | None = None) -> Results:
+def results(survey_id: int) -> Results:
     """The survey's figures, each response counted once whatever it answered."""
     survey = get_survey(survey_id)
     of_survey = SurveyResponse.survey_id == survey.id

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from voc import jobs
 from voc.extensions import db
 from voc.models import WEBHOOK_EVENTS, Webhook, WebhookDelivery, utcnow
+from voc.services import audit
 from voc.services.errors import InvalidInput, NotFound
 
 SIGNATURE_HEADER = "X-Voc-Signature"
@@ -39,7 +40,9 @@ def retry_delay(attempts: int, base_seconds: float) -> dt.timedelta:
     return dt.timedelta(seconds=base_seconds * 2 ** (attempts - 1))
 
 
-def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, str | None]:
+def create_webhook(
+    data: WebhookInput, user_id: int | None, actor: audit.Actor | None = None
+) -> tuple[Webhook, str | None]:
     """Add a webhook; returns it and the generated secret (shown once) when none was given."""
     errors = []
     url = data.url.strip()
@@ -62,6 +65,9 @@ def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, st
         raise InvalidInput(*errors)
     webhook = Webhook(url=url, secret=secret, events=events, created_by_id=user_id)
     db.session.add(webhook)
+    db.session.flush()
+    audit.add_event("create_webhook", actor or audit.Actor(user_id), "webhook", webhook.id,
+                    f"{url} for {', '.join(events)}")
     db.session.commit()
     return webhook, generated
 
@@ -99,9 +105,11 @@ def set_active(webhook_id: int, active: bool) -> Webhook:
     return webhook
 
 
-def delete_webhook(webhook_id: int) -> None:
+def delete_webhook(webhook_id: int, actor: audit.Actor) -> None:
     """Remove a webhook and its delivery record."""
-    db.session.delete(get_webhook(webhook_id))
+    webhook = get_webhook(webhook_id)
+    audit.add_event("delete_webhook", actor, "webhook", webhook.id, webhook.url)
+    db.session.delete(webhook)
     db.session.commit()
 
 

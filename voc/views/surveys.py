@@ -3,7 +3,6 @@ import uuid
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -18,9 +17,9 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from voc.access import public, role_required
 from voc.extensions import limiter
 from voc.forms import ActionForm, SurveyAnswerForm, SurveyForm, choices, show_errors
-from voc.models import SCORE_RANGES
 from voc.services import stages, surveys
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
+from voc.vocabulary import SCORE_RANGES
 
 bp = Blueprint("surveys", __name__)
 
@@ -28,13 +27,6 @@ FORM_TOKEN_MAX_AGE = 7 * 24 * 3600  # seconds a survey page may stay open before
 
 
 # ----- staff pages -------------------------------------------------------------------------------------
-
-
-def _survey_or_404(survey_id: int):
-    try:
-        return surveys.get_survey(survey_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/surveys/")
@@ -92,7 +84,7 @@ def new():
 @role_required("triager")
 def edit(survey_id: int):
     """Change a survey's wording or settings; its link stays the same."""
-    survey = _survey_or_404(survey_id)
+    survey = surveys.get_survey(survey_id)
     form = _form(survey)
     if form.validate_on_submit():
         try:
@@ -109,10 +101,7 @@ def edit(survey_id: int):
 @role_required("viewer")
 def show(survey_id: int):
     """A survey's link and results: responses over time, scores, the themes of its answers."""
-    try:
-        result = surveys.results(survey_id)
-    except NotFound:
-        abort(404)
+    result = surveys.results(survey_id)
     return render_template(
         "surveys/show.html", result=result, survey=result.survey, action=ActionForm(),
         closed=surveys.closed_reason(result.survey),
@@ -123,7 +112,7 @@ def show(survey_id: int):
 @role_required("triager")
 def set_open(survey_id: int, change: str):
     """Open or close a survey by hand."""
-    _survey_or_404(survey_id)
+    surveys.get_survey(survey_id)
     if ActionForm().validate_on_submit():
         surveys.set_open(survey_id, change == "open")
         flash("Survey opened." if change == "open" else "Survey closed: its link now says so.")
@@ -163,13 +152,6 @@ def _public(template: str, survey, status: int = 200, **context):
     return response
 
 
-def _survey_for_link(token: str):
-    try:
-        return surveys.survey_by_token(token)
-    except NotFound:
-        abort(404)
-
-
 def _answer_page(survey, form: SurveyAnswerForm, status: int = 200, message: str = ""):
     form.form_token.data = _new_form_token(survey.token)
     low, high = SCORE_RANGES.get(survey.score_kind or "", (1, 0))  # no score question: an empty scale
@@ -182,7 +164,7 @@ def _answer_page(survey, form: SurveyAnswerForm, status: int = 200, message: str
 
 def _too_many(_limit):
     """Over a rate limit: the same page again with what they typed and a kind word, as a 429."""
-    survey = _survey_for_link(request.view_args["token"])
+    survey = surveys.survey_by_token(request.view_args["token"])
     return _answer_page(
         survey, SurveyAnswerForm(request.form), 429,
         "Many answers have reached us from here in a short time, so we paused for a moment. "
@@ -205,7 +187,7 @@ def _per_survey() -> str:
                on_breach=_too_many)
 def answer(token: str):
     """The survey as a respondent sees it; their answers become feedback at once."""
-    survey = _survey_for_link(token)
+    survey = surveys.survey_by_token(token)
     if request.method == "GET":
         reason = surveys.closed_reason(survey)
         if reason:
@@ -238,4 +220,4 @@ def answer(token: str):
 @public
 def thanks(token: str):
     """The thank-you its author wrote."""
-    return _public("surveys/thanks.html", _survey_for_link(token))
+    return _public("surveys/thanks.html", surveys.survey_by_token(token))
