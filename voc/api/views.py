@@ -426,9 +426,9 @@ def interview_index():
     start, end = query.date("start"), query.date("end")
     page, per_page = query.page()
     query.done()
-    result = interviews.list_interviews(start, end)
-    shown = [_interview(i) for i in _sliced(result.interviews, page, per_page)]
-    return _listing(shown, len(result.interviews), page, per_page, total_minutes=result.total_minutes)
+    result = interviews.list_interviews(start, end, page, per_page)
+    shown = [_interview(i) for i in result.page.items]
+    return _listing(shown, result.page.total, page, per_page, total_minutes=result.total_minutes)
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -517,10 +517,7 @@ def theme_update(theme_id: int):
     """Rename a theme or mark it as noise."""
     themes.get_theme(theme_id)
     data = _body(shapes.THEME_CHANGES)
-    if "name" in data:
-        themes.rename_theme(theme_id, data["name"])
-    if "noise" in data:
-        themes.set_noise(theme_id, data["noise"])
+    themes.update_theme(theme_id, name=data.get("name"), noise=data.get("noise"))
     return jsonify(_theme_detail(theme_id))
 
 

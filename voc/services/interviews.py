@@ -2,6 +2,7 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -38,9 +39,9 @@ class InterviewInput:
 
 @dataclass(frozen=True)
 class InterviewList:
-    """Interviews in a period and the field time they add up to."""
+    """One page of the interviews in a period, how many there are and the field time they add up to."""
 
-    interviews: list[Interview]
+    page: Pagination  # of Interview
     total_minutes: int
 
     @property
@@ -170,16 +171,16 @@ def field_time(start: dt.date | None = None, end: dt.date | None = None) -> tupl
     return int(minutes), int(count)
 
 
-def list_interviews(start: dt.date | None = None, end: dt.date | None = None) -> InterviewList:
-    """Interviews held in the period, newest first, with the total field time."""
-    conditions = _held(start, end)
-    interviews = list(
-        db.session.scalars(
-            select(Interview)
-            .where(*conditions)
-            .options(selectinload(Interview.customer), selectinload(Interview.interviewer),
-                     selectinload(Interview.quotes))
-            .order_by(Interview.held_on.desc(), Interview.id.desc())
-        )
+def list_interviews(
+    start: dt.date | None = None, end: dt.date | None = None, page: int = 1, per_page: int = 50
+) -> InterviewList:
+    """A page of the interviews held in the period, newest first, with the total field time."""
+    stmt = (
+        select(Interview)
+        .where(*_held(start, end))
+        .options(selectinload(Interview.customer), selectinload(Interview.interviewer),
+                 selectinload(Interview.quotes))
+        .order_by(Interview.held_on.desc(), Interview.id.desc())
     )
-    return InterviewList(interviews=interviews, total_minutes=field_time(start, end)[0])
+    return InterviewList(db.paginate(stmt, page=page, per_page=per_page, error_out=False),
+                         field_time(start, end)[0])

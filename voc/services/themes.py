@@ -369,20 +369,25 @@ def get_theme(theme_id: int) -> Theme:
 
 def rename_theme(theme_id: int, name: str) -> Theme:
     """Give a theme a name of the team's own; re-runs keep it while the theme is matched."""
-    theme = get_theme(theme_id)
-    if not name.strip():
-        raise InvalidInput(("name", "A theme needs a name."))
-    if len(name.strip()) > 200:
-        raise InvalidInput(("name", "Keep the name under 200 characters."))
-    theme.name = name.strip()
-    db.session.commit()
-    return theme
+    return update_theme(theme_id, name=name)
 
 
 def set_noise(theme_id: int, noise: bool) -> Theme:
     """Mark a theme as noise (kept, but out of rankings) or bring it back."""
+    return update_theme(theme_id, noise=noise)
+
+
+def update_theme(theme_id: int, name: str | None = None, noise: bool | None = None) -> Theme:
+    """Rename and/or mark as noise in one transaction: both changes are stored, or neither."""
     theme = get_theme(theme_id)
-    theme.noise = noise
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput(("name", "A theme needs a name."))
+        if len(name.strip()) > 200:
+            raise InvalidInput(("name", "Keep the name under 200 characters."))
+        theme.name = name.strip()
+    if noise is not None:
+        theme.noise = noise
     db.session.commit()
     return theme
 

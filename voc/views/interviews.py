@@ -1,6 +1,6 @@
 """Field interviews: logging one with its quotes, and the list with field time."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import role_required
@@ -18,11 +18,12 @@ def index():
     """Interviews in the chosen period and the hours spent with customers."""
     form = PeriodForm(request.args)
     form.validate()
-    result = interviews.list_interviews(
-        form.start.data if not form.start.errors else None,
-        form.end.data if not form.end.errors else None,
-    )
-    return render_template("interviews/index.html", form=form, result=result)
+    start = form.start.data if not form.start.errors else None
+    end = form.end.data if not form.end.errors else None
+    page = request.args.get("page", 1, type=record_number)
+    result = interviews.list_interviews(start, end, page, current_app.config["FEEDBACK_PER_PAGE"])
+    args = {name: value.isoformat() for name, value in (("start", start), ("end", end)) if value}
+    return render_template("interviews/index.html", form=form, result=result, args=args)
 
 
 def _input(form: InterviewForm) -> interviews.InterviewInput:
