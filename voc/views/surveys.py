@@ -33,7 +33,7 @@ FORM_TOKEN_MAX_AGE = 7 * 24 * 3600  # seconds a survey page may stay open before
 @role_required("viewer")
 def index():
     """Every survey with its link, state and responses."""
-    return render_template("surveys/index.html", rows=surveys.list_surveys(), action=ActionForm())
+    return render_template("surveys/index.html", rows=surveys.list_surveys())
 
 
 def _input(form: SurveyForm) -> surveys.SurveyInput:
