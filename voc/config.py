@@ -50,6 +50,13 @@ class Defaults:
     LANGUAGE = "en"
     # Theme runs group by topic across languages with sentence vectors; needs the `semantic` extra.
     SEMANTIC_LENS = False
+    # Rate limits (Flask-Limiter notation). Counters live in memory, or in Redis when REDIS_URL (or
+    # RATELIMIT_STORAGE_URI) is set, so every gunicorn worker shares them; while Redis is away each
+    # worker counts on its own rather than refuse everybody.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    SURVEY_LIMIT_PER_ADDRESS = "10 per minute; 100 per day"  # answers sent from one network address
+    SURVEY_LIMIT_PER_SURVEY = "300 per minute"  # answers to one survey from everybody
 
 
 def normalise_database_url(url: str) -> str:

@@ -131,6 +131,8 @@ class Feedback(db.Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
+    # A survey response's answers share it, so its score counts once however many questions it answered.
+    survey_response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_response.id"), index=True)
     score: Mapped[int | None] = mapped_column(Integer)
     score_kind: Mapped[str | None] = mapped_column(String(10))
     submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
@@ -163,6 +165,7 @@ class Feedback(db.Model):
     suggested_stage: Mapped[Stage | None] = relationship(foreign_keys=[suggested_stage_id])
     interview: Mapped[Interview | None] = relationship(back_populates="quotes")
     theme: Mapped[Theme | None] = relationship(back_populates="items")
+    survey_response: Mapped[SurveyResponse | None] = relationship(back_populates="answers")
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_feedback_source_external_id"),
@@ -535,3 +538,55 @@ class WebhookDelivery(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
     )
+
+
+SURVEY_STATUSES = ("open", "closed")
+
+
+class Survey(db.Model):
+    """A short survey sent as a public link; each response's answers become feedback at once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # the unguessable part of /s/<token>
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    score_kind: Mapped[str | None] = mapped_column(String(10))  # SCORE_KINDS, or None: no score question
+    questions: Mapped[list] = mapped_column(JSON)  # one to three open questions
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    segment: Mapped[str | None] = mapped_column(String(100))
+    # The thank-you a person wrote, signed with their name.
+    thanks_name: Mapped[str] = mapped_column(String(120))
+    thanks_text: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)  # last day it takes answers
+    max_responses: Mapped[int | None] = mapped_column(Integer)
+    embed_origins: Mapped[list] = mapped_column(JSON, default=list)  # sites that may frame the page
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    stage: Mapped[Stage | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {SURVEY_STATUSES!r}", name="status"),
+        CheckConstraint("score_kind IS NULL OR score_kind IN ('nps', 'csat')", name="score_kind"),
+        CheckConstraint("max_responses IS NULL OR max_responses > 0", name="max_responses"),
+    )
+
+
+class SurveyResponse(db.Model):
+    """One respondent's submission: their score, their consents and the wording they were shown."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(36), unique=True)  # a resent form stores nothing new
+    score: Mapped[int | None] = mapped_column(Integer)
+    consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_version: Mapped[str] = mapped_column(String(20))  # voc/services/consent.py WORDINGS
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    answers: Mapped[list[Feedback]] = relationship(back_populates="survey_response", order_by="Feedback.id")

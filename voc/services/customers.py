@@ -43,7 +43,7 @@ def build_customer(data: CustomerInput) -> Customer:
 LENGTHS = {"name": 200, "organisation": 200, "segment": 100}
 
 
-def _checked_email(email: str) -> str | None:
+def checked_email(email: str) -> str | None:
     """The normalised address, None when blank; a malformed one is refused."""
     email = email.strip()
     if not email:
@@ -63,7 +63,7 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
     for field, limit in LENGTHS.items():
         if len(getattr(data, field).strip()) > limit:
             raise InvalidInput((field, f"Keep the {field} under {limit} characters."))
-    email = _checked_email(data.email)
+    email = checked_email(data.email)
     if email and not data.shared_email_ok:
         other = db.session.scalar(
             select(Customer)
@@ -289,7 +289,7 @@ def match_customer(ref: CustomerRef) -> Customer:
     if len(external_id) > 200:
         raise InvalidInput(("customer.external_id", "Keep the customer's external id under 200 characters."))
     try:
-        email = _checked_email(ref.email)
+        email = checked_email(ref.email)
     except InvalidInput as error:
         raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None
     found = None

@@ -302,13 +302,15 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
     period = filters.period
     now = Feedback.received_on >= period.start
     conditions = _conditions(filters, Period(period.previous.start, period.end))
-    # A survey response's answers share its score: only its first answer counts it.
+    # A survey response's answers share its score: only its first answer counts it. An imported
+    # response is its batch and row key; a response to a voc survey is its survey_response_id.
+    linked = or_(Feedback.batch_id.is_not(None), Feedback.survey_response_id.is_not(None))
     first_answers = (
         select(func.min(Feedback.id))
-        .where(*conditions, Feedback.score.is_not(None), Feedback.batch_id.is_not(None))
-        .group_by(Feedback.batch_id, Feedback.response_key)
+        .where(*conditions, Feedback.score.is_not(None), linked)
+        .group_by(Feedback.batch_id, Feedback.response_key, Feedback.survey_response_id)
     )
-    counted = or_(Feedback.batch_id.is_(None), Feedback.id.in_(first_answers))
+    counted = or_(~linked, Feedback.id.in_(first_answers))
     nps, csat = and_(Feedback.score_kind == "nps", counted), and_(Feedback.score_kind == "csat", counted)
     rows = db.session.execute(
         select(

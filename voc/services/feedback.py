@@ -3,13 +3,13 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from voc import pii
 from voc.extensions import db
-from voc.models import INT_MAX, Customer, Feedback
+from voc.models import INT_MAX, Customer, Feedback, Survey, SurveyResponse
 from voc.services import clock, privacy, sentiment, stages, submissions, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, NotFound, ServiceError
@@ -61,6 +61,7 @@ class FeedbackFilters:
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
     language: str | None = None  # only items in this language (a code, see voc/themes/languages.py)
+    survey_id: int | None = None  # only answers to this survey
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -249,8 +250,13 @@ def get_feedback(feedback_id: int) -> Feedback:
 
 
 def in_segment(segment: str):
-    """A WHERE clause: the item's customer is filed under the segment."""
-    return Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment))
+    """A WHERE clause: the item's customer is filed under the segment, or it answers a survey of it."""
+    return or_(
+        Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment)),
+        Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).join(Survey).where(Survey.segment == segment)
+        ),
+    )
 
 
 def filtered_query(filters: FeedbackFilters):
@@ -302,6 +308,10 @@ def _filtered(filters: FeedbackFilters, whole_search: bool = True):
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
+    if filters.survey_id:
+        stmt = stmt.where(Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
+        ))
     return stmt
 
 

@@ -32,14 +32,19 @@ def _responses(groups_of: Callable[[int, int | None], Iterable[int]]) -> dict[st
     """(value, groups) per scored response, by score kind; groups_of names the groups of one answer."""
     rows = db.session.execute(
         select(Feedback.id, Feedback.batch_id, Feedback.response_key, Feedback.score, Feedback.score_kind,
-               Feedback.theme_id)
+               Feedback.theme_id, Feedback.survey_response_id)
         .where(Feedback.score.is_not(None))
         .order_by(Feedback.id)
     )
-    # The answers of one imported survey response share its score: one response, one vote.
+    # The answers of one survey response (imported or answered here) share its score: one response, one vote.
     responses: dict[tuple, list] = {}  # key -> [kind, score, groups]
-    for item_id, batch_id, response_key, score, kind, theme_id in rows:
-        key = (batch_id, response_key) if batch_id is not None and response_key else (None, item_id)
+    for item_id, batch_id, response_key, score, kind, theme_id, survey_response_id in rows:
+        if batch_id is not None and response_key:
+            key = (batch_id, response_key)
+        elif survey_response_id is not None:
+            key = ("survey", survey_response_id)
+        else:
+            key = (None, item_id)
         responses.setdefault(key, [kind, score, set()])[2].update(groups_of(item_id, theme_id))
     by_kind: dict[str, list] = defaultdict(list)
     for kind, score, groups in responses.values():

@@ -64,6 +64,7 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
         suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
         language=form.language.data if form.language.data in dict(spoken) else None,
+        survey_id=form.survey.data if not form.survey.errors else None,
     )
 
 
