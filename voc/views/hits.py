@@ -19,7 +19,7 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
-from voc.services import hits, stages, triage, users
+from voc.services import hits, impact, stages, triage, users
 from voc.services.errors import NotFound, ServiceError, StaleEdit
 
 bp = Blueprint("hits", __name__, url_prefix="/hits")
@@ -66,6 +66,7 @@ def _inbox(failed: DismissForm | None = None):
     return render_template(
         "hits/inbox.html",
         themes=triage.theme_candidates(),
+        impacts=impact.theme_impacts(),
         items=triage.item_candidates(),
         dismissed=triage.dismissals(),
         open_hits=hits.open_hit_choices(),
