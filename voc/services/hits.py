@@ -191,11 +191,14 @@ def quadrant(impact: int, effort: float) -> str:
 
 
 def next_statuses(status: str) -> list[str]:
-    """Where a hit may go from here: one step along the flow either way, or dropped."""
+    """Where a hit may go from here: straight to any later status up to done (the loop closes only
+    after done), one step back, or dropped."""
     if status == "dropped":
         return ["proposed"]
     index = HIT_FLOW.index(status)
-    moves = [HIT_FLOW[i] for i in (index + 1, index - 1) if 0 <= i < len(HIT_FLOW)]
+    done = HIT_FLOW.index("done")
+    ahead = HIT_FLOW[index + 1:done + 1] if index < done else HIT_FLOW[index + 1:]
+    moves = [*ahead, *HIT_FLOW[max(index - 1, 0):index]]
     return moves if status == "loop closed" else [*moves, "dropped"]
 
 
@@ -516,7 +519,8 @@ def move_hit(hit_id: int, horizon: str, seen_version: int | None, user_id: int |
 def set_status(
     hit_id: int, status: str, reason: str, seen_version: int | None, user_id: int | None
 ) -> Hit:
-    """Move a hit along proposed → planned → in progress → done → loop closed, or drop it with a reason."""
+    """Move a hit along proposed → planned → in progress → done → loop closed (skipping ahead up to done
+    in one step), or drop it with a reason."""
     hit = get_hit(hit_id)
     _check_version(hit, seen_version)
     if status not in HIT_STATUSES or status not in next_statuses(hit.status):
