@@ -618,6 +618,21 @@ def evidence_customers(hit_id: int) -> list[Customer]:
     )
 
 
+def raised_by(customer_id: int) -> list[Hit]:
+    """The hits whose evidence holds something this customer said, newest first."""
+    pairs = _evidence_pairs(select(Hit.id).scalar_subquery())
+    return list(
+        db.session.scalars(
+            select(Hit)
+            .where(Hit.id.in_(
+                select(pairs.c.hit_id).join(Feedback, Feedback.id == pairs.c.feedback_id)
+                .where(Feedback.customer_id == customer_id)
+            ))
+            .order_by(Hit.id.desc())
+        )
+    )
+
+
 def loop(hit: Hit) -> Loop:
     """Each customer behind the hit with the follow-ups recorded for them."""
     by_customer: dict[int, list[FollowUp]] = {}

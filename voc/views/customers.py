@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.forms import CustomerForm, EraseCustomerForm, show_errors
-from voc.services import customers, privacy
+from voc.services import customers, hits, privacy
 from voc.services.errors import EmailInUse, NotFound, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -69,7 +69,10 @@ def show(customer_id: int):
         entries = customers.timeline(customer_id)
     except NotFound:
         abort(404)
-    return render_template("customers/show.html", customer=customer, entries=entries)
+    return render_template(
+        "customers/show.html", customer=customer, entries=entries, profile=customers.profile(customer_id),
+        raised=hits.raised_by(customer_id), loop_statuses=hits.LOOP_STATUSES,
+    )
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

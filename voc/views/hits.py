@@ -210,7 +210,9 @@ def _show(hit_id: int, status_form=None, follow_up_form=None, conflict=None):
     status_form.status.choices = choices((s, s.capitalize()) for s in hits.next_statuses(hit.status))
     closing = hits.loop(hit) if hit.status in hits.LOOP_STATUSES else None
     if follow_up_form is None:
-        follow_up_form = FollowUpForm(formdata=None, held_on=dt.date.today())
+        # "Follow up" on a customer's page arrives with ?customer=<id>, so the form starts on them.
+        follow_up_form = FollowUpForm(formdata=None, held_on=dt.date.today(),
+                                      customer_id=request.args.get("customer", type=record_number))
     if closing is not None:
         people = [
             (row.customer.id, row.customer.name + ("" if row.customer.consent_contact else " (no contact)"))
