@@ -60,11 +60,11 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def screenshot(page, name: str, database_url: str) -> None:
-    """Save the whole page as NAME.png, once per run (on SQLite), for the docs and for a person to look at."""
+def screenshot(page, name: str, database_url: str, full_page: bool = True) -> None:
+    """Save the page as NAME.png, once per run (on SQLite), for the docs and for a person to look at."""
     if database_url.startswith("sqlite"):
         os.makedirs(SCREENSHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=full_page)
 
 
 def too_wide(page) -> list[str]:

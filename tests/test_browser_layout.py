@@ -39,6 +39,8 @@ def test_every_page_marks_where_you_are_and_fits_the_screen(demo_app, database_u
         nav = page.get_by_role("navigation", name="Main")
         for path, current in PAGES:
             page.goto(base + path)
+            if path == "/feedback/":
+                screenshot(page, f"feedback-{width}", database_url)
             marked = nav.locator("[aria-current=page]")
             assert marked.all_text_contents() == [current], path  # admin links sit folded in their menu
             assert too_wide(page) == [], f"{path} scrolls sideways at {width} px"
