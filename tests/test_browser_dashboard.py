@@ -55,6 +55,9 @@ def test_dashboard_charts_and_a_theme_through_to_its_feedback(demo_app, database
         for name in ("volume", "sentiment", "theme"):
             page.wait_for_selector(f"#chart-{name}[data-drawn=yes]")
             assert canvas_has_ink(page, f"#chart-{name}"), name
+            # Readable at a glance: a tall chart with type larger than Chart.js's 12 px default.
+            assert page.eval_on_selector(f"#chart-{name}", "c => c.getBoundingClientRect().height") >= 320
+        assert page.evaluate("Chart.defaults.font.size") == 14
         assert errors == []
         screenshot(page, "dashboard", database_url)
 
