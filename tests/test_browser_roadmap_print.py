@@ -50,5 +50,5 @@ def test_summary_grid_on_page_one_then_each_horizon_on_its_own_page(print_app, d
         pdf = page.pdf(format="A4" if paper == "a4" else "Letter", print_background=True)
         assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == 6  # the summary and five horizons
         if paper == "a4":  # page 1 of the PDF is what comes before the first page break
-            page.add_style_tag(content="section.horizon { display: none; }")
+            page.evaluate("document.querySelectorAll('section.horizon').forEach((s) => { s.hidden = true; })")
             screenshot(page, "roadmap-print-page-1", database_url, full_page=False)
