@@ -70,6 +70,7 @@ def screenshot(page, name: str, database_url: str, full_page: bool = True) -> No
 def too_wide(page) -> list[str]:
     """The elements that stick out past the right edge of the window (none: no sideways scrolling)."""
     return page.evaluate("""() => document.documentElement.scrollWidth <= window.innerWidth ? [] :
-        [...document.querySelectorAll("body *")].filter((e) => e.checkVisibility()
+        [...document.querySelectorAll("body *")]
+        .filter((e) => e.checkVisibility()
           && e.getBoundingClientRect().right > window.innerWidth + 1)
         .map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : ""))""")

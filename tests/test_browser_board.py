@@ -1,4 +1,4 @@
-"""A triager drags a card to another horizon (or moves it from the keyboard) and takes a hit to done in one step."""
+"""A triager drags a card to another horizon (or moves it by keyboard) and takes a hit to done in one step."""
 import pytest
 
 from tests.browser import WIDTHS, chromium_page, live_server, screenshot, sign_in, too_wide
@@ -71,7 +71,8 @@ def test_keyboard_move_and_one_step_to_done(board_app, width):
         assert titles(page, "year 2") == ["Refunds take weeks"]
 
         page.get_by_role("link", name="Refunds take weeks").click()
-        assert page.locator("#status option").all_inner_texts() == ["Planned", "In progress", "Done", "Dropped"]
+        options = page.locator("#status option").all_inner_texts()
+        assert options == ["Planned", "In progress", "Done", "Dropped"]
         page.select_option("#status", "done")
         page.get_by_role("button", name="Change status").click()
         page.wait_for_selector("text=“Refunds take weeks” is now done.")

@@ -1,4 +1,4 @@
-"""A product owner opens a customer: who they are and their consent, scores, themes, hits, follow-ups, timeline."""
+"""A product owner opens a customer: who, consent, scores, themes, hits, follow-ups and the timeline."""
 import datetime as dt
 
 import pytest

@@ -96,4 +96,4 @@ def test_mapping_page_names_the_tool_and_shows_every_column(csrf_app, database_u
         assert in_view(page, "#dry-run")
         summary = page.inner_text("#dry-run")
         assert "3 rows read: 2 items would be created" in summary and "1 rows rejected" in summary
-        assert page.get_by_role("button", name="Import 2 items").is_visible()  # acting on it needs no scrolling
+        assert page.get_by_role("button", name="Import 2 items").is_visible()  # no scrolling to act on it

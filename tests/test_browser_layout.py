@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from tests.browser import WIDTHS, chromium_page, too_wide, live_server, screenshot, sign_in
+from tests.browser import WIDTHS, chromium_page, live_server, screenshot, sign_in, too_wide
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_user
 from voc.services import demo
@@ -47,7 +47,8 @@ def test_every_page_marks_where_you_are_and_fits_the_screen(demo_app, database_u
         page.goto(base + "/")
         # The work comes first, in the team's order; the admin pages wait behind one menu.
         visible = [a.inner_text() for a in nav.locator("a").all() if a.is_visible()]
-        assert visible == ["Dashboard", "Feedback", "Themes", "Hit list", "Roadmap", "Interviews", "Customers"]
+        assert visible == [
+            "Dashboard", "Feedback", "Themes", "Hit list", "Roadmap", "Interviews", "Customers"]
         nav.get_by_text("Admin").click()
         assert nav.get_by_role("link", name="Webhooks").is_visible()
         screenshot(page, f"navigation-{width}", database_url)

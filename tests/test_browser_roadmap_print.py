@@ -1,4 +1,4 @@
-"""The roadmap's print view, as Chromium lays it out for Save as PDF: a summary page, then one page per horizon."""
+"""The roadmap's print view as Chromium lays it out for PDF: a summary page, then one page per horizon."""
 import re
 
 import pytest
@@ -44,7 +44,8 @@ def test_summary_grid_on_page_one_then_each_horizon_on_its_own_page(print_app, d
         assert page.evaluate("getComputedStyle(document.querySelector('.print-head')).backgroundColor") \
             == "rgb(29, 35, 48)"
         breaks = page.eval_on_selector_all(
-            "section.summary, section.horizon", "sections => sections.map(s => getComputedStyle(s).breakBefore)"
+            "section.summary, section.horizon",
+            "sections => sections.map(s => getComputedStyle(s).breakBefore)",
         )
         assert breaks == ["auto", "page", "page", "page", "page", "page"]
         pdf = page.pdf(format="A4" if paper == "a4" else "Letter", print_background=True)

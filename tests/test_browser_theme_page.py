@@ -1,4 +1,4 @@
-"""A triager ticks items on a theme page and moves them with one "Move to…", then merges after a confirmation."""
+"""A triager ticks items on a theme page, moves them with one "Move to…", then merges after confirming."""
 import pytest
 from sqlalchemy import select
 
@@ -47,7 +47,8 @@ def test_tick_move_all_at_once_then_merge_after_confirming(csrf_app, database_ur
         screenshot(page, f"theme-{width}", database_url)
         page.get_by_role("button", name="Move to…").click()
         page.wait_for_selector("text=2 items moved to “Delivery” and pinned there.")
-        assert page.locator("ol.items p.text").all_inner_texts() == ["My refund took three weeks", "Refund still not here"]
+        left = page.locator("ol.items p.text").all_inner_texts()
+        assert left == ["My refund took three weeks", "Refund still not here"]
 
         page.locator("summary", has_text="Rename, merge").click()
         page.select_option("#into", label="Delivery")

@@ -4,8 +4,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
-from voc.extensions import db
 from tests.test_hits import make_hit
+from voc.extensions import db
 from voc.models import Customer, Feedback, FollowUp, Interview, Theme
 from voc.services import hits
 
@@ -105,7 +105,8 @@ def test_customer_page_is_the_whole_story_scores_themes_hits_follow_ups(client, 
     db.session.commit()
     make_feedback(customer=dana, text="Refund took weeks", theme_id=refunds.id, score=3, score_kind="nps",
                   received_on=TODAY - dt.timedelta(days=40))
-    make_feedback(customer=dana, text="Refund arrived at last", theme_id=refunds.id, score=8, score_kind="nps",
+    make_feedback(customer=dana, text="Refund arrived at last", theme_id=refunds.id, score=8,
+                  score_kind="nps",
                   received_on=TODAY - dt.timedelta(days=5))
     make_feedback(customer=make_customer(name="Other"), text="Another theme", theme_id=refunds.id)
     hit = make_hit(triager, theme_ids=[refunds.id], title="Refunds in a week")

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from tests import test_imports
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_user, sign_in
-from tests.test_hits import as_user
+from tests.factories import as_user, make_user, sign_in
 from tests.test_imports import FIXTURES, count
 from voc.extensions import db
 from voc.ingest.mapping import SINGLE_FIELDS
@@ -192,7 +191,8 @@ def test_mapping_page_says_whether_it_recognised_the_tool(client, contributor):
     assert "<strong>No known layout: guessed</strong> from the column names." in guessed
     zendesk = client.get(uploaded(client, (FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv"))
     assert "<strong>Recognised as a Zendesk export</strong>" in zendesk.get_data(as_text=True)
-    chosen = client.get(uploaded(client, TICKETS, "again.csv") + "?start=preset:freshdesk").get_data(as_text=True)
+    url = uploaded(client, TICKETS, "again.csv")
+    chosen = client.get(url + "?start=preset:freshdesk").get_data(as_text=True)
     assert "Read with the Freshdesk preset you chose." in chosen
 
 

@@ -288,7 +288,8 @@ def test_similar_themes_are_offered_with_names_and_sizes_and_merge_in_one_click(
     assert (action, int(into)) == (f"/themes/{smaller.id}/merge", larger.id)
 
     assert 'name="confirmed" value="yes"' in section  # the offer names both themes and sizes: no second page
-    page = client.post(action, data={"into": into, "confirmed": "yes"}, follow_redirects=True).get_data(as_text=True)
+    page = client.post(action, data={"into": into, "confirmed": "yes"}, follow_redirects=True)
+    page = page.get_data(as_text=True)
     assert "Themes merged" in page
     assert db.session.get(Theme, smaller.id).retired and db.session.get(Theme, larger.id).size == 40
     assert "Similar themes" not in client.get("/themes/").get_data(as_text=True)

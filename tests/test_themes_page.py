@@ -1,4 +1,4 @@
-"""The theme page's bulk actions: one "Move to…" for every ticked item, and a merge that is confirmed first."""
+"""The theme page's bulk actions: one "Move to…" for every ticked item, and a merge confirmed first."""
 import re
 
 import pytest
@@ -12,7 +12,8 @@ from voc.services import themes
 @pytest.fixture
 def two_themes(app, client):
     """"Refunds" with three items and "Delivery" with one, and a triager signed in."""
-    refunds, delivery = Theme(label="refund slow", name="Refunds"), Theme(label="late parcel", name="Delivery")
+    refunds = Theme(label="refund slow", name="Refunds")
+    delivery = Theme(label="late parcel", name="Delivery")
     db.session.add_all([refunds, delivery])
     db.session.commit()
     items = [make_feedback(theme_id=refunds.id, text=f"Refund {n} took weeks") for n in range(3)]
@@ -36,7 +37,8 @@ def test_ticked_items_move_to_one_theme_in_one_go(client, two_themes):
                        follow_redirects=True).get_data(as_text=True)
     assert "2 items moved to “Delivery” and pinned there." in done
     moved = [db.session.get(Feedback, i) for i in items]
-    assert [(f.theme_id, f.theme_pinned) for f in moved] == [(delivery, True), (delivery, True), (refunds, False)]
+    assert [(f.theme_id, f.theme_pinned) for f in moved] == [
+        (delivery, True), (delivery, True), (refunds, False)]
     assert (db.session.get(Theme, refunds).size, db.session.get(Theme, delivery).size) == (1, 3)
 
 

@@ -1,5 +1,5 @@
 """Themes: the ranked list, runs with their progress, and staff edits."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
@@ -12,11 +12,12 @@ from voc.forms import (
     SplitThemeForm,
     ThemeRunForm,
     choices,
+    flash_errors,
     record_number,
     show_errors,
 )
 from voc.services import hits, impact, stage_suggestions, themes
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -36,7 +37,7 @@ def _index(form: ThemeRunForm):
         impact.sort_by_drag(groups, impacts)
     return render_template(
         "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
-        form=form, unthemed=themes.theme_items(None, 1, 1).total,
+        form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
@@ -67,17 +68,8 @@ def runs():
 @role_required("viewer")
 def run(run_id: int):
     """One run; the page refreshes itself until the run ends."""
-    try:
-        return render_template("themes/run.html", run=themes.get_run(run_id))
-    except NotFound:
-        abort(404)
+    return render_template("themes/run.html", run=themes.get_run(run_id))
 
-
-def _theme_or_404(theme_id: int):
-    try:
-        return themes.get_theme(theme_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/<int:theme_id>")
@@ -89,7 +81,7 @@ def show(theme_id: int):
 
 def _page(theme_id: int, **failed):
     """The theme page; a refused rename, merge or split comes back with its errors on its fields."""
-    theme = _theme_or_404(theme_id)
+    theme = themes.get_theme(theme_id)
     open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
     if theme.is_parent:
         return render_template(
@@ -101,8 +93,8 @@ def _page(theme_id: int, **failed):
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
-    forms = {"rename": RenameThemeForm(name=theme.title), "merge": MergeThemeForm(), "split": SplitThemeForm(),
-             "move": MoveItemsForm(), **failed}
+    forms = {"rename": RenameThemeForm(name=theme.title), "merge": MergeThemeForm(),
+             "split": SplitThemeForm(), "move": MoveItemsForm(), **failed}
     if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
         others = [(i, title) for i, title in themes.theme_choices() if i != theme_id]
         # Both start on an empty choice, so one careless click neither merges nor moves anything.
@@ -133,7 +125,7 @@ def _edit(theme_id: int, form, change, success: str, name: str = ""):
 
     A refusal shows the theme page again with the form `name` as sent and its errors on its fields.
     """
-    _theme_or_404(theme_id)
+    themes.get_theme(theme_id)
     if form.validate_on_submit():
         try:
             target = change(form)
@@ -161,12 +153,11 @@ def rename(theme_id: int):
 @role_required("triager")
 def merge(theme_id: int):
     """Merge this theme into another, once a page naming both themes and their sizes is confirmed."""
+    themes.get_theme(theme_id)  # a missing theme is a 404; a missing target, an error on the form
     form = MergeThemeForm()
     if form.validate_on_submit() and form.confirmed.data != "yes":
         try:
             source, target = themes.merge_pair(theme_id, form.into.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
             show_errors(form, error)
             return _page(theme_id, merge=form)
@@ -179,7 +170,7 @@ def merge(theme_id: int):
 @role_required("triager")
 def move_items(theme_id: int):
     """Move every ticked item of this theme to one other theme (or unthemed), pinned there."""
-    _theme_or_404(theme_id)
+    themes.get_theme(theme_id)
     form = MoveItemsForm()
     if form.validate_on_submit():
         try:
@@ -208,7 +199,7 @@ def split(theme_id: int):
 @role_required("triager")
 def accept_stages(theme_id: int):
     """Confirm the suggested stage of every unstaged item in the theme."""
-    _theme_or_404(theme_id)
+    themes.get_theme(theme_id)
     if ActionForm().validate_on_submit():
         done = stage_suggestions.accept_theme(theme_id, current_actor())
         flash(f"Suggested stage confirmed on {done} item{'' if done == 1 else 's'}.")
@@ -231,10 +222,8 @@ def move_item(feedback_id: int):
     if form.validate_on_submit():
         try:
             item = themes.move_item(feedback_id, form.theme.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash("Item moved and pinned.")
             if item.theme_id:
