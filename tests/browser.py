@@ -73,4 +73,5 @@ def too_wide(page) -> list[str]:
         [...document.querySelectorAll("body *")]
         .filter((e) => e.checkVisibility()
           && e.getBoundingClientRect().right > window.innerWidth + 1)
-        .map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + (e.className ? "." + e.className : ""))""")
+        .map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+          + (e.className ? "." + e.className : ""))""")
