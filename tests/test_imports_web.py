@@ -218,3 +218,23 @@ def test_an_upload_left_past_its_time_has_expired(client, contributor, app):
     assert "That upload has expired; upload the file again." in page
     post_file(client, "Comment\nAnother file\n")  # the next upload clears it away
     assert db.session.scalar(select(StoredUpload.key).where(StoredUpload.key == stored.key)) is None
+
+def test_mapping_page_says_whether_it_recognised_the_tool(client, contributor):
+    guessed = client.get(uploaded(client, TICKETS)).get_data(as_text=True)
+    assert "<strong>No known layout: guessed</strong> from the column names." in guessed
+    zendesk = client.get(uploaded(client, (FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv"))
+    assert "<strong>Recognised as a Zendesk export</strong>" in zendesk.get_data(as_text=True)
+    url = uploaded(client, TICKETS, "again.csv")
+    chosen = client.get(url + "?start=preset:freshdesk").get_data(as_text=True)
+    assert "Read with the Freshdesk preset you chose." in chosen
+
+
+def test_undo_names_how_many_items_go_before_the_button_that_removes_them(client, contributor):
+    url = uploaded(client, TICKETS)
+    client.post(url, data=form_data(url, "run"))
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    warning = page.split('<summary class="button">Undo this import…</summary>')[1].split("</details>")[0]
+    assert batch.created == 1  # T-1 only: T-2's date does not exist, T-3 has no text
+    assert "This removes the 1 item this import created" in warning
+    assert '<button type="submit" class="danger">Remove 1 item</button>' in warning

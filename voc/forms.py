@@ -373,13 +373,34 @@ class RenameThemeForm(FlaskForm):
 
 class MergeThemeForm(FlaskForm):
     into = SelectField("Merge into", coerce=optional_int, validate_choice=False)
-    submit = SubmitField("Merge")
+    # Set by the confirmation page (and by an offer that already names both themes and their sizes).
+    confirmed = HiddenField()
+    submit = SubmitField("Merge…")
+
+
+def move_destination(value):
+    """The bulk move's target: a theme id, "unthemed" (None), or "" when nothing was chosen yet."""
+    if value in (None, ""):
+        return ""
+    return None if value == "unthemed" else record_number(value)
 
 
 class SplitThemeForm(FlaskForm):
     item_ids = SelectMultipleField("Items for the new theme", coerce=record_number, validate_choice=False)
     name = StringField("Name of the new theme", validators=[Length(max=200)])
     submit = SubmitField("Split off the chosen items")
+
+
+class MoveItemsForm(FlaskForm):
+    """The theme page's one "Move to…" for every ticked item."""
+
+    item_ids = SelectMultipleField("Items to move", coerce=record_number, validate_choice=False)
+    theme = SelectField("Move to", coerce=move_destination, validate_choice=False, default="")
+
+    def validate_theme(self, field):
+        """A bulk move needs a destination: the menu starts on none so a stray click moves nothing."""
+        if field.data == "":
+            raise ValidationError("Choose where to move the ticked items.")
 
 
 class MoveItemForm(FlaskForm):

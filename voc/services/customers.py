@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
-from voc.models import Customer, Feedback, Interview
+from voc.models import Customer, Feedback, FollowUp, Interview, Theme
 from voc.services.errors import EmailInUse, InvalidInput, NotFound
 
 
@@ -267,6 +267,39 @@ def timeline(customer_id: int) -> list[TimelineEntry]:
         reverse=True,
     )
     return entries
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The rest of a customer's 360° view: scores over time, the themes of their words, follow-ups."""
+
+    scores: list[Feedback]  # scored items, oldest first
+    themes: list[tuple[Theme, int]]  # current themes their items fell into, most items first
+    follow_ups: list[FollowUp]  # newest first
+
+
+def profile(customer_id: int) -> Profile:
+    """What the customer page shows beside the timeline, in three small queries."""
+    get_customer(customer_id)
+    scores = db.session.scalars(
+        select(Feedback)
+        .where(Feedback.customer_id == customer_id, Feedback.score.is_not(None))
+        .order_by(Feedback.received_on, Feedback.id)
+    ).all()
+    themes = db.session.execute(
+        select(Theme, func.count(Feedback.id))
+        .join(Feedback, Feedback.theme_id == Theme.id)
+        .where(Feedback.customer_id == customer_id, Theme.retired.is_(False))
+        .group_by(Theme.id)
+        .order_by(func.count(Feedback.id).desc(), Theme.id)
+    ).all()
+    follow_ups = db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.customer_id == customer_id)
+        .options(selectinload(FollowUp.hit), selectinload(FollowUp.user))
+        .order_by(FollowUp.held_on.desc(), FollowUp.id.desc())
+    ).all()
+    return Profile(list(scores), [(theme, count) for theme, count in themes], list(follow_ups))
 
 
 @dataclass(frozen=True)

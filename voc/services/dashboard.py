@@ -49,7 +49,7 @@ class Period:
 
 @dataclass(frozen=True)
 class DashboardFilters:
-    """What the dashboard covers; channel and segment narrow the feedback figures only."""
+    """What the dashboard covers; channel and segment narrow the feedback figures and field interviews."""
 
     period: Period
     channel: str | None = None
@@ -492,7 +492,9 @@ def build(filters: DashboardFilters) -> Dashboard:
         shown = sum(c.suggested for c in columns)  # suggestions of retired stages stay "No stage"
         columns.append(Column(None, figures[None], themes[None], suggested=shown))
     followed_up, follow_up_hits = _follow_ups(filters.period)
-    minutes, interviews = field_time(filters.period.start, filters.period.end)
+    # Interviews are the "interview" channel: another channel filter leaves none of them on the card.
+    minutes, interviews = (0, 0) if filters.channel not in (None, "interview") else field_time(
+        filters.period.start, filters.period.end, filters.segment)
     strip = Strip(
         figures=sum(figures.values(), Figures()),  # retired stages count here, not in a column
         emerging=[(c, c.emerging) for c in columns if c.emerging],

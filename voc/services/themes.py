@@ -575,8 +575,8 @@ def pin_items(item_ids: list[int], theme_id: int | None) -> None:
     _move(item_ids, theme_id)
 
 
-def merge_themes(source_id: int, target_id: int | None) -> Theme:
-    """Fold one theme into another; its items are pinned to the target."""
+def merge_pair(source_id: int, target_id: int | None) -> tuple[Theme, Theme]:
+    """The two themes a merge would fold together, or the rule it breaks (the confirmation shows them)."""
     if target_id is None:
         raise InvalidInput(("into", "Choose the theme to merge into."))
     if source_id == target_id:
@@ -586,6 +586,12 @@ def merge_themes(source_id: int, target_id: int | None) -> Theme:
         raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
     if source.is_parent or target.is_parent:
         raise InvalidInput(("into", "A parent only groups themes; merge the themes under it instead."))
+    return source, target
+
+
+def merge_themes(source_id: int, target_id: int | None) -> Theme:
+    """Fold one theme into another; its items are pinned to the target."""
+    source, target = merge_pair(source_id, target_id)
     _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
     refresh_sizes()
@@ -612,15 +618,20 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     return new
 
 
+def _check_destination(theme_id: int | None) -> None:
+    """Refuse a move into a theme items cannot live in (unthemed, None, is always fine)."""
+    if theme_id is not None and get_theme(theme_id).retired:
+        raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
+    if theme_id is not None and get_theme(theme_id).is_parent:
+        raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+
+
 def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
     """Put one item in a theme (or unthemed) and pin it there."""
     item = db.session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(("feedback", "That feedback item does not exist."))
-    if theme_id is not None and get_theme(theme_id).retired:
-        raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
-    if theme_id is not None and get_theme(theme_id).is_parent:
-        raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+    _check_destination(theme_id)
     # Locked first, so the theme it leaves is the one it is in when the move lands.
     was = db.session.scalar(select(Feedback.theme_id).where(Feedback.id == feedback_id).with_for_update())
     _move([feedback_id], theme_id)
@@ -644,6 +655,25 @@ def _shift_size(theme_id: int | None, delta: int) -> None:
         update(Theme).where(Theme.id.in_(counted)).values(size=Theme.size + delta)
         .execution_options(synchronize_session="fetch")
     )
+
+
+def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int:
+    """Move the ticked items of one theme to another (or unthemed) in one go, pinned; returns how many."""
+    get_theme(source_id)
+    if theme_id == source_id:
+        raise InvalidInput(("theme", "They are in this theme already; choose another one."))
+    _check_destination(theme_id)
+    # Locked first, as move_item's: the ticked items are still in the source when the move lands.
+    chosen = set(db.session.scalars(
+        select(Feedback.id).where(Feedback.id.in_(item_ids), Feedback.theme_id == source_id).with_for_update()
+    ))
+    if not chosen:
+        raise InvalidInput(("item_ids", "Tick at least one item of this theme to move."))
+    _move(chosen, theme_id)
+    _shift_size(source_id, -len(chosen))
+    _shift_size(theme_id, len(chosen))
+    db.session.commit()
+    return len(chosen)
 
 
 # ----- reading ---------------------------------------------------------------------------------

@@ -81,7 +81,8 @@ def mapping(key: str):
             show_errors(form, error)
     return render_template(
         "imports/map.html", form=form, inspection=inspection, outcome=outcome, start=start,
-        starts=_starting_points(), earlier=imports.batches_of_file(upload.key),
+        starts=_starting_points(), preset_labels=dict(imports.presets()),
+        earlier=imports.batches_of_file(upload.key),
     )
 
 
