@@ -25,8 +25,8 @@ def during_fit(monkeypatch, edit) -> None:
     """Make `edit` happen in its own session after the next run has read the items, before it writes."""
     real = themes.discover
 
-    def discover_then_edit(texts, settings):
-        result = real(texts, settings)
+    def discover_then_edit(*args):
+        result = real(*args)
         with current_app.app_context():  # another app context: another session, as another request
             edit()
         return result
