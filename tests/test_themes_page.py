@@ -54,7 +54,6 @@ def test_ticked_items_can_go_to_unthemed(client, two_themes):
     ({"item_ids": "ticked", "theme": ""}, "Choose where to move the ticked items."),
     ({"theme": "delivery"}, "Tick at least one item of this theme to move."),
     ({"item_ids": "ticked", "theme": "refunds"}, "They are in this theme already; choose another one."),
-    ({"item_ids": "ticked", "theme": "999999"}, "That theme does not exist."),
 ])
 def test_a_refused_move_says_why_keeps_the_ticks_and_moves_nothing(client, two_themes, data, message):
     refunds, delivery, items = two_themes
@@ -90,3 +89,10 @@ def test_merge_with_no_theme_chosen_says_so(client, two_themes):
     refused = client.post(f"/themes/{refunds}/merge", data={"into": ""}).get_data(as_text=True)
     assert 'role="alert">Choose the theme to merge into.</p>' in refused
     assert not db.session.get(Theme, refunds).retired
+
+
+def test_a_move_to_a_theme_that_does_not_exist_is_a_404_and_moves_nothing(client, two_themes):
+    refunds, _, items = two_themes
+    refused = client.post(f"/themes/{refunds}/move", data={"item_ids": items[:2], "theme": "999999"})
+    assert refused.status_code == 404  # as every missing record is (the app's 404 page)
+    assert {db.session.get(Feedback, i).theme_id for i in items} == {refunds}
