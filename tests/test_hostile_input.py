@@ -163,6 +163,8 @@ class PostForms(HTMLParser):
             data[name] = ""
         elif tag == "select":
             self._select = name
+        elif tag == "input" and kind in self.TEXT_TYPES and a.get("tabindex") == "-1":
+            data[name] = ""  # out of a person's reach: a honeypot only bots fill in (tests/test_surveys.py)
         elif tag == "input" and kind in self.TEXT_TYPES:
             data[name] = a.get("value", "")
             self._form["typed"].add(name)

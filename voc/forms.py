@@ -296,6 +296,8 @@ class FeedbackFilterForm(FlaskForm):
         validate_choice=False,
     )
     suggested = SelectField("Suggested stage", coerce=optional_int, validate_choice=False)
+    language = SelectField("Language", validate_choice=False)  # an unknown code just means "any"
+    survey = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
@@ -371,13 +373,34 @@ class RenameThemeForm(FlaskForm):
 
 class MergeThemeForm(FlaskForm):
     into = SelectField("Merge into", coerce=optional_int, validate_choice=False)
-    submit = SubmitField("Merge")
+    # Set by the confirmation page (and by an offer that already names both themes and their sizes).
+    confirmed = HiddenField()
+    submit = SubmitField("Merge…")
+
+
+def move_destination(value):
+    """The bulk move's target: a theme id, "unthemed" (None), or "" when nothing was chosen yet."""
+    if value in (None, ""):
+        return ""
+    return None if value == "unthemed" else record_number(value)
 
 
 class SplitThemeForm(FlaskForm):
     item_ids = SelectMultipleField("Items for the new theme", coerce=record_number, validate_choice=False)
     name = StringField("Name of the new theme", validators=[Length(max=200)])
     submit = SubmitField("Split off the chosen items")
+
+
+class MoveItemsForm(FlaskForm):
+    """The theme page's one "Move to…" for every ticked item."""
+
+    item_ids = SelectMultipleField("Items to move", coerce=record_number, validate_choice=False)
+    theme = SelectField("Move to", coerce=move_destination, validate_choice=False, default="")
+
+    def validate_theme(self, field):
+        """A bulk move needs a destination: the menu starts on none so a stray click moves nothing."""
+        if field.data == "":
+            raise ValidationError("Choose where to move the ticked items.")
 
 
 class MoveItemForm(FlaskForm):
@@ -567,3 +590,51 @@ class MappingForm(FlaskForm):
     preview = SubmitField("Dry run")
     run = SubmitField("Import")
     save = SubmitField("Save mapping")
+
+
+class SurveyForm(FlaskForm):
+    """A survey as staff set it up; the service checks the rules across fields."""
+
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)],
+                        description="Respondents see it as the page's heading.")
+    intro = TextAreaField("Introduction", validators=[Length(max=2_000)],
+                          description="A sentence or two on why you ask and how long it takes.")
+    score_kind = SelectField(
+        "Score question",
+        choices=choices([("", "None"), ("nps", "NPS: how likely to recommend us, 0–10"),
+                         ("csat", "CSAT: how satisfied, 1–5")]),
+    )
+    question_0 = StringField("Open question 1", validators=[InputRequired(), Length(max=300)])
+    question_1 = StringField("Open question 2 (optional)", validators=[Length(max=300)])
+    question_2 = StringField("Open question 3 (optional)", validators=[Length(max=300)])
+    stage = StageSelect("Journey stage it asks about")
+    segment = StringField("Segment it asks", validators=[Length(max=100)])
+    thanks_name = StringField("Thank-you signed by", validators=[InputRequired(), Length(max=120)],
+                              description="Your own name, as respondents will read it.")
+    thanks_text = TextAreaField(
+        "Thank-you", validators=[InputRequired(), Length(max=500)],
+        description="A sentence of your own, shown after an answer is sent.",
+    )
+    closes_on = DateField("Last day for answers", validators=[Optional()])
+    max_responses = IntegerField("Close after this many responses",
+                                 validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
+    embed_origins = TextAreaField(
+        "Sites that may embed it", validators=[Length(max=2_000)],
+        description="One origin a line, like https://www.example.com; empty: no site may frame it.",
+    )
+    submit = SubmitField("Save survey")
+
+
+class SurveyAnswerForm(Form):
+    """A respondent's answers. No session cookie and so no CSRF token: a signed form token instead
+    (voc/views/surveys.py), which also works inside another site's frame."""
+
+    answer_0 = TextAreaField()
+    answer_1 = TextAreaField()
+    answer_2 = TextAreaField()
+    score = IntegerField(validators=[Optional()])
+    consent_quote = BooleanField()
+    consent_contact = BooleanField()
+    email = EmailField()
+    website = StringField()  # a honeypot: hidden from people, filled in by bots
+    form_token = HiddenField()

@@ -19,6 +19,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   keepUnsentForms();
   document.querySelectorAll("[data-picker]").forEach(customerPicker);
+  dragCardsBetweenColumns();
   // A second click on submit must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", (event) => {
@@ -188,4 +189,42 @@ function customerPicker(wrapper) {
     }
   });
   input.addEventListener("blur", close);
+
+// The board: drop a card on another horizon and its own Move form is sent, exactly as if the person had
+// chosen that horizon and pressed Move (same CSRF token, same version check, same conflict message).
+// Without JS, or from the keyboard, the select and button on each card do the same.
+function dragCardsBetweenColumns() {
+  const board = document.querySelector(".board[data-drag-cards]");
+  if (!board) return;
+  board.querySelectorAll(".card").forEach((card) => {
+    if (!card.querySelector("form.move")) return;
+    card.draggable = true;
+    card.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", card.id);
+      event.dataTransfer.effectAllowed = "move";
+      card.classList.add("dragging");
+    });
+    card.addEventListener("dragend", () => card.classList.remove("dragging"));
+  });
+  board.querySelectorAll(".column").forEach((column) => {
+    const list = column.querySelector("ol.cards[data-horizon]");
+    column.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      column.classList.add("drop-here");
+    });
+    column.addEventListener("dragleave", (event) => {
+      if (!column.contains(event.relatedTarget)) column.classList.remove("drop-here");
+    });
+    column.addEventListener("drop", (event) => {
+      event.preventDefault();
+      column.classList.remove("drop-here");
+      const card = document.getElementById(event.dataTransfer.getData("text/plain"));
+      const form = card?.querySelector("form.move");
+      if (!form || list.contains(card)) return;
+      form.elements.horizon.value = list.dataset.horizon;
+      list.querySelector(".empty")?.remove();
+      list.prepend(card);  // shown where it was dropped while the server saves it
+      form.requestSubmit();
+    });
+  });
 }

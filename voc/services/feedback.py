@@ -3,17 +3,18 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from voc import pii
 from voc.extensions import db
-from voc.models import INT_MAX, Customer, Feedback
+from voc.models import INT_MAX, Customer, Feedback, Survey, SurveyResponse
 from voc.services import clock, privacy, sentiment, stages, submissions, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, NotFound, ServiceError
 from voc.services.stages import active_stage
+from voc.themes import languages as language_names
 from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH, NEGATIVE, SCORE_RANGES
 
 
@@ -59,6 +60,8 @@ class FeedbackFilters:
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
+    language: str | None = None  # only items in this language (a code, see voc/themes/languages.py)
+    survey_id: int | None = None  # only answers to this survey
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -216,8 +219,19 @@ def record(item: Feedback) -> dict:
         "score_kind": item.score_kind,
         "sentiment": item.sentiment,
         "sentiment_source": sentiment.describe(item),
+        **_suggestion(item),
         "theme_id": item.theme_id,
+        "language": item.language,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def _suggestion(item: Feedback) -> dict:
+    """The stage voc suggests for an unstaged item and its confidence, while still open to accept."""
+    open_ = item.stage_id is None and item.suggested_stage is not None and not item.suggested_stage.retired
+    return {
+        "suggested_stage": item.suggested_stage.name if open_ else None,
+        "stage_confidence": item.stage_confidence if open_ else None,
     }
 
 
@@ -236,8 +250,13 @@ def get_feedback(feedback_id: int) -> Feedback:
 
 
 def in_segment(segment: str):
-    """A WHERE clause: the item's customer is filed under the segment."""
-    return Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment))
+    """A WHERE clause: the item's customer is filed under the segment, or it answers a survey of it."""
+    return or_(
+        Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment)),
+        Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).join(Survey).where(Survey.segment == segment)
+        ),
+    )
 
 
 def filtered_query(filters: FeedbackFilters):
@@ -283,11 +302,30 @@ def _filtered(filters: FeedbackFilters, whole_search: bool = True):
         stmt = stmt.where(Feedback.theme_id == filters.theme_id)
     if filters.score_kind:
         stmt = stmt.where(Feedback.score_kind == filters.score_kind)
+    if filters.language:
+        stmt = stmt.where(Feedback.language == filters.language)
     if filters.suggested_stage_id:
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
+    if filters.survey_id:
+        stmt = stmt.where(Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
+        ))
     return stmt
+
+
+# Language codes an item can carry, for filters that check their input.
+LANGUAGES = tuple(sorted(language_names.NAMES))
+
+
+def languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages the stored feedback is in, most items first, for filters."""
+    codes = db.session.scalars(
+        select(Feedback.language).where(Feedback.language.is_not(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    )
+    return [(code, language_names.name(code)) for code in codes]
 
 
 def list_feedback(filters: FeedbackFilters, page: int, per_page: int):

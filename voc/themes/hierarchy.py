@@ -101,6 +101,7 @@ def parents(
     W: sp.csr_matrix,
     terms: np.ndarray,
     surfaces: dict[str, str],
+    text_languages: Sequence[str | None] | None = None,
 ) -> list[Parent]:
     """Parents of two or more related themes, named as themes are; lone themes keep no parent.
 
@@ -114,7 +115,7 @@ def parents(
         return []
     n_groups = int(groups.max()) + 1
     group_of_text = np.where(labels >= 0, groups[np.maximum(labels, 0)], -1)
-    names = naming.phrase_names(texts, group_of_text, weights, n_groups, banned)
+    names = naming.phrase_names(texts, group_of_text, weights, n_groups, banned, text_languages)
     group_terms = naming.class_tfidf(W, group_of_text, n_groups, weights)
     found = []
     for g in range(n_groups):

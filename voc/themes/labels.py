@@ -5,7 +5,8 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from voc.themes.preprocess import NEGATIONS, STOP_WORDS, plain, stem
+from voc.themes import languages
+from voc.themes.preprocess import NEGATIONS, STOP_WORDS, plain, stem, unspaced, unspaced_words
 
 # A name (or each part of a fallback name) is written, word for word, in at least this share of its
 # theme's items: a name most members do not contain describes the few that do.
@@ -36,7 +37,7 @@ _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
 
 def _negative(word: str) -> bool:
     """"not", "never", "can't", "didn't": may sit in a name, never carry it."""
-    return word in NEGATIONS or word == "cannot" or word.endswith("n't")
+    return word in NEGATIONS or word == "cannot" or word.endswith("n't") or word in languages.ALL_NEGATIONS
 
 
 def _content(word: str) -> bool:
@@ -58,6 +59,11 @@ def phrases(text: str, banned: frozenset[str] = frozenset()) -> set[str]:
     found: set[str] = set()
     for run in _BREAK.split(_HYPHEN.sub(" ", plain(text))):
         tokens = _WORD.findall(run)
+        if unspaced(run):
+            # Chinese and Japanese pieces are guesses at words: each may name, no run of them.
+            pieces = (w for t in tokens for w in unspaced_words(t))
+            found.update(w for w in pieces if w not in banned and _content(w))
+            continue
         for i, first in enumerate(tokens):
             if first in banned or not _can_lead(first):
                 continue
@@ -83,8 +89,12 @@ def phrase_names(
     weights: np.ndarray,
     k: int,
     banned: frozenset[str] = frozenset(),
+    text_languages: Sequence[str | None] | None = None,
 ) -> list[str]:
     """A name for each theme 0..k-1 from its members' own words (labels -1: members of none).
+
+    With text_languages, each text's own language's stop words never start, end or sit in a name,
+    so a German theme is not named "die, ich".
 
     The name is the phrase of two to six words that is both common in the theme (in at least
     MIN_SHARE of its items) and rare elsewhere: its share of the theme times the share of its
@@ -94,7 +104,8 @@ def phrase_names(
     vocabulary: dict[str, int] = {}
     rows, cols = [], []
     for row, text in enumerate(texts):
-        for phrase in phrases(text, banned):
+        own = banned | languages.stop_words(text_languages[row]) if text_languages is not None else banned
+        for phrase in phrases(text, own):
             cols.append(vocabulary.setdefault(phrase, len(vocabulary)))
             rows.append(row)
     if not vocabulary:

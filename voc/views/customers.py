@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.forms import CustomerForm, EraseCustomerForm, record_number, show_errors
-from voc.services import customers, privacy
+from voc.services import customers, hits, privacy, surveys
 from voc.services.errors import EmailInUse, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -75,7 +75,11 @@ def show(customer_id: int):
     """Everything this customer told us, across channels, newest first."""
     customer = customers.get_customer(customer_id)
     entries = customers.timeline(customer_id)
-    return render_template("customers/show.html", customer=customer, entries=entries)
+    return render_template(
+        "customers/show.html", customer=customer, entries=entries, profile=customers.profile(customer_id),
+        raised=hits.raised_by(customer_id), loop_statuses=hits.LOOP_STATUSES,
+        consents=surveys.consents_given(customer_id),
+    )
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -44,6 +44,8 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
     form.suggested.choices = choices(stages.stage_choices(blank="Any or none"))
     form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
+    spoken = feedback.languages()
+    form.language.choices = choices([("", "Any language")] + spoken)
     form.validate()
     stage = form.stage.data if not form.stage.errors else None
     return form, feedback.FeedbackFilters(
@@ -61,6 +63,8 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
         suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
+        language=form.language.data if form.language.data in dict(spoken) else None,
+        survey_id=form.survey.data if not form.survey.errors else None,
     )
 
 
