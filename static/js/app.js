@@ -189,6 +189,7 @@ function customerPicker(wrapper) {
     }
   });
   input.addEventListener("blur", close);
+}
 
 // The board: drop a card on another horizon and its own Move form is sent, exactly as if the person had
 // chosen that horizon and pressed Move (same CSRF token, same version check, same conflict message).
