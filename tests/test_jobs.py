@@ -62,7 +62,7 @@ def queued(connection) -> int:
     return Queue(jobs.queue_name(), connection=connection).count
 
 
-def killed(texts, settings):
+def killed(*args):
     """Stands in for clustering: the work-horse dies as an out-of-memory kill would end it."""
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -108,7 +108,7 @@ def explode(run_id: int) -> None:
 def test_a_timed_out_run_is_failed_and_says_so(app, client, redis, monkeypatch):
     add_items(3)
 
-    def slow(texts, settings):
+    def slow(*args):
         time.sleep(30)
 
     monkeypatch.setattr(themes, "discover", slow)
