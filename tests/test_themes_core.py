@@ -13,7 +13,7 @@ from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split
 from voc.themes.duplicates import held, merged_numbers
 from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.hierarchy import group_themes, line_bounds
-from voc.themes.labels import phrase_names, phrases
+from voc.themes.labels import phrase_matrix, phrase_names, phrases
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces, words
 
 REFUNDS = [
@@ -349,7 +349,7 @@ HOLD = [
 def names_of(texts: list[str], groups: list[int], banned: frozenset[str] = frozenset()) -> list[str]:
     """Names for known groups of texts, each text weighted once."""
     labels = np.array(groups)
-    return phrase_names(texts, labels, np.ones(len(texts)), labels.max() + 1, banned)
+    return phrase_names(phrase_matrix(texts, banned), labels, np.ones(len(texts)), labels.max() + 1)
 
 
 def words_of(text: str) -> str:
@@ -460,6 +460,18 @@ def test_related_themes_end_under_one_parent_named_for_what_they_share():
         assert len(set(members)) == 1 and len(parent.children) == 3
         assert parent.size == len(members) == sum(result.themes[c].size for c in parent.children)
         assert members[0] in parent.label
+
+
+def test_themes_and_parents_are_named_from_one_reading_of_the_texts(monkeypatch):
+    texts, _ = family_texts()
+    read: list[str] = []
+    monkeypatch.setattr(
+        "voc.themes.labels.phrases", lambda text, banned: read.append(text) or phrases(text, banned)
+    )
+    result = discover(texts, ThemeSettings(k=15, seed=0))
+    assert result.quality["n_parents"] == 5 and "(no words)" not in [p.label for p in result.parents]
+    # Each fitted text is read for its phrases once, not once per level.
+    assert read and len(read) == len(set(read))
 
 
 def test_a_dozen_themes_or_fewer_need_no_parents():

@@ -309,9 +309,9 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
 
     themes = []
     first = np.array([first_index[doc] for doc in unique])
-    names = naming.phrase_names(
-        [texts[i] for i in first[fit]], unique_theme[fit], weights, len(order), tokenizer.extra_words
-    )
+    # Read once: themes and their parents are named from the same candidate phrases.
+    found = naming.phrase_matrix([texts[i] for i in first[fit]], tokenizer.extra_words)
+    names = naming.phrase_names(found, unique_theme[fit], weights, len(order))
     for t in range(len(order)):
         members = np.flatnonzero(unique_theme == t)
         closest = members[np.argsort(-unique_score[members], kind="stable")[:3]]
@@ -322,8 +322,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     groups = parents(
-        model.centres, sizes[order], [texts[i] for i in first[fit]], unique_theme[fit], weights,
-        tokenizer.extra_words, words, model.terms, surfaces,
+        model.centres, sizes[order], found, unique_theme[fit], weights, words, model.terms, surfaces,
     )
     lap("label")
 
