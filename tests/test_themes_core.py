@@ -114,6 +114,23 @@ def test_automatic_k_finds_the_number_of_clear_topics():
         assert len(set(result.assignments[40 * t : 40 * (t + 1)])) == 1
 
 
+# Silhouette by k on StackOverflow's test split (20 tags), seed 1: a first peak at 18-22, a dip,
+# then a late rise as themes split hairs.
+HAIR_SPLITTING = {2: 0.0064, 5: 0.0092, 9: 0.021, 14: 0.0286, 18: 0.0327, 22: 0.0316, 28: 0.0300,
+                  35: 0.0257, 43: 0.0251, 54: 0.0253, 83: 0.0295, 129: 0.0318, 161: 0.035, 200: 0.037}
+
+
+def test_automatic_k_stops_at_the_first_plateau_not_a_late_rise():
+    scored: list[int] = []
+    k = model.first_plateau(sorted(HAIR_SPLITTING), lambda k: scored.append(k) or HAIR_SPLITTING[k])
+    assert k == 18 and max(scored) == 43  # the two candidates past the fall end the search
+
+
+def test_one_low_candidate_does_not_end_the_plateau():
+    curve = {2: 0.10, 3: 0.05, 4: 0.20, 5: 0.30, 6: 0.31, 7: 0.20, 8: 0.19}
+    assert model.first_plateau(sorted(curve), curve.__getitem__) == 5
+
+
 def test_catch_all_is_split_and_k_kept():
     # Topics 0 and 1 share cluster 0 (a catch-all), topic 3 is cut in two: 40, 20, 10, 10 items.
     texts = topic_texts(POOLS, 20)
