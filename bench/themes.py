@@ -155,6 +155,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--show-names", type=int, default=0, help="print this many theme names of seed 0")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a ThemeSettings number, e.g. svd_dims=60 (repeatable)")
     args = parser.parse_args()
 
     texts, labels = load(args.csv, args.text_column, args.label_column, args.split)
@@ -163,11 +165,12 @@ def main() -> None:
     _, truth = np.unique(labels, return_inverse=True)
     n_labels = int(truth.max()) + 1
     k = None if args.k == "auto" else n_labels if args.k == "label-count" else int(args.k)
+    overrides = {name: json.loads(value) for name, value in (pair.split("=", 1) for pair in args.setting)}
 
     ours, theirs, peak, assign, cpu = [], [], 0.0, 0.0, []
     for seed in range(args.seeds):
         started = cpu_seconds()
-        result = discover(texts, ThemeSettings(k=k, seed=seed))
+        result = discover(texts, ThemeSettings(k=k, seed=seed, **overrides))
         cpu.append(cpu_seconds() - started)
         found = np.asarray(result.assignments)
         q = result.quality
@@ -195,7 +198,7 @@ def main() -> None:
             print(f"seed {seed} baseline:", json.dumps(theirs[-1]), flush=True)
 
     summary = {
-        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds,
+        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds, "settings": overrides,
         "n": len(texts), "n_labels": n_labels,
         "true_largest_share": round(float(np.bincount(truth).max() / len(truth)), 4),
         **mean(ours), "cpu_seconds": round(float(np.mean(cpu)), 3), "peak_rss_mb": peak,
