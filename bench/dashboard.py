@@ -26,8 +26,8 @@ from sqlalchemy import func, insert, select
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from voc import create_app  # noqa: E402
 from voc.extensions import db  # noqa: E402
-from voc.models import (  # noqa: E402
-    CHANNELS,
+from voc.models import (
+    # noqa: E402     CHANNELS,
     HIT_STATUSES,
     HORIZONS,
     Customer,
@@ -40,6 +40,7 @@ from voc.models import (  # noqa: E402
     Theme,
     User,
 )
+from voc.vocabulary import CHANNELS
 
 SEGMENTS = ("Residential", "Business", "Landlord", "Prepay")
 STAGES = ("Awareness", "Consider", "Action", "Use", "Loyalty")

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from voc import pii  # noqa: E402
 from voc.demo import build_demo  # noqa: E402
-from voc.export import pii  # noqa: E402
 
 LONGEST = 20_000
 

@@ -127,8 +127,8 @@ def assign_ms(model, texts: list[str], n: int = 300) -> float:
     model = pickle.loads(pickle.dumps(model))
     sample = texts[:n]
     start = time.perf_counter()
-    for text in sample:
-        model.assign(text)
+    for text in sample:  # one at a time, as a new item is placed when it is saved
+        model.place([model.tokenizer.document(text)])
     return round(1000 * (time.perf_counter() - start) / len(sample), 3)
 
 

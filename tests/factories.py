@@ -4,9 +4,11 @@ import itertools
 from functools import cache
 
 from argon2 import PasswordHasher
+from flask import g
+from sqlalchemy import func, select
 
 from voc.extensions import db
-from voc.models import Customer, Feedback, Stage, User
+from voc.models import Customer, Feedback, Hit, Stage, Theme, User
 
 PASSWORD = "correct horse battery"
 _serial = itertools.count(1)
@@ -71,3 +73,60 @@ def api_headers(user: User) -> dict:
 
     _, token = api_tokens.create_token(user.id, "tests")
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_theme(label: str = "smart meter no-shows", customers: int = 0, **overrides) -> Theme:
+    """A theme; with customers=N, N customers' items in it from three days ago."""
+    theme = Theme(label=label, **overrides)
+    db.session.add(theme)
+    db.session.commit()
+    for _ in range(customers):
+        make_feedback(theme_id=theme.id, customer=make_customer(),
+                      received_on=dt.date.today() - dt.timedelta(days=3))
+    return theme
+
+
+def hit_input(**overrides):
+    from voc.services import hits
+
+    values = {
+        "title": "Refunds take weeks", "stage_id": stage_named("Action").id, "horizon": "this month",
+        "kind": "quick fix", "impact": 3, "confidence": 80, "effort": 1.0, **overrides,
+    }
+    return hits.HitInput(**values)
+
+
+def make_hit(user=None, theme_ids=(), feedback_ids=(), **overrides) -> Hit:
+    """A hit made through the service, as a triager would, with its evidence."""
+    from voc.services import hits
+
+    return hits.create_hit(hit_input(**overrides), user.id if user else None, theme_ids, feedback_ids)
+
+
+def hit_form(**overrides) -> dict:
+    """The new-hit form as a browser posts it."""
+    return {
+        "title": "Engineers miss smart meter appointments",
+        "problem": "I took a day off and nobody came",
+        "stage_id": stage_named("Action").id,
+        "horizon": "this month",
+        "kind": "quick fix",
+        "owner_id": "",
+        "target_date": "",
+        "reach": "",
+        "impact": "3",
+        "confidence": "80",
+        "effort": "1",
+        **overrides,
+    }
+
+
+def count(model) -> int:
+    """How many rows the model's table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def as_user(client):
+    """The test's long-lived app context caches the signed-in user in g; forget it between clients."""
+    g.pop("_login_user", None)
+    return client

@@ -7,8 +7,16 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
-from tests.factories import api_headers, make_customer, make_feedback, make_user, sign_in, stage_named
-from tests.test_hits import make_hit, make_theme
+from tests.factories import (
+    api_headers,
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    sign_in,
+    stage_named,
+)
 from voc.extensions import db
 from voc.models import ApiToken, Customer, Feedback, Hit, Interview
 
@@ -434,9 +442,10 @@ def test_triagers_rename_themes_and_others_may_not(client, app, headers):
     triager = api_headers(make_user("triager"))
     response = client.patch(url, headers=triager, json={"name": "Bills", "noise": True})
     assert response.status_code == 200 and (response.json["title"], response.json["noise"]) == ("Bills", True)
-    blank = client.patch(url, headers=triager, json={"name": " "})
+    blank = client.patch(url, headers=triager, json={"name": " ", "noise": False})
     assert blank.status_code == 422
     assert blank.json["errors"] == [{"field": "name", "message": "A theme needs a name."}]
+    assert client.get(url, headers=triager).json["noise"] is True  # one change refused: neither stored
 
 
 # ----- hits and the roadmap ---------------------------------------------------------------------------

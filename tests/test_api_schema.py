@@ -13,8 +13,7 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_customer, make_feedback, make_user
-from tests.test_hits import make_hit, make_theme
+from tests.factories import api_headers, make_customer, make_feedback, make_hit, make_theme, make_user
 from tests.test_hostile_input import stored_controls
 from voc.extensions import db
 from voc.models import Customer, Feedback

@@ -1,4 +1,6 @@
 """The audit log: what is recorded, and the admin page that reads it."""
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -104,3 +106,38 @@ def test_only_admins_read_the_audit_log(client, app, role):
 def test_unknown_actions_are_refused(app):
     with pytest.raises(ValueError):
         audit.record("looked_around", audit.Actor())
+
+
+def test_access_changes_and_undone_imports_are_recorded_with_who(client, admin):
+    from voc.models import ApiToken, Feedback, ImportBatch, User, Webhook
+
+    client.post("/users/", data={"email": "new.person@example.com", "name": "New Person", "role": "triager"})
+    newcomer = db.session.scalar(select(User).where(User.email == "new.person@example.com"))
+    client.post("/account/tokens", data={"name": "Zendesk sync"})
+    token = db.session.scalar(select(ApiToken))
+    client.post(f"/account/tokens/{token.id}/revoke")
+    client.post("/webhooks/", data={"url": "https://chat.example.com/hook", "events": ["feedback.created"],
+                                    "secret": ""})
+    webhook = db.session.scalar(select(Webhook))
+    client.post(f"/webhooks/{webhook.id}/delete")
+    batch = ImportBatch(user_id=admin.id, filename="tickets.csv", sha256="0" * 64, mapping={}, created=1)
+    db.session.add(batch)
+    db.session.flush()
+    db.session.add(Feedback(text="Imported", channel="ticket", batch_id=batch.id,
+                            received_on=dt.date.today()))
+    db.session.commit()
+    client.post(f"/imports/{batch.id}/undo")
+
+    assert events() == [
+        ("create_user", admin.id, "user", newcomer.id, "new.person@example.com as triager"),
+        ("create_token", admin.id, "api_token", token.id, "Zendesk sync"),
+        ("revoke_token", admin.id, "api_token", token.id, "Zendesk sync"),
+        ("create_webhook", admin.id, "webhook", webhook.id,
+         "https://chat.example.com/hook for feedback.created"),
+        ("delete_webhook", admin.id, "webhook", webhook.id, "https://chat.example.com/hook"),
+        ("undo_import", admin.id, "import", batch.id, "tickets.csv: 1 items removed"),
+    ]
+    page = client.get("/audit/").get_data(as_text=True)
+    for label in ("Created a user", "Created an API token", "Revoked an API token", "Added a webhook",
+                  "Deleted a webhook", "Undid an import"):
+        assert label in page

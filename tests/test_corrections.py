@@ -4,8 +4,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
-from tests.test_hits import as_user
+from tests.factories import as_user, make_customer, make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.models import AuditEvent, Feedback, HitChange, HitFeedback, Theme, TriageDecision
 from voc.services import corrections, hits, triage

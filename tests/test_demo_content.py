@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from voc import demo
-from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES
 from voc.services.stages import DEFAULT_STAGES
+from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES
 
 STAGE_NAMES = ("Awareness", "Consider", "Action")
 

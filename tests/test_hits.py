@@ -2,12 +2,22 @@
 import datetime as dt
 
 import pytest
-from flask import g
 from sqlalchemy import func, select, update
 
-from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
+from tests.factories import (
+    as_user,
+    hit_form,
+    hit_input,
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    sign_in,
+    stage_named,
+)
 from voc.extensions import db
-from voc.models import HORIZONS, FollowUp, Hit, HitChange, Theme
+from voc.models import HORIZONS, FollowUp, Hit, HitChange
 from voc.services import hits
 from voc.services.errors import StaleEdit
 
@@ -21,40 +31,8 @@ def triager(client, app):
     return user
 
 
-def make_theme(label: str = "smart meter no-shows", **overrides) -> Theme:
-    theme = Theme(label=label, **overrides)
-    db.session.add(theme)
-    db.session.commit()
-    return theme
 
 
-def hit_form(**overrides) -> dict:
-    return {
-        "title": "Engineers miss smart meter appointments",
-        "problem": "I took a day off and nobody came",
-        "stage_id": stage_named("Action").id,
-        "horizon": "this month",
-        "kind": "quick fix",
-        "owner_id": "",
-        "target_date": "",
-        "reach": "",
-        "impact": "3",
-        "confidence": "80",
-        "effort": "1",
-        **overrides,
-    }
-
-
-def hit_input(**overrides) -> hits.HitInput:
-    values = {
-        "title": "Refunds take weeks", "stage_id": stage_named("Action").id, "horizon": "this month",
-        "kind": "quick fix", "impact": 3, "confidence": 80, "effort": 1.0, **overrides,
-    }
-    return hits.HitInput(**values)
-
-
-def make_hit(user=None, theme_ids=(), feedback_ids=(), **overrides) -> Hit:
-    return hits.create_hit(hit_input(**overrides), user.id if user else None, theme_ids, feedback_ids)
 
 
 def count_hits() -> int:
@@ -279,11 +257,6 @@ def test_history_records_who_when_field_from_and_to(client, triager):
     history = client.get(f"/hits/{hit.id}").get_data(as_text=True).split('id="history"')[1]
     assert "Tara Triager" in history and "Old title" in history and "New title" in history
 
-
-def as_user(client):
-    """The test's long-lived app context caches the signed-in user in g; forget it between clients."""
-    g.pop("_login_user", None)
-    return client
 
 
 def test_second_save_of_the_same_hit_is_refused_and_shows_what_changed(app, triager):

@@ -199,6 +199,14 @@ def test_existing_customers_are_found_by_external_id_then_email(user):
     assert db.session.get(Customer, owners["Hey"]).name == "Fresh Person"
 
 
+def test_one_file_names_a_customer_by_external_id_first_as_stored_customers_are_matched(user):
+    data = ("Customer ID,Email,Name,Comment,Date\n"
+            "C-9,first@example.com,Sam,The bill is wrong,2024-01-01\n"
+            "C-9,second@example.com,Sam,Still wrong,2024-01-02\n")  # a changed address, one person
+    assert import_file(upload(data), user).customers_created == 1
+    assert len(set(db.session.scalars(select(Feedback.customer_id)))) == 1
+
+
 def test_dry_run_counts_and_writes_nothing(user):
     make_feedback(text="already here", source="helpdesk", external_id="T-1")
     mapping = Mapping(text=["Description"], external_id="Ticket ID", date="Created",

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from tests import test_imports
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_user, sign_in
-from tests.test_hits import as_user
+from tests.factories import as_user, make_user, sign_in
 from tests.test_imports import FIXTURES, count
 from voc.extensions import db
 from voc.ingest.mapping import SINGLE_FIELDS

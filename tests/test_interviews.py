@@ -150,3 +150,17 @@ def test_viewer_cannot_log_an_interview(client, app):
     response = client.post("/interviews/new", data=interview_form(viewer, customer_id=customer.id))
     assert response.status_code == 403
     assert counts() == (0, 0, 1)
+
+
+def test_the_list_pages_and_counts_every_interview_in_the_period(client, field_worker, app):
+    app.config["FEEDBACK_PER_PAGE"] = 2
+    customer = make_customer()
+    for days in range(5):
+        db.session.add(Interview(customer=customer, interviewer=field_worker, place=f"Market {days}",
+                                 held_on=TODAY - dt.timedelta(days=days), duration_minutes=60))
+    db.session.commit()
+    first = client.get("/interviews/").get_data(as_text=True)
+    assert "with customers in 5 interviews" in first and "Page 1 of 3" in first
+    assert "Market 0" in first and "Market 2" not in first
+    last = client.get("/interviews/?page=3").get_data(as_text=True)
+    assert "Market 4" in last and "Market 0" not in last

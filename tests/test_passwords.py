@@ -4,8 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_user, sign_in
-from tests.test_hits import as_user
+from tests.factories import PASSWORD, as_user, make_user, sign_in
 from voc.extensions import db
 from voc.models import AuditEvent, LoginThrottle, User
 from voc.services import users

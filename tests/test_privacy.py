@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import api_headers, make_customer, make_feedback, make_user, sign_in, stage_named
-from voc.export import pii
+from voc import pii
 from voc.extensions import db
 from voc.models import AuditEvent, Customer, Feedback, FollowUp, Interview, Theme
 from voc.services import audit, hits, privacy, themes

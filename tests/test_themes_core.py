@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, members, model, sentiment
+from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, model, sentiment
 from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
 from voc.themes.duplicates import held, merged_numbers
 from voc.themes.grams import CharGrams, WordGrams
@@ -284,10 +284,11 @@ def test_model_assigns_new_text_after_pickling():
     result = discover(REFUNDS + LOGIN, SETTINGS)
     model = pickle.loads(pickle.dumps(result.model))
     refund_theme = result.assignments[0]
-    placed = model.assign("my refund is pending for ages")
-    assert placed.theme == refund_theme
-    assert "refund" in placed.terms or "pending" in placed.terms
-    assert model.assign("qwxz blorft zzyzx").theme == UNTHEMED
+    themes, _, terms = model.place([model.tokenizer.document(text)
+                                    for text in ("my refund is pending for ages", "qwxz blorft zzyzx")])
+    assert themes[0] == refund_theme
+    assert "refund" in terms[0] or "pending" in terms[0]
+    assert themes[1] == UNTHEMED
 
 
 def test_no_meaningful_words_gives_no_themes():
@@ -315,6 +316,12 @@ def test_matching_keeps_keys_and_reports_changes():
     assert changes.vanished == [("gone", 4)]
 
 
+def members(assignments: list[int]) -> list[set[int]]:
+    """Text indices per theme number (unthemed left out), as a run builds them from item ids."""
+    numbers = range(max(assignments) + 1)
+    return [{i for i, theme in enumerate(assignments) if theme == number} for number in numbers]
+
+
 def test_recluster_after_five_percent_more_items_keeps_theme_keys():
     topics = {
         "refund": "refund pending money back order {}",
@@ -325,10 +332,10 @@ def test_recluster_after_five_percent_more_items_keeps_theme_keys():
     fillers = ["today", "again", "please", "help", "urgent", "still", "now", "why", "soon", "ok"]
     texts = [template.format(f) for template in topics.values() for f in fillers * 2]
     first = discover(texts, ThemeSettings(k=4))
-    previous = {f"theme-{n}": group for n, group in enumerate(members(first.assignments, range(len(texts))))}
+    previous = {f"theme-{n}": group for n, group in enumerate(members(first.assignments))}
     more = texts + [template.format("extra") for template in topics.values()]
     second = discover(more, ThemeSettings(k=4))
-    matches, _ = match_themes(previous, members(second.assignments, range(len(more))))
+    matches, _ = match_themes(previous, members(second.assignments))
     kept = [m.key for m in matches if m.key is not None]
     assert len(kept) >= 0.9 * len(previous)
 

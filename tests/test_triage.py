@@ -4,9 +4,17 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
+from tests.factories import (
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    sign_in,
+    stage_named,
+)
 from voc.extensions import db
-from voc.models import Hit, HitChange, Theme, TriageDecision
+from voc.models import Hit, HitChange, TriageDecision
 from voc.services import hits, triage
 
 TODAY = dt.date.today()
@@ -19,19 +27,6 @@ def triager(client, app):
     return user
 
 
-def make_theme(label: str, customers: int = 0, **overrides) -> Theme:
-    theme = Theme(label=label, **overrides)
-    db.session.add(theme)
-    db.session.commit()
-    for _ in range(customers):
-        make_feedback(theme_id=theme.id, customer=make_customer(), received_on=TODAY - dt.timedelta(days=3))
-    return theme
-
-
-def make_hit(title="Existing hit", **overrides) -> Hit:
-    data = hits.HitInput(title=title, stage_id=stage_named("Action").id, horizon="this month",
-                         kind="quick fix", impact=3, confidence=80, effort=1.0)
-    return hits.create_hit(data, None, **overrides)
 
 
 def test_themes_are_ranked_by_customers_then_trend_then_sentiment(app):

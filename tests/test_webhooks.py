@@ -1,17 +1,19 @@
 """Outbound webhooks: the admin page, signed deliveries to a local receiver, retries and the record."""
+import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from flask import current_app
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_user, sign_in
-from tests.test_hits import make_hit
+from tests.factories import api_headers, make_hit, make_user, sign_in
 from voc.extensions import db
 from voc.models import Webhook, WebhookDelivery, utcnow
 from voc.services import webhooks
@@ -58,9 +60,17 @@ def receiver(app):
 
 
 def add_webhook(url: str, events=("feedback.created",)) -> Webhook:
+    """A webhook to a receiver on this machine, which the admin setting for private addresses allows."""
+    current_app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True
     data = webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET)
     webhook, _ = webhooks.create_webhook(data, None)
     return webhook
+
+
+def standard_signature(key: bytes, headers: dict, body: bytes) -> str:
+    """What a Standard Webhooks receiver computes: HMAC-SHA256 of "id.timestamp.body", base64, "v1,"."""
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
 def stored_delivery() -> WebhookDelivery | None:
@@ -78,15 +88,15 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
     response = post_feedback(client, api_headers(make_user("contributor")))
     assert response.status_code == 201
     [(headers, body)] = receiver.requests
-    expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-    assert headers["X-Voc-Signature"] == expected
+    assert standard_signature(SECRET.encode(), headers, body) == headers["webhook-signature"]
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60  # receivers refuse stale replays
     assert headers["X-Voc-Event"] == "feedback.created" and headers["Content-Type"] == "application/json"
     payload = json.loads(body)
     assert payload["event"] == "feedback.created"
     assert [(f["id"], f["text"]) for f in payload["data"]["feedback"]] == [
         (response.json["items"][0]["id"], "The app crashed")]
     delivery = stored_delivery()
-    assert headers["X-Voc-Delivery"] == str(delivery.id)
+    assert headers["webhook-id"] == f"voc-delivery-{delivery.id}"
     assert (delivery.webhook_id, delivery.status, delivery.attempts) == (webhook.id, "delivered", 1)
     assert (delivery.status_code, delivery.error) == (200, None)
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
@@ -119,8 +129,8 @@ def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, rece
     result = runner.invoke(args=["voc", "webhooks", "deliver"])
     assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
     first, second = receiver.requests
-    assert first[1] == second[1] and first[0]["X-Voc-Signature"] == second[0]["X-Voc-Signature"]
-    assert first[0]["X-Voc-Delivery"] == second[0]["X-Voc-Delivery"]
+    assert first[1] == second[1] and first[0]["webhook-id"] == second[0]["webhook-id"]  # one message
+    assert standard_signature(SECRET.encode(), second[0], second[1]) == second[0]["webhook-signature"]
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts, delivery.status_code) == ("delivered", 2, 200)
     assert delivery.error is None
@@ -200,7 +210,8 @@ def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
     webhook = db.session.scalar(select(Webhook))
     assert (webhook.url, webhook.events, webhook.active) == (
         "https://chat.example.com/hook", ["feedback.created", "hit.status_changed"], True)
-    assert "shown only once" in text and webhook.secret in text and len(webhook.secret) == 64
+    assert "shown only once" in text and webhook.secret in text and webhook.secret.startswith("whsec_")
+    assert len(webhooks.signing_key(webhook.secret)) == 32  # Standard Webhooks' form: base64 of the key
     listing = client.get("/webhooks/").get_data(as_text=True)
     assert "https://chat.example.com/hook" in listing and webhook.secret not in listing
     shown = client.get(f"/webhooks/{webhook.id}").get_data(as_text=True)
@@ -209,6 +220,27 @@ def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
     assert db.session.get(Webhook, webhook.id).active is False
     client.post(f"/webhooks/{webhook.id}/delete")
     assert db.session.scalar(select(Webhook)) is None
+
+
+def test_private_and_loopback_receivers_are_refused_unless_an_admin_allows_them(client, app):
+    sign_in(client, make_user("admin"))
+    for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.7/hook", "http://169.254.169.254/latest",
+                "http://[::1]/hook", "http://localhost/hook"):
+        page = client.post("/webhooks/", data={"url": url, "events": ["feedback.created"]})
+        assert "voc does not send there." in page.get_data(as_text=True), url
+    assert db.session.scalar(select(Webhook)) is None
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True
+    client.post("/webhooks/", data={"url": "http://10.0.0.7/hook", "events": ["feedback.created"]})
+    assert db.session.scalar(select(Webhook.url)) == "http://10.0.0.7/hook"
+
+
+def test_a_delivery_to_an_address_no_longer_allowed_fails_without_being_sent(client, app, receiver):
+    add_webhook(receiver.url)
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False  # the admin turned it off since
+    post_feedback(client, api_headers(make_user("contributor")))
+    delivery = stored_delivery()
+    assert receiver.requests == []
+    assert delivery.status == "failed" and "voc does not send there." in delivery.error
 
 
 def test_the_deliveries_are_listed_on_the_webhook_page(client, app):

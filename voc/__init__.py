@@ -11,6 +11,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from voc.boundary import CleanRequest, ids_in_range
 from voc.config import Defaults, normalise_database_url, sqlite_url
 from voc.extensions import csrf, db, login_manager, migrate
+from voc.services import clock
+from voc.services.errors import NotAllowed, NotFound
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -36,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             "instance/config.py or export VOC_SECRET_KEY (`make run` writes one for you)."
         )
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
+    clock.zone_named(app.config["TEAM_TIMEZONE"])  # a mistyped zone stops the start, not a request
     os.makedirs(app.instance_path, exist_ok=True)
     configure_database(app)
     register_extensions(app)
@@ -139,6 +142,10 @@ def register_error_pages(app: Flask) -> None:
 
     for code in (403, 404, 413, 500):
         app.register_error_handler(code, lambda error, code=code: page(error, code))
+    # A service's "no such record" and "not yours" are the same pages, wherever a view meets them
+    # (the API's blueprint answers them as JSON itself).
+    app.register_error_handler(NotFound, lambda error: (render_template("errors/404.html"), 404))
+    app.register_error_handler(NotAllowed, lambda error: (render_template("errors/403.html"), 403))
     # Any other HTTP error (400, 405, …) is JSON under /api/ and Werkzeug's own page elsewhere.
     app.register_error_handler(
         HTTPException, lambda error: http_error(error) if request.path.startswith("/api/") else error
@@ -148,7 +155,7 @@ def register_error_pages(app: Flask) -> None:
 def register_template_filters(app: Flask) -> None:
     """`feedback_text` shows customers' words with e-mails, phones and card numbers masked;
     `sees_contact_details(user)` says whether a page may show how to reach a customer."""
-    from voc.export import pii
+    from voc import pii
     from voc.services.customers import sees_contact_details
 
     app.add_template_filter(pii.mask, "feedback_text")

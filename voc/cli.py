@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from voc.ingest import PRESETS
 from voc.models import HORIZONS, ROLES
-from voc.services import audit, demo, imports, privacy, roadmap, themes, users, webhooks
+from voc.services import audit, demo, imports, privacy, roadmap, stages, themes, users, webhooks
 from voc.services import backup as backups
 from voc.services.errors import ServiceError
 
@@ -113,7 +113,7 @@ def worker() -> None:
 def export_roadmap(fmt: str, stage: str | None, horizon: str | None) -> None:
     """Write the roadmap to standard output, e.g. `flask --app app voc roadmap --format xlsx > r.xlsx`."""
     try:
-        stage_id = roadmap.stage_id_named(stage) if stage else None
+        stage_id = stages.stage_id_named(stage) if stage else None
         content, _, _ = roadmap.render(roadmap.RoadmapFilters(stage_id, horizon), fmt, audit.Actor())
     except ServiceError as error:
         raise click.ClickException(str(error)) from None

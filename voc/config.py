@@ -21,6 +21,7 @@ class Defaults:
     WEBHOOK_TIMEOUT = 10  # seconds for one delivery attempt
     WEBHOOK_RETRY_SECONDS = 60  # first retry after this, then doubling
     WEBHOOK_MAX_ATTEMPTS = 8  # then the delivery is marked failed
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False  # True: receivers on loopback or the private network too
     WTF_CSRF_TIME_LIMIT = None  # a long interview write-up must not lose its token
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -40,6 +41,7 @@ class Defaults:
     REDACT_PII_AT_INGEST = False  # True: store e-mails, phones and card numbers masked
     RETENTION_MONTHS = None  # `flask voc retention` erases feedback text older than this
     AUDIT_PER_PAGE = 50
+    TEAM_TIMEZONE = "UTC"  # IANA name (VOC_TEAM_TIMEZONE=Europe/Zurich): what "today" means for dates
 
 
 def normalise_database_url(url: str) -> str:

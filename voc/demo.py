@@ -19,9 +19,6 @@ STAGES: tuple[tuple[str, str], ...] = (
     (ACTION, "People are customers: switching, meter installs, bills, refunds, the app and support."),
 )
 
-CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
-
-
 @dataclass(frozen=True)
 class DemoCustomer:
     """A fictional customer with the consent choices the app must respect."""

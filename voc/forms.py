@@ -1,6 +1,7 @@
 """Input shape and field validation for every form; no queries here."""
 import uuid
 
+from flask import flash
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -35,17 +36,17 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from voc.models import (
-    CHANNELS,
     FOLLOW_UP_METHODS,
     HIT_KINDS,
     HIT_STATUSES,
     HORIZONS,
     INT_MAX,
-    MAX_TEXT_LENGTH,
     QUICK_HORIZONS,
     ROLES,
     WEBHOOK_EVENTS,
 )
+from voc.services.errors import NotAllowed, NotFound, ServiceError
+from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -286,14 +287,26 @@ class PeriodForm(FlaskForm):
     end = DateField("To", validators=[Optional()])
 
 
-def show_errors(form, error) -> None:
-    """Put a service's (field, message) pairs next to the matching fields of the form."""
+def show_errors(form, error: ServiceError) -> None:
+    """Put a service's (field, message) pairs next to the matching fields of the form.
+
+    A missing record or a refused role is not about the form: it goes on to the app's 404 and 403 pages.
+    """
+    if isinstance(error, (NotFound, NotAllowed)):
+        raise error
     for name, message in error.errors:
         field = _find_field(form, name)
         if field is None:
             form.form_errors.append(message)
         else:
             field.errors = [*field.errors, message]
+
+
+def flash_errors(error: ServiceError) -> None:
+    """A refused one-button action (no fields to mark): every message as one flash, or the 404/403 page."""
+    if isinstance(error, (NotFound, NotAllowed)):
+        raise error
+    flash(" ".join(message for _, message in error.errors), "error")
 
 
 def _find_field(form, name: str):

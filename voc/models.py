@@ -24,14 +24,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from voc.extensions import db
+from voc.vocabulary import CHANNELS
 
 ROLES = ("viewer", "contributor", "triager", "admin")
-CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
-SCORE_KINDS = ("nps", "csat")
-SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 # Where an item's sentiment came from: its own score, the model learned from scored items, the lexicon.
 SENTIMENT_SOURCES = ("score", "learned", "lexicon")
-MAX_TEXT_LENGTH = 20_000
 INT_MAX = 2**31 - 1  # the largest id or number a 32-bit integer column holds (PostgreSQL's integer)
 
 

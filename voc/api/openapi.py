@@ -3,7 +3,8 @@
 Request bodies are built from voc/api/shapes.py, the same rules the API checks input with.
 """
 from voc.api import shapes
-from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, SCORE_KINDS
+from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
+from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 ROLE_NOTE = "Needs a token whose user is at least **{role}**."
 

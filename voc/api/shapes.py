@@ -6,7 +6,8 @@ Services still apply every rule of the data (ranges, duplicates, known stages).
 import datetime as dt
 from dataclasses import dataclass, field
 
-from voc.models import INT_MAX, MAX_TEXT_LENGTH
+from voc.models import INT_MAX
+from voc.vocabulary import MAX_TEXT_LENGTH
 
 
 @dataclass(frozen=True)

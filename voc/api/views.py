@@ -4,14 +4,15 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
 from werkzeug.exceptions import HTTPException
 
+from voc import pii
 from voc.access import public
 from voc.api import shapes
 from voc.api.auth import problem, token_required
 from voc.api.openapi import document
-from voc.export import pii
-from voc.models import CHANNELS, HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview
-from voc.services import audit, customers, feedback, hits, interviews, roadmap, themes
+from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview
+from voc.services import audit, clock, customers, feedback, hits, interviews, roadmap, stages, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
+from voc.vocabulary import CHANNELS
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 ID_MAX = shapes.INT_MAX  # no id is larger; the databases cannot even compare with a larger one
@@ -296,8 +297,6 @@ def feedback_index():
 def feedback_show(feedback_id: int):
     """One feedback item."""
     item = feedback.get_feedback(feedback_id)
-    if item is None:
-        raise NotFound(("feedback", "That feedback item does not exist."))
     return jsonify(_feedback(item))
 
 
@@ -307,7 +306,7 @@ def _received(data: dict) -> feedback.ReceivedFeedback:
         item=feedback.FeedbackInput(
             text=data["text"],
             channel=data["channel"],
-            received_on=shapes.date(data.get("date")) or dt.date.today(),
+            received_on=shapes.date(data.get("date")) or clock.today(),
             source=data.get("source") or "",
             external_id=data.get("external_id") or "",
             score=data.get("score"),
@@ -410,9 +409,9 @@ def interview_index():
     start, end = query.date("start"), query.date("end")
     page, per_page = query.page()
     query.done()
-    result = interviews.list_interviews(start, end)
-    shown = [_interview(i) for i in _sliced(result.interviews, page, per_page)]
-    return _listing(shown, len(result.interviews), page, per_page, total_minutes=result.total_minutes)
+    result = interviews.list_interviews(start, end, page, per_page)
+    shown = [_interview(i) for i in result.page.items]
+    return _listing(shown, result.page.total, page, per_page, total_minutes=result.total_minutes)
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -426,7 +425,7 @@ def _stage_id(name: str | None, field: str) -> int | None:
     if not name:
         return None
     try:
-        return roadmap.stage_id_named(name)
+        return stages.stage_id_named(name)
     except InvalidInput:
         raise InvalidInput((field, f"There is no stage called “{name}”.")) from None
 
@@ -501,10 +500,7 @@ def theme_update(theme_id: int):
     """Rename a theme or mark it as noise."""
     themes.get_theme(theme_id)
     data = _body(shapes.THEME_CHANGES)
-    if "name" in data:
-        themes.rename_theme(theme_id, data["name"])
-    if "noise" in data:
-        themes.set_noise(theme_id, data["noise"])
+    themes.update_theme(theme_id, name=data.get("name"), noise=data.get("noise"))
     return jsonify(_theme_detail(theme_id))
 
 

@@ -1,5 +1,5 @@
 """Text made safe to hand out: personal data masked everywhere, formulas defused in spreadsheets."""
-from voc.export import pii
+from voc import pii
 from voc.export.roadmap import Value
 
 # Characters that make Excel, LibreOffice or Sheets read a cell as a formula (OWASP "CSV Injection").

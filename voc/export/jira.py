@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from voc.export.roadmap import Roadmap, RoadmapHit, Value, evidence_summary, ordered_hits
 from voc.export.tables import csv_text
 
-JIRA_DATE_FORMAT = "yyyy-MM-dd"
 HEADER = ("Summary", "Description", "Issue Type", "Priority", "Labels", "Labels", "Due Date")
 # Lowest to highest, each owning a fifth of the mid-rank percentile scale (see priority()).
 PRIORITIES = ("Lowest", "Low", "Medium", "High", "Highest")

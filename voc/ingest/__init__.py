@@ -18,13 +18,12 @@ from voc.ingest.parse import (
     customer_key,
     duplicate_key,
     normalise_text,
-    parse_rows,
 )
 from voc.ingest.reader import ReadError, SourceRow, Table, read_table
 
 __all__ = [
     "PRESETS", "CustomerRef", "DateError", "Item", "Mapping", "MappingError", "ParseOptions", "Preset",
     "ReadError", "RowError", "RowParser", "SourceRow", "Table", "customer_key", "detect_date_order",
-    "detect_preset", "duplicate_key", "guess_mapping", "normalise_text", "parse_date", "parse_rows",
-    "read_table", "why_no_text",
+    "detect_preset", "duplicate_key", "guess_mapping", "normalise_text", "parse_date", "read_table",
+    "why_no_text",
 ]

@@ -4,8 +4,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 
-CHANNELS = ("survey", "ticket", "interview", "review", "social", "other")
-SCORE_KINDS = ("nps", "csat")
+from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 # Fields fed by exactly one column; text and customer_name take a list of columns.
 SINGLE_FIELDS = (

@@ -1,18 +1,16 @@
 """One source row + a Mapping -> the feedback items it holds, or the one reason it is rejected."""
 import datetime as dt
-import itertools
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voc.ingest.dates import DATE_ORDERS, DateError, parse_date
 from voc.ingest.mapping import Mapping, MappingError
-from voc.ingest.reader import SourceRow, Table
+from voc.ingest.reader import SourceRow
+from voc.vocabulary import MAX_TEXT_LENGTH, SCORE_RANGES
 
-MAX_TEXT_LENGTH = 20_000
-SCORE_RANGES = {"nps": (0, 10), "csat": (1, 5)}
 # Longest value each field may hold, as the database stores them.
 MAX_LENGTHS = {
     "external_id": 200, "customer_email": 254, "customer_name": 200, "customer_organisation": 200,
@@ -117,11 +115,15 @@ def duplicate_key(
 
 
 def customer_key(email: str | None, external_id: str | None, name: str | None) -> str:
-    """Who a customer is for duplicate checks: e-mail, else external id, else name ('' if none)."""
-    if email and email.strip():
-        return email.strip().lower()
+    """Who a customer is: external id, else e-mail, else name ('' if none).
+
+    The same order as the stored customers are matched in (services/customers.match_customer and
+    the import writer): a system's own id outlives a changed e-mail address.
+    """
     if external_id and external_id.strip():
         return external_id.strip()
+    if email and email.strip():
+        return email.strip().lower()
     return " ".join((name or "").split()).casefold()
 
 
@@ -274,14 +276,6 @@ class RowParser:
             kind = (self.mapping.score_kind or "").upper()
             return f"{int(number)} is outside the {kind} range {low}-{high}"
         return int(number)
-
-
-def parse_rows(
-    table: Table, mapping: Mapping, options: ParseOptions = ParseOptions()
-) -> Iterator[list[Item] | RowError]:
-    """Every data row of the table parsed, after the mapping's extra header rows."""
-    parser = RowParser(table.header, mapping, options)
-    return map(parser.parse, itertools.islice(table, mapping.header_rows, None))
 
 
 def is_placeholder(text: str) -> bool:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from voc.extensions import db
 from voc.models import ApiToken, User, utcnow
+from voc.services import audit
 from voc.services.errors import InvalidInput, NotFound
 
 PREFIX = "voc_"  # lets secret scanners and people tell a voc token from other strings
@@ -17,7 +18,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user_id: int, name: str) -> tuple[ApiToken, str]:
+def create_token(user_id: int, name: str, actor: audit.Actor | None = None) -> tuple[ApiToken, str]:
     """A new token for the user; returns the record and the token itself, which is never stored."""
     name = name.strip()
     if not name:
@@ -27,6 +28,8 @@ def create_token(user_id: int, name: str) -> tuple[ApiToken, str]:
     token = PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user_id, name=name, token_hash=_digest(token))
     db.session.add(record)
+    db.session.flush()
+    audit.add_event("create_token", actor or audit.Actor(user_id), "api_token", record.id, name)
     db.session.commit()
     return record, token
 
@@ -42,13 +45,14 @@ def list_tokens(user_id: int) -> list[ApiToken]:
     )
 
 
-def revoke_token(user_id: int, token_id: int) -> ApiToken:
+def revoke_token(user_id: int, token_id: int, actor: audit.Actor | None = None) -> ApiToken:
     """Stop a token working at once; only its owner may revoke it, and revoking twice is harmless."""
     record = db.session.get(ApiToken, token_id)
     if record is None or record.user_id != user_id:
         raise NotFound(("token", "That token does not exist."))
     if record.revoked_at is None:
         record.revoked_at = utcnow()
+        audit.add_event("revoke_token", actor or audit.Actor(user_id), "api_token", record.id, record.name)
         db.session.commit()
     return record
 

@@ -1,4 +1,4 @@
-"""The audit log: sign-ins, exports, reveals, erasures and role changes, for admins to read."""
+"""The audit log: sign-ins, exports, reveals, erasures, access changes and undone imports, for admins."""
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -23,6 +23,12 @@ ACTIONS = {
     "password_change": "Changed their password",
     "password_reset": "Reset a password",
     "confirm_stages": "Confirmed journey stages",
+    "create_user": "Created a user",
+    "create_token": "Created an API token",
+    "revoke_token": "Revoked an API token",
+    "create_webhook": "Added a webhook",
+    "delete_webhook": "Deleted a webhook",
+    "undo_import": "Undid an import",
 }
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select, update
 
 from voc.extensions import db
-from voc.models import CHANNELS, Customer, Feedback, Hit, HitChange, HitFeedback, Theme, TriageDecision
+from voc.models import Customer, Feedback, Hit, HitChange, HitFeedback, Theme, TriageDecision
 from voc.services import audit, privacy, sentiment, themes
 from voc.services.audit import Actor
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 from voc.services.feedback import FeedbackFilters, check_date, check_score, check_text, filtered_query
 from voc.services.stages import active_stage
+from voc.vocabulary import CHANNELS
 
 CHUNK = 500  # ids per statement, well under every database's limit on bound parameters
 BULK_ACTIONS = ("stage", "customer", "theme", "delete")

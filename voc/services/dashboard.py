@@ -10,21 +10,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, distinct, func, or_, select
 
 from voc.extensions import db
-from voc.models import (
-    CHANNELS,
-    QUICK_HORIZONS,
-    Feedback,
-    FollowUp,
-    Hit,
-    HitChange,
-    Stage,
-    Theme,
-)
+from voc.models import QUICK_HORIZONS, Feedback, FollowUp, Hit, HitChange, Stage, Theme
+from voc.services import clock
 from voc.services.errors import InvalidInput
 from voc.services.feedback import in_segment
-from voc.services.hits import NEGATIVE
 from voc.services.impact import Drag, top_drags
 from voc.services.interviews import field_time
+from voc.vocabulary import CHANNELS, NEGATIVE
 
 PERIODS = {"7": 7, "30": 30, "90": 90}  # "last N days", today included
 DEFAULT_PERIOD = "30"
@@ -254,7 +246,7 @@ class Dashboard:
     sentiment_chart: Chart
     theme_chart: Chart
     drags: list[Drag] = field(default_factory=list)  # over all scored feedback, not just the period
-    built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now().replace(microsecond=0))
+    built_at: dt.datetime = field(default_factory=lambda: clock.here().replace(microsecond=0))
 
 
 def is_emerging(volume: Volume) -> bool:
@@ -269,7 +261,7 @@ def resolve_period(
     choice: str | None, start: dt.date | None, end: dt.date | None, today: dt.date | None = None
 ) -> Period:
     """The period a filter asks for: given dates win, else the last 7/30/90 days or this quarter."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     if start or end or choice == "custom":
         if start is None:
             raise InvalidInput(("start", "Give a From date for a custom period."))

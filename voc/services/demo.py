@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from voc.demo import build_demo
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, Stage, User
-from voc.services import hits, stages, users
+from voc.services import clock, hits, stages, users
 
 DEMO_ADMIN_EMAIL = "admin@voc.example"
 
@@ -41,7 +41,7 @@ def load_demo(today: dt.date | None = None, seed: int = 7) -> DemoResult:
         admin_email = DEMO_ADMIN_EMAIL
     if not database_is_empty():
         return DemoResult(False, *_counts(), admin_email, admin_password)
-    today = today or dt.date.today()
+    today = today or clock.today()
     data = build_demo(seed)
     by_name = {s.name: s for s in db.session.scalars(select(Stage))}
     interviewer = db.session.scalar(select(User).order_by(User.id))

@@ -7,14 +7,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from voc.export import pii
+from voc import pii
 from voc.extensions import db
-from voc.models import CHANNELS, MAX_TEXT_LENGTH, SCORE_RANGES, Customer, Feedback
-from voc.services import privacy, roadmap, sentiment, themes, webhooks
+from voc.models import Customer, Feedback
+from voc.services import clock, privacy, sentiment, stages, submissions, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
-from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, ServiceError
-from voc.services.hits import NEGATIVE
+from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, NotFound, ServiceError
 from voc.services.stages import active_stage
+from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH, NEGATIVE, SCORE_RANGES
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def check_text(text: str, field: str = "text") -> str:
 
 def check_date(value: dt.date, field: str) -> dt.date:
     """Refuse dates in the future: feedback cannot have been received yet."""
-    if value > dt.date.today():
+    if value > clock.today():
         raise InvalidInput((field, "The date cannot be in the future."))
     return value
 
@@ -137,28 +137,22 @@ def create_feedback(
     data: FeedbackInput, created_by_id: int | None, submission_key: str | None = None
 ) -> Feedback:
     """Store one item; a repeated submission (double click) returns the first one."""
-    if submission_key:
-        earlier = db.session.scalar(select(Feedback).where(Feedback.submission_key == submission_key))
-        if earlier is not None:
-            return earlier
-    item = build_feedback(data)
-    item.created_by_id = created_by_id
-    item.submission_key = submission_key
-    db.session.add(item)
-    themes.annotate([item])
-    try:
+
+    def store() -> Feedback:
+        item = build_feedback(data)
+        item.created_by_id = created_by_id
+        item.submission_key = submission_key
+        db.session.add(item)
+        themes.annotate([item])
         db.session.commit()
-    except IntegrityError as error:
-        # A concurrent request stored the same submission or external id first.
-        db.session.rollback()
-        if submission_key:
-            earlier = db.session.scalar(
-                select(Feedback).where(Feedback.submission_key == submission_key)
-            )
-            if earlier is not None:
-                return earlier
+        return item
+
+    try:
+        item, new = submissions.once(Feedback, submission_key, store)
+    except IntegrityError as error:  # a concurrent request stored the same external id first
         raise InvalidInput(("external_id", "This item was stored by someone else just now.")) from error
-    announce([item])
+    if new:
+        announce([item])
     return item
 
 
@@ -176,7 +170,7 @@ def receive_feedback(entries: list[ReceivedFeedback], created_by_id: int | None)
         try:
             data = entry.item
             if entry.stage.strip():
-                data = dataclasses.replace(data, stage_id=roadmap.stage_id_named(entry.stage))
+                data = dataclasses.replace(data, stage_id=stages.stage_id_named(entry.stage))
             item = build_feedback(data)  # first, so a duplicate never creates its customer
             customer = match_customer(entry.customer) if entry.customer else None
         except DuplicateFeedback as duplicate:
@@ -233,9 +227,12 @@ def announce(items: list[Feedback]) -> None:
         webhooks.emit("feedback.created", {"feedback": [record(item) for item in items]})
 
 
-def get_feedback(feedback_id: int) -> Feedback | None:
-    """One item with its customer and stage."""
-    return db.session.get(Feedback, feedback_id)
+def get_feedback(feedback_id: int) -> Feedback:
+    """One item with its customer and stage, or NotFound."""
+    item = db.session.get(Feedback, feedback_id)
+    if item is None:
+        raise NotFound(("feedback", "That feedback item does not exist."))
+    return item
 
 
 def in_segment(segment: str):

@@ -16,7 +16,6 @@ from voc.models import (
     HIT_KINDS,
     HIT_STATUSES,
     HORIZONS,
-    MAX_TEXT_LENGTH,
     QUICK_HORIZONS,
     Customer,
     Feedback,
@@ -28,16 +27,16 @@ from voc.models import (
     Theme,
     User,
 )
-from voc.services import impact, webhooks
+from voc.services import clock, impact, webhooks
 from voc.services.errors import InvalidInput, NotFound, StaleEdit
 from voc.services.stages import active_stage
 from voc.themes.impact import Impact
 from voc.themes.relevance import relevance
+from voc.vocabulary import MAX_TEXT_LENGTH, NEGATIVE
 
 QUICK_EFFORT = 1.0  # person-weeks: at or under this, suggest a Quick Hit
 HIGH_IMPACT = 3  # on the matrix, impact at or above this is high
 LOW_EFFORT = 2.0  # on the matrix, effort (person-weeks) at or under this is low
-NEGATIVE = -0.05  # compound sentiment below this counts as negative, as VADER reads it
 QUOTES_SHOWN = 5
 QUOTE_CANDIDATES = 5_000  # newest evidence items read for quotes
 QUADRANTS = ("Quick wins", "Big bets", "Fill-ins", "Money pits")  # matrix order, row by row
@@ -640,7 +639,7 @@ def record_follow_up(
         errors.append(("method", f"{customer.name} has not agreed to be contacted; record a note instead."))
     if data.held_on is None:
         errors.append(("held_on", "Give the date of the follow-up."))
-    elif data.held_on > (today or dt.date.today()):
+    elif data.held_on > (today or clock.today()):
         errors.append(("held_on", "The date cannot be in the future."))
     note = data.note.strip()
     if not note:

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme
 from voc.themes.impact import Impact, impacts, nps_value
+from voc.vocabulary import SCORE_KINDS
 
-KINDS = ("nps", "csat")
 TOP_DRAGS = 5
 
 
@@ -47,7 +47,7 @@ def theme_impacts() -> dict[int, dict[str, Impact]]:
     """Per theme with enough scored responses, its impact on NPS and on mean CSAT, by score kind."""
     by_kind = _responses(lambda _, theme_id: () if theme_id is None else (theme_id,))
     found: dict[int, dict[str, Impact]] = defaultdict(dict)
-    for kind in KINDS:
+    for kind in SCORE_KINDS:
         for theme_id, impact in impacts(by_kind[kind]).items():
             found[theme_id][kind] = impact
     return dict(found)
@@ -56,15 +56,15 @@ def theme_impacts() -> dict[int, dict[str, Impact]]:
 def evidence_impact(item_ids: Collection[int]) -> dict[str, Impact]:
     """The impact of a set of items (a hit's evidence) on NPS and mean CSAT, where it has enough responses."""
     by_kind = _responses(lambda item_id, _: (0,) if item_id in item_ids else ())
-    return {kind: found[0] for kind in KINDS if (found := impacts(by_kind[kind])) and 0 in found}
+    return {kind: found[0] for kind in SCORE_KINDS if (found := impacts(by_kind[kind])) and 0 in found}
 
 
 def drag(found: dict[str, Impact] | None) -> tuple[int, float]:
     """Sort key, biggest drag first: by NPS impact, then themes with only a CSAT impact, then the rest."""
-    for rank, kind in enumerate(KINDS):
+    for rank, kind in enumerate(SCORE_KINDS):
         if found and kind in found:
             return rank, found[kind].points
-    return len(KINDS), 0.0
+    return len(SCORE_KINDS), 0.0
 
 
 def sort_by_drag(groups: list, found: dict[int, dict[str, Impact]]) -> None:
@@ -81,10 +81,10 @@ def top_drags(limit: int = TOP_DRAGS) -> list[Drag]:
     ).all())
     drags = []
     for theme_id in live:
-        kind = next(k for k in KINDS if k in found[theme_id])  # NPS where there is one
+        kind = next(k for k in SCORE_KINDS if k in found[theme_id])  # NPS where there is one
         if found[theme_id][kind].high < 0:
             drags.append((theme_id, kind, found[theme_id][kind]))
-    drags = sorted(drags, key=lambda d: (KINDS.index(d[1]), d[2].points))[:limit]
+    drags = sorted(drags, key=lambda d: (SCORE_KINDS.index(d[1]), d[2].points))[:limit]
     # Each drag sits at its theme's busiest stage, so the list reads along the journey.
     busiest: dict[int, tuple[int, int, str]] = {}
     for theme_id, position, name, count in db.session.execute(

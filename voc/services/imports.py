@@ -1,7 +1,6 @@
 """Bulk import of survey and ticket exports: stored uploads, dry runs, batches, duplicates and undo."""
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import json
@@ -47,7 +46,7 @@ from voc.models import (
     User,
     utcnow,
 )
-from voc.services import corrections, feedback, privacy, sentiment, themes, webhooks
+from voc.services import audit, clock, corrections, feedback, privacy, sentiment, themes, webhooks
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
@@ -517,7 +516,7 @@ class _Writer:
         self.created = self.duplicates = self.customers_created = 0
         self.themed = False
         self.annotate_seconds = 0.0
-        self.today = dt.date.today()
+        self.today = clock.today()
         self.now = utcnow()  # one created_at for the batch, rather than a clock call per row
         self.customer_ids: dict[str, int] = {}  # customer key -> id, so a returning customer costs no query
         self.analyze_at = _analyze_threshold()
@@ -779,7 +778,7 @@ def rejected_reasons(batch: ImportBatch, limit: int = LISTED_ERRORS) -> list[str
     return [reason for _, reason in zip(range(limit), reasons, strict=False)]
 
 
-def undo_batch(batch_id: int, user: User) -> UndoResult:
+def undo_batch(batch_id: int, user: User, actor: audit.Actor | None = None) -> UndoResult:
     """Remove exactly the batch's items, their hit evidence links and triage marks, in one transaction."""
     batch = get_batch(batch_id)
     if not may_undo(batch, user):
@@ -791,6 +790,8 @@ def undo_batch(batch_id: int, user: User) -> UndoResult:
     ids = list(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
     removed = corrections.remove_items(ids, user.id, f"from import #{batch.id}")
     batch.undone_at = utcnow()
+    audit.add_event("undo_import", actor or audit.Actor(user.id), "import", batch.id,
+                    f"{batch.filename}: {removed.items} items removed")
     db.session.commit()
     return UndoResult(batch, removed.items, removed.evidence_links)
 

@@ -2,13 +2,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, User
-from voc.services import privacy, themes
+from voc.services import privacy, submissions, themes
 from voc.services.customers import CustomerInput, build_customer
 from voc.services.errors import EmailInUse, InvalidInput, NotFound, ServiceError
 from voc.services.feedback import announce, check_date, check_text
@@ -39,9 +39,9 @@ class InterviewInput:
 
 @dataclass(frozen=True)
 class InterviewList:
-    """Interviews in a period and the field time they add up to."""
+    """One page of the interviews in a period, how many there are and the field time they add up to."""
 
-    interviews: list[Interview]
+    page: Pagination  # of Interview
     total_minutes: int
 
     @property
@@ -96,10 +96,13 @@ def _quotes(data: InterviewInput) -> list[tuple[str, object]]:
 
 def log_interview(data: InterviewInput, submission_key: str | None = None) -> Interview:
     """Save the interview, a new customer if any, and every quote in one transaction."""
-    if submission_key:
-        earlier = db.session.scalar(select(Interview).where(Interview.submission_key == submission_key))
-        if earlier is not None:
-            return earlier
+    interview, new = submissions.once(Interview, submission_key, lambda: _store(data, submission_key))
+    if new:
+        announce(interview.quotes)
+    return interview
+
+
+def _store(data: InterviewInput, submission_key: str | None) -> Interview:
     check_date(data.held_on, "held_on")
     if not data.place.strip():
         raise InvalidInput(("place", "Say where the interview took place."))
@@ -138,15 +141,6 @@ def log_interview(data: InterviewInput, submission_key: str | None = None) -> In
     except ServiceError:
         db.session.rollback()
         raise
-    except IntegrityError:
-        db.session.rollback()
-        earlier = submission_key and db.session.scalar(
-            select(Interview).where(Interview.submission_key == submission_key)
-        )
-        if earlier:
-            return earlier
-        raise
-    announce(items)
     return interview
 
 
@@ -177,16 +171,16 @@ def field_time(start: dt.date | None = None, end: dt.date | None = None) -> tupl
     return int(minutes), int(count)
 
 
-def list_interviews(start: dt.date | None = None, end: dt.date | None = None) -> InterviewList:
-    """Interviews held in the period, newest first, with the total field time."""
-    conditions = _held(start, end)
-    interviews = list(
-        db.session.scalars(
-            select(Interview)
-            .where(*conditions)
-            .options(selectinload(Interview.customer), selectinload(Interview.interviewer),
-                     selectinload(Interview.quotes))
-            .order_by(Interview.held_on.desc(), Interview.id.desc())
-        )
+def list_interviews(
+    start: dt.date | None = None, end: dt.date | None = None, page: int = 1, per_page: int = 50
+) -> InterviewList:
+    """A page of the interviews held in the period, newest first, with the total field time."""
+    stmt = (
+        select(Interview)
+        .where(*_held(start, end))
+        .options(selectinload(Interview.customer), selectinload(Interview.interviewer),
+                 selectinload(Interview.quotes))
+        .order_by(Interview.held_on.desc(), Interview.id.desc())
     )
-    return InterviewList(interviews=interviews, total_minutes=field_time(start, end)[0])
+    return InterviewList(db.paginate(stmt, page=page, per_page=per_page, error_out=False),
+                         field_time(start, end)[0])

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import null, or_, select, update
 
-from voc.export import pii
+from voc import pii
 from voc.extensions import db
 from voc.models import Customer, Feedback, FollowUp, Interview, Theme, utcnow
-from voc.services import audit
+from voc.services import audit, clock
 from voc.services.customers import get_customer
 from voc.services.errors import InvalidInput, NotFound
 
@@ -118,7 +118,7 @@ def apply_retention(months: int, actor: audit.Actor, today: dt.date | None = Non
     """Erase the text of every item received more than `months` months ago."""
     if months < 1:
         raise InvalidInput(("months", "Retention must be at least one month."))
-    cutoff = months_before(today or dt.date.today(), months)
+    cutoff = months_before(today or clock.today(), months)
     erased = _erase_feedback(Feedback.received_on < cutoff, utcnow())
     audit.add_event("retention", actor, "feedback", None,
                     f"{erased} items received before {cutoff.isoformat()} ({months} months)")

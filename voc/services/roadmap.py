@@ -4,11 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from voc import export
-from voc.export import pii
+from voc import export, pii
 from voc.extensions import db
 from voc.models import HORIZONS, Stage
-from voc.services import audit, hits
+from voc.services import audit, clock, hits
 from voc.services.errors import InvalidInput
 
 FORMATS = {
@@ -120,7 +119,7 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
         shown["horizon"] = filters.horizon
     return export.Roadmap(
         stages=tuple(s.name for s in _stages(ranked, filters.stage_id)), horizons=HORIZONS,
-        hits=tuple(rows), generated_on=today or dt.date.today(), filters=shown,
+        hits=tuple(rows), generated_on=today or clock.today(), filters=shown,
     )
 
 
@@ -156,11 +155,3 @@ def render(
     extension, mimetype = FORMATS[fmt]
     suffix = "-jira" if fmt == "jira" else ""
     return writers[fmt](), mimetype, f"voc-roadmap-{roadmap.generated_on.isoformat()}{suffix}.{extension}"
-
-
-def stage_id_named(name: str) -> int:
-    """The id of a stage by its name (case-insensitive), for the command line."""
-    stage = db.session.scalar(select(Stage).where(db.func.lower(Stage.name) == name.strip().lower()))
-    if stage is None:
-        raise InvalidInput(("stage", f"There is no stage called “{name}”."))
-    return stage.id

@@ -1,11 +1,10 @@
 """Each item's sentiment and its source: its own score, the model learned at the last run, or the lexicon."""
-import pickle
 
 from sqlalchemy import select, update
 
 from voc.extensions import db
 from voc.models import Feedback, ThemeRun
-from voc.themes import sentiments
+from voc.themes import sentiments, stored
 from voc.themes.learned import MAX_LEARNED, learn, score_label, score_sentiment
 
 _learned: dict[tuple, object] = {}  # the newest run's learned model, unpickled once per process
@@ -40,7 +39,10 @@ def _model():
     if key not in _learned:
         blob = db.session.scalar(select(ThemeRun.sentiment_model).where(ThemeRun.id == newest.id))
         _learned.clear()
-        _learned[key] = pickle.loads(blob) if blob else None
+        try:
+            _learned[key] = stored.load(blob) if blob else None
+        except stored.StaleModel:  # other library versions wrote it: the lexicon decides until the next run
+            _learned[key] = None
     return _learned[key]
 
 
@@ -71,7 +73,7 @@ def relearn(run: ThemeRun) -> None:
     scored = [r for r in rows if r.score is not None]
     newest = scored[-MAX_LEARNED:]
     model = learn([r.text for r in newest], [score_label(r.score, r.score_kind) for r in newest])
-    run.sentiment_model = pickle.dumps(model) if model else None
+    run.sentiment_model = stored.dump(model) if model else None
     run.sentiment_trained = model.trained_on if model else None
     changes = [
         {"id": r.id, "sentiment": score_sentiment(r.score, r.score_kind), "sentiment_source": "score"}

@@ -106,3 +106,11 @@ def stage_choices(include_retired: bool = False, blank: str = "— none —") ->
         (s.id, s.name + (" (retired)" if s.retired else ""))
         for s in list_stages(include_retired)
     ]
+
+
+def stage_id_named(name: str) -> int:
+    """The id of a stage by its name (case-insensitive), as the command line and API entries name it."""
+    stage = db.session.scalar(select(Stage).where(db.func.lower(Stage.name) == name.strip().lower()))
+    if stage is None:
+        raise InvalidInput(("stage", f"There is no stage called “{name}”."))
+    return stage.id

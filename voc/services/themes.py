@@ -1,7 +1,6 @@
 """Theme discovery runs, stable themes across re-runs, and staff edits that re-runs keep."""
 import dataclasses
 import datetime as dt
-import pickle
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -12,12 +11,13 @@ from sqlalchemy.orm import joinedload
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import sentiment, stage_suggestions, webhooks
+from voc.services import clock, sentiment, stage_suggestions, webhooks
 from voc.services.errors import InvalidInput, NotFound
-from voc.themes import ThemeSettings, discover, match_themes
+from voc.themes import ThemeSettings, discover, match_themes, stored
 
 TREND_DAYS = 30
-_models: dict[int, object] = {}  # fitted model per run id, loaded once per process
+# Fitted model per run id, loaded once per process: (model, theme ids), or the StaleModel that refused it.
+_models: dict[int, object] = {}
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def execute_run(run_id: int) -> ThemeRun:
         changes, theme_ids = _apply(rows, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
         stage_suggestions.refresh()
-        run.model = pickle.dumps((result.model, theme_ids))
+        run.model = stored.dump((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
         run.n_items, run.n_themes = len(rows), len(result.themes)
         run.quality, run.changes = result.quality, changes
@@ -307,10 +307,26 @@ def _fitted_model():
         return None
     model = _models.get(run_id)  # read once: another thread of a gunicorn worker may swap it meanwhile
     if model is None:
-        model = pickle.loads(db.session.get(ThemeRun, run_id).model)
+        blob = db.session.scalar(select(ThemeRun.model).where(ThemeRun.id == run_id))
+        if blob is None:  # a run recorded without a model (restored from elsewhere): nothing to place with
+            return None
+        try:
+            model = stored.load(blob)
+        except stored.StaleModel as refusal:
+            model = refusal
         _models.clear()
         _models[run_id] = model
-    return model
+    return None if isinstance(model, stored.StaleModel) else model
+
+
+def model_problem() -> str | None:
+    """Why new items cannot be placed in themes until the next run, or None when they can."""
+    _fitted_model()
+    refusal = next(iter(_models.values()), None)
+    if isinstance(refusal, stored.StaleModel):
+        return (f"Themes need a re-run: the theme model cannot be used because {refusal}. "
+                "New items stay unthemed until then.")
+    return None
 
 
 def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str] | None]]:
@@ -353,20 +369,25 @@ def get_theme(theme_id: int) -> Theme:
 
 def rename_theme(theme_id: int, name: str) -> Theme:
     """Give a theme a name of the team's own; re-runs keep it while the theme is matched."""
-    theme = get_theme(theme_id)
-    if not name.strip():
-        raise InvalidInput(("name", "A theme needs a name."))
-    if len(name.strip()) > 200:
-        raise InvalidInput(("name", "Keep the name under 200 characters."))
-    theme.name = name.strip()
-    db.session.commit()
-    return theme
+    return update_theme(theme_id, name=name)
 
 
 def set_noise(theme_id: int, noise: bool) -> Theme:
     """Mark a theme as noise (kept, but out of rankings) or bring it back."""
+    return update_theme(theme_id, noise=noise)
+
+
+def update_theme(theme_id: int, name: str | None = None, noise: bool | None = None) -> Theme:
+    """Rename and/or mark as noise in one transaction: both changes are stored, or neither."""
     theme = get_theme(theme_id)
-    theme.noise = noise
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput(("name", "A theme needs a name."))
+        if len(name.strip()) > 200:
+            raise InvalidInput(("name", "Keep the name under 200 characters."))
+        theme.name = name.strip()
+    if noise is not None:
+        theme.noise = noise
     db.session.commit()
     return theme
 
@@ -442,7 +463,7 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
 
 def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
     """Current themes with their evidence, most customers first; noise last."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
     previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
     themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}

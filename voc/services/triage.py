@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
 from voc.models import Feedback, HitFeedback, HitTheme, Stage, Theme, TriageDecision
+from voc.services import clock
 from voc.services.errors import InvalidInput, NotFound
 from voc.services.hits import Evidence, summarise
 
@@ -53,7 +54,7 @@ def _dismissed(column):
 
 def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
     """Live themes no hit covers and nobody dismissed: most customers first, then rising, then angriest."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     recent_from = today - dt.timedelta(days=TREND_DAYS)
     earlier_from = recent_from - dt.timedelta(days=TREND_DAYS)
     figures = (

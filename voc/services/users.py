@@ -33,7 +33,7 @@ def _normalise_email(email: str) -> str:
 
 
 def create_user(
-    email: str, role: str, name: str = "", password: str | None = None
+    email: str, role: str, name: str = "", password: str | None = None, actor: audit.Actor | None = None
 ) -> tuple[User, str | None]:
     """Make an account; returns it and the generated password when none was given."""
     email = _normalise_email(email)
@@ -52,6 +52,8 @@ def create_user(
         password_hash=_hasher().hash(password),
     )
     db.session.add(user)
+    db.session.flush()
+    audit.add_event("create_user", actor or audit.Actor(), "user", user.id, f"{email} as {role}")
     db.session.commit()
     return user, generated
 

@@ -1,9 +1,12 @@
 """Outbound webhooks: signed JSON about events, sent in the background and retried with back-off."""
+import base64
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -14,9 +17,10 @@ from sqlalchemy import select
 from voc import jobs
 from voc.extensions import db
 from voc.models import WEBHOOK_EVENTS, Webhook, WebhookDelivery, utcnow
+from voc.services import audit, clock
 from voc.services.errors import InvalidInput, NotFound
 
-SIGNATURE_HEADER = "X-Voc-Signature"
+SECRET_PREFIX = "whsec_"  # Standard Webhooks' form of a secret: base64 of the key bytes
 MIN_SECRET_LENGTH = 16
 
 
@@ -29,9 +33,45 @@ class WebhookInput:
     secret: str = ""
 
 
-def sign(secret: str, body: bytes) -> str:
-    """The signature header's value: HMAC-SHA256 of the raw body under the shared secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signing_key(secret: str) -> bytes:
+    """The HMAC key: a Standard Webhooks "whsec_<base64>" secret decoded, any other secret as typed."""
+    if secret.startswith(SECRET_PREFIX):
+        try:
+            return base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+        except ValueError:
+            pass  # not base64 after all: the whole string is the key
+    return secret.encode()
+
+
+def signed_headers(delivery_id: int, secret: str, body: bytes, at: dt.datetime) -> dict[str, str]:
+    """Standard Webhooks headers: the delivery's id (the same on every retry), this attempt's time, and
+    HMAC-SHA256 of "id.timestamp.body", so a receiver can refuse a captured delivery replayed later."""
+    message_id, timestamp = f"voc-delivery-{delivery_id}", str(int(at.timestamp()))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return {"webhook-id": message_id, "webhook-timestamp": timestamp,
+            "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+
+
+def refused_address(url: str) -> str | None:
+    """Why voc may not send to this address (loopback, link-local, private network), or None.
+
+    A webhook must not become a way to reach the server's own network; an admin who runs the
+    receiver there sets WEBHOOK_ALLOW_PRIVATE_ADDRESSES. A name that does not resolve now passes:
+    it is checked again before every delivery.
+    """
+    if current_app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"]:
+        return None
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError):
+        return None
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_loopback or ip.is_link_local or ip.is_private or ip.is_unspecified or ip.is_multicast:
+            return f"{host} is a loopback, link-local or private address ({ip}); voc does not send there."
+    return None
 
 
 def retry_delay(attempts: int, base_seconds: float) -> dt.timedelta:
@@ -39,7 +79,9 @@ def retry_delay(attempts: int, base_seconds: float) -> dt.timedelta:
     return dt.timedelta(seconds=base_seconds * 2 ** (attempts - 1))
 
 
-def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, str | None]:
+def create_webhook(
+    data: WebhookInput, user_id: int | None, actor: audit.Actor | None = None
+) -> tuple[Webhook, str | None]:
     """Add a webhook; returns it and the generated secret (shown once) when none was given."""
     errors = []
     url = data.url.strip()
@@ -48,12 +90,14 @@ def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, st
         errors.append(("url", "Give a full http:// or https:// address."))
     elif len(url) > 500:
         errors.append(("url", "Keep the address under 500 characters."))
+    elif refusal := refused_address(url):
+        errors.append(("url", refusal))
     events = [event for event in WEBHOOK_EVENTS if event in data.events]
     if not events or len(events) != len(set(data.events)):
         errors.append(("events", f"Choose one or more of: {', '.join(WEBHOOK_EVENTS)}."))
     secret, generated = data.secret.strip(), None
     if not secret:
-        secret = generated = secrets.token_hex(32)
+        secret = generated = SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
     elif not MIN_SECRET_LENGTH <= len(secret) <= 200:
         errors.append(
             ("secret", f"Use a secret of {MIN_SECRET_LENGTH} to 200 characters, or leave it empty.")
@@ -62,6 +106,9 @@ def create_webhook(data: WebhookInput, user_id: int | None) -> tuple[Webhook, st
         raise InvalidInput(*errors)
     webhook = Webhook(url=url, secret=secret, events=events, created_by_id=user_id)
     db.session.add(webhook)
+    db.session.flush()
+    audit.add_event("create_webhook", actor or audit.Actor(user_id), "webhook", webhook.id,
+                    f"{url} for {', '.join(events)}")
     db.session.commit()
     return webhook, generated
 
@@ -99,9 +146,11 @@ def set_active(webhook_id: int, active: bool) -> Webhook:
     return webhook
 
 
-def delete_webhook(webhook_id: int) -> None:
+def delete_webhook(webhook_id: int, actor: audit.Actor) -> None:
     """Remove a webhook and its delivery record."""
-    db.session.delete(get_webhook(webhook_id))
+    webhook = get_webhook(webhook_id)
+    audit.add_event("delete_webhook", actor, "webhook", webhook.id, webhook.url)
+    db.session.delete(webhook)
     db.session.commit()
 
 
@@ -160,25 +209,28 @@ def attempt(delivery: WebhookDelivery) -> bool:
         "Content-Type": "application/json",
         "User-Agent": "voc-webhooks",
         "X-Voc-Event": delivery.event,
-        "X-Voc-Delivery": str(delivery.id),  # the same on every retry, so receivers can skip repeats
-        SIGNATURE_HEADER: sign(delivery.webhook.secret, body),
+        **signed_headers(delivery.id, delivery.webhook.secret, body, clock.now()),
     }
-    try:
-        response = requests.post(
-            delivery.webhook.url, data=body, headers=headers,
-            timeout=config["WEBHOOK_TIMEOUT"], allow_redirects=False,
-        )
-        delivery.status_code, delivery.error = response.status_code, None
-        response.close()
-        if not 200 <= response.status_code < 300:
-            delivery.error = f"The receiver answered HTTP {response.status_code}."
-    except requests.RequestException as error:
-        delivery.status_code, delivery.error = None, f"{type(error).__name__}: {error}"[:500]
+    refusal = refused_address(delivery.webhook.url)  # the name may point elsewhere since it was added
+    if refusal:
+        delivery.status_code, delivery.error = None, refusal
+    else:
+        try:
+            response = requests.post(
+                delivery.webhook.url, data=body, headers=headers,
+                timeout=config["WEBHOOK_TIMEOUT"], allow_redirects=False,
+            )
+            delivery.status_code, delivery.error = response.status_code, None
+            response.close()
+            if not 200 <= response.status_code < 300:
+                delivery.error = f"The receiver answered HTTP {response.status_code}."
+        except requests.RequestException as error:
+            delivery.status_code, delivery.error = None, f"{type(error).__name__}: {error}"[:500]
     delivery.attempts += 1
     now = utcnow()
     if delivery.error is None:
         delivery.status, delivery.delivered_at, delivery.next_attempt_at = "delivered", now, None
-    elif delivery.attempts >= config["WEBHOOK_MAX_ATTEMPTS"]:
+    elif refusal or delivery.attempts >= config["WEBHOOK_MAX_ATTEMPTS"]:
         delivery.status, delivery.next_attempt_at = "failed", None
     else:
         delivery.next_attempt_at = now + retry_delay(delivery.attempts, config["WEBHOOK_RETRY_SECONDS"])

@@ -1,9 +1,8 @@
 """Pure theme discovery: texts in, themes, explanations and a reusable model out (no Flask, no DB)."""
 from voc.themes.hierarchy import Parent
-from voc.themes.matching import Changes, Match, match_themes, members
+from voc.themes.matching import Changes, Match, match_themes
 from voc.themes.model import (
     UNTHEMED,
-    Assignment,
     Theme,
     ThemeModel,
     ThemeResult,
@@ -14,6 +13,6 @@ from voc.themes.model import (
 from voc.themes.sentiment import sentiment, sentiments
 
 __all__ = [
-    "UNTHEMED", "Assignment", "Changes", "Match", "Parent", "Theme", "ThemeModel", "ThemeResult",
-    "ThemeSettings", "choose_k", "discover", "match_themes", "members", "sentiment", "sentiments",
+    "UNTHEMED", "Changes", "Match", "Parent", "Theme", "ThemeModel", "ThemeResult",
+    "ThemeSettings", "choose_k", "discover", "match_themes", "sentiment", "sentiments",
 ]

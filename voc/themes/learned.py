@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from voc.themes.sentiment import analyzer, sentiment
+from voc.vocabulary import SCORE_RANGES
 
 LABELS = ("negative", "neutral", "positive")
 # The customer's score read as a label; kinds: "nps" 0-10, "csat" 1-5, "stars" 1-5.
@@ -35,7 +36,7 @@ def score_label(score: int, kind: str) -> str:
 
 def score_sentiment(score: int, kind: str) -> float:
     """The customer's score as a compound sentiment, on the side of ±0.05 its label says."""
-    low, high = (0, 10) if kind == "nps" else (1, 5)
+    low, high = SCORE_RANGES.get(kind, (1, 5))  # stars run 1-5 like CSAT
     negative_up_to, neutral_up_to = _CUTS[kind]
     label = score_label(score, kind)
     if label == "neutral":

@@ -30,15 +30,6 @@ class Changes:
     merged: list[tuple[int, tuple[Hashable, ...]]]  # (new cluster index, previous keys that merged)
 
 
-def members(assignments: Sequence[int], ids: Sequence[Hashable]) -> list[set[Hashable]]:
-    """Turn discover()'s per-text theme numbers into member-id sets per theme (unthemed left out)."""
-    clusters: list[set[Hashable]] = [set() for _ in range(max(assignments, default=-1) + 1)]
-    for theme, item in zip(assignments, ids, strict=True):
-        if theme >= 0:
-            clusters[theme].add(item)
-    return clusters
-
-
 def match_themes(
     previous: Mapping[Hashable, set], current: Sequence[set], min_jaccard: float = 0.2
 ) -> tuple[list[Match], Changes]:

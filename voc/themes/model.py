@@ -67,15 +67,6 @@ class Theme:
     size: int
 
 
-@dataclass(frozen=True)
-class Assignment:
-    """Where one new text goes: a theme number or UNTHEMED, and the words that decided it."""
-
-    theme: int
-    similarity: float
-    terms: tuple[str, ...]
-
-
 @dataclass
 class ThemeModel:
     """The fitted vectorisers and theme centres, picklable, to place new texts without re-running."""
@@ -114,11 +105,6 @@ class ThemeModel:
         themes, score = self.nearest(X)
         why = naming.explanations(words, themes, self.theme_terms, self.terms, self.surfaces)
         return themes, score, why
-
-    def assign(self, text: str) -> Assignment:
-        """Place one new text in the nearest existing theme, or UNTHEMED if it is far from all."""
-        themes, score, why = self.place([self.tokenizer.document(text)])
-        return Assignment(int(themes[0]), float(score[0]), why[0])
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """My account: who I am, and the personal API tokens I create and revoke."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.forms import ActionForm, PasswordForm, TokenForm, show_errors
 from voc.services import api_tokens, users
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -48,7 +48,7 @@ def create_token():
     form = TokenForm()
     if form.validate_on_submit():
         try:
-            _, token = api_tokens.create_token(current_user.id, form.name.data)
+            _, token = api_tokens.create_token(current_user.id, form.name.data, current_actor())
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -61,9 +61,6 @@ def create_token():
 def revoke_token(token_id: int):
     """Stop one of my tokens working."""
     if ActionForm().validate_on_submit():
-        try:
-            record = api_tokens.revoke_token(current_user.id, token_id)
-        except NotFound:
-            abort(404)
+        record = api_tokens.revoke_token(current_user.id, token_id, current_actor())
         flash(f"Token “{record.name}” revoked: it no longer works.")
     return redirect(url_for("account.index"))

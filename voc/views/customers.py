@@ -1,11 +1,11 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
 from voc.forms import CustomerForm, EraseCustomerForm, show_errors
 from voc.services import customers, privacy
-from voc.services.errors import EmailInUse, NotFound, ServiceError
+from voc.services.errors import EmailInUse, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
 
@@ -21,12 +21,6 @@ def _input(form: CustomerForm) -> customers.CustomerInput:
         shared_email_ok=form.shared_email_ok.data,
     )
 
-
-def _customer_or_404(customer_id: int):
-    try:
-        return customers.get_customer(customer_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/")
@@ -64,11 +58,8 @@ def new():
 @role_required("viewer")
 def show(customer_id: int):
     """Everything this customer told us, across channels, newest first."""
-    try:
-        customer = customers.get_customer(customer_id)
-        entries = customers.timeline(customer_id)
-    except NotFound:
-        abort(404)
+    customer = customers.get_customer(customer_id)
+    entries = customers.timeline(customer_id)
     return render_template("customers/show.html", customer=customer, entries=entries)
 
 
@@ -76,7 +67,7 @@ def show(customer_id: int):
 @role_required("contributor")
 def edit(customer_id: int):
     """Change a customer's details or consents."""
-    customer = _customer_or_404(customer_id)
+    customer = customers.get_customer(customer_id)
     form = CustomerForm(obj=customer)
     existing = None
     if form.validate_on_submit():
@@ -97,7 +88,7 @@ def edit(customer_id: int):
 @role_required("admin")
 def erase(customer_id: int):
     """Right to erasure: remove the customer's details and the words of all they told us."""
-    customer = _customer_or_404(customer_id)
+    customer = customers.get_customer(customer_id)
     form = EraseCustomerForm()
     if form.validate_on_submit():
         try:

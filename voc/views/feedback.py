@@ -1,11 +1,10 @@
 """Browsing and entering feedback."""
-import datetime as dt
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from voc import pii
 from voc.access import current_actor, role_required
-from voc.export import pii
 from voc.forms import (
     BULK_CHOICES,
     ActionForm,
@@ -15,11 +14,12 @@ from voc.forms import (
     FeedbackFilterForm,
     FeedbackForm,
     choices,
+    flash_errors,
     record_number,
     show_errors,
 )
-from voc.models import CHANNELS, SCORE_KINDS
 from voc.services import (
+    clock,
     corrections,
     customers,
     feedback,
@@ -30,6 +30,7 @@ from voc.services import (
     themes,
 )
 from voc.services.errors import NotFound, ServiceError
+from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 
@@ -110,7 +111,7 @@ def bulk():
             count = corrections.bulk_change(selection, form.action.data, value, current_actor(),
                                             current_user.has_role)
         except ServiceError as error:
-            flash(" ".join(message for _, message in error.errors), "error")
+            flash_errors(error)
         else:
             label = dict(BULK_CHOICES)[form.action.data].lower()
             flash(f"Done: {label} for {count:,} item{'' if count == 1 else 's'}.")
@@ -124,8 +125,6 @@ def bulk():
 def edit(feedback_id: int):
     """Correct an item after the fact; triagers and admins may also correct its words."""
     item = feedback.get_feedback(feedback_id)
-    if item is None:
-        abort(404)
     may_edit_text = current_user.has_role("triager") and item.erased_at is None
     form = FeedbackEditForm(obj=item)
     form.stage_id.choices = choices(stages.stage_choices(include_retired=True))
@@ -160,10 +159,7 @@ def delete(feedback_id: int):
     """Remove an item for good, with its evidence links; the deletion is in the audit log."""
     if not ActionForm().validate_on_submit():
         return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    try:
-        removed = corrections.delete_feedback(feedback_id, current_actor())
-    except NotFound:
-        abort(404)
+    removed = corrections.delete_feedback(feedback_id, current_actor())
     flash(f"Feedback #{feedback_id} deleted"
           f"{f', and taken off {removed.evidence_links} hit(s)' if removed.evidence_links else ''}.")
     return redirect(url_for("feedback.index"))
@@ -188,7 +184,7 @@ def new():
     form.stage_id.choices = choices(stages.stage_choices())
     form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
     if request.method == "GET":
-        form.received_on.data = dt.date.today()
+        form.received_on.data = clock.today()
     form.ensure_submission_key()
     if form.validate_on_submit():
         data = feedback.FeedbackInput(
@@ -217,8 +213,6 @@ def new():
 def show(feedback_id: int):
     """One item in full."""
     item = feedback.get_feedback(feedback_id)
-    if item is None:
-        abort(404)
     return render_template(
         "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
         action=ActionForm(), sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
@@ -240,10 +234,8 @@ def confirm_stage(feedback_id: int):
     if form.validate_on_submit():
         try:
             item = stage_suggestions.accept_item(feedback_id, current_actor(), form.stage.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(" ".join(message for _, message in error.errors), "error")
+            flash_errors(error)
         else:
             flash(f"Stage set to {item.stage.name}.")
     else:
@@ -257,10 +249,7 @@ def reveal(feedback_id: int):
     """Show the item's text unmasked, once, on this response only; the reveal is logged."""
     if not ActionForm().validate_on_submit():
         return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    try:
-        item = privacy.reveal(feedback_id, current_actor())
-    except NotFound:
-        abort(404)
+    item = privacy.reveal(feedback_id, current_actor())
     response = current_app.make_response(render_template(
         "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
         sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),

@@ -1,7 +1,6 @@
 """The hit list: triage inbox, board, matrix, one hit with its evidence, history and closed loop."""
-import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import role_required
@@ -15,12 +14,13 @@ from voc.forms import (
     HitStatusForm,
     MoveHitForm,
     choices,
+    flash_errors,
     record_number,
     show_errors,
 )
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
-from voc.services import hits, stages, triage, users
-from voc.services.errors import NotFound, ServiceError, StaleEdit
+from voc.services import clock, hits, stages, triage, users
+from voc.services.errors import ServiceError, StaleEdit
 
 bp = Blueprint("hits", __name__, url_prefix="/hits")
 
@@ -90,8 +90,6 @@ def dismiss():
     if form.validate_on_submit():
         try:
             triage.dismiss(current_user.id, form.reason.data or "", form.theme.data, form.feedback.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -105,10 +103,7 @@ def dismiss():
 def restore(decision_id: int):
     """Bring a dismissed theme or item back into the inbox."""
     if ActionForm().validate_on_submit():
-        try:
-            triage.restore(decision_id, current_user.id)
-        except NotFound:
-            abort(404)
+        triage.restore(decision_id, current_user.id)
         flash("Back in the inbox.")
     return redirect(url_for("hits.inbox"))
 
@@ -140,14 +135,11 @@ def new():
     """A new hit, pre-filled from a theme (?theme=) or an item (?feedback=) when one is given."""
     theme_id = request.args.get("theme", type=record_number)
     feedback_id = request.args.get("feedback", type=record_number)
-    try:
-        draft = (
-            triage.theme_draft(theme_id) if theme_id
-            else triage.feedback_draft(feedback_id) if feedback_id
-            else None
-        )
-    except NotFound:
-        abort(404)
+    draft = (
+        triage.theme_draft(theme_id) if theme_id
+        else triage.feedback_draft(feedback_id) if feedback_id
+        else None
+    )
     form = HitForm()
     _choose_people(form)
     if request.method == "GET":
@@ -170,18 +162,12 @@ def new():
     return render_template("hits/form.html", form=form, hit=None, draft=draft, conflict=None)
 
 
-def _get(hit_id: int):
-    try:
-        return hits.get_hit(hit_id)
-    except NotFound:
-        abort(404)
-
 
 @bp.route("/<int:hit_id>/edit", methods=["GET", "POST"])
 @role_required("triager")
 def edit(hit_id: int):
     """Change a hit; a save from a form someone else has overtaken is refused and explained."""
-    hit = _get(hit_id)
+    hit = hits.get_hit(hit_id)
     form = HitForm(obj=hit)
     _choose_people(form)
     conflict = None
@@ -202,14 +188,14 @@ def edit(hit_id: int):
 
 def _show(hit_id: int, status_form=None, follow_up_form=None, conflict=None):
     """The hit page; failed status or follow-up forms come back with their errors."""
-    hit = _get(hit_id)
+    hit = hits.get_hit(hit_id)
     evidence = hits.evidence(hit_id)
     if status_form is None:
         status_form = HitStatusForm(formdata=None, version=hit.version)
     status_form.status.choices = choices((s, s.capitalize()) for s in hits.next_statuses(hit.status))
     closing = hits.loop(hit) if hit.status in hits.LOOP_STATUSES else None
     if follow_up_form is None:
-        follow_up_form = FollowUpForm(formdata=None, held_on=dt.date.today())
+        follow_up_form = FollowUpForm(formdata=None, held_on=clock.today())
     if closing is not None:
         people = [
             (row.customer.id, row.customer.name + ("" if row.customer.consent_contact else " (no contact)"))
@@ -240,10 +226,8 @@ def move(hit_id: int):
     if form.validate_on_submit():
         try:
             hit = hits.move_hit(hit_id, form.horizon.data, form.version.data, current_user.id)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash(f"“{hit.title}” moved to {hit.horizon}.")
     return redirect(url_for("hits.board", **request.args))
@@ -253,7 +237,7 @@ def move(hit_id: int):
 @role_required("triager")
 def status(hit_id: int):
     """Move a hit along its status flow, or drop it with a reason."""
-    _get(hit_id)
+    hits.get_hit(hit_id)
     form = HitStatusForm()
     conflict = None
     if form.validate_on_submit():
@@ -282,7 +266,7 @@ def add_evidence():
         try:
             hit = hits.add_evidence(form.hit.data, current_user.id, form.theme.data, form.feedback.data)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash(f"Added to the evidence for “{hit.title}”.")
             return redirect(url_for("hits.show", hit_id=hit.id))
@@ -297,10 +281,8 @@ def remove_evidence(hit_id: int):
     if form.validate_on_submit():
         try:
             hits.remove_evidence(hit_id, current_user.id, form.theme.data, form.feedback.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash("Removed from the evidence.")
     return redirect(url_for("hits.show", hit_id=hit_id))
@@ -310,7 +292,7 @@ def remove_evidence(hit_id: int):
 @role_required("contributor")
 def follow_up(hit_id: int):
     """Record a personal follow-up with a customer who raised a done hit."""
-    _get(hit_id)
+    hits.get_hit(hit_id)
     form = FollowUpForm()
     if form.validate_on_submit():
         data = hits.FollowUpInput(

@@ -3,9 +3,9 @@ from flask import Blueprint, current_app, render_template, request, send_from_di
 
 from voc.access import public, role_required
 from voc.forms import DashboardFilterForm, choices, show_errors
-from voc.models import CHANNELS
 from voc.services import customers, dashboard
 from voc.services.errors import ServiceError
+from voc.vocabulary import CHANNELS
 
 bp = Blueprint("home", __name__)
 

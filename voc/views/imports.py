@@ -2,15 +2,15 @@
 import io
 import json
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from voc.access import role_required
-from voc.forms import ActionForm, MappingForm, UploadForm, choices, show_errors
+from voc.access import current_actor, role_required
+from voc.forms import ActionForm, MappingForm, UploadForm, choices, flash_errors, show_errors
 from voc.ingest import Mapping
 from voc.ingest.mapping import SINGLE_FIELDS
 from voc.services import imports
-from voc.services.errors import NotAllowed, NotFound, ServiceError
+from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
@@ -46,11 +46,11 @@ def mapping(key: str):
     try:
         upload = imports.get_upload(key)
         inspection = imports.inspect(upload, **_starting_point(start))
-    except NotFound as error:
-        flash(str(error), "error")
+    except NotFound as error:  # an expired upload means "start again", not a 404 page
+        flash(error.errors[0][1], "error")
         return redirect(url_for("imports.new"))
     except ServiceError as error:
-        flash(str(error), "error")
+        flash_errors(error)
         inspection = imports.inspect(upload)
         start = ""
     form = MappingForm()
@@ -146,7 +146,7 @@ def _mapping(form: MappingForm, header: list[str]) -> Mapping:
 @role_required("contributor")
 def show(batch_id: int):
     """One import: counts, mapping, rejected rows and the items it brought in."""
-    batch = _batch(batch_id)
+    batch = imports.get_batch(batch_id)
     return render_template(
         "imports/show.html", batch=batch, reasons=imports.rejected_reasons(batch),
         items=imports.batch_items(batch.id), may_undo=imports.may_undo(batch, current_user),
@@ -158,11 +158,8 @@ def show(batch_id: int):
 @role_required("contributor")
 def rejected(batch_id: int):
     """The rows not imported with an `error` column saying why, to fix and upload again."""
-    batch = _batch(batch_id)
-    try:
-        content = imports.rejected_rows(batch)
-    except NotFound:
-        abort(404)
+    batch = imports.get_batch(batch_id)
+    content = imports.rejected_rows(batch)
     stem = batch.filename.rsplit(".", 1)[0] or "import"
     # A byte-order mark so Excel opens the UTF-8 file with its accents intact.
     return send_file(
@@ -178,13 +175,9 @@ def undo(batch_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            result = imports.undo_batch(batch_id, current_user)
-        except NotAllowed:
-            abort(403)
-        except NotFound:
-            abort(404)
+            result = imports.undo_batch(batch_id, current_user, current_actor())
         except ServiceError as error:
-            flash(str(error), "error")
+            flash_errors(error)
         else:
             removed = f"Import #{batch_id} undone: {result.items:,} items removed"
             if result.evidence_links:
@@ -192,10 +185,3 @@ def undo(batch_id: int):
             flash(removed + ".")
     return redirect(url_for("imports.show", batch_id=batch_id))
 
-
-def _batch(batch_id: int):
-    """The batch, or 404."""
-    try:
-        return imports.get_batch(batch_id)
-    except NotFound:
-        abort(404)

@@ -1,14 +1,13 @@
 """Field interviews: logging one with its quotes, and the list with field time."""
-import datetime as dt
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import role_required
 from voc.forms import InterviewForm, PeriodForm, choices, record_number, show_errors
-from voc.services import customers, interviews, stages, users
+from voc.services import clock, customers, interviews, stages, users
 from voc.services.customers import CustomerInput
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("interviews", __name__, url_prefix="/interviews")
 
@@ -19,11 +18,12 @@ def index():
     """Interviews in the chosen period and the hours spent with customers."""
     form = PeriodForm(request.args)
     form.validate()
-    result = interviews.list_interviews(
-        form.start.data if not form.start.errors else None,
-        form.end.data if not form.end.errors else None,
-    )
-    return render_template("interviews/index.html", form=form, result=result)
+    start = form.start.data if not form.start.errors else None
+    end = form.end.data if not form.end.errors else None
+    page = request.args.get("page", 1, type=record_number)
+    result = interviews.list_interviews(start, end, page, current_app.config["FEEDBACK_PER_PAGE"])
+    args = {name: value.isoformat() for name, value in (("start", start), ("end", end)) if value}
+    return render_template("interviews/index.html", form=form, result=result, args=args)
 
 
 def _input(form: InterviewForm) -> interviews.InterviewInput:
@@ -62,7 +62,7 @@ def new():
     stage_options = stages.stage_choices()
     if request.method == "GET":
         form.interviewer_id.data = current_user.id
-        form.held_on.data = dt.date.today()
+        form.held_on.data = clock.today()
         form.customer_id.data = request.args.get("customer", type=record_number)
     if form.add_quote.data:
         form.quotes.append_entry()
@@ -84,8 +84,5 @@ def new():
 @role_required("viewer")
 def show(interview_id: int):
     """One interview and its quotes."""
-    try:
-        interview = interviews.get_interview(interview_id)
-    except NotFound:
-        abort(404)
+    interview = interviews.get_interview(interview_id)
     return render_template("interviews/show.html", interview=interview)

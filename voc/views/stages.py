@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from voc.access import role_required
 from voc.forms import ActionForm, StageForm, show_errors
 from voc.services import stages
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("stages", __name__, url_prefix="/stages")
 
@@ -52,10 +52,7 @@ def edit(stage_id: int):
 def move(stage_id: int, direction: str):
     """Move a stage one place earlier or later in the journey."""
     if ActionForm().validate_on_submit():
-        try:
-            stages.move_stage(stage_id, -1 if direction == "up" else 1)
-        except NotFound:
-            abort(404)
+        stages.move_stage(stage_id, -1 if direction == "up" else 1)
     return redirect(url_for("stages.index"))
 
 
@@ -64,9 +61,6 @@ def move(stage_id: int, direction: str):
 def retire(stage_id: int, action: str):
     """Retire a stage (its feedback stays) or restore it."""
     if ActionForm().validate_on_submit():
-        try:
-            stage = stages.set_retired(stage_id, action == "retire")
-        except NotFound:
-            abort(404)
+        stage = stages.set_retired(stage_id, action == "retire")
         flash(f"Stage “{stage.name}” {'retired; its feedback is kept' if stage.retired else 'restored'}.")
     return redirect(url_for("stages.index"))

@@ -1,5 +1,5 @@
 """Themes: the ranked list, runs with their progress, and staff edits."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
@@ -11,11 +11,12 @@ from voc.forms import (
     SplitThemeForm,
     ThemeRunForm,
     choices,
+    flash_errors,
     record_number,
     show_errors,
 )
 from voc.services import hits, impact, stage_suggestions, themes
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -35,7 +36,7 @@ def _index(form: ThemeRunForm):
         impact.sort_by_drag(groups, impacts)
     return render_template(
         "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
-        form=form, unthemed=themes.theme_items(None, 1, 1).total,
+        form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
@@ -66,17 +67,8 @@ def runs():
 @role_required("viewer")
 def run(run_id: int):
     """One run; the page refreshes itself until the run ends."""
-    try:
-        return render_template("themes/run.html", run=themes.get_run(run_id))
-    except NotFound:
-        abort(404)
+    return render_template("themes/run.html", run=themes.get_run(run_id))
 
-
-def _theme_or_404(theme_id: int):
-    try:
-        return themes.get_theme(theme_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/<int:theme_id>")
@@ -88,7 +80,7 @@ def show(theme_id: int):
 
 def _page(theme_id: int, **failed):
     """The theme page; a refused rename, merge or split comes back with its errors on its fields."""
-    theme = _theme_or_404(theme_id)
+    theme = themes.get_theme(theme_id)
     open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
     if theme.is_parent:
         return render_template(
@@ -133,7 +125,7 @@ def _edit(theme_id: int, form, change, success: str, name: str = ""):
 
     A refusal shows the theme page again with the form `name` as sent and its errors on its fields.
     """
-    _theme_or_404(theme_id)
+    themes.get_theme(theme_id)
     if form.validate_on_submit():
         try:
             target = change(form)
@@ -180,7 +172,7 @@ def split(theme_id: int):
 @role_required("triager")
 def accept_stages(theme_id: int):
     """Confirm the suggested stage of every unstaged item in the theme."""
-    _theme_or_404(theme_id)
+    themes.get_theme(theme_id)
     if ActionForm().validate_on_submit():
         done = stage_suggestions.accept_theme(theme_id, current_actor())
         flash(f"Suggested stage confirmed on {done} item{'' if done == 1 else 's'}.")
@@ -203,10 +195,8 @@ def move_item(feedback_id: int):
     if form.validate_on_submit():
         try:
             item = themes.move_item(feedback_id, form.theme.data)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash("Item moved and pinned.")
             if item.theme_id:

@@ -1,11 +1,11 @@
 """Admin: staff accounts and roles."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
-from voc.forms import ActionForm, RoleForm, UserForm, show_errors
+from voc.forms import ActionForm, RoleForm, UserForm, flash_errors, show_errors
 from voc.services import users
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
@@ -17,7 +17,9 @@ def index():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user, password = users.create_user(form.email.data, form.role.data, form.name.data or "")
+            user, password = users.create_user(
+                form.email.data, form.role.data, form.name.data or "", actor=current_actor()
+            )
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -39,10 +41,7 @@ def reset_password(user_id: int):
     """Give someone a one-time password, shown once on this response only; they must replace it."""
     if not ActionForm().validate_on_submit():
         return redirect(url_for("users.index"))
-    try:
-        reset = users.force_reset(user_id, current_actor())
-    except NotFound:
-        abort(404)
+    reset = users.force_reset(user_id, current_actor())
     response = current_app.make_response(_page(UserForm(formdata=None), reset=reset))
     response.headers["Cache-Control"] = "no-store"  # the password must not linger in caches
     return response
@@ -56,10 +55,8 @@ def role(user_id: int):
     if form.validate_on_submit():
         try:
             user = users.set_role(user_id, form.role.data, current_user.id)
-        except NotFound:
-            abort(404)
         except ServiceError as error:
-            flash(error.errors[0][1], "error")
+            flash_errors(error)
         else:
             flash(f"{user.email} is now {user.role}.")
     return redirect(url_for("users.index"))
@@ -70,9 +67,6 @@ def role(user_id: int):
 def unlock(user_id: int):
     """Let someone locked out after failed sign-ins try again now."""
     if ActionForm().validate_on_submit():
-        try:
-            user = users.unlock(user_id, current_actor())
-        except NotFound:
-            abort(404)
+        user = users.unlock(user_id, current_actor())
         flash(f"{user.email} can sign in again.")
     return redirect(url_for("users.index"))

@@ -1,11 +1,11 @@
 """Admin: outbound webhooks, their events and their delivery record."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from voc.access import role_required
+from voc.access import current_actor, role_required
 from voc.forms import ActionForm, WebhookForm, show_errors
 from voc.services import webhooks
-from voc.services.errors import NotFound, ServiceError
+from voc.services.errors import ServiceError
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -21,7 +21,7 @@ def index():
             url=form.url.data, events=tuple(form.events.data), secret=form.secret.data or ""
         )
         try:
-            webhook, secret = webhooks.create_webhook(data, current_user.id)
+            webhook, secret = webhooks.create_webhook(data, current_user.id, current_actor())
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -39,10 +39,7 @@ def index():
 @role_required("admin")
 def show(webhook_id: int):
     """One webhook and its latest deliveries: attempts, answers, errors and the next retry."""
-    try:
-        webhook = webhooks.get_webhook(webhook_id)
-    except NotFound:
-        abort(404)
+    webhook = webhooks.get_webhook(webhook_id)
     return render_template(
         "webhooks/show.html", webhook=webhook, deliveries=webhooks.recent_deliveries(webhook_id),
         action=ActionForm(),
@@ -54,10 +51,7 @@ def show(webhook_id: int):
 def toggle(webhook_id: int, change: str):
     """Pause a webhook or resume it."""
     if ActionForm().validate_on_submit():
-        try:
-            webhook = webhooks.set_active(webhook_id, change == "resume")
-        except NotFound:
-            abort(404)
+        webhook = webhooks.set_active(webhook_id, change == "resume")
         flash(f"Webhook to {webhook.url} {'resumed' if webhook.active else 'paused'}.")
     return redirect(url_for("webhooks.show", webhook_id=webhook_id))
 
@@ -67,9 +61,6 @@ def toggle(webhook_id: int, change: str):
 def delete(webhook_id: int):
     """Remove a webhook and its delivery record."""
     if ActionForm().validate_on_submit():
-        try:
-            webhooks.delete_webhook(webhook_id)
-        except NotFound:
-            abort(404)
+        webhooks.delete_webhook(webhook_id, current_actor())
         flash("Webhook removed.")
     return redirect(url_for("webhooks.index"))
