@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Everything else is set-up they share.
+# The two commands of the README: `make run` (PORT=5001 for another port) and `make test`. Everything else is
+# set-up they share.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,12 +9,14 @@ DEV_STAMP := $(VENV)/.installed-dev
 PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
 CHART_JS := static/vendor/chart.umd.min.js
 
-.PHONY: run test install install-dev lint lock
+PORT ?= 5000
+
+.PHONY: run test install install-dev lint lock semantic screenshots
 
 run: install instance/config.py
 	$(FLASK) db upgrade
 	$(FLASK) voc demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install install-dev
 	$(BIN)/python -m pytest
@@ -26,6 +29,10 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $(STAMP)
 
+# The optional semantic lens (docs/themes.md), from its own lock.
+semantic: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-semantic.txt
+
 install-dev: $(DEV_STAMP)
 
 $(DEV_STAMP): $(STAMP) requirements-dev.txt
@@ -36,6 +43,7 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 lock: install-dev
 	$(PIP_COMPILE) -o requirements.txt requirements.in
 	$(PIP_COMPILE) -c requirements.txt -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -c requirements.txt -o requirements-semantic.txt requirements-semantic.in
 
 # Chart.js, pinned exactly in package.json and package-lock.json, served from our own server.
 $(CHART_JS): package.json package-lock.json
@@ -50,3 +58,10 @@ instance/config.py:
 
 lint: install-dev
 	$(BIN)/ruff check .
+
+# Refresh the pictures in docs/screenshots from the browser tests (a plain test run writes tests/artifacts/).
+screenshots: install install-dev
+	VOC_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q -p no:randomly \
+		tests/test_browser_dashboard.py tests/test_browser_themes.py tests/test_browser_theme_page.py \
+		tests/test_browser_board.py tests/test_browser_customer.py tests/test_browser_roadmap_print.py \
+		tests/test_browser_layout.py tests/test_browser_imports.py

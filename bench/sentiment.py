@@ -6,7 +6,8 @@
 
 Scores at or above +0.05 read as positive, at or below -0.05 as negative (VADER's own cut-offs).
 With --learn-from FRACTION, a random FRACTION of rows (seed 0) keeps its label as if the customer had
-scored it; voc learns from those (voc/themes/learned.py) and every method is measured on the rest,
+scored it; voc learns from those (voc/themes/learned.py; its topic space from all rows, as a theme
+run has every item's text) and every method is measured on the rest,
 beside a plain TF-IDF + logistic regression trained on the same rows. Without it, "ours" is the
 lexicon. --score-column with --score-kind (nps, csat, stars) derives the labels from a score column.
 Figures are given for all rows and for each value of --half-column when the CSV has it.
@@ -58,7 +59,7 @@ def compare(texts: list[str], truth: list[str], train: tuple[list[str], list[str
     report["ours"] = report["lexicon"]
     if train is not None:
         started = time.perf_counter()
-        model = learn(*train)
+        model = learn(*train, unscored=texts)  # voc holds the unscored texts too: they shape its topics
         report["learn_seconds"] = round(time.perf_counter() - started, 1)
         if model is not None:
             report["ours"] = figures(truth, [polarity(s) for s in model.sentiments(texts, lexicon)])

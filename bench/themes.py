@@ -1,6 +1,10 @@
 """Theme discovery against human labels: NMI, ARI, largest theme, duplicates, speed, memory, baseline.
 
     python bench/themes.py --csv ../shared/data/clinc150.csv --split test --k auto --seeds 3
+    python bench/themes.py --csv ../shared/data/clinc150.csv --split test --semantic
+
+--semantic also runs the semantic lens (docs/themes.md) after the plain run, in the same process,
+and reports it under "semantic" with its CPU seconds and the peak memory after it.
 
 NMI and ARI are percentages (0-100); unthemed items count as one more cluster. The last line of
 output is one JSON object.
@@ -24,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from voc.themes import ThemeSettings, discover  # noqa: E402
+from voc.themes import ThemeSettings, discover, semantic  # noqa: E402
 
 
 def load(path: str, text_column: str, label_column: str, split: str | None) -> tuple[list[str], list[str]]:
@@ -157,6 +161,7 @@ def main() -> None:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="override a ThemeSettings number, e.g. svd_dims=60 (repeatable)")
+    parser.add_argument("--semantic", action="store_true", help="also run with the semantic lens")
     args = parser.parse_args()
 
     texts, labels = load(args.csv, args.text_column, args.label_column, args.split)
@@ -168,24 +173,12 @@ def main() -> None:
     overrides = {name: json.loads(value) for name, value in (pair.split("=", 1) for pair in args.setting)}
 
     ours, theirs, peak, assign, cpu = [], [], 0.0, 0.0, []
+    lensed, lens_cpu, lens_peak = [], [], 0.0
     for seed in range(args.seeds):
         started = cpu_seconds()
         result = discover(texts, ThemeSettings(k=k, seed=seed, **overrides))
         cpu.append(cpu_seconds() - started)
-        found = np.asarray(result.assignments)
-        q = result.quality
-        ours.append({
-            "n_themes": q["n_themes"],
-            "nmi": percent(normalized_mutual_info_score(truth, found)),
-            "ari": percent(adjusted_rand_score(truth, found)),
-            "largest_share": round(q["largest_share"], 4),
-            "unthemed_share": round(q["unthemed_share"], 4),
-            "silhouette": round(q["silhouette"], 4),
-            "duplicate_pairs": duplicate_pairs(truth, found),
-            "seconds": {key: q["seconds"].get(key, 0.0)
-                        for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
-            **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),
-        })
+        ours.append(figures(texts, labels, truth, result))
         if seed == 0 and args.show_names:
             for theme in result.themes[: args.show_names]:
                 print(f"  {theme.size:6d}  {theme.label}   [{', '.join(w for w, _ in theme.keywords[:5])}]")
@@ -193,6 +186,13 @@ def main() -> None:
         if seed == 0:
             assign = assign_ms(result.model, texts)
         print(f"seed {seed} ours:", json.dumps(ours[-1]), flush=True)
+        if args.semantic:
+            started = cpu_seconds()
+            lens_result = discover(texts, ThemeSettings(k=k, seed=seed, embed=semantic.lens()))
+            lensed.append(figures(texts, labels, truth, lens_result))
+            lens_cpu.append(cpu_seconds() - started)
+            lens_peak = peak_rss_mb()
+            print(f"seed {seed} semantic:", json.dumps(lensed[-1]), flush=True)
         if not args.no_baseline:
             theirs.append(baseline(texts, truth, n_labels, seed))
             print(f"seed {seed} baseline:", json.dumps(theirs[-1]), flush=True)
@@ -206,7 +206,28 @@ def main() -> None:
         "baseline": mean(theirs) if theirs else None,
     }
     summary["n_themes"] = round(summary["n_themes"], 1)
+    if lensed:
+        summary["semantic"] = {**mean(lensed), "cpu_seconds": round(float(np.mean(lens_cpu)), 3),
+                               "peak_rss_mb": lens_peak}
     print(json.dumps(summary))
+
+
+def figures(texts: list[str], labels: list[str], truth: np.ndarray, result) -> dict:
+    """Agreement with the labels, shape, timings and naming of one discovery."""
+    found = np.asarray(result.assignments)
+    q = result.quality
+    return {
+            "n_themes": q["n_themes"],
+            "nmi": percent(normalized_mutual_info_score(truth, found)),
+            "ari": percent(adjusted_rand_score(truth, found)),
+            "largest_share": round(q["largest_share"], 4),
+            "unthemed_share": round(q["unthemed_share"], 4),
+            "silhouette": round(q["silhouette"], 4),
+            "duplicate_pairs": duplicate_pairs(truth, found),
+            "seconds": {key: q["seconds"].get(key, 0.0)
+                        for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
+            **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),
+    }
 
 
 if __name__ == "__main__":

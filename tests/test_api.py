@@ -459,7 +459,7 @@ def test_hits_are_listed_by_score_and_filtered(client, headers):
     db.session.commit()
     body = client.get("/api/v1/hits", headers=headers).json
     assert [h["title"] for h in body["items"]] == ["Big", "Small"]
-    assert body["items"][0]["next_statuses"] == ["planned", "dropped"]
+    assert body["items"][0]["next_statuses"] == ["planned", "in progress", "done", "dropped"]
     dropped_only = client.get("/api/v1/hits?status=dropped", headers=headers).json["items"]
     assert [h["title"] for h in dropped_only] == ["Gone"]
     assert client.get("/api/v1/hits?status=lost", headers=headers).status_code == 422
@@ -472,10 +472,11 @@ def test_triagers_move_hits_along_with_optimistic_locking(client, app):
     assert moved.status_code == 200 and (moved.json["status"], moved.json["version"]) == ("planned", 2)
     stale = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 1})
     assert stale.status_code == 409 and "Tess changed this hit" in stale.json["error"]
-    skip = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "done", "version": 2})
+    skip = client.patch(f"/api/v1/hits/{hit.id}", headers=triager,
+                        json={"status": "loop closed", "version": 2})
     assert skip.status_code == 422
     assert skip.json["errors"] == [
-        {"field": "status", "message": "A hit that is planned cannot move to done."}]
+        {"field": "status", "message": "A hit that is planned cannot move to loop closed."}]
     drop = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "dropped", "version": 2})
     assert drop.json["errors"] == [{"field": "reason", "message": "Say why the hit is dropped."}]
     both = client.patch(f"/api/v1/hits/{hit.id}", headers=triager,

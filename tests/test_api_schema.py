@@ -13,10 +13,19 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_customer, make_feedback, make_hit, make_theme, make_user
+from tests.factories import (
+    api_headers,
+    make_customer,
+    make_feedback,
+    make_hit,
+    make_theme,
+    make_user,
+    stage_named,
+)
 from tests.test_hostile_input import stored_controls
 from voc.extensions import db
 from voc.models import Customer, Feedback
+from voc.services import surveys
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Tried in every string of every operation on every run, whatever hypothesis generates besides.
@@ -32,6 +41,8 @@ BODIES = {
                          "quotes": [{"text": "The meter man never came"}]},
     "PATCH /themes/{theme_id}": {},
     "PATCH /hits/{hit_id}": {"version": 1, "status": "dropped"},
+    "POST /surveys": {"title": "After your visit", "questions": ["What went wrong?"], "thanks_name": "Ana",
+                      "thanks_text": "I read every answer."},
 }
 
 
@@ -92,13 +103,18 @@ def hostile_cases(operation, path_parameters: dict) -> list:
 def test_every_operation_answers_as_documented(app, mode):
     customer = make_customer(name="Ola", email="ola@example.com", consent_quote=True)
     theme = make_theme("meter visits")
-    item = make_feedback(customer_id=customer.id, theme_id=theme.id)
+    # A suggested stage, so that the documented shape of a suggestion is checked too.
+    item = make_feedback(customer_id=customer.id, theme_id=theme.id,
+                         suggested_stage_id=stage_named("Action").id, stage_confidence=0.42)
     hit = make_hit(title="Meter visits", feedback_ids=(item.id,))
     headers = api_headers(make_user("admin"))
+    survey = surveys.create_survey(surveys.SurveyInput(
+        title="After your visit", questions=["What went wrong?"], thanks_name="Ana", thanks_text="Thanks."
+    ), None)
     ids = {"customer_id": customer.id, "theme_id": theme.id, "feedback_id": item.id, "hit_id": hit.id,
-           "interview_id": 1}
+           "interview_id": 1, "survey_id": survey.id}
     found = operations(app)
-    assert len(found) == 17
+    assert len(found) == 21
 
     for operation in found:
         def answers_as_documented(case):

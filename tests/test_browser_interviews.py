@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from tests.browser import chromium_page, live_server, sign_in
+from tests.browser import chromium_page, live_server, pick_customer, sign_in
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_customer, make_user
 
@@ -28,7 +28,7 @@ def test_log_interview_with_two_quotes_then_see_them_on_customer_page(csrf_app):
         page.wait_for_selector("h1:has-text('Feedback')")
 
         page.goto(base + "/interviews/new")
-        page.select_option("#customer_id", label="Grace Hopper (Hopper Bakery)")
+        pick_customer(page, "hopp", "Grace Hopper (Hopper Bakery)")
         page.fill("#place", "Hopper Bakery, Market St")
         page.fill("#duration_minutes", "50")
         page.fill("#quotes-0-text", "Your price page hides the standing charge")

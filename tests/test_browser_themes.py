@@ -1,17 +1,15 @@
 """A product owner reads the demo's themes page: every name is a phrase the customers wrote."""
 import datetime as dt
-import os
 import re
 
 import pytest
 
-from tests.browser import chromium_page, live_server, sign_in
+from tests.browser import chromium_page, live_server, screenshot, sign_in
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_user
 from voc.services import demo, themes
 
 pytestmark = pytest.mark.browser
-SCREENSHOT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "docs", "screenshots", "themes.png")
 
 
 @pytest.fixture
@@ -40,8 +38,7 @@ def test_demo_theme_names_are_written_in_their_own_items(demo_app, database_url)
         names = links.all_text_contents()  # folded themes have no inner text until opened
         hrefs = [links.nth(i).get_attribute("href") for i in range(len(names))]
         assert len(names) >= 10
-        if database_url.startswith("sqlite"):
-            page.screenshot(path=SCREENSHOT, full_page=True)
+        screenshot(page, "themes", database_url)
 
         for name, href in zip(names, hrefs, strict=True):
             parts = [as_written(p).split() for p in name.split(",")]

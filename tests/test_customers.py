@@ -4,8 +4,10 @@ import datetime as dt
 from sqlalchemy import select
 
 from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
+from tests.test_hits import make_hit
 from voc.extensions import db
-from voc.models import Customer, Feedback, Interview
+from voc.models import Customer, Feedback, FollowUp, Interview, Theme
+from voc.services import hits
 
 TODAY = dt.date.today()
 
@@ -42,8 +44,10 @@ def test_consent_defaults_to_no_and_is_shown(client, app):
     customer = db.session.scalar(select(Customer))
     assert (customer.consent_quote, customer.consent_contact) == (False, False)
     body = client.get(f"/customers/{customer.id}").get_data(as_text=True)
-    assert '<dd id="consent-quote" class="consent-no">No</dd>' in body
-    assert '<dd id="consent-contact" class="consent-no">No</dd>' in body
+    assert '<li id="consent-quote" class="consent-no"><strong>May be quoted: No.</strong>' in body
+    assert "exports and the roadmap's print view leave them out" in body
+    assert '<li id="consent-contact" class="consent-no"><strong>May be contacted: No.</strong>' in body
+    assert "Nobody calls, visits or e-mails them about their feedback" in body
 
 
 def test_consent_is_explained_on_the_form(client, app):
@@ -85,3 +89,47 @@ def test_unknown_customer_is_a_404_page(client, app):
     response = client.get("/customers/9999")
     assert response.status_code == 404
     assert b"There is nothing at this address." in response.data
+
+
+def section(body: str, element_id: str) -> str:
+    """The inner HTML of the list with that id."""
+    return body.split(f'id="{element_id}"')[1].split("</ul>")[0]
+
+
+def test_customer_page_is_the_whole_story_scores_themes_hits_follow_ups(client, app):
+    triager = make_user("triager", name="Tess Triager")
+    sign_in(client, triager)
+    dana = make_customer(name="Dana Cole", consent_contact=True)
+    refunds = Theme(label="refund", name="Refunds")
+    db.session.add(refunds)
+    db.session.commit()
+    make_feedback(customer=dana, text="Refund took weeks", theme_id=refunds.id, score=3, score_kind="nps",
+                  received_on=TODAY - dt.timedelta(days=40))
+    make_feedback(customer=dana, text="Refund arrived at last", theme_id=refunds.id, score=8,
+                  score_kind="nps",
+                  received_on=TODAY - dt.timedelta(days=5))
+    make_feedback(customer=make_customer(name="Other"), text="Another theme", theme_id=refunds.id)
+    hit = make_hit(triager, theme_ids=[refunds.id], title="Refunds in a week")
+    hits.set_status(hit.id, "done", "", hit.version, triager.id)
+    db.session.add(FollowUp(hit_id=hit.id, customer_id=dana.id, user_id=triager.id, held_on=TODAY,
+                            method="call", note="Told Dana refunds now take a week"))
+    db.session.commit()
+
+    body = client.get(f"/customers/{dana.id}").get_data(as_text=True)
+    scores = body.split('id="scores"')[1].split("</table>")[0]
+    assert scores.index("</meter> 3<") < scores.index("</meter> 8<")  # oldest first
+    assert 'Refunds</a> <span class="hint">2 items</span>' in section(body, "customer-themes")
+    raised = section(body, "customer-hits")
+    assert "Refunds in a week</a>" in raised and ">done</span>" in raised
+    assert f'href="/hits/{hit.id}?customer={dana.id}#loop">Follow up' in raised
+    assert "Call on" in section(body, "customer-follow-ups") and "Told Dana refunds now take a week" in body
+
+    # The follow-up link lands on the hit's form with Dana already chosen.
+    form = client.get(f"/hits/{hit.id}?customer={dana.id}").get_data(as_text=True)
+    assert f'<option selected value="{dana.id}">Dana Cole</option>' in form
+
+    dana.consent_contact = False
+    db.session.commit()
+    body = client.get(f"/customers/{dana.id}").get_data(as_text=True)
+    assert ">Follow up<" not in body and ">Add a note<" in body
+    assert "has not agreed to be contacted, so follow-ups can only be notes" in body

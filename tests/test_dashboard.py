@@ -433,3 +433,15 @@ def test_feedback_list_filters_for_dashboard_links(client, app, viewer):
     ]:
         body = client.get(f"/feedback/?{query}").get_data(as_text=True)
         assert shown in body and "1 item" in body, query
+
+
+@pytest.mark.parametrize(("filters", "interviews"), [
+    ({}, (150, 2)),
+    ({"channel": "interview"}, (150, 2)),
+    ({"channel": "ticket"}, (0, 0)),  # interviews are a channel of their own
+    ({"segment": "Business"}, (0, 0)),  # all three were with Alice, who is not in it
+    ({"segment": "Residential"}, (150, 2)),
+])
+def test_field_interviews_card_honours_the_channel_and_segment_filters(known, filters, interviews):
+    strip = build(**filters).strip
+    assert (strip.interview_minutes, strip.interviews) == interviews

@@ -12,6 +12,7 @@ DISTRIBUTION = {
     "sklearn": "scikit-learn", "flask_sqlalchemy": "flask-sqlalchemy", "flask_login": "flask-login",
     "flask_migrate": "flask-migrate", "flask_wtf": "flask-wtf", "argon2": "argon2-cffi",
     "email_validator": "email-validator", "vaderSentiment": "vadersentiment",
+    "flask_limiter": "flask-limiter",
 }
 
 

@@ -204,8 +204,8 @@ def test_a_hit_walks_the_whole_flow_and_each_move_is_recorded(client, triager):
 @pytest.mark.parametrize(
     ("status", "allowed"),
     [
-        ("proposed", ["planned", "dropped"]),
-        ("planned", ["in progress", "proposed", "dropped"]),
+        ("proposed", ["planned", "in progress", "done", "dropped"]),
+        ("planned", ["in progress", "done", "proposed", "dropped"]),
         ("in progress", ["done", "planned", "dropped"]),
         ("done", ["loop closed", "in progress", "dropped"]),
         ("loop closed", ["done"]),
@@ -216,12 +216,17 @@ def test_allowed_status_moves(status, allowed):
     assert hits.next_statuses(status) == allowed
 
 
-def test_skipping_ahead_is_refused(client, triager):
+def test_proposed_to_done_in_one_step_but_the_loop_closes_only_after_done(client, triager):
     hit = make_hit(triager)
-    body = post_status(client, hit, "done").get_data(as_text=True)
-    assert "A hit that is proposed cannot move to done." in body
+    body = post_status(client, hit, "loop closed").get_data(as_text=True)
+    assert "A hit that is proposed cannot move to loop closed." in body
     db.session.expire_all()
     assert db.session.get(Hit, hit.id).status == "proposed"
+    body = client.post(f"/hits/{hit.id}/status", data={"status": "done", "version": 1},
+                       follow_redirects=True).get_data(as_text=True)
+    assert f"“{hit.title}” is now done." in body
+    db.session.expire_all()
+    assert db.session.get(Hit, hit.id).status == "done"
 
 
 def test_dropping_needs_a_reason_and_reopening_clears_it(client, triager):

@@ -4,13 +4,15 @@ import datetime as dt
 import io
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import empty_tables, make_app
 from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
-from voc.models import Theme
+from voc.models import Feedback, Theme, ThemeImpact
 from voc.services import dashboard, hits, impact, imports
+from voc.services import themes as theme_runs
 from voc.services.dashboard import DashboardFilters, Period
 from voc.services.hits import HitInput
 from voc.themes.impact import MIN_RESPONSES, Impact, impacts, nps_value
@@ -57,6 +59,9 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     for _ in range(20):  # other: enough responses, all promoters, so it lifts the score
         make_feedback(score=10, score_kind="nps", theme_id=other.id, received_on=TODAY)
     sign_in(client, make_user("viewer"))
+    assert "NPS -34.29" not in client.get("/themes/").text  # worked out at the next run, not on view
+    impact.store_theme_impacts()
+    db.session.commit()
     # 70 responses: NPS (35 - 10) / 70 = +35.71; without the drag's 20: 35 / 50 = +70; impact -34.29.
     assert impact.theme_impacts()[drag.id]["nps"].points == -34.29
     page = client.get("/themes/").text
@@ -76,6 +81,26 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     found = [(row["title"], row["nps_impact"], row["csat_impact"]) for row in rows]
     assert found == [("Fix meter visits", "-34.29", "")]
     assert "NPS impact -34.29 (" in client.get("/roadmap/export.md").text
+    # The page serves what the run kept: it reads no scored item, so new scores wait for the next run.
+    make_feedback(score=0, score_kind="nps", theme_id=drag.id, received_on=TODAY)
+    assert "NPS -34.29" in client.get("/themes/").text
+
+
+def test_a_theme_run_keeps_each_themes_impact_for_the_themes_page(client, app, monkeypatch):
+    monkeypatch.setattr(theme_runs, "_models", {})  # run ids repeat across the test databases
+    places = ("kitchen", "hallway", "garden", "attic", "garage")
+    for n in range(25):
+        make_feedback(text=f"The engineer never came to fix the boiler in the {places[n % 5]} ({n})",
+                      score=1, score_kind="nps", received_on=TODAY)
+        make_feedback(text=f"Friendly billing team answered my invoice question on chat ({n})",
+                      score=10, score_kind="nps", received_on=TODAY)
+    theme_runs.run_now(None, k=2)
+    engineer = db.session.scalar(select(Feedback.theme_id).where(Feedback.text.like("The engineer%")))
+    kept = {(row.theme_id, row.kind): row.points for row in db.session.scalars(select(ThemeImpact))}
+    # NPS of all 50: 0; without the 25 detractors: +100; so the engineer theme costs 100 points.
+    assert kept[(engineer, "nps")] == -100.0 and len(kept) == 2
+    sign_in(client, make_user("viewer"))
+    assert "NPS -100" in client.get("/themes/").text
 
 
 SURVEY = (

@@ -471,7 +471,7 @@ def test_client_file_names_never_become_paths(app, name):
     up = upload("Comment\nHi\n", name)
     folder = app.config["IMPORT_UPLOAD_FOLDER"]
     assert up.path == os.path.join(folder, up.key)
-    assert sorted(os.listdir(folder)) == [up.key, up.key + ".json"]
+    assert os.listdir(folder) == [up.key]
     assert "/" not in up.filename and "\\" not in up.filename and "\n" not in up.filename
     assert imports.get_upload(up.key).filename == up.filename
 

@@ -1,5 +1,6 @@
 """The import pages: upload, mapping, dry run, import, batches, rejected rows, undo, roles and limits."""
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -11,9 +12,10 @@ from tests import test_imports
 from tests.conftest import empty_tables, make_app
 from tests.factories import as_user, make_user, sign_in
 from tests.test_imports import FIXTURES, count
+from voc import create_app
 from voc.extensions import db
 from voc.ingest.mapping import SINGLE_FIELDS
-from voc.models import Feedback, ImportBatch, SavedMapping
+from voc.models import Feedback, ImportBatch, SavedMapping, StoredUpload, User, utcnow
 from voc.services import imports
 
 app = test_imports.app  # the same fixture: uploads go to a temporary folder
@@ -154,7 +156,7 @@ def test_a_path_as_file_name_is_only_a_name(client, contributor, app):
     url = uploaded(client, TICKETS, "../../etc/passwd")
     folder = app.config["IMPORT_UPLOAD_FOLDER"]
     key = url.rsplit("/", 1)[1]
-    assert sorted(os.listdir(folder)) == [key, key + ".json"]
+    assert os.listdir(folder) == [key]
     assert "Map the columns of passwd" in client.get(url).get_data(as_text=True)
     for bad in ("..%2F..%2Fetc%2Fpasswd", "0" * 64, "nope"):
         response = client.get(f"/imports/file/{bad}")
@@ -184,3 +186,55 @@ def test_viewers_cannot_import_and_see_no_link(client, app):
 
 def test_contributors_see_the_import_link(client, contributor):
     assert '<a href="/imports/">Import</a>' in client.get("/feedback/").get_data(as_text=True)
+
+
+def test_an_upload_made_on_one_app_server_is_imported_on_another(client, contributor, app, database_url,
+                                                                 tmp_path):
+    url = uploaded(client, TICKETS)
+    # A second server: same database, its own folder (nothing on disk is shared with the first).
+    other = create_app({**app.config, "IMPORT_UPLOAD_FOLDER": str(tmp_path / "other-server")})
+    with other.app_context():
+        try:
+            browser = other.test_client()
+            sign_in(browser, db.session.get(User, contributor.id))
+            page = browser.get(url).get_data(as_text=True)
+            assert "Map the columns of tickets.csv" in page and "Login fails" in page
+            response = browser.post(url, data=form_data(url, "run", default_source="helpdesk"))
+            assert response.status_code == 302, response.get_data(as_text=True)
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    assert count(Feedback) == 1
+    assert db.session.scalar(select(StoredUpload.key)) is None  # imported: kept nowhere
+    assert "has expired" in client.get(url, follow_redirects=True).get_data(as_text=True)
+
+
+def test_an_upload_left_past_its_time_has_expired(client, contributor, app):
+    url = uploaded(client, TICKETS)
+    stored = db.session.scalar(select(StoredUpload))
+    stored.expires_at = utcnow() - dt.timedelta(minutes=1)
+    db.session.commit()
+    page = client.get(url, follow_redirects=True).get_data(as_text=True)
+    assert "That upload has expired; upload the file again." in page
+    post_file(client, "Comment\nAnother file\n")  # the next upload clears it away
+    assert db.session.scalar(select(StoredUpload.key).where(StoredUpload.key == stored.key)) is None
+
+def test_mapping_page_says_whether_it_recognised_the_tool(client, contributor):
+    guessed = client.get(uploaded(client, TICKETS)).get_data(as_text=True)
+    assert "<strong>No known layout: guessed</strong> from the column names." in guessed
+    zendesk = client.get(uploaded(client, (FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv"))
+    assert "<strong>Recognised as a Zendesk export</strong>" in zendesk.get_data(as_text=True)
+    url = uploaded(client, TICKETS, "again.csv")
+    chosen = client.get(url + "?start=preset:freshdesk").get_data(as_text=True)
+    assert "Read with the Freshdesk preset you chose." in chosen
+
+
+def test_undo_names_how_many_items_go_before_the_button_that_removes_them(client, contributor):
+    url = uploaded(client, TICKETS)
+    client.post(url, data=form_data(url, "run"))
+    batch = db.session.scalar(select(ImportBatch))
+    page = client.get(f"/imports/{batch.id}").get_data(as_text=True)
+    warning = page.split('<summary class="button">Undo this import…</summary>')[1].split("</details>")[0]
+    assert batch.created == 1  # T-1 only: T-2's date does not exist, T-3 has no text
+    assert "This removes the 1 item this import created" in warning
+    assert '<button type="submit" class="danger">Remove 1 item</button>' in warning

@@ -1,7 +1,9 @@
 """Sentiment learned from the customers' own scores: cut-offs, the model, and where each item's came from."""
+import pickle
 import random
 
 import pytest
+from sklearn.base import clone
 from sklearn.metrics import f1_score
 
 from tests.factories import api_headers, make_feedback, make_user, sign_in
@@ -9,7 +11,13 @@ from voc.extensions import db
 from voc.models import ThemeRun
 from voc.services import feedback, themes
 from voc.services.feedback import FeedbackInput
-from voc.themes.learned import MIN_SCORED, learn, score_label, score_sentiment
+from voc.themes.learned import (
+    MIN_SCORED,
+    learn,
+    lexicon_features,
+    score_label,
+    score_sentiment,
+)
 from voc.themes.sentiment import sentiment
 
 # Words no lexicon knows, which this installation's customers use for good and bad.
@@ -53,6 +61,42 @@ def test_learned_model_beats_the_lexicon_where_the_words_are_unusual():
     lexicon = f1_score(truth, [polarity(sentiment(t)) for t in unseen], average="macro")
     assert lexicon < 0.4 and learned > 0.9
     assert model.trained_on == MIN_SCORED + 40
+
+
+def said(n: int, seed: int, pick) -> tuple[list[str], list[str]]:
+    """n texts saying how a thing was, in words pick(rng, words of the label) chooses, and the labels."""
+    rng = random.Random(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = ("positive", "negative", "neutral")[i % 3]
+        texts.append(f"{rng.choice(THINGS)} was {pick(rng, WORDS[label])}")
+        labels.append(label)
+    return texts, labels
+
+
+def test_unscored_items_teach_which_unusual_words_go_together():
+    # Scored items use only the first word of each kind; unscored ones pair the words up.
+    scored, labels = said(MIN_SCORED + 40, 1, lambda rng, words: words[0])
+    unscored, _ = said(600, 3, lambda rng, words: " and ".join(rng.sample(words, 2)))
+    unseen, truth = said(90, 2, lambda rng, words: rng.choice(words[1:]))  # words no scored item used
+
+    def macro_f1(model) -> float:
+        return f1_score(truth, [polarity(v) for v in model.sentiments(unseen)], average="macro")
+
+    assert macro_f1(learn(scored, labels, unscored)) > 0.9
+    assert macro_f1(learn(scored, labels)) < 0.6  # the scored items alone cannot tell
+
+
+def test_a_model_kept_before_topics_still_reads_texts():
+    texts, labels = unusual(MIN_SCORED + 40, seed=1)
+    model = learn(texts, labels)
+    # As a run before topics kept it: no topic space, a classifier fitted on the other features.
+    state = {k: v for k, v in vars(model).items() if k != "topics"}
+    older = pickle.loads(pickle.dumps(model))
+    older.__dict__ = state  # unpickling an older object sets no topics: the class default, None, shows
+    older.classifier = clone(model.classifier).fit(older.features(texts, lexicon_features(texts)), labels)
+    unseen, truth = unusual(90, seed=2)
+    assert [polarity(v) for v in older.sentiments(unseen)] == truth
 
 
 def test_too_few_scored_items_or_one_label_learn_nothing():

@@ -23,8 +23,10 @@ from voc.models import (
     Hit,
     HitChange,
     ImportBatch,
+    ImportJob,
     Interview,
     Stage,
+    Survey,
     Theme,
     ThemeRun,
     TriageDecision,
@@ -47,7 +49,8 @@ XSS = (
 )
 SQL_META = ("'", '"', ";", "--", "%", "_", "\\", "' OR '1'='1", "%_\\'\";--")
 # Values for URL parts that are not record ids.
-PARAM_VALUES = {"fmt": "csv", "key": "0" * 64}
+SURVEY_TOKEN = "t" * 32
+PARAM_VALUES = {"fmt": "csv", "key": "0" * 64, "token": SURVEY_TOKEN}
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -119,6 +122,12 @@ def seed() -> dict:
         ImportBatch(user_id=people["contributor"].id, filename=hostile(2)[:255], sha256="0" * 64,
                     mapping={hostile(3): hostile(4)}, rejected=1,
                     rejected_csv=f"text,error\r\n{hostile(5)},x"),
+        ImportJob(user_id=people["contributor"].id, upload_key="0" * 64, filename=hostile(8)[:255],
+                  settings={}, status="failed", message=hostile(9)[:500]),
+        Survey(token=SURVEY_TOKEN, title=hostile(0), intro=hostile(1), score_kind="nps",
+               questions=[hostile(2)], stage=stage, segment=hostile(3)[:100], thanks_name=hostile(4),
+               thanks_text=hostile(5),
+               embed_origins=["https://shop.example.com"]),
         Webhook(url="https://hooks.example.com/" + hostile(6)[:100], secret="s", events=["feedback.created"],
                 deliveries=[WebhookDelivery(event="feedback.created", body="{}", error=hostile(7)[:500])]),
     ])
@@ -382,10 +391,14 @@ def _csrf_exempt(app, endpoint: str) -> bool:
 @pytest.mark.parametrize(("endpoint", "rule", "method"), CHANGES, ids=[f"{m} {r}" for _, r, m in CHANGES])
 def test_state_changing_route_refuses_a_request_without_csrf_token(guarded, endpoint, rule, method):
     app, people = guarded
+    refusal = "security token was missing"
     if _csrf_exempt(app, endpoint):
-        # Only the token-authenticated JSON API may skip CSRF: browsers never send its token.
-        assert rule.startswith("/api/"), f"{rule} is exempt from CSRF"
-        return
+        # Only the token-authenticated JSON API may skip CSRF (browsers never send its token), and the
+        # public survey form, which has no session to forge with and carries a signed token of its own.
+        assert rule.startswith("/api/") or endpoint == "surveys.answer", f"{rule} is exempt from CSRF"
+        if rule.startswith("/api/"):
+            return
+        refusal = "nothing was sent yet"
     before = snapshot(app)
     with app.app_context():
         client = client_as(app, people, "admin")
@@ -393,7 +406,7 @@ def test_state_changing_route_refuses_a_request_without_csrf_token(guarded, endp
         response = client.open(url_for_rule(app, rule), method=method,
                                data={"text": "sneaky", "name": "sneaky", "title": "sneaky", "confirm": "y"})
     assert response.status_code == 400
-    assert "security token was missing" in response.get_data(as_text=True)
+    assert refusal in response.get_data(as_text=True)
     assert snapshot(app) == before
 
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from tests.factories import make_feedback, make_user, sign_in, stage_named
+from tests.factories import api_headers, make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.models import AuditEvent, Feedback, Theme
-from voc.services import dashboard, stage_suggestions, themes
+from voc.services import audit, dashboard, stage_suggestions, themes
 from voc.services.feedback import FeedbackFilters
 from voc.themes.stages import MIN_CONFIDENCE, UNKNOWN, StageSettings, suggest
 
@@ -152,7 +152,7 @@ def test_a_filtered_list_accepts_only_what_it_shows(journey, client):
     staged = {f.text: f.stage.name if f.stage else None for f in db.session.scalars(select(Feedback))}
     assert all(staged[line] == "Consider" for line in TOPICS["Consider"])
     assert all(staged[line] is None for line in TOPICS["Action"][STAGED_PER_TOPIC:])
-    assert stage_suggestions.open_count(FeedbackFilters()) == 8
+    assert stage_suggestions.open_count(FeedbackFilters()).value == 8
 
 
 def test_one_item_is_accepted_or_corrected_and_both_are_audited(journey, client):
@@ -204,3 +204,19 @@ def test_a_theme_run_makes_suggestions(journey, app):
     themes.run_now(None)
     item = db.session.scalar(select(Feedback).where(Feedback.text == TOPICS["Action"][-1]))
     assert item.suggested_stage.name == "Action"
+
+
+def test_the_api_shows_an_open_suggestion_and_its_confidence_until_it_is_accepted(journey, client):
+    _, items, odd, _ = journey
+    headers = api_headers(make_user("triager"))
+    parcel, staged = items["Action"][-1], items["Action"][0]
+    record = client.get(f"/api/v1/feedback/{parcel.id}", headers=headers).json
+    assert (record["stage"], record["suggested_stage"]) == (None, "Action")
+    assert record["stage_confidence"] == parcel.stage_confidence >= MIN_CONFIDENCE
+    for item in (staged, odd):  # staged by a person; too unsure for a suggestion
+        record = client.get(f"/api/v1/feedback/{item.id}", headers=headers).json
+        assert (record["suggested_stage"], record["stage_confidence"]) == (None, None)
+
+    stage_suggestions.accept_item(parcel.id, audit.Actor())
+    record = client.get(f"/api/v1/feedback/{parcel.id}", headers=headers).json
+    assert (record["stage"], record["suggested_stage"], record["stage_confidence"]) == ("Action", None, None)

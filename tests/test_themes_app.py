@@ -198,7 +198,7 @@ def test_noise_themes_drop_to_the_bottom(client, runner, seeded):
 def test_failed_run_is_recorded_not_left_running(app, monkeypatch):
     add_items(5)
 
-    def broken(texts, settings):
+    def broken(texts, settings, text_languages):
         raise ValueError("boom")
 
     monkeypatch.setattr(themes, "discover", broken)
@@ -256,8 +256,8 @@ def test_triagers_pick_other_themes_to_merge_into_and_viewers_get_no_pickers(cli
     assert f'value="{login}">Login trouble</option>' in merge  # a rename shows in the picker
     assert f'value="{meter}"' in merge
     assert f'value="{refund}"' not in merge  # a theme cannot merge into itself
-    move = re.search(r'<select id="move-\d+" name="theme">.*?</select>', page, re.S).group(0)
-    assert '<option value="" >Unthemed</option>' in move and f'value="{refund}" selected>' in move
+    move = re.search(r'<select id="move-to" name="theme">.*?</select>', page, re.S).group(0)
+    assert 'value="unthemed">Unthemed</option>' in move and f'value="{meter}"' in move
 
     client.post("/logout")
     sign_in(client, make_user("viewer"))
@@ -287,7 +287,9 @@ def test_similar_themes_are_offered_with_names_and_sizes_and_merge_in_one_click(
     action, into = re.search(r'action="([^"]+)">.*?name="into" value="(\d+)"', section, re.S).groups()
     assert (action, int(into)) == (f"/themes/{smaller.id}/merge", larger.id)
 
-    page = client.post(action, data={"into": into}, follow_redirects=True).get_data(as_text=True)
+    assert 'name="confirmed" value="yes"' in section  # the offer names both themes and sizes: no second page
+    page = client.post(action, data={"into": into, "confirmed": "yes"}, follow_redirects=True)
+    page = page.get_data(as_text=True)
     assert "Themes merged" in page
     assert db.session.get(Theme, smaller.id).retired and db.session.get(Theme, larger.id).size == 40
     assert "Similar themes" not in client.get("/themes/").get_data(as_text=True)

@@ -52,7 +52,7 @@ def test_inbox_leaves_out_themes_already_on_a_hit_noise_and_retired(client, tria
     waiting = make_theme("still waiting", customers=1)
     make_hit(theme_ids=(on_hit.id,))
     body = client.get("/hits/inbox").get_data(as_text=True)
-    themes = body.split('id="inbox-themes"')[1].split("</ol>")[0]
+    themes = body.split('id="inbox-themes"')[1].split("</table>")[0]
     assert "still waiting" in themes and f'href="/hits/new?theme={waiting.id}"' in themes
     assert "on a hit" not in themes and "noise cluster" not in themes and "merged away" not in themes
 
@@ -121,13 +121,13 @@ def test_not_a_pain_point_needs_a_reason_and_can_be_undone(client, triager):
     theme = make_theme("people love the new logo", customers=2)
     refused = client.post("/hits/inbox/dismiss", data={"theme": theme.id, "reason": " "})
     assert refused.status_code == 200
-    row = refused.get_data(as_text=True).split(f'id="theme-{theme.id}"')[1].split("</li>")[0]
+    row = refused.get_data(as_text=True).split(f'id="theme-{theme.id}"')[1].split("</tr>")[0]
     assert '<p class="error" role="alert">Say why this is not a pain point.</p>' in row
     assert db.session.scalar(select(func.count(TriageDecision.id))) == 0
 
     client.post("/hits/inbox/dismiss", data={"theme": theme.id, "reason": "Praise, not a problem"})
     body = client.get("/hits/inbox").get_data(as_text=True)
-    assert "people love the new logo" not in body.split('id="inbox-themes"')[1].split("</ol>")[0]
+    assert "people love the new logo" not in body.split('id="inbox-themes"')[1].split("</table>")[0]
     assert "Praise, not a problem" in body.split('id="dismissed"')[1]
 
     decision = db.session.scalar(select(TriageDecision))
@@ -154,6 +154,6 @@ def test_a_hit_citing_a_share_of_a_themes_items_covers_the_theme(client, triager
     make_hit(title="Other", feedback_ids=(half_done.items[1].id,))  # hit's share, so not covered
     assert [c.theme.id for c in triage.theme_candidates(TODAY)] == [half_done.id]
     body = client.get("/hits/inbox").get_data(as_text=True)
-    listed = body.split('id="inbox-themes"')[1].split("</ol>")[0]
+    listed = body.split('id="inbox-themes"')[1].split("</table>")[0]
     assert "cited here and there" in listed and "cited item by item" not in listed
     assert f"at least {triage.COVERED_PERCENT}% of its items" in body

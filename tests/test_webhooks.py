@@ -4,9 +4,13 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -27,12 +31,14 @@ class Receiver:
     def __init__(self):
         self.requests: list[tuple[dict, bytes]] = []
         self.answers: list[int] = []
+        self.delay = 0.0  # seconds each answer takes
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
+                time.sleep(receiver.delay)
                 self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -278,3 +284,35 @@ def test_only_admins_manage_webhooks(client, app, role):
     assert client.get("/webhooks/").status_code == 403
     form = {"url": "https://example.com", "events": ["feedback.created"]}
     assert client.post("/webhooks/", data=form).status_code == 403
+
+
+def test_two_hosts_delivering_at_once_send_each_delivery_once(app, database_url, receiver):
+    hook = add_webhook(receiver.url)
+    db.session.add_all(
+        WebhookDelivery(webhook=hook, event="feedback.created", body=json.dumps({"n": n}),
+                        next_attempt_at=utcnow())
+        for n in range(20)
+    )
+    db.session.commit()
+    receiver.delay = 0.25  # each send takes a while, so both processes are sending at once
+    # Two `flask voc webhooks deliver` processes (as cron on two hosts), claiming two at a time.
+    env = {**os.environ, "VOC_DATABASE_URL": database_url, "VOC_SECRET_KEY": "x",
+           "VOC_WEBHOOK_CLAIM_BATCH": "2", "VOC_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true"}
+    command = [sys.executable, "-m", "flask", "--app", "app", "voc", "webhooks", "deliver"]
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+             for _ in range(2)]
+    outputs = [host.communicate(timeout=120)[0] for host in hosts]
+    # Ours only: on a machine running other test sessions, a port this receiver reuses may still be
+    # another session's webhook address.
+    ours = {f'{{"n":{n}}}' for n in range(20)}
+    sent = Counter(
+        (headers["webhook-id"], body.decode()) for headers, body in receiver.requests
+        if body.decode().replace(" ", "") in ours
+    )
+    assert len(sent) == 20 and set(sent.values()) == {1}, (sent, outputs)
+    attempted = [int(output.split()[0]) for output in outputs]
+    assert sum(attempted) == 20, outputs
+    db.session.expire_all()
+    assert {d.status for d in db.session.scalars(select(WebhookDelivery))} == {"delivered"}

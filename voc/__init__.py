@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from voc.boundary import CleanRequest, ids_in_range
 from voc.config import Defaults, normalise_database_url, sqlite_url
-from voc.extensions import csrf, db, login_manager, migrate
+from voc.extensions import csrf, db, limiter, login_manager, migrate
 from voc.services import clock
 from voc.services.errors import NotAllowed, NotFound
 
@@ -68,6 +68,10 @@ def register_extensions(app: Flask) -> None:
         wait_for_database(db.engine, app.config["DATABASE_CONNECT_WAIT"])
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     csrf.init_app(app)
+    app.config["RATELIMIT_STORAGE_URI"] = (
+        app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
+    )
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -109,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
         interviews,
         roadmap,
         stages,
+        surveys,
         themes,
         users,
         webhooks,
@@ -116,12 +121,15 @@ def register_blueprints(app: Flask) -> None:
 
     areas = (
         auth, home, feedback, interviews, customers, imports, themes, hits, roadmap, stages, users,
-        audit, account, webhooks, api,
+        audit, account, webhooks, surveys, api,
     )
     for module in areas:
         app.register_blueprint(module.bp)
     app.url_value_preprocessor(ids_in_range)
     csrf.exempt(api.bp)  # bearer tokens only, never cookies, so there is no cross-site request to forge
+    # A respondent has no session to forge with, and another site's frame may not send our cookie:
+    # the survey form carries its own signed token instead (voc/views/surveys.py).
+    csrf.exempt(surveys.answer)
 
 
 def register_error_pages(app: Flask) -> None:
@@ -136,11 +144,13 @@ def register_error_pages(app: Flask) -> None:
     from voc.api.views import http_error
 
     def page(error: HTTPException, code: int):
+        if error.response is not None:  # a page of its own, e.g. a form shown again over a rate limit
+            return error.response
         if request.path.startswith("/api/"):
             return http_error(error)
         return render_template(f"errors/{code}.html"), code
 
-    for code in (403, 404, 413, 500):
+    for code in (403, 404, 413, 429, 500):
         app.register_error_handler(code, lambda error, code=code: page(error, code))
     # A service's "no such record" and "not yours" are the same pages, wherever a view meets them
     # (the API's blueprint answers them as JSON itself).
@@ -154,11 +164,14 @@ def register_error_pages(app: Flask) -> None:
 
 def register_template_filters(app: Flask) -> None:
     """`feedback_text` shows customers' words with e-mails, phones and card numbers masked;
-    `sees_contact_details(user)` says whether a page may show how to reach a customer."""
+    `language_name` a language code as a name; `sees_contact_details(user)` says whether a page
+    may show how to reach a customer."""
     from voc import pii
     from voc.services.customers import sees_contact_details
+    from voc.themes import languages
 
     app.add_template_filter(pii.mask, "feedback_text")
+    app.add_template_filter(languages.name, "language_name")
     app.add_template_global(sees_contact_details)
 
 
@@ -175,7 +188,9 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        # A page that lists the sites allowed to frame it (a survey) says so in its own policy.
+        if "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response

@@ -5,6 +5,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from voc import jobs
 from voc.ingest import PRESETS
 from voc.models import HORIZONS, ROLES
 from voc.services import audit, demo, imports, privacy, roadmap, stages, themes, users, webhooks
@@ -79,9 +80,15 @@ def load_demo(seed: int) -> None:
 @voc_cli.command("themes")
 @click.option("--k", type=click.IntRange(2, 300), default=None, help="Number of themes (default: automatic).")
 @click.option("--ignore", default="", help="Comma-separated words that must not become themes.")
-def find_themes(k: int | None, ignore: str) -> None:
-    """Re-run theme discovery now, keeping renamed, merged and pinned themes."""
+@click.option("--here", is_flag=True, help="Run in this shell even when a Redis queue is configured.")
+def find_themes(k: int | None, ignore: str, here: bool) -> None:
+    """Re-run theme discovery, keeping renamed, merged and pinned themes (on the queue when there is one)."""
     try:
+        if jobs.on_queue() and not here:
+            run = themes.request_run(None, k, ignore)
+            click.echo(f"Run #{run.id} queued on {jobs.queue_name()}; a `flask voc worker` runs it "
+                       f"(follow it at /themes/runs/{run.id}, or pass --here to run it in this shell).")
+            return
         run = themes.run_now(None, k, ignore)
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
@@ -92,18 +99,27 @@ def find_themes(k: int | None, ignore: str) -> None:
     )
 
 
+@voc_cli.command("fail-run")
+@click.argument("run_id", type=int)
+@click.option("--reason", default="Stopped by an operator.", show_default=True,
+              help="Shown on the run's page.")
+def fail_stuck_run(run_id: int, reason: str) -> None:
+    """Mark a run left "running" by a restarted server (no Redis) as failed, so it can be retried."""
+    if not themes.fail_run(run_id, reason):
+        raise click.ClickException(f"Run #{run_id} is not queued or running; nothing to do.")
+    click.echo(f"Run #{run_id} marked failed: {reason}")
+
+
 @voc_cli.command("worker")
 def worker() -> None:
     """Work the Redis job queue (set VOC_REDIS_URL); theme runs go there instead of a thread."""
-    from redis import Redis
     from rq import Queue, Worker
 
-    url = current_app.config.get("REDIS_URL")
-    if not url:
+    if not jobs.on_queue():
         raise click.ClickException("Set VOC_REDIS_URL (e.g. redis://127.0.0.1:6379/0) first.")
-    connection = Redis.from_url(url)
-    Worker([Queue(current_app.config.get("RQ_QUEUE", "voc"), connection=connection)],
-           connection=connection).work()
+    connection = jobs.redis_connection(patient=True)
+    click.echo(f"Working queue {jobs.queue_name()}.")
+    Worker([Queue(jobs.queue_name(), connection=connection)], connection=connection).work()
 
 
 @voc_cli.command("roadmap")

@@ -33,7 +33,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, Input, ListWidget
 
 from voc.models import (
     FOLLOW_UP_METHODS,
@@ -73,6 +73,19 @@ def optional_int(value):
     return record_number(value)
 
 
+def _int_or_none(value):
+    """A hidden number as an int; anything else as None, which the service then refuses."""
+    try:
+        return record_number(str(value))
+    except ValueError:
+        return None
+
+
+def _hidden_id() -> HiddenField:
+    """A record id or version carried in a hidden input."""
+    return HiddenField(filters=[_int_or_none])
+
+
 def stage_filter(value):
     """A stage filter's value: a stage id, "none" for items without a stage, or None for any."""
     return "none" if value == "none" else optional_int(value)
@@ -87,6 +100,25 @@ class StageSelect(SelectField):
     def pre_validate(self, form):
         if self.data is None and self.raw_data and self.raw_data[0] not in ("", "None"):
             raise ValidationError("Choose a journey stage from the list.")
+
+
+class PickedInput(Input):
+    """A hidden input that hidden_tag() leaves out: the picker's template places it, or choices instead."""
+
+    input_type = "hidden"
+    validation_attrs = ()
+
+
+class CustomerPickerMixin:
+    """A customer picker: a search field (suggestions as you type with script) and the chosen id beside
+    it, which customers.pick resolves together."""
+
+    customer = SearchField("Customer", validators=[Length(max=200)])
+    customer_id = HiddenField(widget=PickedInput(), filters=[_int_or_none])
+
+    def picked(self) -> tuple[int | None, str | None]:
+        """The chosen id and the typed words; None for words when the request did not send the field."""
+        return self.customer_id.data, self.customer.data if self.customer.raw_data else None
 
 
 class SubmissionKeyMixin:
@@ -116,7 +148,7 @@ class PasswordForm(FlaskForm):
 TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENGTH:,} characters.")
 
 
-class FeedbackForm(SubmissionKeyMixin, FlaskForm):
+class FeedbackForm(CustomerPickerMixin, SubmissionKeyMixin, FlaskForm):
     text = TextAreaField("What the customer said", validators=[InputRequired(), TEXT_LENGTH])
     channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
     source = StringField("Source system", validators=[Optional(), Length(max=100)],
@@ -124,7 +156,6 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     external_id = StringField("External id", validators=[Optional(), Length(max=200)],
                               description="e.g. the ticket number")
     received_on = DateField("Date received", validators=[InputRequired()])
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
@@ -134,13 +165,12 @@ class FeedbackForm(SubmissionKeyMixin, FlaskForm):
     submit = SubmitField("Save feedback")
 
 
-class FeedbackEditForm(FlaskForm):
+class FeedbackEditForm(CustomerPickerMixin, FlaskForm):
     """An item corrected after the fact; the text field is shown to triagers and admins only."""
 
     text = TextAreaField("What the customer said", validators=[Optional(), TEXT_LENGTH])
     channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
     received_on = DateField("Date received", validators=[InputRequired()])
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
@@ -174,8 +204,7 @@ class QuoteForm(Form):
     stage = StageSelect()
 
 
-class InterviewForm(SubmissionKeyMixin, FlaskForm):
-    customer_id = SelectField("Customer", coerce=optional_int, validate_choice=False)
+class InterviewForm(CustomerPickerMixin, SubmissionKeyMixin, FlaskForm):
     new_customer_name = StringField("…or a new customer: name", validators=[Length(max=200)])
     new_customer_organisation = StringField("Organisation", validators=[Length(max=200)])
     new_customer_segment = StringField("Segment", validators=[Length(max=100)])
@@ -267,6 +296,8 @@ class FeedbackFilterForm(FlaskForm):
         validate_choice=False,
     )
     suggested = SelectField("Suggested stage", coerce=optional_int, validate_choice=False)
+    language = SelectField("Language", validate_choice=False)  # an unknown code just means "any"
+    survey = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
     start = DateField("From", validators=[Optional()])
     end = DateField("To", validators=[Optional()])
 
@@ -342,7 +373,16 @@ class RenameThemeForm(FlaskForm):
 
 class MergeThemeForm(FlaskForm):
     into = SelectField("Merge into", coerce=optional_int, validate_choice=False)
-    submit = SubmitField("Merge")
+    # Set by the confirmation page (and by an offer that already names both themes and their sizes).
+    confirmed = HiddenField()
+    submit = SubmitField("Merge…")
+
+
+def move_destination(value):
+    """The bulk move's target: a theme id, "unthemed" (None), or "" when nothing was chosen yet."""
+    if value in (None, ""):
+        return ""
+    return None if value == "unthemed" else record_number(value)
 
 
 class SplitThemeForm(FlaskForm):
@@ -351,22 +391,21 @@ class SplitThemeForm(FlaskForm):
     submit = SubmitField("Split off the chosen items")
 
 
+class MoveItemsForm(FlaskForm):
+    """The theme page's one "Move to…" for every ticked item."""
+
+    item_ids = SelectMultipleField("Items to move", coerce=record_number, validate_choice=False)
+    theme = SelectField("Move to", coerce=move_destination, validate_choice=False, default="")
+
+    def validate_theme(self, field):
+        """A bulk move needs a destination: the menu starts on none so a stray click moves nothing."""
+        if field.data == "":
+            raise ValidationError("Choose where to move the ticked items.")
+
+
 class MoveItemForm(FlaskForm):
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     submit = SubmitField("Move and pin")
-
-
-def _int_or_none(value):
-    """A hidden number as an int; anything else as None, which the service then refuses."""
-    try:
-        return record_number(str(value))
-    except ValueError:
-        return None
-
-
-def _hidden_id() -> HiddenField:
-    """A record id or version carried in a hidden input."""
-    return HiddenField(filters=[_int_or_none])
 
 
 class HitForm(FlaskForm):
@@ -551,3 +590,51 @@ class MappingForm(FlaskForm):
     preview = SubmitField("Dry run")
     run = SubmitField("Import")
     save = SubmitField("Save mapping")
+
+
+class SurveyForm(FlaskForm):
+    """A survey as staff set it up; the service checks the rules across fields."""
+
+    title = StringField("Title", validators=[InputRequired(), Length(max=200)],
+                        description="Respondents see it as the page's heading.")
+    intro = TextAreaField("Introduction", validators=[Length(max=2_000)],
+                          description="A sentence or two on why you ask and how long it takes.")
+    score_kind = SelectField(
+        "Score question",
+        choices=choices([("", "None"), ("nps", "NPS: how likely to recommend us, 0–10"),
+                         ("csat", "CSAT: how satisfied, 1–5")]),
+    )
+    question_0 = StringField("Open question 1", validators=[InputRequired(), Length(max=300)])
+    question_1 = StringField("Open question 2 (optional)", validators=[Length(max=300)])
+    question_2 = StringField("Open question 3 (optional)", validators=[Length(max=300)])
+    stage = StageSelect("Journey stage it asks about")
+    segment = StringField("Segment it asks", validators=[Length(max=100)])
+    thanks_name = StringField("Thank-you signed by", validators=[InputRequired(), Length(max=120)],
+                              description="Your own name, as respondents will read it.")
+    thanks_text = TextAreaField(
+        "Thank-you", validators=[InputRequired(), Length(max=500)],
+        description="A sentence of your own, shown after an answer is sent.",
+    )
+    closes_on = DateField("Last day for answers", validators=[Optional()])
+    max_responses = IntegerField("Close after this many responses",
+                                 validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
+    embed_origins = TextAreaField(
+        "Sites that may embed it", validators=[Length(max=2_000)],
+        description="One origin a line, like https://www.example.com; empty: no site may frame it.",
+    )
+    submit = SubmitField("Save survey")
+
+
+class SurveyAnswerForm(Form):
+    """A respondent's answers. No session cookie and so no CSRF token: a signed form token instead
+    (voc/views/surveys.py), which also works inside another site's frame."""
+
+    answer_0 = TextAreaField()
+    answer_1 = TextAreaField()
+    answer_2 = TextAreaField()
+    score = IntegerField(validators=[Optional()])
+    consent_quote = BooleanField()
+    consent_contact = BooleanField()
+    email = EmailField()
+    website = StringField()  # a honeypot: hidden from people, filled in by bots
+    form_token = HiddenField()

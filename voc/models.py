@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -88,6 +89,13 @@ class Customer(db.Model):
     feedback: Mapped[list[Feedback]] = relationship(back_populates="customer")
     interviews: Mapped[list[Interview]] = relationship(back_populates="customer")
 
+    __table_args__ = (
+        # Imports and the e-mail check find people by address whatever its case.
+        Index("ix_customer_email_lower", func.lower(email)),
+        # The customers page and the pickers list people by name, a page at a time.
+        Index("ix_customer_name_lower", func.lower(name), "id"),
+    )
+
 
 class Interview(db.Model):
     """A field conversation with one customer; its quotes are feedback items."""
@@ -123,6 +131,8 @@ class Feedback(db.Model):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     interview_id: Mapped[int | None] = mapped_column(ForeignKey("interview.id"), index=True)
+    # A survey response's answers share it, so its score counts once however many questions it answered.
+    survey_response_id: Mapped[int | None] = mapped_column(ForeignKey("survey_response.id"), index=True)
     score: Mapped[int | None] = mapped_column(Integer)
     score_kind: Mapped[str | None] = mapped_column(String(10))
     submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
@@ -144,6 +154,9 @@ class Feedback(db.Model):
     # triager accepts it (docs/stages.md); cleared once the item has a stage.
     suggested_stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
     stage_confidence: Mapped[float | None] = mapped_column(Float)
+    # ISO 639-1 code read from the text when it is written (voc/themes/languages.py); None when the
+    # text has no letters to read (only numbers, links or emoji).
+    language: Mapped[str | None] = mapped_column(String(8))
     # Erasure and retention replace the text but keep the item, so counts stay true.
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
@@ -152,6 +165,7 @@ class Feedback(db.Model):
     suggested_stage: Mapped[Stage | None] = relationship(foreign_keys=[suggested_stage_id])
     interview: Mapped[Interview | None] = relationship(back_populates="quotes")
     theme: Mapped[Theme | None] = relationship(back_populates="items")
+    survey_response: Mapped[SurveyResponse | None] = relationship(back_populates="answers")
 
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_feedback_source_external_id"),
@@ -167,6 +181,7 @@ class Feedback(db.Model):
         Index("ix_feedback_channel_received", "channel", "received_on"),
         Index("ix_feedback_stage_received", "stage_id", "received_on"),
         Index("ix_feedback_customer_received", "customer_id", "received_on"),
+        Index("ix_feedback_language_received", "language", "received_on"),
         # Covers the themes page's evidence (per theme: channels, stages, trend, customers,
         # sentiment), so ranking reads the index alone instead of every row.
         Index(
@@ -190,6 +205,7 @@ class Theme(db.Model):
     keywords: Mapped[list] = mapped_column(JSON, default=list)  # [[term, weight], ...]
     quote_ids: Mapped[list] = mapped_column(JSON, default=list)  # representative feedback ids
     size: Mapped[int] = mapped_column(Integer, default=0)
+    language: Mapped[str | None] = mapped_column(String(8))  # the language most of its items are in
     noise: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("theme.id"))
@@ -232,12 +248,37 @@ class ThemeRun(db.Model):
     sentiment_trained: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    job_id: Mapped[str | None] = mapped_column(String(120))  # its RQ job, when it went to the queue
 
     requested_by: Mapped[User | None] = relationship()
 
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
     )
+
+
+class StoredUpload(db.Model):
+    """An uploaded file waiting for its import, in the database so every app server finds it."""
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the bytes
+    filename: Mapped[str] = mapped_column(String(255))  # as the browser sent it; shown, never a path
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+
+
+class ThemeImpact(db.Model):
+    """A theme's impact on NPS or mean CSAT as the latest theme run found it (voc/themes/impact.py).
+
+    Kept at run time so that the themes page and the dashboard never read every scored item.
+    """
+
+    theme_id: Mapped[int] = mapped_column(ForeignKey("theme.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "nps" or "csat"
+    points: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    responses: Mapped[int] = mapped_column(Integer)
 
 
 class ImportBatch(db.Model):
@@ -257,6 +298,26 @@ class ImportBatch(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class ImportJob(db.Model):
+    """A large web import handed to the queue: what to import, and how it went."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    upload_key: Mapped[str] = mapped_column(String(64))  # the StoredUpload (gone once imported)
+    filename: Mapped[str] = mapped_column(String(255))
+    settings: Mapped[dict] = mapped_column(JSON)  # the mapping and the date order confirmed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    message: Mapped[str] = mapped_column(String(500), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    job_id: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
+    )
 
 
 class SavedMapping(db.Model):
@@ -477,3 +538,55 @@ class WebhookDelivery(db.Model):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
     )
+
+
+SURVEY_STATUSES = ("open", "closed")
+
+
+class Survey(db.Model):
+    """A short survey sent as a public link; each response's answers become feedback at once."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(43), unique=True)  # the unguessable part of /s/<token>
+    title: Mapped[str] = mapped_column(String(200))
+    intro: Mapped[str] = mapped_column(Text, default="")
+    score_kind: Mapped[str | None] = mapped_column(String(10))  # SCORE_KINDS, or None: no score question
+    questions: Mapped[list] = mapped_column(JSON)  # one to three open questions
+    stage_id: Mapped[int | None] = mapped_column(ForeignKey("stage.id"))
+    segment: Mapped[str | None] = mapped_column(String(100))
+    # The thank-you a person wrote, signed with their name.
+    thanks_name: Mapped[str] = mapped_column(String(120))
+    thanks_text: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    closes_on: Mapped[dt.date | None] = mapped_column(Date)  # last day it takes answers
+    max_responses: Mapped[int | None] = mapped_column(Integer)
+    embed_origins: Mapped[list] = mapped_column(JSON, default=list)  # sites that may frame the page
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    stage: Mapped[Stage | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint(f"status IN {SURVEY_STATUSES!r}", name="status"),
+        CheckConstraint("score_kind IS NULL OR score_kind IN ('nps', 'csat')", name="score_kind"),
+        CheckConstraint("max_responses IS NULL OR max_responses > 0", name="max_responses"),
+    )
+
+
+class SurveyResponse(db.Model):
+    """One respondent's submission: their score, their consents and the wording they were shown."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), index=True)
+    submission_key: Mapped[str] = mapped_column(String(36), unique=True)  # a resent form stores nothing new
+    score: Mapped[int | None] = mapped_column(Integer)
+    consent_quote: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_version: Mapped[str] = mapped_column(String(20))  # voc/services/consent.py WORDINGS
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+    customer: Mapped[Customer | None] = relationship()
+    answers: Mapped[list[Feedback]] = relationship(back_populates="survey_response", order_by="Feedback.id")

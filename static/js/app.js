@@ -18,6 +18,8 @@ document.addEventListener("DOMContentLoaded", () => {
     setTimeout(() => window.location.reload(), 2000);
   }
   keepUnsentForms();
+  document.querySelectorAll("[data-picker]").forEach(customerPicker);
+  dragCardsBetweenColumns();
   // A second click on submit must not send the form twice.
   document.querySelectorAll("form[data-once]").forEach((form) => {
     form.addEventListener("submit", (event) => {
@@ -90,4 +92,139 @@ function restoreForm(form, draft) {
       else if (wanted.length) element.value = wanted[0];
     });
   }
+}
+
+// A customer picker as an ARIA combobox (the WAI-ARIA "list autocomplete" pattern): typing asks the
+// server for a few matching customers, arrow keys move through them, Enter or a click picks one and sets
+// the hidden id. Without this the field is a plain search that the server resolves when the form is sent.
+function customerPicker(wrapper) {
+  const input = wrapper.querySelector("input[type=search]");
+  const list = wrapper.querySelector("[role=listbox]");
+  const chosen = wrapper.querySelector("input[name=customer_id]");
+  if (!input || !list || !chosen) return;  // the server is showing choices as radio buttons instead
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-expanded", "false");
+  input.setAttribute("aria-controls", list.id);
+  let options = [];
+  let active = -1;
+  let asked = 0;
+  let timer = null;
+
+  const close = () => {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    active = -1;
+  };
+  const highlight = (index) => {
+    options.forEach((option, i) => option.setAttribute("aria-selected", String(i === index)));
+    active = index;
+    if (index >= 0) {
+      input.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({ block: "nearest" });
+    }
+  };
+  const choose = (option) => {
+    input.value = option.dataset.label;
+    chosen.value = option.dataset.id;
+    close();
+  };
+  const show = (customers, more) => {
+    list.replaceChildren();
+    options = customers.map((customer, i) => {
+      const option = document.createElement("li");
+      option.id = `${list.id}-${i}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.dataset.id = customer.id;
+      option.dataset.label = customer.label;
+      option.textContent = customer.label;
+      // mousedown, not click: the field keeps focus, so its blur does not close the list first.
+      option.addEventListener("mousedown", (event) => { event.preventDefault(); choose(option); });
+      return option;
+    });
+    list.append(...options);
+    if (!customers.length || more) {
+      const note = document.createElement("li");
+      note.className = "hint";
+      note.setAttribute("aria-disabled", "true");
+      note.textContent = customers.length ? "More match: type more of the name." : "No customer matches.";
+      list.append(note);
+    }
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    active = -1;
+  };
+  const search = async () => {
+    const words = input.value.trim();
+    const mine = ++asked;
+    if (!words) { close(); return; }
+    const answer = await fetch(`${wrapper.dataset.picker}?q=${encodeURIComponent(words)}`, {
+      headers: { Accept: "application/json" }, credentials: "same-origin",
+    });
+    if (!answer.ok || mine !== asked) return;  // a later keystroke's answer wins
+    const found = await answer.json();
+    show(found.customers, found.more);
+  };
+
+  input.addEventListener("input", () => {
+    chosen.value = "";  // the words changed: the server resolves them unless a suggestion is picked
+    clearTimeout(timer);
+    timer = setTimeout(search, 150);
+  });
+  input.addEventListener("keydown", (event) => {
+    const open = !list.hidden && options.length;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (!open) { search(); return; }
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      highlight((active + step + options.length) % options.length);
+    } else if (event.key === "Enter" && open && active >= 0) {
+      event.preventDefault();  // pick the customer, do not send the form yet
+      choose(options[active]);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      close();
+    }
+  });
+  input.addEventListener("blur", close);
+
+// The board: drop a card on another horizon and its own Move form is sent, exactly as if the person had
+// chosen that horizon and pressed Move (same CSRF token, same version check, same conflict message).
+// Without JS, or from the keyboard, the select and button on each card do the same.
+function dragCardsBetweenColumns() {
+  const board = document.querySelector(".board[data-drag-cards]");
+  if (!board) return;
+  board.querySelectorAll(".card").forEach((card) => {
+    if (!card.querySelector("form.move")) return;
+    card.draggable = true;
+    card.addEventListener("dragstart", (event) => {
+      event.dataTransfer.setData("text/plain", card.id);
+      event.dataTransfer.effectAllowed = "move";
+      card.classList.add("dragging");
+    });
+    card.addEventListener("dragend", () => card.classList.remove("dragging"));
+  });
+  board.querySelectorAll(".column").forEach((column) => {
+    const list = column.querySelector("ol.cards[data-horizon]");
+    column.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      column.classList.add("drop-here");
+    });
+    column.addEventListener("dragleave", (event) => {
+      if (!column.contains(event.relatedTarget)) column.classList.remove("drop-here");
+    });
+    column.addEventListener("drop", (event) => {
+      event.preventDefault();
+      column.classList.remove("drop-here");
+      const card = document.getElementById(event.dataTransfer.getData("text/plain"));
+      const form = card?.querySelector("form.move");
+      if (!form || list.contains(card)) return;
+      form.elements.horizon.value = list.dataset.horizon;
+      list.querySelector(".empty")?.remove();
+      list.prepend(card);  // shown where it was dropped while the server saves it
+      form.requestSubmit();
+    });
+  });
 }

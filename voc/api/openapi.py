@@ -4,6 +4,7 @@ Request bodies are built from voc/api/shapes.py, the same rules the API checks i
 """
 from voc.api import shapes
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
+from voc.services.feedback import LANGUAGES
 from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 ROLE_NOTE = "Needs a token whose user is at least **{role}**."
@@ -23,8 +24,9 @@ def _integer(nullable: bool = False, **extra) -> dict:
     return _nullable(schema) if nullable else schema
 
 
-def _number(nullable: bool = False) -> dict:
-    return _nullable({"type": "number"}) if nullable else {"type": "number"}
+def _number(nullable: bool = False, **extra) -> dict:
+    schema = {"type": "number", **extra}
+    return _nullable(schema) if nullable else schema
 
 
 def _object(properties: dict, required=None, nullable: bool = False) -> dict:
@@ -46,11 +48,14 @@ def request_schema(spec: dict[str, shapes.Field]) -> dict:
             schema = request_schema(rule.members)
         elif rule.kind == "array":
             schema = {"type": "array", "items": request_schema(rule.members)}
+        elif rule.kind == "strings":
+            schema = {"type": "array", "items": {"type": "string", "maxLength": rule.max_length},
+                      "maxItems": rule.max_items}
         elif rule.kind == "integer":
             schema = {"type": "integer", "minimum": -shapes.INT_MAX, "maximum": shapes.INT_MAX}
         else:
             schema = {"type": rule.kind}
-        if rule.max_length is not None:
+        if rule.max_length is not None and rule.kind != "strings":
             schema["maxLength"] = rule.max_length
         properties[name] = _nullable(schema) if rule.nullable else schema
     schema = {"type": "object", "properties": properties, "additionalProperties": False}
@@ -69,7 +74,13 @@ FEEDBACK = _object({
     "sentiment": _number(True),
     "sentiment_source": _string(True, description="From the customer's score, learned from N scored items, "
                                                   "or the lexicon."),
-    "theme_id": _integer(True), "created_at": _string(format="date-time"),
+    "suggested_stage": _string(True, description="For an item without a stage: the stage voc suggests, "
+                                                 "not yet confirmed by a person (null when none)."),
+    "stage_confidence": _number(True, description="The suggestion's confidence, 0 to 1; none is made below "
+                                                  "the documented minimum."),
+    "theme_id": _integer(True),
+    "language": _string(True, description="ISO 639-1 code read from the text; null when it has no letters."),
+    "created_at": _string(format="date-time"),
     "customer": {**BRIEF, "nullable": True},
     "quotable": {"type": "boolean", "description": "The customer agreed to be quoted."},
 })
@@ -141,6 +152,25 @@ ROADMAP = {
     },
     "required": ["format", "version", "generated_on", "filters", "stages", "horizons", "hits"],
 }
+SURVEY = _object({
+    "id": _integer(), "title": _string(), "intro": _string(),
+    "score_kind": _string(True, enum=list(SCORE_KINDS)),
+    "questions": {"type": "array", "items": _string()}, "stage": _string(True), "segment": _string(True),
+    "thanks_name": _string(), "thanks_text": _string(),
+    "status": _string(enum=["open", "closed"], description="Set by hand: open, or closed."),
+    "taking_answers": {"type": "boolean", "description": "Open, before its last day and short of its "
+                                                         "response limit."},
+    "closes_on": _string(True, format="date"), "max_responses": _integer(True),
+    "embed_origins": {"type": "array", "items": _string()},
+    "url": _string(description="The public link respondents answer at."),
+    "responses": _integer(), "created_at": _string(format="date-time"),
+    "closed_at": _string(True, format="date-time"),
+})
+SURVEY_DETAIL = _object({
+    **SURVEY["properties"],
+    "answers": _integer(description="Feedback items its responses became: GET /feedback?survey=<id>."),
+    "score": {**_number(True), "description": "NPS (-100 to 100) or mean CSAT of its scored responses."},
+})
 ERROR = _object(
     {
         "error": _string(),
@@ -234,7 +264,7 @@ def document() -> dict:
         "info": {
             "title": "voc API",
             "version": "1",
-            "description": "Feedback, customers, interviews, themes, hits and the roadmap of voc. "
+            "description": "Feedback, customers, interviews, themes, hits, surveys and the roadmap of voc. "
                            "Authenticate with a personal token: `Authorization: Bearer <token>`.",
         },
         "servers": [{"url": "/api/v1"}],
@@ -243,7 +273,7 @@ def document() -> dict:
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Feedback": FEEDBACK, "Customer": CUSTOMER, "Interview": INTERVIEW, "Theme": THEME,
-                "Hit": HIT, "Error": ERROR,
+                "Hit": HIT, "Survey": SURVEY, "Error": ERROR,
             },
         },
         "paths": {
@@ -260,6 +290,9 @@ def document() -> dict:
                         _query("customer", ID, "Only this customer id."),
                         *DATES,
                         _query("q", {"type": "string", "maxLength": 200}, "Text contains this."),
+                        _query("language", {"type": "string", "enum": list(LANGUAGES)},
+                               "Only items in this language (ISO 639-1)."),
+                        _query("survey", ID, "Only answers to this survey id."),
                         *PAGING,
                     ],
                 ),
@@ -355,6 +388,24 @@ def document() -> dict:
                     parameters=[_path("hit_id")], body=request_schema(shapes.HIT_CHANGES),
                     extra={**NOT_FOUND, "409": _error("The hit changed since `version`; read it again.")},
                 ),
+            },
+            "/surveys": {
+                "get": _operation("Surveys, newest first.", "viewer",
+                                  {"200": _json(_page("Survey"), "One page.")}, parameters=PAGING),
+                "post": _operation(
+                    "Set up a survey; it opens at once at its public link.", "triager",
+                    {"201": _json(_ref("Survey"), "The new survey.")}, body=request_schema(shapes.SURVEY),
+                ),
+            },
+            "/surveys/{survey_id}": {
+                "get": _operation("One survey with its results.", "viewer",
+                                  {"200": _json(SURVEY_DETAIL, "The survey.")},
+                                  parameters=[_path("survey_id")], extra=NOT_FOUND),
+            },
+            "/surveys/{survey_id}/close": {
+                "post": _operation("Close a survey: its link then says so and takes no answers.", "triager",
+                                   {"200": _json(_ref("Survey"), "The closed survey.")},
+                                   parameters=[_path("survey_id")], extra=NOT_FOUND),
             },
             "/roadmap": {
                 "get": _operation(

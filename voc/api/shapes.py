@@ -14,9 +14,10 @@ from voc.vocabulary import MAX_TEXT_LENGTH
 class Field:
     """One JSON member: its type, whether it must be there, its longest length, nested members."""
 
-    kind: str  # "string", "integer", "number", "boolean", "date", "object", "array"
+    kind: str  # "string", "integer", "number", "boolean", "date", "object", "array", "strings"
     required: bool = False
-    max_length: int | None = None
+    max_length: int | None = None  # of a string, or of each string of "strings"
+    max_items: int | None = None  # of "strings"
     members: dict[str, "Field"] = field(default_factory=dict)  # for objects, and for array items
     nullable: bool = True
 
@@ -75,8 +76,22 @@ HIT_CHANGES = {
     "reason": Field("string", max_length=500),
     "horizon": Field("string", max_length=20, nullable=False),
 }
+SURVEY = {
+    "title": Field("string", required=True, max_length=200, nullable=False),
+    "intro": Field("string", max_length=2_000),
+    "score_kind": Field("string", max_length=10),
+    "questions": Field("strings", required=True, max_length=300, max_items=3, nullable=False),
+    "stage": Field("string", max_length=60),
+    "segment": Field("string", max_length=100),
+    "thanks_name": Field("string", required=True, max_length=120, nullable=False),
+    "thanks_text": Field("string", required=True, max_length=500, nullable=False),
+    "closes_on": Field("date"),
+    "max_responses": Field("integer"),
+    "embed_origins": Field("strings", max_length=100, max_items=5),
+}
 TYPES = {
     "string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list,
+    "strings": list,
 }
 
 
@@ -112,6 +127,12 @@ def _check_value(value, rule: Field, path: str) -> list[tuple[str, str]]:
         return [(path, f"Keep it between {-INT_MAX:,} and {INT_MAX:,}.")]
     if rule.max_length is not None and len(value) > rule.max_length:
         return [(path, f"Keep it under {rule.max_length:,} characters.")]
+    if rule.kind == "strings":
+        if rule.max_items is not None and len(value) > rule.max_items:
+            return [(path, f"Send at most {rule.max_items}.")]
+        each = Field("string", max_length=rule.max_length)
+        return [problem for index, element in enumerate(value)
+                for problem in _check_value(element, each, f"{path}.{index}")]
     if rule.kind == "object":
         return check(value, rule.members, path + ".")
     if rule.kind == "array":

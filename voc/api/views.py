@@ -9,8 +9,8 @@ from voc.access import public
 from voc.api import shapes
 from voc.api.auth import problem, token_required
 from voc.api.openapi import document
-from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview
-from voc.services import audit, clock, customers, feedback, hits, interviews, roadmap, stages, themes
+from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS, Customer, Feedback, Interview, Survey
+from voc.services import audit, clock, customers, feedback, hits, interviews, roadmap, stages, surveys, themes
 from voc.services.errors import InvalidInput, InvalidItems, NotFound, ServiceError, StaleEdit
 from voc.vocabulary import CHANNELS
 
@@ -260,6 +260,22 @@ def _hit(ranked: hits.RankedHit) -> dict:
     }
 
 
+def _survey(survey: Survey, responses: int) -> dict:
+    def stamp(moment):
+        return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
+
+    return {
+        "id": survey.id, "title": survey.title, "intro": survey.intro, "score_kind": survey.score_kind,
+        "questions": survey.questions, "stage": survey.stage.name if survey.stage else None,
+        "segment": survey.segment, "thanks_name": survey.thanks_name, "thanks_text": survey.thanks_text,
+        "status": survey.status, "taking_answers": surveys.closed_reason(survey) is None,
+        "closes_on": survey.closes_on.isoformat() if survey.closes_on else None,
+        "max_responses": survey.max_responses, "embed_origins": survey.embed_origins,
+        "url": url_for("surveys.answer", token=survey.token, _external=True),
+        "responses": responses, "created_at": stamp(survey.created_at), "closed_at": stamp(survey.closed_at),
+    }
+
+
 # ----- the document --------------------------------------------------------------------------------
 
 
@@ -285,6 +301,8 @@ def feedback_index():
         start=query.date("start"),
         end=query.date("end"),
         text=query.text("q"),
+        language=query.choice("language", feedback.LANGUAGES),
+        survey_id=query.integer("survey"),
     )
     page, per_page = query.page()
     query.done()
@@ -350,9 +368,9 @@ def customer_index():
     needle = query.text("q")
     page, per_page = query.page()
     query.done()
-    rows = customers.list_customers(needle, by_email=_sees_emails())
-    shown = [_customer(c, count) for c, count in _sliced(rows, page, per_page)]
-    return _listing(shown, len(rows), page, per_page)
+    found = customers.list_customers(needle, _sees_emails(), limit=per_page, offset=(page - 1) * per_page)
+    total = customers.count_customers(needle, _sees_emails())
+    return _listing([_customer(c, count) for c, count in found.rows], total, page, per_page)
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -564,6 +582,59 @@ def hit_update(hit_id: int):
     else:
         hits.move_hit(hit_id, data["horizon"], data["version"], g.api_user.id)
     return jsonify(_hit_detail(hit_id))
+
+
+# ----- surveys ---------------------------------------------------------------------------------------
+
+
+@bp.get("/surveys")
+@token_required("viewer")
+def survey_index():
+    """Surveys newest first, with their links and responses; their answers are feedback."""
+    query = Query()
+    page, per_page = query.page()
+    query.done()
+    rows = surveys.list_surveys()
+    return _listing([_survey(s, n) for s, n in _sliced(rows, page, per_page)], len(rows), page, per_page)
+
+
+def _survey_detail(survey_id: int) -> dict:
+    result = surveys.results(survey_id)
+    record = _survey(result.survey, result.responses)
+    return {**record, "answers": result.answers, "score": result.score_value}
+
+
+@bp.get("/surveys/<int:survey_id>")
+@token_required("viewer")
+def survey_show(survey_id: int):
+    """One survey with its results."""
+    return jsonify(_survey_detail(survey_id))
+
+
+@bp.post("/surveys")
+@token_required("triager")
+def survey_create():
+    """Set up a survey; it opens at once."""
+    data = _body(shapes.SURVEY)
+    survey = surveys.create_survey(surveys.SurveyInput(
+        title=data["title"], intro=data.get("intro") or "", score_kind=data.get("score_kind") or None,
+        questions=data["questions"], stage_id=_stage_id(data.get("stage"), "stage"),
+        segment=data.get("segment") or "", thanks_name=data["thanks_name"], thanks_text=data["thanks_text"],
+        closes_on=shapes.date(data.get("closes_on")), max_responses=data.get("max_responses"),
+        embed_origins=data.get("embed_origins") or [],
+    ), g.api_user.id)
+    response = jsonify(_survey(survey, 0))
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.survey_show", survey_id=survey.id)
+    return response
+
+
+@bp.post("/surveys/<int:survey_id>/close")
+@token_required("triager")
+def survey_close(survey_id: int):
+    """Close a survey; its link says so from now on."""
+    survey = surveys.set_open(survey_id, False)
+    return jsonify(_survey(survey, surveys.response_counts().get(survey_id, 0)))
 
 
 @bp.get("/roadmap")

@@ -72,6 +72,7 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
         if item.erased_at is not None:
             raise InvalidInput(("text", "This item's words were erased and cannot be written back."))
         item.text = privacy.ingest_text(text)
+        item.language = themes.text_language(item.text)
         changed.append("text")
     if edit.stage_id != item.stage_id:
         item.stage = active_stage(edit.stage_id)  # a retired stage an item already has may stay

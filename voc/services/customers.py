@@ -3,11 +3,11 @@ import datetime as dt
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import selectinload
 
 from voc.extensions import db
-from voc.models import Customer, Feedback, Interview
+from voc.models import Customer, Feedback, FollowUp, Interview, Theme
 from voc.services.errors import EmailInUse, InvalidInput, NotFound
 
 
@@ -43,7 +43,7 @@ def build_customer(data: CustomerInput) -> Customer:
 LENGTHS = {"name": 200, "organisation": 200, "segment": 100}
 
 
-def _checked_email(email: str) -> str | None:
+def checked_email(email: str) -> str | None:
     """The normalised address, None when blank; a malformed one is refused."""
     email = email.strip()
     if not email:
@@ -63,7 +63,7 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
     for field, limit in LENGTHS.items():
         if len(getattr(data, field).strip()) > limit:
             raise InvalidInput((field, f"Keep the {field} under {limit} characters."))
-    email = _checked_email(data.email)
+    email = checked_email(data.email)
     if email and not data.shared_email_ok:
         other = db.session.scalar(
             select(Customer)
@@ -111,17 +111,43 @@ def sees_contact_details(user) -> bool:
     return user.has_role("triager")
 
 
-def list_customers(query: str = "", by_email: bool = False) -> list[tuple[Customer, int]]:
-    """Customers by name with how many items each has given, optionally searched (see `matching`)."""
-    stmt = (
-        select(Customer, func.count(Feedback.id))
-        .outerjoin(Feedback, Feedback.customer_id == Customer.id)
-        .group_by(Customer.id)
-        .order_by(func.lower(Customer.name), Customer.id)
-    )
+@dataclass(frozen=True)
+class CustomerPage:
+    """Customers in name order with how many items each gave, and whether more follow."""
+
+    rows: list[tuple[Customer, int]]
+    more: bool
+
+
+BY_NAME = (func.lower(Customer.name), Customer.id)  # ix_customer_name_lower reads the list in this order
+
+
+def list_customers(query: str = "", by_email: bool = False, *, limit: int, offset: int = 0,
+                   after: int | None = None) -> CustomerPage:
+    """A page of customers by name, optionally searched (see `matching`): `limit` of them after the
+    customer numbered `after` (a link from the previous page), or after skipping `offset`."""
+    stmt = select(Customer).order_by(*BY_NAME)
     if query.strip():
         stmt = stmt.where(matching(query, by_email))
-    return [(customer, count) for customer, count in db.session.execute(stmt)]
+    if after is not None:
+        name = select(func.lower(Customer.name)).where(Customer.id == after).scalar_subquery()
+        stmt = stmt.where(tuple_(*BY_NAME) > tuple_(name, after))
+    found = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
+    shown = found[:limit]
+    counts = dict(db.session.execute(
+        # Only this page's customers: ix_feedback_customer_received counts each from its index.
+        select(Feedback.customer_id, func.count()).where(Feedback.customer_id.in_([c.id for c in shown]))
+        .group_by(Feedback.customer_id)
+    ).all()) if shown else {}
+    return CustomerPage([(customer, counts.get(customer.id, 0)) for customer in shown], len(found) > limit)
+
+
+def count_customers(query: str = "", by_email: bool = False) -> int:
+    """How many customers the search finds (the API's total)."""
+    stmt = select(func.count(Customer.id))
+    if query.strip():
+        stmt = stmt.where(matching(query, by_email))
+    return db.session.scalar(stmt)
 
 
 def matching(query: str, by_email: bool = False):
@@ -137,14 +163,79 @@ def feedback_count(customer_id: int) -> int:
     return db.session.scalar(select(func.count(Feedback.id)).where(Feedback.customer_id == customer_id))
 
 
-def customer_choices() -> list[tuple[int, str]]:
-    """(id, label) pairs for pickers, organisation shown to tell namesakes apart."""
-    rows = db.session.execute(
-        select(Customer.id, Customer.name, Customer.organisation).order_by(
-            func.lower(Customer.name), Customer.id
-        )
+def label(customer: Customer) -> str:
+    """How pickers name a customer: the organisation tells namesakes apart."""
+    return f"{customer.name} ({customer.organisation})" if customer.organisation else customer.name
+
+
+PICKS = 10  # suggestions per answer of the picker; a name typed further narrows them
+
+
+def suggest(query: str, by_email: bool = False, after: int | None = None,
+            limit: int = PICKS) -> CustomerPage:
+    """Customers whose name or organisation (or e-mail, see `matching`) contains what was typed, by name."""
+    return list_customers(query, by_email, limit=limit, after=after)
+
+
+class CustomerChoice(InvalidInput):
+    """What was typed in a picker names several customers; `matches` are the first few to choose from."""
+
+    def __init__(self, matches: list[Customer], more: bool, *errors: tuple[str, str]):
+        super().__init__(*errors)
+        self.matches, self.more = matches, more
+
+
+def pick(
+    customer_id: int | None, typed: str | None, by_email: bool = False, field: str = "customer"
+) -> int | None:
+    """The customer a picker names: the chosen id while the typed text still describes that customer,
+    else the one customer the text names, None for an emptied field. Without the text field at all (a
+    script sending the id) the id is passed on as it is, for the caller's own check.
+
+    Text naming nobody or several people is refused, the several with their names to choose from.
+    """
+    if typed is None:
+        return customer_id
+    needle = typed.strip()
+    if not needle:
+        return None
+    if customer_id is not None:
+        chosen = db.session.get(Customer, customer_id)
+        if chosen is not None and _describes(chosen, needle, by_email):
+            return customer_id
+    exact = _labelled(needle)
+    if len(exact) == 1:
+        return exact[0].id
+    page = suggest(needle, by_email)
+    found = exact or [customer for customer, _ in page.rows]
+    if len(found) == 1:
+        return found[0].id
+    if not found:
+        raise InvalidInput(
+            (field, f"No customer matches “{needle}”; check the spelling or add the customer first."))
+    raise CustomerChoice(
+        found, page.more and not exact, (field, f"Several customers match “{needle}”; choose one."))
+
+
+def _describes(customer: Customer, needle: str, by_email: bool) -> bool:
+    """The typed text is the customer's label or part of what `matching` searches."""
+    folded = needle.casefold()
+    fields = [customer.name, customer.organisation, *([customer.email] if by_email else [])]
+    return folded == label(customer).casefold() or any(folded in (f or "").casefold() for f in fields)
+
+
+def _labelled(needle: str) -> list[Customer]:
+    """Customers whose picker label is exactly the text (any case): found by name through its index."""
+    names = {needle}
+    if needle.endswith(")") and " (" in needle:
+        names.add(needle.rsplit(" (", 1)[0])
+    # SQLite's lower() folds ASCII only, so the name as typed is looked up too.
+    candidates = db.session.scalars(
+        select(Customer).where(or_(func.lower(Customer.name).in_({n.lower() for n in names}),
+                                   Customer.name.in_(names)))
+        .order_by(*BY_NAME).limit(PICKS + 1)
     )
-    return [(id_, f"{name} ({org})" if org else name) for id_, name, org in rows]
+    return [c for c in candidates if label(c).casefold() == needle.casefold()]
 
 
 def segments() -> list[str]:
@@ -179,6 +270,39 @@ def timeline(customer_id: int) -> list[TimelineEntry]:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """The rest of a customer's 360° view: scores over time, the themes of their words, follow-ups."""
+
+    scores: list[Feedback]  # scored items, oldest first
+    themes: list[tuple[Theme, int]]  # current themes their items fell into, most items first
+    follow_ups: list[FollowUp]  # newest first
+
+
+def profile(customer_id: int) -> Profile:
+    """What the customer page shows beside the timeline, in three small queries."""
+    get_customer(customer_id)
+    scores = db.session.scalars(
+        select(Feedback)
+        .where(Feedback.customer_id == customer_id, Feedback.score.is_not(None))
+        .order_by(Feedback.received_on, Feedback.id)
+    ).all()
+    themes = db.session.execute(
+        select(Theme, func.count(Feedback.id))
+        .join(Feedback, Feedback.theme_id == Theme.id)
+        .where(Feedback.customer_id == customer_id, Theme.retired.is_(False))
+        .group_by(Theme.id)
+        .order_by(func.count(Feedback.id).desc(), Theme.id)
+    ).all()
+    follow_ups = db.session.scalars(
+        select(FollowUp)
+        .where(FollowUp.customer_id == customer_id)
+        .options(selectinload(FollowUp.hit), selectinload(FollowUp.user))
+        .order_by(FollowUp.held_on.desc(), FollowUp.id.desc())
+    ).all()
+    return Profile(list(scores), [(theme, count) for theme, count in themes], list(follow_ups))
+
+
+@dataclass(frozen=True)
 class CustomerRef:
     """A customer as another system names them, e.g. a ticket's requester."""
 
@@ -198,7 +322,7 @@ def match_customer(ref: CustomerRef) -> Customer:
     if len(external_id) > 200:
         raise InvalidInput(("customer.external_id", "Keep the customer's external id under 200 characters."))
     try:
-        email = _checked_email(ref.email)
+        email = checked_email(ref.email)
     except InvalidInput as error:
         raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None
     found = None

@@ -49,7 +49,7 @@ class Period:
 
 @dataclass(frozen=True)
 class DashboardFilters:
-    """What the dashboard covers; channel and segment narrow the feedback figures only."""
+    """What the dashboard covers; channel and segment narrow the feedback figures and field interviews."""
 
     period: Period
     channel: str | None = None
@@ -302,13 +302,15 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
     period = filters.period
     now = Feedback.received_on >= period.start
     conditions = _conditions(filters, Period(period.previous.start, period.end))
-    # A survey response's answers share its score: only its first answer counts it.
+    # A survey response's answers share its score: only its first answer counts it. An imported
+    # response is its batch and row key; a response to a voc survey is its survey_response_id.
+    linked = or_(Feedback.batch_id.is_not(None), Feedback.survey_response_id.is_not(None))
     first_answers = (
         select(func.min(Feedback.id))
-        .where(*conditions, Feedback.score.is_not(None), Feedback.batch_id.is_not(None))
-        .group_by(Feedback.batch_id, Feedback.response_key)
+        .where(*conditions, Feedback.score.is_not(None), linked)
+        .group_by(Feedback.batch_id, Feedback.response_key, Feedback.survey_response_id)
     )
-    counted = or_(Feedback.batch_id.is_(None), Feedback.id.in_(first_answers))
+    counted = or_(~linked, Feedback.id.in_(first_answers))
     nps, csat = and_(Feedback.score_kind == "nps", counted), and_(Feedback.score_kind == "csat", counted)
     rows = db.session.execute(
         select(
@@ -490,7 +492,9 @@ def build(filters: DashboardFilters) -> Dashboard:
         shown = sum(c.suggested for c in columns)  # suggestions of retired stages stay "No stage"
         columns.append(Column(None, figures[None], themes[None], suggested=shown))
     followed_up, follow_up_hits = _follow_ups(filters.period)
-    minutes, interviews = field_time(filters.period.start, filters.period.end)
+    # Interviews are the "interview" channel: another channel filter leaves none of them on the card.
+    minutes, interviews = (0, 0) if filters.channel not in (None, "interview") else field_time(
+        filters.period.start, filters.period.end, filters.segment)
     strip = Strip(
         figures=sum(figures.values(), Figures()),  # retired stages count here, not in a column
         emerging=[(c, c.emerging) for c in columns if c.emerging],

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from voc.demo import build_demo
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview, Stage, User
-from voc.services import clock, hits, stages, users
+from voc.services import clock, hits, stages, themes, users
 
 DEMO_ADMIN_EMAIL = "admin@voc.example"
 
@@ -61,7 +61,7 @@ def load_demo(today: dt.date | None = None, seed: int = 7) -> DemoResult:
                 received_on=today - dt.timedelta(days=item.days_ago),
                 customer=people[item.customer] if item.customer is not None else None,
                 stage=by_name.get(item.stage) if item.stage else None,
-                score=item.score, score_kind=item.score_kind,
+                score=item.score, score_kind=item.score_kind, language=themes.text_language(item.text),
             )
         )
     for talk in data.interviews:
@@ -78,6 +78,7 @@ def load_demo(today: dt.date | None = None, seed: int = 7) -> DemoResult:
                     customer=people[talk.customer],
                     stage=by_name.get(quote.stage) if quote.stage else None,
                     interview=interview, created_by_id=interviewer.id,
+                    language=themes.text_language(quote.text),
                 )
             )
     db.session.commit()

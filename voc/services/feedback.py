@@ -3,17 +3,18 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from voc import pii
 from voc.extensions import db
-from voc.models import Customer, Feedback
+from voc.models import INT_MAX, Customer, Feedback, Survey, SurveyResponse
 from voc.services import clock, privacy, sentiment, stages, submissions, themes, webhooks
 from voc.services.customers import CustomerRef, match_customer, matching
 from voc.services.errors import DuplicateFeedback, InvalidInput, InvalidItems, NotFound, ServiceError
 from voc.services.stages import active_stage
+from voc.themes import languages as language_names
 from voc.vocabulary import CHANNELS, MAX_TEXT_LENGTH, NEGATIVE, SCORE_RANGES
 
 
@@ -59,6 +60,8 @@ class FeedbackFilters:
     theme_id: int | None = None
     score_kind: str | None = None  # only items with an NPS or CSAT score
     suggested_stage_id: int | None = None  # only unstaged items suggested for this stage
+    language: str | None = None  # only items in this language (a code, see voc/themes/languages.py)
+    survey_id: int | None = None  # only answers to this survey
 
 
 def check_text(text: str, field: str = "text") -> str:
@@ -216,8 +219,19 @@ def record(item: Feedback) -> dict:
         "score_kind": item.score_kind,
         "sentiment": item.sentiment,
         "sentiment_source": sentiment.describe(item),
+        **_suggestion(item),
         "theme_id": item.theme_id,
+        "language": item.language,
         "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
+    }
+
+
+def _suggestion(item: Feedback) -> dict:
+    """The stage voc suggests for an unstaged item and its confidence, while still open to accept."""
+    open_ = item.stage_id is None and item.suggested_stage is not None and not item.suggested_stage.retired
+    return {
+        "suggested_stage": item.suggested_stage.name if open_ else None,
+        "stage_confidence": item.stage_confidence if open_ else None,
     }
 
 
@@ -236,15 +250,30 @@ def get_feedback(feedback_id: int) -> Feedback:
 
 
 def in_segment(segment: str):
-    """A WHERE clause: the item's customer is filed under the segment."""
-    return Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment))
+    """A WHERE clause: the item's customer is filed under the segment, or it answers a survey of it."""
+    return or_(
+        Feedback.customer_id.in_(select(Customer.id).where(Customer.segment == segment)),
+        Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).join(Survey).where(Survey.segment == segment)
+        ),
+    )
 
 
 def filtered_query(filters: FeedbackFilters):
     """The select() behind the feedback list, newest first."""
-    stmt = select(Feedback).options(
-        joinedload(Feedback.customer), joinedload(Feedback.stage)
-    )
+    return _shown(_filtered(filters)).order_by(*NEWEST_FIRST)
+
+
+def _shown(stmt):
+    """With what each item of the list shows beside its words."""
+    return stmt.options(joinedload(Feedback.customer), joinedload(Feedback.stage))
+
+
+def _filtered(filters: FeedbackFilters, whole_search: bool = True):
+    """The filtered select() of feedback, in no order. A text search takes out the items whose words
+    hold it only inside masked data; that reads every match, so a list showing a page at a time asks
+    for `whole_search=False` and checks only the rows it shows (`_visible`)."""
+    stmt = select(Feedback)
     if filters.channel:
         stmt = stmt.where(Feedback.channel == filters.channel)
     if filters.stage_id:
@@ -261,7 +290,7 @@ def filtered_query(filters: FeedbackFilters):
     if needle := filters.text.strip():
         # The text as shown, masked, is what is searched: a match inside an e-mail is no match.
         stmt = stmt.where(Feedback.text.icontains(needle, autoescape=True))
-        if hidden := privacy.found_only_in_masked_data(needle):
+        if whole_search and (hidden := privacy.found_only_in_masked_data(needle)):
             stmt = stmt.where(Feedback.id.not_in(hidden))
     if filters.unstaged:
         stmt = stmt.where(Feedback.stage_id.is_(None))
@@ -273,13 +302,156 @@ def filtered_query(filters: FeedbackFilters):
         stmt = stmt.where(Feedback.theme_id == filters.theme_id)
     if filters.score_kind:
         stmt = stmt.where(Feedback.score_kind == filters.score_kind)
+    if filters.language:
+        stmt = stmt.where(Feedback.language == filters.language)
     if filters.suggested_stage_id:
         stmt = stmt.where(
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
-    return stmt.order_by(Feedback.received_on.desc(), Feedback.id.desc())
+    if filters.survey_id:
+        stmt = stmt.where(Feedback.survey_response_id.in_(
+            select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
+        ))
+    return stmt
+
+
+# Language codes an item can carry, for filters that check their input.
+LANGUAGES = tuple(sorted(language_names.NAMES))
+
+
+def languages() -> list[tuple[str, str]]:
+    """(code, name) of the languages the stored feedback is in, most items first, for filters."""
+    codes = db.session.scalars(
+        select(Feedback.language).where(Feedback.language.is_not(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    )
+    return [(code, language_names.name(code)) for code in codes]
 
 
 def list_feedback(filters: FeedbackFilters, page: int, per_page: int):
     """One page of the filtered feedback list (a Flask-SQLAlchemy Pagination)."""
     return db.paginate(filtered_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+# ----- the list, a page at a time by its sort key -----------------------------------------------
+
+# The list's order, and the key that seeks in it: (received_on, id) is unique and ix_feedback_received
+# reads it in either direction, so every page costs the same, the last one included.
+NEWEST_FIRST = (Feedback.received_on.desc(), Feedback.id.desc())
+SORT_KEY = tuple_(Feedback.received_on, Feedback.id)
+COUNT_CAP = 1_000  # counting beyond this would read every matching row on every page
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the list: the sort key of one item, written into links as 2026-03-01_123."""
+
+    received_on: dt.date
+    id: int
+
+    def __str__(self) -> str:
+        return f"{self.received_on.isoformat()}_{self.id}"
+
+    @classmethod
+    def parse(cls, value: str | None) -> "Cursor | None":
+        """The cursor in a link, or None when there is none or it is malformed (the list starts over)."""
+        day, _, number = (value or "").partition("_")
+        try:
+            cursor = cls(dt.date.fromisoformat(day), int(number))
+        except ValueError:
+            return None
+        return cursor if 1 <= cursor.id <= INT_MAX else None
+
+    @classmethod
+    def of(cls, item: Feedback) -> "Cursor":
+        return cls(item.received_on, item.id)
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many items match: exact up to COUNT_CAP, else "about" the planner's estimate or "more than"."""
+
+    value: int
+    kind: str = "exact"  # or "about", "more than"
+
+
+@dataclass(frozen=True)
+class FeedbackPage:
+    """One page of the list and where its neighbours start."""
+
+    items: list[Feedback]
+    newer: Cursor | None  # link "before" this to the newer page, when there is one
+    older: Cursor | None  # link "after" this to the older page, when there is one
+    count: Count
+
+
+def feedback_page(filters: FeedbackFilters, per_page: int, after: Cursor | None = None,
+                  before: Cursor | None = None, oldest: bool = False) -> FeedbackPage:
+    """The page of items just older than `after`, just newer than `before`, the oldest, or the newest."""
+    base, visible = _filtered(filters, whole_search=False), _visible(filters)
+    if before is not None or oldest:
+        rows = _take(base, visible, per_page + 1, newest_first=False, start=before)
+        items = rows[:per_page][::-1]
+        newer = Cursor.of(items[0]) if len(rows) > per_page else None
+        older = None
+        if items and not oldest and _take(base, visible, 1, newest_first=True, start=Cursor.of(items[-1])):
+            older = Cursor.of(items[-1])
+    else:
+        rows = _take(base, visible, per_page + 1, newest_first=True, start=after)
+        items = rows[:per_page]
+        older = Cursor.of(items[-1]) if len(rows) > per_page else None
+        newer = None
+        if items and after and _take(base, visible, 1, newest_first=False, start=Cursor.of(items[0])):
+            newer = Cursor.of(items[0])
+    return FeedbackPage(items, newer, older, count_feedback(filters))
+
+
+def _visible(filters: FeedbackFilters):
+    """Whether a row the SQL search found shows the searched words (see `_filtered`)."""
+    needle = filters.text.strip()
+    return (lambda item: privacy.shows(item.text, needle)) if needle else (lambda item: True)
+
+
+def _take(base, visible, wanted: int, newest_first: bool, start: Cursor | None) -> list[Feedback]:
+    """Up to `wanted` visible items past `start` in the list's order (or its reverse), read in batches."""
+    order = NEWEST_FIRST if newest_first else (Feedback.received_on, Feedback.id)
+    taken = []
+    while len(taken) < wanted:
+        stmt = base
+        if start is not None:
+            key = tuple_(start.received_on, start.id)
+            stmt = stmt.where(SORT_KEY < key if newest_first else SORT_KEY > key)
+        batch = list(db.session.scalars(_shown(stmt).order_by(*order).limit(wanted)))
+        taken += [item for item in batch if visible(item)]
+        if len(batch) < wanted:
+            break
+        start = Cursor.of(batch[-1])
+    return taken[:wanted]
+
+
+def count_feedback(filters: FeedbackFilters, narrow=None) -> Count:
+    """How many items the filters (and `narrow`, a function of the select) match, counting at most
+    COUNT_CAP + 1 of them.
+
+    Past the cap, the whole unfiltered list on PostgreSQL takes the planner's row estimate (kept by
+    ANALYZE and autovacuum), which costs nothing; a filtered one says "more than COUNT_CAP".
+    """
+    stmt = _filtered(filters, whole_search=False)
+    if narrow is not None:
+        stmt = narrow(stmt)
+    needle = filters.text.strip()
+    rows = db.session.execute(
+        stmt.with_only_columns(Feedback.id, Feedback.text if needle else Feedback.id).limit(COUNT_CAP + 1)
+    ).all()
+    if len(rows) <= COUNT_CAP:
+        return Count(sum(1 for _, words in rows if not needle or privacy.shows(words, needle)))
+    if narrow is None and filters == FeedbackFilters(by_email=filters.by_email) and _postgresql():
+        estimate = db.session.scalar(text(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('feedback')"))
+        if estimate and estimate > COUNT_CAP:
+            return Count(int(estimate), "about")
+    return Count(COUNT_CAP, "more than")
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"

@@ -190,11 +190,14 @@ def quadrant(impact: int, effort: float) -> str:
 
 
 def next_statuses(status: str) -> list[str]:
-    """Where a hit may go from here: one step along the flow either way, or dropped."""
+    """Where a hit may go from here: straight to any later status up to done (the loop closes only
+    after done), one step back, or dropped."""
     if status == "dropped":
         return ["proposed"]
     index = HIT_FLOW.index(status)
-    moves = [HIT_FLOW[i] for i in (index + 1, index - 1) if 0 <= i < len(HIT_FLOW)]
+    done = HIT_FLOW.index("done")
+    ahead = HIT_FLOW[index + 1:done + 1] if index < done else HIT_FLOW[index + 1:]
+    moves = [*ahead, *HIT_FLOW[max(index - 1, 0):index]]
     return moves if status == "loop closed" else [*moves, "dropped"]
 
 
@@ -515,7 +518,8 @@ def move_hit(hit_id: int, horizon: str, seen_version: int | None, user_id: int |
 def set_status(
     hit_id: int, status: str, reason: str, seen_version: int | None, user_id: int | None
 ) -> Hit:
-    """Move a hit along proposed → planned → in progress → done → loop closed, or drop it with a reason."""
+    """Move a hit along proposed → planned → in progress → done → loop closed (skipping ahead up to done
+    in one step), or drop it with a reason."""
     hit = get_hit(hit_id)
     _check_version(hit, seen_version)
     if status not in HIT_STATUSES or status not in next_statuses(hit.status):
@@ -609,6 +613,21 @@ def evidence_customers(hit_id: int) -> list[Customer]:
             .where(Feedback.id.in_(select(pairs.c.feedback_id)))
             .distinct()
             .order_by(Customer.name, Customer.id)
+        )
+    )
+
+
+def raised_by(customer_id: int) -> list[Hit]:
+    """The hits whose evidence holds something this customer said, newest first."""
+    pairs = _evidence_pairs(select(Hit.id).scalar_subquery())
+    return list(
+        db.session.scalars(
+            select(Hit)
+            .where(Hit.id.in_(
+                select(pairs.c.hit_id).join(Feedback, Feedback.id == pairs.c.feedback_id)
+                .where(Feedback.customer_id == customer_id)
+            ))
+            .order_by(Hit.id.desc())
         )
     )
 

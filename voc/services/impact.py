@@ -1,12 +1,16 @@
-"""Which themes pull NPS and CSAT down: each theme's impact, counted once per survey response."""
+"""Which themes pull NPS and CSAT down: each theme's impact, counted once per survey response.
+
+Theme impacts are worked out at each theme run (reading every scored item once) and kept, so the
+themes page and the dashboard read a row per theme instead.
+"""
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 
 from voc.extensions import db
-from voc.models import Feedback, Stage, Theme
+from voc.models import Feedback, Stage, Theme, ThemeImpact
 from voc.themes.impact import Impact, impacts, nps_value
 from voc.vocabulary import SCORE_KINDS
 
@@ -28,14 +32,19 @@ def _responses(groups_of: Callable[[int, int | None], Iterable[int]]) -> dict[st
     """(value, groups) per scored response, by score kind; groups_of names the groups of one answer."""
     rows = db.session.execute(
         select(Feedback.id, Feedback.batch_id, Feedback.response_key, Feedback.score, Feedback.score_kind,
-               Feedback.theme_id)
+               Feedback.theme_id, Feedback.survey_response_id)
         .where(Feedback.score.is_not(None))
         .order_by(Feedback.id)
     )
-    # The answers of one imported survey response share its score: one response, one vote.
+    # The answers of one survey response (imported or answered here) share its score: one response, one vote.
     responses: dict[tuple, list] = {}  # key -> [kind, score, groups]
-    for item_id, batch_id, response_key, score, kind, theme_id in rows:
-        key = (batch_id, response_key) if batch_id is not None and response_key else (None, item_id)
+    for item_id, batch_id, response_key, score, kind, theme_id, survey_response_id in rows:
+        if batch_id is not None and response_key:
+            key = (batch_id, response_key)
+        elif survey_response_id is not None:
+            key = ("survey", survey_response_id)
+        else:
+            key = (None, item_id)
         responses.setdefault(key, [kind, score, set()])[2].update(groups_of(item_id, theme_id))
     by_kind: dict[str, list] = defaultdict(list)
     for kind, score, groups in responses.values():
@@ -43,13 +52,28 @@ def _responses(groups_of: Callable[[int, int | None], Iterable[int]]) -> dict[st
     return by_kind
 
 
-def theme_impacts() -> dict[int, dict[str, Impact]]:
-    """Per theme with enough scored responses, its impact on NPS and on mean CSAT, by score kind."""
+def store_theme_impacts() -> int:
+    """Work out every theme's impact from the scored items and keep it; returns how many figures.
+
+    Runs inside a theme run's transaction, after the items have their themes (the caller commits).
+    """
     by_kind = _responses(lambda _, theme_id: () if theme_id is None else (theme_id,))
+    rows = [
+        {"theme_id": theme_id, "kind": kind, "points": found.points, "low": found.low, "high": found.high,
+         "responses": found.responses}
+        for kind in SCORE_KINDS for theme_id, found in impacts(by_kind[kind]).items()
+    ]
+    db.session.execute(delete(ThemeImpact))
+    if rows:
+        db.session.execute(insert(ThemeImpact), rows)
+    return len(rows)
+
+
+def theme_impacts() -> dict[int, dict[str, Impact]]:
+    """Per theme with enough scored responses, its impact on NPS and mean CSAT as the latest run found it."""
     found: dict[int, dict[str, Impact]] = defaultdict(dict)
-    for kind in SCORE_KINDS:
-        for theme_id, impact in impacts(by_kind[kind]).items():
-            found[theme_id][kind] = impact
+    for row in db.session.scalars(select(ThemeImpact)):
+        found[row.theme_id][row.kind] = Impact(row.points, row.low, row.high, row.responses)
     return dict(found)
 
 

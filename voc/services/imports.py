@@ -1,9 +1,9 @@
 """Bulk import of survey and ticket exports: stored uploads, dry runs, batches, duplicates and undo."""
 import codecs
 import csv
+import datetime as dt
 import hashlib
 import io
-import json
 import os
 import re
 import tempfile
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from voc import jobs
 from voc.export.cells import formula_safe
 from voc.extensions import db
 from voc.ingest import (
@@ -41,13 +42,15 @@ from voc.models import (
     Customer,
     Feedback,
     ImportBatch,
+    ImportJob,
     SavedMapping,
     Stage,
+    StoredUpload,
     User,
     utcnow,
 )
 from voc.services import audit, clock, corrections, feedback, privacy, sentiment, themes, webhooks
-from voc.services.errors import InvalidInput, NotAllowed, NotFound
+from voc.services.errors import InvalidInput, NotAllowed, NotFound, ServiceError
 
 ANNOUNCED_ITEMS = 1000  # items per feedback.created event once an import is committed
 CHUNK_ROWS = 2000  # items written per INSERT round; memory stays flat whatever the file size
@@ -57,6 +60,7 @@ PREVIEW_ROWS = 10  # rows shown on the mapping page
 SAMPLE_ROWS = 200  # rows read to guess the mapping and the date order
 LISTED_ERRORS = 200  # rejected rows named on the preview page; the rest are in the CSV
 CLASH_WORDS = 8  # words of the stored text shown when a repeated id comes with other words
+QUEUED_IMPORT = "voc.services.imports:execute_import"
 UPLOAD_DAYS = 2  # stored uploads older than this are removed when the next one arrives
 DATE_ORDER_CHOICES = ("dmy", "mdy")  # what a user may confirm; 'ymd' means no numeric dd/mm dates
 DATE_ORDERS_ALLOWED = ("ymd", *DATE_ORDER_CHOICES)
@@ -137,7 +141,7 @@ class UndoResult:
 
 
 def upload_folder() -> str:
-    """Where uploads wait between the mapping step and the import: instance/uploads by default."""
+    """This server's copies of stored uploads: instance/uploads by default (the database holds the file)."""
     folder = current_app.config.get("IMPORT_UPLOAD_FOLDER") or os.path.join(
         current_app.instance_path, "uploads"
     )
@@ -153,7 +157,7 @@ def display_name(filename: str | None) -> str:
 
 
 def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
-    """Keep an uploaded file under its SHA-256 so the import step finds it again."""
+    """Keep an uploaded file under its SHA-256 in the database, so the import step finds it on any server."""
     folder = upload_folder()
     _remove_old_uploads(folder)
     digest = hashlib.sha256()
@@ -170,13 +174,25 @@ def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
     path = os.path.join(folder, key)
     os.replace(part.name, path)
     name = display_name(filename)
-    with open(path + ".json", "w", encoding="utf-8") as meta:
-        json.dump({"filename": name}, meta)
+    expires = utcnow() + dt.timedelta(days=UPLOAD_DAYS)
+    stored = db.session.get(StoredUpload, key)
+    if stored is None:
+        with open(path, "rb") as copy:
+            db.session.add(StoredUpload(key=key, filename=name, size=size, content=copy.read(),
+                                        expires_at=expires))
+    else:  # the same bytes again: keep one copy, under the newer name
+        stored.filename, stored.expires_at = name, expires
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same file uploaded at the same moment on another server
+        db.session.rollback()
     return Upload(key, name, path, size)
 
 
 def _remove_old_uploads(folder: str) -> None:
-    """Uploads nobody imported within UPLOAD_DAYS are not kept forever."""
+    """Uploads nobody imported within UPLOAD_DAYS are not kept forever, here or in the database."""
+    db.session.execute(delete(StoredUpload).where(StoredUpload.expires_at < utcnow()))
+    db.session.commit()
     cutoff = time.time() - UPLOAD_DAYS * 86_400
     for entry in os.scandir(folder):
         if entry.is_file() and entry.stat().st_mtime < cutoff:
@@ -184,17 +200,23 @@ def _remove_old_uploads(folder: str) -> None:
 
 
 def get_upload(key: str) -> Upload:
-    """A stored upload by its key, or NotFound (also for anything that is not a SHA-256)."""
+    """A stored upload by its key, or NotFound (also for anything that is not a SHA-256).
+
+    The bytes are copied from the database to this server's folder the first time it reads them.
+    """
     if not _UPLOAD_KEY.fullmatch(key or ""):
         raise NotFound(("file", "That upload does not exist."))
-    path = os.path.join(upload_folder(), key)
-    try:
-        with open(path + ".json", encoding="utf-8") as meta:
-            filename = display_name(json.load(meta).get("filename"))
-        size = os.path.getsize(path)
-    except (OSError, ValueError, AttributeError):
-        raise NotFound(("file", "That upload has expired; upload the file again.")) from None
-    return Upload(key, filename, path, size)
+    stored = db.session.get(StoredUpload, key)
+    if stored is None or stored.expires_at < utcnow():
+        raise NotFound(("file", "That upload has expired; upload the file again."))
+    folder = upload_folder()
+    path = os.path.join(folder, key)
+    if not os.path.exists(path):
+        # Named by its hash, so a copy is never stale; written aside and renamed, so never half there.
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False) as part:
+            part.write(stored.content)
+        os.replace(part.name, path)
+    return Upload(key, display_name(stored.filename), path, stored.size)
 
 
 def local_file(path: str) -> Upload:
@@ -214,9 +236,10 @@ def discard_upload(upload: Upload) -> None:
     folder = upload_folder()
     if os.path.dirname(upload.path) != folder:
         return  # a CLI file: not ours to delete
-    for path in (upload.path, upload.path + ".json"):
-        if os.path.exists(path):
-            os.unlink(path)
+    db.session.execute(delete(StoredUpload).where(StoredUpload.key == upload.key))
+    db.session.commit()
+    if os.path.exists(upload.path):
+        os.unlink(upload.path)  # other servers' copies go with their old files (UPLOAD_DAYS)
 
 
 @contextmanager
@@ -364,6 +387,90 @@ def run_import(
         raise
     _announce(outcome.batch.id)
     return outcome
+
+
+def queues_import(upload: Upload) -> bool:
+    """A file of IMPORT_QUEUE_BYTES or more imports on the queue, when there is one; a smaller one at once."""
+    return jobs.on_queue() and upload.size >= current_app.config["IMPORT_QUEUE_BYTES"]
+
+
+def queue_import(upload: Upload, settings: ImportSettings, user_id: int) -> ImportJob:
+    """Hand the import to a worker; the page follows its progress. Refused when Redis does not answer."""
+    job = ImportJob(
+        user_id=user_id, upload_key=upload.key, filename=upload.filename,
+        settings={"mapping": settings.mapping.to_dict(), "date_order": settings.date_order},
+    )
+    db.session.add(job)
+    db.session.flush()
+    job.job_id = jobs.job_id(f"import-{job.id}")
+    db.session.commit()
+    try:
+        jobs.enqueue(QUEUED_IMPORT, job.id, key=f"import-{job.id}",
+                     on_failure="voc.services.imports:fail_import_job")
+    except jobs.QueueUnavailable as error:
+        fail_import_job(job.id, f"Could not be queued: {error}.")
+        raise InvalidInput(
+            ("", "The job queue is not answering, so the import could not start; nothing was imported. "
+                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+        ) from None
+    return job
+
+
+def execute_import(job_id: int) -> None:
+    """The queued import (a worker's job): the file as one batch, reporting how far it has read."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.status != "queued":
+        return  # given up on while it waited
+    job.status = "running"
+    db.session.commit()
+    try:
+        upload = get_upload(job.upload_key)
+        settings = ImportSettings(Mapping.from_dict(job.settings["mapping"]), job.settings["date_order"])
+        outcome = run_import(upload, settings, job.user_id,
+                             progress=lambda done: jobs.report_progress(done * 100 // upload.size))
+        discard_upload(upload)
+    except ServiceError as error:  # the file or the mapping: the person's to fix, not a crash
+        db.session.rollback()
+        fail_import_job(job_id, str(error))
+        return
+    except Exception as error:
+        db.session.rollback()
+        fail_import_job(job_id, f"{type(error).__name__}: {error}")
+        raise
+    db.session.execute(
+        update(ImportJob).where(ImportJob.id == job_id)
+        .values(status="done", batch_id=outcome.batch.id, finished_at=utcnow())
+    )
+    db.session.commit()
+
+
+def fail_import_job(job_id: int, reason: str) -> bool:
+    """Mark a queued or running import as failed with the reason; False if it had ended."""
+    changed = db.session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(("queued", "running")))
+        .values(status="failed", message=reason[:500], finished_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def import_job_progress(job_id: int) -> tuple[ImportJob, int | None]:
+    """A queued import and how far it is (percent, while running); one whose job died is failed first."""
+    job = db.session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(("import", "That import does not exist."))
+    if job.status not in ("queued", "running") or not jobs.on_queue():
+        return job, None
+    ended = jobs.ended_jobs({job.job_id: job.created_at}, utcnow())
+    if job.job_id in ended:
+        fail_import_job(job.id, ended[job.job_id])
+        db.session.refresh(job)
+        return job, None
+    try:
+        return job, jobs.job_states([job.job_id])[job.job_id].progress
+    except jobs.QueueUnavailable:
+        return job, None
 
 
 def _announce(batch_id: int) -> None:
@@ -549,9 +656,11 @@ class _Writer:
             # Survey answers repeat ("nothing", "great service"): each distinct text is scored once.
             distinct = list(dict.fromkeys(row["text"] for row in rows))
             notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
+            spoken = {text: themes.text_language(text) for text in distinct}
             self.annotate_seconds += time.perf_counter() - started
             for row in rows:
                 found, source, row["theme_id"], row["theme_terms"] = notes[row["text"]]
+                row["language"] = spoken[row["text"]]
                 row["sentiment"], row["sentiment_source"] = sentiment.own(
                     row["score"], row["score_kind"], found, source
                 )
@@ -579,7 +688,7 @@ class _Writer:
             "customer_id": owner, "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
             "created_by_id": self.user_id, "created_at": self.now, "batch_id": self.batch_id,
             "response_key": item.response_key[:200], "extras": extras or None,
-            "sentiment": None, "sentiment_source": None,
+            "sentiment": None, "sentiment_source": None, "language": None,
             "theme_id": None, "theme_pinned": False, "theme_terms": None,
         }
 

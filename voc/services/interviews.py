@@ -162,11 +162,17 @@ def _held(start: dt.date | None, end: dt.date | None) -> list:
     return conditions
 
 
-def field_time(start: dt.date | None = None, end: dt.date | None = None) -> tuple[int, int]:
-    """Minutes spent in field interviews held in the period, and how many interviews."""
+def field_time(
+    start: dt.date | None = None, end: dt.date | None = None, segment: str | None = None
+) -> tuple[int, int]:
+    """Minutes spent in field interviews held in the period (with customers of the segment, if one is
+    given), and how many interviews."""
+    conditions = _held(start, end)
+    if segment:
+        conditions.append(Interview.customer_id.in_(select(Customer.id).where(Customer.segment == segment)))
     minutes, count = db.session.execute(
         select(func.coalesce(func.sum(Interview.duration_minutes), 0), func.count(Interview.id))
-        .where(*_held(start, end))
+        .where(*conditions)
     ).one()
     return int(minutes), int(count)
 

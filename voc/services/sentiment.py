@@ -72,7 +72,8 @@ def relearn(run: ThemeRun) -> None:
     ).all()
     scored = [r for r in rows if r.score is not None]
     newest = scored[-MAX_LEARNED:]
-    model = learn([r.text for r in newest], [score_label(r.score, r.score_kind) for r in newest])
+    model = learn([r.text for r in newest], [score_label(r.score, r.score_kind) for r in newest],
+                  [r.text for r in rows if r.score is None])
     run.sentiment_model = stored.dump(model) if model else None
     run.sentiment_trained = model.trained_on if model else None
     changes = [

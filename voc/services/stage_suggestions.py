@@ -1,11 +1,12 @@
 """Suggested journey stages: made at each theme run, shown apart from facts, confirmed by triagers."""
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import func, select, update
 
 from voc.extensions import db
 from voc.models import Feedback, Stage
-from voc.services import audit, feedback
+from voc.services import audit, feedback, writeback
 from voc.services.errors import InvalidInput, NotFound
 from voc.services.stages import active_stage
 from voc.themes.stages import UNKNOWN, suggest
@@ -15,36 +16,43 @@ MIN_STAGED = 10
 
 
 def refresh() -> int:
-    """Suggest a stage for every unstaged item from the items people staged; returns how many got one.
+    """Suggest a stage for every unstaged item from the items people staged; returns how many have one.
 
-    Runs inside a theme run's transaction (the caller commits). Only active stages are suggested;
-    items on a retired stage keep it and teach nothing.
+    Only active stages are suggested; items on a retired stage keep it and teach nothing. Written
+    in short batches, only where a suggestion changed, and never to an item whose stage a person
+    set meanwhile (see writeback.write_items).
     """
-    rows = db.session.execute(
-        select(Feedback.id, Feedback.text, Feedback.stage_id)
-        .where(Feedback.erased_at.is_(None))
-        .order_by(Feedback.id)
-    ).all()
-    active = list(db.session.scalars(select(Stage.id).where(Stage.retired.is_(False)).order_by(Stage.id)))
-    index = {stage_id: i for i, stage_id in enumerate(active)}
-    known = [index.get(r.stage_id, UNKNOWN) for r in rows]
-    taught = [k for k in known if k != UNKNOWN]
+    # Erased words suggest nothing; their old suggestions go.
     db.session.execute(
-        update(Feedback).where(Feedback.suggested_stage_id.is_not(None))
+        update(Feedback).where(Feedback.erased_at.is_not(None), Feedback.suggested_stage_id.is_not(None))
         .values(suggested_stage_id=None, stage_confidence=None)
     )
-    if len(taught) < MIN_STAGED or len(set(taught)) < 2:
-        return 0
-    result = suggest([r.text for r in rows], known)
-    stages = result.confident()
-    changes = [
-        {"id": row.id, "suggested_stage_id": active[stage], "stage_confidence": round(float(confidence), 3)}
-        for row, stage, confidence in zip(rows, stages, result.confidence, strict=True)
-        if row.stage_id is None and stage != UNKNOWN
-    ]
-    if changes:
-        db.session.execute(update(Feedback), changes)
-    return len(changes)
+    ids, texts, (stage_ids,) = writeback.read_items(Feedback.stage_id)
+    active = list(db.session.scalars(select(Stage.id).where(Stage.retired.is_(False)).order_by(Stage.id)))
+    db.session.commit()  # no transaction stays open (holding back vacuum) while the suggestions are fitted
+    index = {stage_id: i for i, stage_id in enumerate(active)}
+    known = np.array([index.get(s, UNKNOWN) for s in stage_ids.tolist()], dtype=np.int64)
+    taught = known[known != UNKNOWN]
+    stages, confidence = np.full(len(ids), UNKNOWN), np.zeros(len(ids))
+    if len(taught) >= MIN_STAGED and len(set(taught.tolist())) >= 2:
+        result = suggest(texts, known)
+        stages, confidence = result.confident(), result.confidence
+    del texts
+    unstaged = stage_ids == writeback.MISSING
+    suggested = unstaged & (stages != UNKNOWN)
+
+    def wanted(position: int):
+        stage_id = int(stage_ids[position])
+        if not suggested[position]:  # staged, or nothing to suggest: no suggestion
+            return (None if stage_id == writeback.MISSING else stage_id,), (None, None)
+        return (None,), (active[stages[position]], round(float(confidence[position]), 3))
+
+    writeback.write_items(
+        ids, wanted, read=[Feedback.stage_id],
+        written=[Feedback.suggested_stage_id, Feedback.stage_confidence],
+        where=[Feedback.erased_at.is_(None)],
+    )
+    return int(suggested.sum())
 
 
 def _open(stmt):
@@ -105,7 +113,7 @@ def open_count_for_theme(theme_id: int) -> int:
     return db.session.scalar(_open(select(func.count(Feedback.id)).where(Feedback.theme_id == theme_id)))
 
 
-def open_count(filters: feedback.FeedbackFilters) -> int:
-    """Items the feedback list's filters match with a suggestion waiting to be accepted."""
-    ids = _open(feedback.filtered_query(filters).with_only_columns(Feedback.id).order_by(None))
-    return db.session.scalar(select(func.count()).select_from(ids.subquery()))
+def open_count(filters: feedback.FeedbackFilters) -> feedback.Count:
+    """Items the feedback list's filters match with a suggestion waiting to be accepted, counted up to
+    feedback.COUNT_CAP (the list shows this on every page, so it never reads them all)."""
+    return feedback.count_feedback(filters, narrow=_open)

@@ -5,15 +5,19 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
+from flask import current_app
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Stage, Theme, ThemeRun, utcnow
-from voc.services import clock, sentiment, stage_suggestions, webhooks
+from voc.services import clock, impact, sentiment, stage_suggestions, webhooks, writeback
 from voc.services.errors import InvalidInput, NotFound
-from voc.themes import ThemeSettings, discover, match_themes, stored
+from voc.themes import ThemeSettings, discover, match_themes, semantic, stored
+from voc.themes import languages as language_names
+from voc.themes.preprocess import language_of
 
 TREND_DAYS = 30
 # Fitted model per run id, loaded once per process: (model, theme ids), or the StaleModel that refused it.
@@ -49,30 +53,82 @@ class ThemeGroup:
 # ----- runs -----------------------------------------------------------------------------
 
 
-def _new_run(user_id: int | None, k: int | None, stop_words: str) -> ThemeRun:
+RUN_JOB = "voc.services.themes:execute_run"
+ACTIVE = ("queued", "running")
+
+
+def _new_run(user_id: int | None, k: int | None, stop_words: str, queued: bool = False) -> ThemeRun:
     """Record a queued run, refusing a second one while another is going."""
     words = sorted({w.strip().lower() for w in stop_words.split(",") if w.strip()})
-    running = db.session.scalar(
-        select(ThemeRun.id).where(ThemeRun.status.in_(("queued", "running")))
-    )
+    settle_runs()
+    running = db.session.scalar(select(ThemeRun.id).where(ThemeRun.status.in_(ACTIVE)))
     if running:
         raise InvalidInput(("k", f"Run #{running} is still going; wait for it to finish."))
     run = ThemeRun(requested_by_id=user_id, settings={"k": k, "stop_words": words, "seed": 0})
     db.session.add(run)
+    db.session.flush()
+    if queued:
+        run.job_id = jobs.job_id(f"theme-run-{run.id}")
     db.session.commit()
     return run
 
 
 def request_run(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
-    """Record a run and start it in the background (thread, or the Redis queue when configured)."""
-    run = _new_run(user_id, k, stop_words)
-    jobs.enqueue("voc.services.themes:execute_run", run.id)
+    """Record a run and start it in the background (thread, or the Redis queue when configured).
+
+    When Redis does not take the job the run is recorded as failed, with the reason, and refused.
+    """
+    run = _new_run(user_id, k, stop_words, queued=jobs.on_queue())
+    try:
+        jobs.enqueue(RUN_JOB, run.id, key=f"theme-run-{run.id}", on_failure="voc.services.themes:fail_run",
+                     timeout=current_app.config["THEME_RUN_TIMEOUT"])
+    except jobs.QueueUnavailable as error:
+        fail_run(run.id, f"Could not be queued: {error}.")
+        raise InvalidInput(
+            ("", f"The job queue is not answering, so run #{run.id} could not start and nothing is running. "
+                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+        ) from None
     return run
+
+
+def retry_run(run_id: int, user_id: int | None) -> ThemeRun:
+    """Start a new run with a failed run's settings."""
+    run = get_run(run_id)
+    if run.status != "failed":
+        raise InvalidInput(("run", f"Run #{run.id} did not fail; only a failed run is retried."))
+    settings = run.settings or {}
+    return request_run(user_id, settings.get("k"), ",".join(settings.get("stop_words", ())))
 
 
 def run_now(user_id: int | None, k: int | None = None, stop_words: str = "") -> ThemeRun:
     """Record a run and do it in this process (the CLI and the demo loader)."""
     return execute_run(_new_run(user_id, k, stop_words).id)
+
+
+def fail_run(run_id: int, reason: str) -> bool:
+    """Mark a run that is still queued or running as failed with the reason; False if it had ended."""
+    changed = db.session.execute(
+        update(ThemeRun)
+        .where(ThemeRun.id == run_id, ThemeRun.status.in_(ACTIVE))
+        .values(status="failed", message=reason[:500], finished_at=utcnow())
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def settle_runs(now: dt.datetime | None = None) -> None:
+    """Fail the queued or running runs whose job the queue says is over or lost (a killed work-horse)."""
+    if not jobs.on_queue():
+        return
+    active = db.session.execute(
+        select(ThemeRun.id, ThemeRun.job_id, ThemeRun.created_at)
+        .where(ThemeRun.status.in_(ACTIVE), ThemeRun.job_id.is_not(None))
+    ).all()
+    if active:
+        ended = jobs.ended_jobs({job_id: created_at for _, job_id, created_at in active}, now or utcnow())
+        for run_id, job_id, _ in active:
+            if job_id in ended:
+                fail_run(run_id, ended[job_id])
 
 
 def _progress(run: ThemeRun, percent: int, message: str) -> None:
@@ -83,32 +139,37 @@ def _progress(run: ThemeRun, percent: int, message: str) -> None:
 def execute_run(run_id: int) -> ThemeRun:
     """Cluster every item, match the clusters to existing themes, and store the outcome."""
     run = db.session.get(ThemeRun, run_id)
+    if run is None or run.status != "queued":
+        return run  # given up on (failed) while its job waited: a retry runs it afresh
     started = time.perf_counter()
     run.status = "running"
     _progress(run, 5, "Reading feedback")
     try:
         sentiment.relearn(run)
-        rows = db.session.execute(
-            # Erased items keep their theme: their words are gone, their count stays.
-            select(Feedback.id, Feedback.text, Feedback.theme_id, Feedback.theme_pinned)
-            .where(Feedback.erased_at.is_(None))
-            .order_by(Feedback.id)
-        ).all()
-        _progress(run, 15, f"Clustering {len(rows):,} items")
+        snapshot = _read_items()
+        embed, lens = _lens()
         settings = ThemeSettings(
             k=run.settings.get("k"),
             seed=run.settings.get("seed", 0),
             extra_stop_words=tuple(run.settings.get("stop_words", ())),
-            keep_apart=_edited_groups(rows),
+            keep_apart=_edited_groups(snapshot),
+            language=current_app.config["LANGUAGE"],
+            embed=embed,
         )
-        result = discover([r.text for r in rows], settings)
+        # Committing ends the read's transaction: none stays open (holding back vacuum) while clustering.
+        _progress(run, 15, f"Clustering {len(snapshot.ids):,} items")
+        result = discover(snapshot.texts, settings, snapshot.languages)
+        result.quality["lens"] = lens
+        snapshot.texts.clear()  # the words are not needed again; free them before writing back
         _progress(run, 75, "Matching with existing themes")
-        changes, theme_ids = _apply(rows, result)
+        changes, theme_ids = _apply(run, snapshot, result)
         changes["similar"] = [[theme_ids[a], theme_ids[b], score] for a, b, score in result.similar]
+        _progress(run, 95, "Suggesting stages")
         stage_suggestions.refresh()
+        impact.store_theme_impacts()
         run.model = stored.dump((result.model, theme_ids))
         run.status, run.progress, run.message = "done", 100, "Finished"
-        run.n_items, run.n_themes = len(rows), len(result.themes)
+        run.n_items, run.n_themes = len(snapshot.ids), len(result.themes)
         run.quality, run.changes = result.quality, changes
     except Exception as error:  # a failed run is recorded, never left "running"
         db.session.rollback()
@@ -126,54 +187,126 @@ def execute_run(run_id: int) -> ThemeRun:
     return run
 
 
-def _apply(rows, result) -> tuple[dict, list[int]]:
-    """Keep matched themes' ids and names, add new ones, retire vanished ones, honour pins."""
-    ids = [r.id for r in rows]
-    clusters = [set() for _ in result.themes]
-    for item_id, index in zip(ids, result.assignments, strict=True):
-        if index >= 0:
-            clusters[index].add(item_id)
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if row.theme_id is not None:
-            previous[row.theme_id].add(row.id)
+def text_language(text: str) -> str | None:
+    """The language of a feedback text; short or unsure texts are read in the team's main language."""
+    return language_of(text, current_app.config["LANGUAGE"])
+
+
+def _languages(ids: np.ndarray, texts: list[str]) -> list[str | None]:
+    """Each item's language, reading (and storing) it for items stored before voc read languages."""
+    found: list[str | None] = [None] * len(ids)
+    stored_languages = db.session.execute(
+        select(Feedback.id, Feedback.language)
+        .where(Feedback.erased_at.is_(None), Feedback.language.is_not(None))
+        .order_by(Feedback.id).execution_options(yield_per=writeback.READ_BATCH)
+    )
+    for item_id, language in stored_languages:  # items added since the read are simply not found
+        position = int(np.searchsorted(ids, item_id))
+        if position < len(ids) and ids[position] == item_id:
+            found[position] = language
+    missing = []
+    for position, language in enumerate(found):
+        if language is None and (language := text_language(texts[position])):
+            found[position] = language
+            missing.append({"id": int(ids[position]), "language": language})
+    for start in range(0, len(missing), writeback.BATCH):  # short transactions, as the write-back's
+        db.session.execute(update(Feedback), missing[start:start + writeback.BATCH])
+        db.session.commit()
+    return found
+
+
+def _lens():
+    """The sentence embedder when the team turned the lens on, and what the run page says of it."""
+    if not current_app.config["SEMANTIC_LENS"]:
+        return None, "off"
+    try:
+        return semantic.lens(), "on"
+    except semantic.LensUnavailable as error:
+        # Themes by language are still themes: the run goes on without the lens and says why.
+        return None, str(error)
+
+
+@dataclass
+class _Snapshot:
+    """The items a run read, in id order: ids, words, and each one's theme (MISSING for none), pin
+    and language."""
+
+    ids: np.ndarray
+    texts: list[str]
+    themes: np.ndarray
+    pinned: np.ndarray
+    languages: list[str | None]
+
+
+def _read_items() -> _Snapshot:
+    """Every item the run clusters, streamed into flat arrays."""
+    ids, texts, (theme_ids, pinned) = writeback.read_items(Feedback.theme_id, Feedback.theme_pinned)
+    return _Snapshot(ids, texts, theme_ids, pinned == 1, _languages(ids, texts))
+
+
+def _members(ids: np.ndarray, keys: np.ndarray) -> dict[int, set[int]]:
+    """Item ids grouped by key (a theme id or number), leaving out writeback.MISSING."""
+    groups: dict[int, set[int]] = defaultdict(set)
+    for item_id, key in zip(ids.tolist(), keys.tolist(), strict=True):
+        if key != writeback.MISSING:
+            groups[key].add(item_id)
+    return groups
+
+
+def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]:
+    """Keep matched themes' ids and names, add new ones, write items back, retire vanished themes.
+
+    Themes are saved first, items then in short batches (see _write_items), and vanished themes
+    retired last, so a person's edit never waits for the run and every item always has a live theme.
+    """
+    ids = snapshot.ids
+    assigned = np.asarray(result.assignments, dtype=np.int64)
+    found = _members(ids, assigned)
+    clusters = [found.get(index, set()) for index in range(len(result.themes))]
     fine = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(False))
     active = {t.id: t for t in db.session.scalars(fine)}
-    previous = {key: members for key, members in previous.items() if key in active}
+    previous = {key: members for key, members in _members(ids, snapshot.themes).items() if key in active}
     matches, changes = match_themes(previous, clusters)
+    del found, previous
 
-    theme_ids = []
+    themes = []
     for index, summary in enumerate(result.themes):
         theme = active.get(matches[index].key) if matches[index].key is not None else None
         if theme is None:
             theme = Theme(label=summary.label)
             db.session.add(theme)
         theme.label = summary.label
+        theme.language = summary.language
         theme.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
-        theme.quote_ids = [ids[i] for i in summary.representatives]
+        theme.quote_ids = [int(ids[i]) for i in summary.representatives]
         theme.retired = False
-        theme_ids.append(theme)
+        themes.append(theme)
+    # Items erased since the run read them are no quotes any more.
+    quoted = {i for theme in themes for i in theme.quote_ids}
+    erased = set(db.session.scalars(
+        select(Feedback.id).where(Feedback.id.in_(quoted), Feedback.erased_at.is_not(None))
+    )) if quoted else set()
+    for theme in themes:
+        theme.quote_ids = [i for i in theme.quote_ids if i not in erased]
     db.session.flush()
-    _apply_parents(rows, result.parents, theme_ids, clusters)
-    theme_ids = [t.id for t in theme_ids]
+    _apply_parents(snapshot, result.parents, themes, clusters)
+    theme_ids = [t.id for t in themes]
+    db.session.commit()
+    del clusters
 
-    pinned = {r.id for r in rows if r.theme_pinned}
-    db.session.execute(
-        update(Feedback),
-        [
-            {
-                "id": item_id,
-                "theme_id": theme_ids[index] if index >= 0 else None,
-                "theme_terms": list(terms),
-            }
-            for item_id, index, terms in zip(ids, result.assignments, result.explanations, strict=True)
-            if item_id not in pinned
-        ],
-    )
-    kept = set(theme_ids) | {r.theme_id for r in rows if r.theme_pinned and r.theme_id}
-    for theme_id, theme in active.items():
-        if theme_id not in kept:
-            theme.retired = True
+    written_at = time.perf_counter()
+    written = _write_items(run, snapshot, assigned, result.explanations, theme_ids)
+    result.quality["seconds"]["write back"] = round(time.perf_counter() - written_at, 3)
+    result.quality["items_written"] = written
+
+    vanished = set(active) - set(theme_ids)
+    # A vanished theme lives on while a pin, or an edit made during the run, keeps a live item in it.
+    held = set(db.session.scalars(
+        select(Feedback.theme_id).distinct()
+        .where(Feedback.theme_id.in_(vanished), Feedback.theme_pinned | Feedback.erased_at.is_(None))
+    )) if vanished else set()
+    for theme_id in vanished - held:
+        active[theme_id].retired = True
     refresh_sizes()
     report = dataclasses.asdict(changes)
     # New clusters are reported by index; the page wants the theme ids they became.
@@ -182,17 +315,39 @@ def _apply(rows, result) -> tuple[dict, list[int]]:
     return report, theme_ids
 
 
-def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
+def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, explanations, theme_ids) -> int:
+    """Write each item's new theme and terms where they changed; returns how many items were written.
+
+    An item pinned, erased, or moved out of the theme the run read it in since is left as it is:
+    a person's move or pin made while the run works wins and waits one batch at most.
+    """
+
+    def wanted(position: int):
+        if snapshot.pinned[position]:
+            return None
+        old, index = int(snapshot.themes[position]), int(assigned[position])
+        new = theme_ids[index] if index >= 0 else None
+        return (None if old == writeback.MISSING else old,), (new, list(explanations[position]))
+
+    def progress(done: int, total: int) -> None:
+        run.progress, run.message = 75 + 20 * done // total, f"Writing themes: {done:,} of {total:,} items"
+
+    return writeback.write_items(
+        snapshot.ids, wanted, read=[Feedback.theme_id], written=[Feedback.theme_id, Feedback.theme_terms],
+        where=[Feedback.theme_pinned.is_(False), Feedback.erased_at.is_(None)], after_batch=progress,
+    )
+
+
+def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: list[set[int]]) -> None:
     """Keep parents as themes are kept: matched on their children's items, so renames survive."""
     parent_rows = select(Theme).where(Theme.retired.is_(False), Theme.is_parent.is_(True))
     active = {t.id: t for t in db.session.scalars(parent_rows)}
     parent_of = dict(
         db.session.execute(select(Theme.id, Theme.parent_id).where(Theme.parent_id.is_not(None))).all()
     )
-    previous: dict[int, set[int]] = defaultdict(set)
-    for row in rows:
-        if parent_of.get(row.theme_id) in active:
-            previous[parent_of[row.theme_id]].add(row.id)
+    lookup = np.vectorize(lambda theme_id: parent_of.get(theme_id, writeback.MISSING), otypes=[np.int64])
+    held = lookup(snapshot.themes) if len(snapshot.themes) else snapshot.themes
+    previous = {key: members for key, members in _members(snapshot.ids, held).items() if key in active}
     current = [set().union(*(clusters[c] for c in summary.children)) for summary in parents]
     matches, _ = match_themes(previous, current)
     for theme in fine:
@@ -201,6 +356,7 @@ def _apply_parents(rows, parents, fine: list[Theme], clusters: list[set[int]]) -
         parent = active.pop(match.key) if match.key is not None else Theme(is_parent=True)
         db.session.add(parent)
         parent.label = summary.label
+        parent.language = fine[summary.children[0]].language  # its largest theme's
         parent.keywords = [[term, round(float(weight), 4)] for term, weight in summary.keywords]
         # The closest quote of each of its largest children, so the parent's quotes span it.
         parent.quote_ids = [fine[c].quote_ids[0] for c in summary.children[:3] if fine[c].quote_ids]
@@ -219,13 +375,13 @@ def _edited_themes() -> set[int]:
     ))
 
 
-def _edited_groups(rows) -> tuple[tuple[int, ...], ...]:
-    """Row positions of each theme the team edited, so an automatic run merges none of them away."""
+def _edited_groups(snapshot: _Snapshot) -> tuple[tuple[int, ...], ...]:
+    """Item positions of each theme the team edited, so an automatic run merges none of them away."""
+    edited = np.fromiter(_edited_themes(), dtype=np.int64)
+    positions = np.flatnonzero(np.isin(snapshot.themes, edited))
     groups: dict[int, list[int]] = defaultdict(list)
-    edited = _edited_themes()
-    for position, row in enumerate(rows):
-        if row.theme_id in edited:
-            groups[row.theme_id].append(position)
+    for position, theme_id in zip(positions.tolist(), snapshot.themes[positions].tolist(), strict=True):
+        groups[theme_id].append(position)
     return tuple(tuple(group) for group in groups.values())
 
 
@@ -278,17 +434,20 @@ def refresh_sizes() -> None:
 
 
 def latest_run() -> ThemeRun | None:
-    """The newest run, whatever its state."""
+    """The newest run, whatever its state (a run whose job died is failed first)."""
+    settle_runs()
     return db.session.scalar(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(1))
 
 
 def list_runs(limit: int = 20) -> list[ThemeRun]:
     """Recent runs, newest first."""
+    settle_runs()
     return list(db.session.scalars(select(ThemeRun).order_by(ThemeRun.id.desc()).limit(limit)))
 
 
 def get_run(run_id: int) -> ThemeRun:
     """One run, or NotFound."""
+    settle_runs()
     run = db.session.get(ThemeRun, run_id)
     if run is None:
         raise NotFound(("run", "That run does not exist."))
@@ -329,15 +488,23 @@ def model_problem() -> str | None:
     return None
 
 
-def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str] | None]]:
-    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run."""
+def annotations(
+    texts: list[str], text_languages: list[str | None] | None = None
+) -> list[tuple[float, str, int | None, list[str] | None]]:
+    """(sentiment, its source, nearest live theme, its terms) per text; terms None before any run.
+
+    Each text is read in its language (text_language's, when not given).
+    """
     scores, source = sentiment.read(texts)
     fitted = _fitted_model()
     if fitted is None or fitted[0] is None:
         return [(score, source, None, None) for score in scores]
     model, theme_ids = fitted
     live = set(db.session.scalars(select(Theme.id).where(Theme.retired.is_(False))))
-    placed, _, terms = model.place([model.tokenizer.document(text) for text in texts])
+    if text_languages is None:
+        text_languages = [text_language(text) for text in texts]
+    docs = [model.tokenizer.document(text, lang) for text, lang in zip(texts, text_languages, strict=True)]
+    placed, _, terms = model.place(docs)
     nearest = [theme_ids[index] if index >= 0 else None for index in placed]
     return [
         (score, source, theme_id if theme_id in live else None, list(why))
@@ -346,10 +513,12 @@ def annotations(texts: list[str]) -> list[tuple[float, str, int | None, list[str
 
 
 def annotate(items: list[Feedback]) -> None:
-    """Give new items their sentiment and, once themes exist, their nearest theme (no re-run)."""
+    """Give new items their language, their sentiment and, once themes exist, their nearest theme."""
     if not items:
         return
-    notes = annotations([i.text for i in items])
+    for item in items:
+        item.language = text_language(item.text)
+    notes = annotations([i.text for i in items], [i.language for i in items])
     for item, (score, source, theme_id, terms) in zip(items, notes, strict=True):
         item.sentiment, item.sentiment_source = sentiment.own(item.score, item.score_kind, score, source)
         if terms is not None:
@@ -406,8 +575,8 @@ def pin_items(item_ids: list[int], theme_id: int | None) -> None:
     _move(item_ids, theme_id)
 
 
-def merge_themes(source_id: int, target_id: int | None) -> Theme:
-    """Fold one theme into another; its items are pinned to the target."""
+def merge_pair(source_id: int, target_id: int | None) -> tuple[Theme, Theme]:
+    """The two themes a merge would fold together, or the rule it breaks (the confirmation shows them)."""
     if target_id is None:
         raise InvalidInput(("into", "Choose the theme to merge into."))
     if source_id == target_id:
@@ -417,6 +586,12 @@ def merge_themes(source_id: int, target_id: int | None) -> Theme:
         raise InvalidInput(("into", "That theme no longer exists; choose a current one."))
     if source.is_parent or target.is_parent:
         raise InvalidInput(("into", "A parent only groups themes; merge the themes under it instead."))
+    return source, target
+
+
+def merge_themes(source_id: int, target_id: int | None) -> Theme:
+    """Fold one theme into another; its items are pinned to the target."""
+    source, target = merge_pair(source_id, target_id)
     _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
     refresh_sizes()
@@ -434,7 +609,7 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     if chosen == members:
         raise InvalidInput(("item_ids", "Leave at least one item in the original theme."))
     label = name.strip() or f"Split from {theme.title}"
-    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id)
+    new = Theme(label=label, name=name.strip() or None, parent_id=theme.parent_id, language=theme.language)
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
@@ -443,19 +618,62 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     return new
 
 
+def _check_destination(theme_id: int | None) -> None:
+    """Refuse a move into a theme items cannot live in (unthemed, None, is always fine)."""
+    if theme_id is not None and get_theme(theme_id).retired:
+        raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
+    if theme_id is not None and get_theme(theme_id).is_parent:
+        raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+
+
 def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
     """Put one item in a theme (or unthemed) and pin it there."""
     item = db.session.get(Feedback, feedback_id)
     if item is None:
         raise NotFound(("feedback", "That feedback item does not exist."))
-    if theme_id is not None and get_theme(theme_id).retired:
-        raise InvalidInput(("theme", "That theme no longer exists; choose a current one."))
-    if theme_id is not None and get_theme(theme_id).is_parent:
-        raise InvalidInput(("theme", "A parent only groups themes; choose one of the themes under it."))
+    _check_destination(theme_id)
+    # Locked first, so the theme it leaves is the one it is in when the move lands.
+    was = db.session.scalar(select(Feedback.theme_id).where(Feedback.id == feedback_id).with_for_update())
     _move([feedback_id], theme_id)
-    refresh_sizes()
+    if was != theme_id:
+        _shift_size(was, -1)
+        _shift_size(theme_id, 1)
     db.session.commit()
     return item
+
+
+def _shift_size(theme_id: int | None, delta: int) -> None:
+    """Count one item in or out of a theme and the parent it counts for, without recounting every item.
+
+    A recount reads the whole table, which at a million items would make a person's move wait.
+    """
+    if theme_id is None:
+        return
+    theme = db.session.get(Theme, theme_id)
+    counted = [theme.id] + ([theme.parent_id] if theme.parent_id is not None and not theme.retired else [])
+    db.session.execute(
+        update(Theme).where(Theme.id.in_(counted)).values(size=Theme.size + delta)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int:
+    """Move the ticked items of one theme to another (or unthemed) in one go, pinned; returns how many."""
+    get_theme(source_id)
+    if theme_id == source_id:
+        raise InvalidInput(("theme", "They are in this theme already; choose another one."))
+    _check_destination(theme_id)
+    # Locked first, as move_item's: the ticked items are still in the source when the move lands.
+    chosen = set(db.session.scalars(
+        select(Feedback.id).where(Feedback.id.in_(item_ids), Feedback.theme_id == source_id).with_for_update()
+    ))
+    if not chosen:
+        raise InvalidInput(("item_ids", "Tick at least one item of this theme to move."))
+    _move(chosen, theme_id)
+    _shift_size(source_id, -len(chosen))
+    _shift_size(theme_id, len(chosen))
+    db.session.commit()
+    return len(chosen)
 
 
 # ----- reading ---------------------------------------------------------------------------------
@@ -555,6 +773,26 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
         groups.append(ThemeGroup(total, members))
     groups.sort(key=lambda group: _rank(group.evidence))
     return groups
+
+
+def by_language(groups: list[ThemeGroup]) -> list[tuple[str, list[ThemeGroup]]]:
+    """The ranked lines split by language (named), languages with the most items first."""
+    split: dict[str | None, list[ThemeGroup]] = defaultdict(list)
+    for group in groups:
+        split[group.evidence.theme.language].append(group)
+    order = sorted(split, key=lambda code: -sum(g.evidence.items for g in split[code]))
+    # Themes from before voc read languages have none until the next run.
+    return [(language_names.name(code) if code else "Any language", split[code]) for code in order]
+
+
+def languages_read() -> tuple[list[tuple[str, str, int]], int]:
+    """(code, name, items) per language of the feedback, most first, and the items with no letters."""
+    counts = db.session.execute(
+        select(Feedback.language, func.count()).where(Feedback.erased_at.is_(None))
+        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+    ).all()
+    spoken = [(code, language_names.name(code), n) for code, n in counts if code is not None]
+    return spoken, sum(n for code, n in counts if code is None)
 
 
 def parent_group(parent: Theme) -> ThemeGroup:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from voc import jobs
 from voc.extensions import db
@@ -22,6 +22,7 @@ from voc.services.errors import InvalidInput, NotFound
 
 SECRET_PREFIX = "whsec_"  # Standard Webhooks' form of a secret: base64 of the key bytes
 MIN_SECRET_LENGTH = 16
+CLAIM_SPARE_SECONDS = 60  # beyond WEBHOOK_TIMEOUT before a claimed delivery is due again
 
 
 @dataclass(frozen=True)
@@ -177,28 +178,62 @@ def emit(event: str, data: dict) -> int:
     ]
     db.session.add_all(deliveries)
     db.session.commit()
-    jobs.enqueue("voc.services.webhooks:deliver", [delivery.id for delivery in deliveries])
+    try:
+        jobs.enqueue("voc.services.webhooks:deliver", [delivery.id for delivery in deliveries])
+    except jobs.QueueUnavailable as error:
+        # Stored as due: `flask voc webhooks deliver` sends them; the change that emitted stands.
+        current_app.logger.warning("Webhook deliveries wait for `voc webhooks deliver`: %s", error)
     return len(deliveries)
 
 
 def deliver(delivery_ids: list[int]) -> None:
     """Make one attempt at each of these deliveries (the background job behind emit)."""
-    for delivery_id in delivery_ids:
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        if delivery is not None and delivery.status == "pending":
-            attempt(delivery)
+    for delivery in _claim(WebhookDelivery.id.in_(delivery_ids), utcnow()):
+        attempt(delivery)
 
 
 def deliver_due(now: dt.datetime | None = None) -> tuple[int, int]:
-    """Retry every pending delivery whose time has come; returns (attempted, delivered)."""
-    due = list(
-        db.session.scalars(
-            select(WebhookDelivery)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= (now or utcnow()))
-            .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        )
-    )
-    return len(due), sum(attempt(delivery) for delivery in due)
+    """Retry every pending delivery whose time has come; returns (attempted, delivered).
+
+    Any number of hosts may run this at once: each delivery is claimed by one of them.
+    """
+    now = now or utcnow()
+    attempted: set[int] = set()  # one attempt each per call, however soon its retry falls due
+    delivered = 0
+    while claimed := _claim(WebhookDelivery.id.not_in(attempted), now):
+        attempted.update(delivery.id for delivery in claimed)
+        delivered += sum(attempt(delivery) for delivery in claimed)
+    return len(attempted), delivered
+
+
+def _claim(condition, now: dt.datetime) -> list[WebhookDelivery]:
+    """Take up to WEBHOOK_CLAIM_BATCH due deliveries for this process, so no other host sends them too.
+
+    PostgreSQL skips rows another host has locked (FOR UPDATE SKIP LOCKED); each claimed row's next
+    attempt moves past the attempt's time-out, so it is due again only if this process dies mid-send.
+    The conditional update makes the claim safe on SQLite as well, whose writes are serial.
+    """
+    due = (WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+    ids = db.session.scalars(
+        select(WebhookDelivery.id).where(*due, condition)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(current_app.config["WEBHOOK_CLAIM_BATCH"]).with_for_update(skip_locked=True)
+    ).all()
+    spare = current_app.config["WEBHOOK_TIMEOUT"] + CLAIM_SPARE_SECONDS
+    lease = max(now, utcnow()) + dt.timedelta(seconds=spare)
+    claimed = [
+        delivery_id for delivery_id in ids
+        if db.session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *due)
+            .values(next_attempt_at=lease).execution_options(synchronize_session=False)
+        ).rowcount
+    ]
+    db.session.commit()
+    if not claimed:
+        return []
+    return list(db.session.scalars(
+        select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed)).order_by(WebhookDelivery.id)
+    ))
 
 
 def attempt(delivery: WebhookDelivery) -> bool:

@@ -38,18 +38,21 @@ def neighbour_graph(X: sp.csr_matrix, neighbours: int, chunk: int = 2000) -> sp.
     Multiplying vectors by it averages each text with its closest texts. Short texts share few
     words even when they say the same thing; borrowing from close neighbours fills that in, so
     k-means sees topics rather than word overlaps. Long texts are searched by their rarer terms
-    (`searchable`), so the search costs at most SEARCH_COST per row.
+    (`searchable`), so the search costs at most SEARCH_COST per row. X may also be dense unit-length
+    rows (the semantic lens's sentence vectors).
     """
     n = X.shape[0]
     neighbours = min(neighbours, n - 1)
     if neighbours < 1:
         return sp.identity(n, dtype=X.dtype, format="csr")
-    X = searchable(X, SEARCH_COST * n)
-    XT = X.T.tocsr()
+    dense = not sp.issparse(X)
+    X = X if dense else searchable(X, SEARCH_COST * n)
+    XT = X.T if dense else X.T.tocsr()
     cols = np.empty((n, neighbours), dtype=np.int64)
     weights = np.empty((n, neighbours), dtype=X.dtype)
     for start in range(0, n, chunk):
-        sims = (X[start : start + chunk] @ XT).toarray()
+        sims = X[start : start + chunk] @ XT
+        sims = sims if dense else sims.toarray()
         rows = np.arange(sims.shape[0])
         sims[rows, start + rows] = -np.inf  # itself is added once below, not as a neighbour
         nearest = np.argpartition(-sims, neighbours - 1, axis=1)[:, :neighbours]

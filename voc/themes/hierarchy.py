@@ -103,9 +103,9 @@ def parents(
     """Parents of two or more related themes, named as themes are; lone themes keep no parent.
 
     centres and sizes are per theme; found (their candidate names), labels (theme number or -1),
-    weights and word TF-IDF rows W are those of the fitted texts the themes were named from. A parent is named from its
-    children's texts against the other top-level lines, so its name is what its children share
-    and its neighbours do not.
+    weights and word TF-IDF rows W are those of the fitted texts the themes were named from. A
+    parent is named from its children's texts against the other top-level lines, so its name is
+    what its children share and its neighbours do not.
     """
     groups = group_themes(centres, sizes)
     if groups is None:

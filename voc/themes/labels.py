@@ -6,7 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from voc.themes.preprocess import NEGATIONS, STOP_WORDS, plain, stem
+from voc.themes import languages
+from voc.themes.preprocess import NEGATIONS, STOP_WORDS, plain, stem, unspaced, unspaced_words
 
 # A name (or each part of a fallback name) is written, word for word, in at least this share of its
 # theme's items: a name most members do not contain describes the few that do.
@@ -37,7 +38,7 @@ _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
 
 def _negative(word: str) -> bool:
     """"not", "never", "can't", "didn't": may sit in a name, never carry it."""
-    return word in NEGATIONS or word == "cannot" or word.endswith("n't")
+    return word in NEGATIONS or word == "cannot" or word.endswith("n't") or word in languages.ALL_NEGATIONS
 
 
 def _content(word: str) -> bool:
@@ -59,6 +60,11 @@ def phrases(text: str, banned: frozenset[str] = frozenset()) -> set[str]:
     found: set[str] = set()
     for run in _BREAK.split(_HYPHEN.sub(" ", plain(text))):
         tokens = _WORD.findall(run)
+        if unspaced(run):
+            # Chinese and Japanese pieces are guesses at words: each may name, no run of them.
+            pieces = (w for t in tokens for w in unspaced_words(t))
+            found.update(w for w in pieces if w not in banned and _content(w))
+            continue
         for i, first in enumerate(tokens):
             if first in banned or not _can_lead(first):
                 continue
@@ -86,12 +92,21 @@ class Phrases:
     terms: np.ndarray  # the phrases, indexed like present's columns
 
 
-def phrase_matrix(texts: Sequence[str], banned: frozenset[str] = frozenset()) -> Phrases:
-    """The candidate names of every text (see `phrases`), as a texts x phrases matrix."""
+def phrase_matrix(
+    texts: Sequence[str],
+    banned: frozenset[str] = frozenset(),
+    text_languages: Sequence[str | None] | None = None,
+) -> Phrases:
+    """The candidate names of every text (see `phrases`), as a texts x phrases matrix.
+
+    With text_languages, each text's own language's stop words never start, end or sit in a name,
+    so a German theme is not named "die, ich".
+    """
     vocabulary: dict[str, int] = {}
     rows, cols = [], []
     for row, text in enumerate(texts):
-        for phrase in phrases(text, banned):
+        own = banned | languages.stop_words(text_languages[row]) if text_languages is not None else banned
+        for phrase in phrases(text, own):
             cols.append(vocabulary.setdefault(phrase, len(vocabulary)))
             rows.append(row)
     present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocabulary)))

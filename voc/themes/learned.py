@@ -4,6 +4,10 @@ A score is the customer's own verdict on their words. Once an installation holds
 feedback, a linear model learns its words (product names, jargon, the way its customers
 complain) from those verdicts; the lexicon's reading of each text is one of the model's
 features, so a small training set leans on the lexicon and a large one on the words.
+
+A few hundred scored items name only a fraction of the installation's words. So the model also
+reads each text's place in a topic space (LSA) fitted on all the items, scored or not: a word no
+scored item used still lands near words that one did, and the verdicts carry over to it.
 """
 import math
 from collections import Counter
@@ -12,8 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
+from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
 from voc.themes.sentiment import analyzer, sentiment
@@ -26,6 +32,10 @@ MIN_SCORED = 200  # scored items needed (of at least two labels) before a model 
 MAX_LEARNED = 10_000  # the newest scored items learned from: the fit's time grows faster than its gain
 LEXICON_WEIGHT = 3.0  # the lexicon features' scale: ×3 cuts their penalty ninefold, so few items lean on them
 POLARITY = 0.05  # compound at or beyond ±0.05 reads positive or negative (VADER's own cut-off)
+TOPIC_DIMS = 100  # dimensions of the topic space
+TOPIC_SAMPLE = 20_000  # items, scored or not, the topic space is fitted on: its cost stays flat
+TOPIC_VOCABULARY = 10_000  # commonest words and word pairs it is built from; keeps the model a few MB
+TOPIC_WEIGHT = 3.0  # the topic features' scale, like LEXICON_WEIGHT: few scored items lean on them
 
 
 def score_label(score: int, kind: str) -> str:
@@ -56,6 +66,36 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
 
 
 @dataclass
+class TopicSpace:
+    """LSA of the installation's texts: TF-IDF words and word pairs reduced to TOPIC_DIMS directions."""
+
+    words: TfidfVectorizer
+    svd: TruncatedSVD | None  # None when the texts hold too few distinct words for topics
+
+    def place(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length topic coordinates per text."""
+        if self.svd is None:
+            return np.zeros((len(texts), 1))
+        return normalize(self.svd.transform(self.words.transform(texts)))
+
+
+def topic_space(texts: Sequence[str], seed: int = 0) -> TopicSpace:
+    """Fit the topic space on (a sample of) the texts."""
+    if len(texts) > TOPIC_SAMPLE:
+        picked = np.random.default_rng(seed).choice(len(texts), TOPIC_SAMPLE, replace=False)
+        texts = [texts[i] for i in sorted(picked)]
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=TOPIC_VOCABULARY)
+    X = words.fit_transform(texts)
+    if X.shape[1] < 2:
+        return TopicSpace(words, None)
+    # A space nearly as big as the vocabulary would merge no words: a handful of texts gets a few topics.
+    dims = max(min(TOPIC_DIMS, X.shape[1] // 10, len(texts) - 1), 1)
+    svd = TruncatedSVD(dims, random_state=seed).fit(X)
+    svd.components_ = svd.components_.astype(np.float32)  # half the size kept, no loss that shows
+    return TopicSpace(words, svd)
+
+
+@dataclass
 class LearnedSentiment:
     """A fitted model; picklable, kept with the theme run that learned it."""
 
@@ -63,11 +103,13 @@ class LearnedSentiment:
     chars: TfidfVectorizer
     classifier: LogisticRegression
     trained_on: int  # scored items it learned from
+    # None in a model kept by a voc before topics, which still reads texts as it learned them.
+    topics: TopicSpace | None = None
 
     def probabilities(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> np.ndarray:
         """Per text, the chance of each label in LABELS order."""
         lexicon = lexicon_features(texts) if lexicon is None else lexicon
-        found = self.classifier.predict_proba(_features(self.words, self.chars, texts, lexicon))
+        found = self.classifier.predict_proba(self.features(texts, lexicon))
         full = np.zeros((len(texts), len(LABELS)))
         for column, label in enumerate(self.classifier.classes_):
             full[:, LABELS.index(label)] = found[:, column]
@@ -77,10 +119,12 @@ class LearnedSentiment:
         """Compound sentiment per text: the likeliest label picks the side of ±0.05, the odds the size."""
         return [_compound(row) for row in self.probabilities(texts, lexicon)]
 
-
-def _features(words: TfidfVectorizer, chars: TfidfVectorizer, texts: Sequence[str], lexicon: np.ndarray):
-    lexicon = csr_matrix(lexicon * LEXICON_WEIGHT)
-    return hstack([words.transform(texts), chars.transform(texts), lexicon]).tocsr()
+    def features(self, texts: Sequence[str], lexicon: np.ndarray):
+        """Words, character n-grams, topics and the lexicon's reading, side by side."""
+        parts = [self.words.transform(texts), self.chars.transform(texts)]
+        if self.topics is not None:
+            parts.append(csr_matrix(self.topics.place(texts) * TOPIC_WEIGHT))
+        return hstack([*parts, csr_matrix(lexicon * LEXICON_WEIGHT)]).tocsr()
 
 
 def _compound(probabilities: np.ndarray) -> float:
@@ -91,8 +135,13 @@ def _compound(probabilities: np.ndarray) -> float:
     return round(math.copysign(max(abs(lean), POLARITY), positive - negative), 4)
 
 
-def learn(texts: Sequence[str], labels: Sequence[str], seed: int = 0) -> LearnedSentiment | None:
-    """Fit on scored texts and their labels; None below MIN_SCORED items or with a single label."""
+def learn(
+    texts: Sequence[str], labels: Sequence[str], unscored: Sequence[str] = (), seed: int = 0
+) -> LearnedSentiment | None:
+    """Fit on scored texts and their labels, and the topics of those and the unscored texts.
+
+    None below MIN_SCORED scored items or with a single label.
+    """
     counts = Counter(labels)
     if len(texts) < MIN_SCORED or len(counts) < 2:
         return None
@@ -106,6 +155,9 @@ def learn(texts: Sequence[str], labels: Sequence[str], seed: int = 0) -> Learned
     chars.fit(texts)
     # One BLAS thread: on a busy server, threads fighting over the cores made the fit ten times slower.
     with threadpool_limits(1):
-        classifier = LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed)
-        classifier.fit(_features(words, chars, texts, lexicon_features(texts)), list(labels))
-    return LearnedSentiment(words, chars, classifier, len(texts))
+        topics = topic_space([*texts, *unscored], seed)
+        model = LearnedSentiment(words, chars, LogisticRegression(
+            C=3.0, class_weight="balanced", max_iter=2000, random_state=seed
+        ), len(texts), topics)
+        model.classifier.fit(model.features(texts, lexicon_features(texts)), list(labels))
+    return model

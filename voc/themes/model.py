@@ -1,5 +1,6 @@
 """Texts -> themes: the settings, the result, the fitted model and `discover`, which ties them up."""
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -9,7 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from voc.themes import duplicates
+from voc.themes import duplicates, semantic
 from voc.themes import labels as naming
 from voc.themes.cluster import (
     centroids,
@@ -22,7 +23,8 @@ from voc.themes.cluster import (
 )
 from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.hierarchy import Parent, parents
-from voc.themes.preprocess import Tokenizer, documents_and_surfaces
+from voc.themes.languages import DEFAULT_LANGUAGE
+from voc.themes.preprocess import Tokenizer, documents_and_surfaces, language_of
 
 UNTHEMED = -1
 # Vectorising and scoring in chunks keeps peak memory flat for a million items.
@@ -55,6 +57,9 @@ class ThemeSettings:
     # Groups of text indices (a theme the team edited each): with automatic k, the theme holding
     # most of a group is never merged with a near-duplicate.
     keep_apart: tuple[tuple[int, ...], ...] = ()
+    language: str = DEFAULT_LANGUAGE  # the team's main language: short, unsure texts are read in it
+    # The semantic lens (semantic.py): texts -> unit-length sentence vectors, for the neighbour graph.
+    embed: Callable[[list[str]], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,7 @@ class Theme:
     keywords: tuple[tuple[str, float], ...]
     representatives: tuple[int, ...]  # indices of the texts closest to its centre
     size: int
+    language: str | None = None  # the language most of its items are in
 
 
 @dataclass
@@ -193,8 +199,15 @@ def first_plateau(grid: Sequence[int], score: Callable[[int], float]) -> int:
     return min(k for k in scores if scores[k] >= best - NEAR_BEST * abs(best))
 
 
-def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) -> ThemeResult:
-    """Group texts into themes, name them, and return a model that places new texts the same way."""
+def discover(
+    texts: Sequence[str],
+    settings: ThemeSettings = ThemeSettings(),
+    text_languages: Sequence[str | None] | None = None,
+) -> ThemeResult:
+    """Group texts into themes, name them, and return a model that places new texts the same way.
+
+    text_languages (a code, or None for a text with no letters) are detected when not given.
+    """
     clock = {"start": time.perf_counter()}
 
     def lap(phase: str) -> None:
@@ -204,7 +217,9 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         clock["last"] = now
 
     tokenizer = Tokenizer.with_extra(settings.extra_stop_words)
-    docs, surfaces = documents_and_surfaces(texts, tokenizer)
+    if text_languages is None:
+        text_languages = [language_of(text, settings.language) for text in texts]
+    docs, surfaces = documents_and_surfaces(texts, tokenizer, text_languages)
     # Identical documents are clustered once and weighted by how often they occur.
     first_index: dict[str, int] = {}
     for i, doc in enumerate(docs):
@@ -215,8 +230,9 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     inverse = np.array([position.get(doc, -1) for doc in docs], dtype=np.int64)
     counts = np.bincount(inverse[inverse >= 0], minlength=len(unique)).astype(np.float64)
     lap("preprocess")
+    reading = {"languages": _counts(text_languages), "no_words": sum(1 for doc in docs if not doc)}
     if not unique:
-        return _empty(len(texts), clock)
+        return _empty(len(texts), clock, reading)
 
     rng = np.random.default_rng(settings.seed)
     fit = np.arange(len(unique))
@@ -229,14 +245,22 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
     X = _combined(words, chars, settings.char_weight)
     # k-means works on smoothed reduced vectors; refining and placing use the texts' own vectors.
     Z = _reduce(X, settings.svd_dims, settings.seed)
-    graph = neighbour_graph(X, settings.neighbours)
+    if settings.embed is None:
+        graph, lens = neighbour_graph(X, settings.neighbours), None
+    else:
+        fit_texts = [texts[first_index[unique[u]]] for u in fit]
+        fit_languages = [text_languages[first_index[unique[u]]] for u in fit]
+        lens = semantic.topic_vectors(settings.embed(fit_texts), fit_languages)
+        graph = neighbour_graph(lens, settings.neighbours)
     for _ in range(settings.smoothing_rounds):
         Z = normalize(graph @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
+    # With the lens, cuts are judged by the sentence vectors: TF-IDF shares no term across languages,
+    # so every theme that spans two would look like a bad cut.
     k = settings.k or choose_k(
-        _combined(
+        lens if lens is not None else _combined(
             _unsharpened(words, word_vectorizer, settings.idf_power),
             _unsharpened(chars, char_vectorizer, settings.idf_power),
             settings.char_weight,
@@ -313,8 +337,10 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
 
     themes = []
     first = np.array([first_index[doc] for doc in unique])
+    spoken = _main_languages(item_theme, text_languages, len(order))
+    fit_languages = [text_languages[i] for i in first[fit]]
     # Read once: themes and their parents are named from the same candidate phrases.
-    found = naming.phrase_matrix([texts[i] for i in first[fit]], tokenizer.extra_words)
+    found = naming.phrase_matrix([texts[i] for i in first[fit]], tokenizer.extra_words, fit_languages)
     names = naming.phrase_names(found, unique_theme[fit], weights, len(order))
     for t in range(len(order)):
         members = np.flatnonzero(unique_theme == t)
@@ -322,7 +348,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         words_weights = naming.keywords(model.theme_terms[t], model.terms, surfaces)
         representatives = tuple(int(i) for i in first[closest])
         themes.append(
-            Theme(names[t], words_weights, representatives, int(sizes[order[t]]))
+            Theme(names[t], words_weights, representatives, int(sizes[order[t]]), spoken[t])
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     groups = parents(
@@ -341,6 +367,7 @@ def discover(texts: Sequence[str], settings: ThemeSettings = ThemeSettings()) ->
         "n_parents": len(groups),
         "duplicates_merged": merged,
         "seconds": _seconds(clock),
+        **reading,
     }
     return ThemeResult(
         item_theme.tolist(), themes, explanations, model, quality, parents=groups, similar=similar
@@ -354,8 +381,24 @@ def _seconds(clock: dict[str, float]) -> dict[str, float]:
     return phases
 
 
-def _empty(n: int, clock: dict[str, float]) -> ThemeResult:
+def _main_languages(item_theme: np.ndarray, text_languages: Sequence[str | None], k: int) -> list[str | None]:
+    """The language most items of each theme are in."""
+    codes, language = np.unique([code or "" for code in text_languages], return_inverse=True)
+    themed = item_theme >= 0
+    per_theme = np.bincount(
+        item_theme[themed] * len(codes) + language[themed], minlength=k * len(codes)
+    ).reshape(k, len(codes))
+    return [str(codes[i]) or None for i in per_theme.argmax(axis=1)]
+
+
+def _counts(text_languages: Sequence[str | None]) -> dict[str, int]:
+    """Texts per language, most first; "" counts the texts with no letters to read."""
+    return dict(Counter(language or "" for language in text_languages).most_common())
+
+
+def _empty(n: int, clock: dict[str, float], reading: dict) -> ThemeResult:
     """The result when no text has a meaningful word: everything unthemed, no model."""
     quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
-               "silhouette": 0.0, "n_parents": 0, "duplicates_merged": 0, "seconds": _seconds(clock)}
+               "silhouette": 0.0, "n_parents": 0, "duplicates_merged": 0, "seconds": _seconds(clock),
+               **reading}
     return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)

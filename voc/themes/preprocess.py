@@ -1,12 +1,19 @@
-"""Feedback text -> stemmed tokens, offline: no NLTK data, voc's own stop words, negations kept."""
+"""Feedback text -> stemmed tokens, offline: no NLTK data, voc's own stop words, negations kept.
+
+English texts use voc's own stop words; other languages add their own list and Snowball stemmer
+(languages.py); Chinese and Japanese, written without spaces, are cut into short pieces.
+"""
 import html
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from nltk.stem.snowball import SnowballStemmer
+
+from voc.themes import languages
 
 # "app not working" and "app working" are opposite complaints, so negations stay in.
 NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "nowhere"})
@@ -78,6 +85,18 @@ _CONTRACTIONS = (
 )
 # Words of any alphabet ("café", "Rückerstattung"), and ordinals ("1st class").
 _TOKEN = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W\d_][^\W_]+")
+_LETTER = re.compile(r"[^\W\d_]")
+# Chinese and Japanese: runs of Han characters, of katakana (loanwords: アプリ, パスワード) and of
+# hiragana (mostly grammar: particles and endings), and anything else inside the same token.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_KATAKANA = "\u30a0-\u30ff\uff66-\uff9f"
+_HIRAGANA = "\u3040-\u309f"
+_CJK = _HAN + _KATAKANA + _HIRAGANA
+_UNSPACED = re.compile(f"[{_CJK}]")
+_PIECES = re.compile(f"[{_HAN}]+|[{_KATAKANA}]+|[{_HIRAGANA}]+|[^{_CJK}]+")
+# Chinese function characters (of, done, is, at, I, you, they, question particles, and, also, very,
+# this, that): a Han run is cut at them, so no pair reads across one.
+_HAN_FUNCTION = re.compile("[的了是在我你他她它们吗呢吧啊和就都也很这那个么着过]")
 
 
 @lru_cache(maxsize=200_000)
@@ -92,10 +111,64 @@ def _stemmer() -> SnowballStemmer:
     return SnowballStemmer("english", ignore_stopwords=False)
 
 
+@lru_cache(maxsize=200_000)
+def stem_in(word: str, language: str | None = None) -> str:
+    """Stem of one word in its language: English's for English and unknown languages' texts in the
+    main language, the language's Snowball stemmer, or the word itself where Snowball has none."""
+    if language in (None, "en"):
+        return stem(word)
+    stemmer = languages.stemmer(language)
+    return stemmer(word) if stemmer else word
+
+
+def language_of(text: str, main: str = languages.DEFAULT_LANGUAGE) -> str | None:
+    """The language of a text, or None when it has no letters to read (only numbers, links, emoji)."""
+    text = plain(text)
+    return languages.identify(text, main) if _LETTER.search(text) else None
+
+
+def unspaced(text: str) -> bool:
+    """Whether text holds Chinese or Japanese characters."""
+    return bool(_UNSPACED.search(text))
+
+
+def unspaced_words(token: str) -> list[str]:
+    """A Chinese or Japanese token as words: katakana runs whole, Han runs as overlapping character
+    pairs (the usual stand-in for words without a dictionary), hiragana grammar left out."""
+    found = []
+    for piece in _PIECES.findall(token):
+        if "\u3040" <= piece[0] <= "\u309f":
+            continue
+        if "\u30a0" <= piece[0] <= "\u30ff" or "\uff66" <= piece[0] <= "\uff9f":
+            found.append(piece)
+        elif _UNSPACED.match(piece):
+            for part in filter(None, _HAN_FUNCTION.split(piece)):
+                found.extend([part] if len(part) < 3 else [part[i : i + 2] for i in range(len(part) - 1)])
+        elif len(piece) > 1:
+            found.append(piece)
+    return found
+
+
+def marked(stems: list[str], language: str | None) -> list[str]:
+    """Stems of a language other than English carry its code ("de:app"), so no term is shared
+    across languages: the same letters in two languages ("app", "service", "problem") would
+    otherwise pull a German and an English theme together by accident, not by topic."""
+    if language in (None, "en"):
+        return stems
+    return [f"{language}:{s}" for s in stems]
+
+
+@lru_cache(maxsize=256)
+def _stop_words_in(stop_words: frozenset[str], language: str | None) -> frozenset[str]:
+    """The given stop words plus the language's own."""
+    return stop_words | languages.stop_words(language)
+
+
 def plain(text: str) -> str:
     """Lower-case text with HTML entities decoded, curly apostrophes straightened, greetings and
     sign-offs cut, and URLs, e-mails, @handles, ticket ids and numbers blanked out."""
-    text = html.unescape(text).lower().replace("\u2019", "'")
+    # NFC, so an accent typed as a separate mark ("u" + U+0308) is one letter, "ü", as usual.
+    text = unicodedata.normalize("NFC", html.unescape(text)).lower().replace("\u2019", "'")
     text = _SIGN_OFF.sub(" ", _GREETING.sub(" ", text))
     # A line break where noise was, so no phrase is read across a removed URL or number.
     return _NOISE.sub("\n", text)
@@ -109,9 +182,16 @@ def clean(text: str) -> str:
     return text
 
 
-def words(text: str, stop_words: frozenset[str] = STOP_WORDS) -> list[str]:
-    """Surface words of text that carry meaning, in order."""
-    return [w for w in _TOKEN.findall(clean(text)) if w not in stop_words]
+def words(text: str, stop_words: frozenset[str] = STOP_WORDS, language: str | None = None) -> list[str]:
+    """Surface words of text that carry meaning, in order; language adds its own stop words."""
+    text = clean(text)
+    stop_words = _stop_words_in(stop_words, language)
+    if not _UNSPACED.search(text):
+        return [w for w in _TOKEN.findall(text) if w not in stop_words]
+    return [
+        w for token in _TOKEN.findall(text)
+        for w in (unspaced_words(token) if _UNSPACED.search(token) else [token]) if w not in stop_words
+    ]
 
 
 @dataclass(frozen=True)
@@ -131,24 +211,25 @@ class Tokenizer:
         """The words dropped beyond voc's own list: names a theme must never carry."""
         return self.stop_words - STOP_WORDS
 
-    def stems(self, text: str) -> list[str]:
-        """Stems of the meaningful words of one text."""
-        return [stem(w) for w in words(text, self.stop_words)]
+    def stems(self, text: str, language: str | None = None) -> list[str]:
+        """Stems of the meaningful words of one text in the given language (None: English)."""
+        return [stem_in(w, language) for w in words(text, self.stop_words, language)]
 
-    def document(self, text: str) -> str:
+    def document(self, text: str, language: str | None = None) -> str:
         """One text as space-joined stems, the form the vectorisers read."""
-        return " ".join(self.stems(text))
+        return " ".join(marked(self.stems(text, language), language))
 
 
 def documents_and_surfaces(
-    texts: Sequence[str], tokenizer: Tokenizer
+    texts: Sequence[str], tokenizer: Tokenizer, text_languages: Sequence[str | None] | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """Stemmed documents, plus stem -> its most frequent surface word so labels read naturally."""
     seen: dict[str, Counter[str]] = defaultdict(Counter)
     docs = []
-    for text in texts:
-        surface = words(text, tokenizer.stop_words)
-        stems = [stem(w) for w in surface]
+    for i, text in enumerate(texts):
+        language = text_languages[i] if text_languages is not None else None
+        surface = words(text, tokenizer.stop_words, language)
+        stems = marked([stem_in(w, language) for w in surface], language)
         for s, w in zip(stems, surface, strict=True):
             seen[s][w] += 1
         docs.append(" ".join(stems))

@@ -5,6 +5,10 @@ unstaged items still say a lot: items that read alike sit at the same stage. So 
 are spread over the neighbour graph of all texts (label propagation), and a linear classifier is
 then trained on the known items plus the items the spreading is surest of, to catch what the
 graph misses (texts without close neighbours). The two opinions are averaged.
+
+A suggestion's confidence is how far the averaged chance of its stage rises above a blind guess
+among the stages (0: no better than a guess, 1: certain), so one threshold means the same for a
+journey of three stages and of eighteen.
 """
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,10 +24,11 @@ from voc.themes.model import _combined, _vectorizers
 from voc.themes.preprocess import Tokenizer
 
 UNKNOWN = -1
-# Below this confidence no stage is suggested. On CLINC150 and HWU64 with 0.5% of the items staged
-# it keeps at least half of the rest at a precision of 0.8 or more (docs/benchmarks.md, Stage
-# suggestions); a higher one starves that hard case, a lower one lets its precision fall below 0.8.
-MIN_CONFIDENCE = 0.31
+# Below this confidence no stage is suggested. On CLINC150 and HWU64 it keeps at least half of the
+# rest at a precision of 0.8 or more with 0.5% of the items staged, and 70% at 0.9 or more with 5%
+# (docs/benchmarks.md, Stage suggestions); a higher one starves the first case, a lower one lets
+# precision fall in both.
+MIN_CONFIDENCE = 0.22
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class StageSettings:
     keep: float = 0.99  # share of its neighbours' stage mix a text takes at each step (vs its own)
     steps: int = 40
     trust_share: float = 0.3  # the unstaged items the spreading is surest of that train the classifier
+    # How much each of those counts against an item a person staged: enough to help when people staged
+    # a handful, little enough that with hundreds staged the spreading's mistakes do not drown them.
+    trust_weight: float = 0.1
     graph_sample: int = 30_000  # texts in the graph; beyond it the rest get the classifier's opinion
     seed: int = 0
 
@@ -52,15 +60,15 @@ class Suggestions:
         return np.where(self.confidence >= min_confidence, self.stages, UNKNOWN)
 
 
-def _vectors(texts: Sequence[str], fit: np.ndarray) -> sp.csr_matrix:
-    """The unit-length word + character TF-IDF the themes use, its vocabulary from the fit rows."""
+def _vectors(texts: Sequence[str], rows: np.ndarray) -> sp.csr_matrix:
+    """The unit-length word + character TF-IDF the themes use, of the given rows only.
+
+    Only the graph's rows need them: character n-grams of a million texts would take gigabytes.
+    """
     tokenizer = Tokenizer()
-    docs = [tokenizer.document(t) for t in texts]
-    fit_docs = [docs[i] for i in fit]
-    words, chars = _vectorizers(len(fit_docs))
-    words.fit(fit_docs)
-    chars.fit(fit_docs)
-    return _combined(words.transform(docs), chars.transform(docs), 0.7)
+    docs = [tokenizer.document(texts[i]) for i in rows]
+    words, chars = _vectorizers(len(docs))
+    return _combined(words.fit(docs).transform(docs), chars.fit(docs).transform(docs), 0.7)
 
 
 def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: StageSettings) -> np.ndarray:
@@ -69,7 +77,9 @@ def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: Stag
     Zhou et al.'s local and global consistency: F <- keep * S F + (1 - keep) * Y on the
     symmetrically normalised neighbour graph S, with Y the known stages.
     """
-    graph = neighbour_graph(X, settings.neighbours) - sp.identity(X.shape[0], dtype=X.dtype, format="csr")
+    # Small chunks: a set of near-identical texts makes every chunk of the search nearly dense.
+    graph = neighbour_graph(X, settings.neighbours, chunk=500)
+    graph = graph - sp.identity(X.shape[0], dtype=X.dtype, format="csr")
     # The normalisation below would blow a text's few faint links up to full weight.
     weights = graph.data.astype(np.float64)
     graph.data = np.where(weights >= settings.min_similarity, weights, 0) ** settings.sharpness
@@ -88,7 +98,8 @@ def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: Stag
 
 
 def _classifier_mix(
-    texts: Sequence[str], fit: np.ndarray, train: np.ndarray, labels: np.ndarray, n_stages: int, seed: int
+    texts: Sequence[str], fit: np.ndarray, train: np.ndarray, labels: np.ndarray, weights: np.ndarray,
+    n_stages: int, seed: int,
 ) -> np.ndarray:
     """Logistic regression's stage probabilities for every row, trained on the given rows.
 
@@ -100,7 +111,8 @@ def _classifier_mix(
         mix = np.zeros((X.shape[0], n_stages))
         mix[:, labels[train][0]] = 1
         return mix
-    model = LogisticRegression(C=10, max_iter=1000, random_state=seed).fit(X[train], labels[train])
+    model = LogisticRegression(C=10, max_iter=1000, random_state=seed)
+    model.fit(X[train], labels[train], sample_weight=weights)
     mix = np.zeros((X.shape[0], n_stages))
     mix[:, model.classes_] = model.predict_proba(X)
     return mix
@@ -119,17 +131,22 @@ def suggest(
     if not staged.any():
         return Suggestions(np.full(n, UNKNOWN), np.zeros(n))
     n_stages = int(known.max()) + 1
-    # The graph holds every staged text and a fixed sample of the others (the graph costs n^2).
+    # The graph holds the staged texts and a fixed sample of the others (the graph costs n^2); when
+    # people staged more than the graph holds, a fixed sample of them fills half of it.
+    teachers = np.flatnonzero(staged)
     rows = np.arange(n)
     if n > settings.graph_sample:
+        if len(teachers) > settings.graph_sample:
+            teachers = np.sort(np.random.default_rng(settings.seed + 1).choice(
+                teachers, settings.graph_sample // 2, replace=False
+            ))
         others = np.flatnonzero(~staged)
         picked = np.random.default_rng(settings.seed).choice(
-            others, max(settings.graph_sample - int(staged.sum()), 0), replace=False
+            others, min(max(settings.graph_sample - len(teachers), 0), len(others)), replace=False
         )
-        rows = np.sort(np.concatenate([np.flatnonzero(staged), picked]))
-    X = _vectors(texts, rows)
+        rows = np.sort(np.concatenate([teachers, picked]))
     spread = np.zeros((n, n_stages))
-    spread[rows] = propagate(X[rows], known[rows], n_stages, settings)
+    spread[rows] = propagate(_vectors(texts, rows), known[rows], n_stages, settings)
     guess = np.where(staged, known, spread.argmax(axis=1))
     sure = spread.max(axis=1)
     in_graph = np.zeros(n, dtype=bool)
@@ -137,11 +154,13 @@ def suggest(
     candidates = np.flatnonzero(in_graph & ~staged & (sure > 0))
     surest = np.argsort(-sure[candidates], kind="stable")
     trusted = candidates[surest[: int(settings.trust_share * len(candidates))]]
-    classifier = _classifier_mix(texts, rows, np.concatenate([np.flatnonzero(staged), trusted]), guess,
-                                 n_stages, settings.seed)
+    train = np.concatenate([teachers, trusted])
+    weights = np.concatenate([np.ones(len(teachers)), np.full(len(trusted), settings.trust_weight)])
+    classifier = _classifier_mix(texts, rows, train, guess, weights, n_stages, settings.seed)
     # Texts outside the graph have only the classifier's opinion.
     mix = np.where(in_graph[:, None], (spread + classifier) / 2, classifier)
     stages = mix.argmax(axis=1)
-    confidence = mix.max(axis=1)
+    blind = 1 / n_stages
+    confidence = np.clip((mix.max(axis=1) - blind) / (1 - blind), 0, 1) if n_stages > 1 else mix.max(axis=1)
     stages[staged], confidence[staged] = known[staged], 1.0
     return Suggestions(stages, confidence)

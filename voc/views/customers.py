@@ -1,10 +1,10 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from voc.access import current_actor, role_required
-from voc.forms import CustomerForm, EraseCustomerForm, show_errors
-from voc.services import customers, privacy
+from voc.forms import CustomerForm, EraseCustomerForm, record_number, show_errors
+from voc.services import customers, hits, privacy, surveys
 from voc.services.errors import EmailInUse, ServiceError
 
 bp = Blueprint("customers", __name__, url_prefix="/customers")
@@ -29,8 +29,23 @@ def index():
     """All customers, searchable by name, organisation or (for those who may see it) e-mail."""
     query = request.args.get("q", "")[:200]
     by_email = customers.sees_contact_details(current_user)
-    return render_template(
-        "customers/index.html", rows=customers.list_customers(query, by_email), query=query
+    after = request.args.get("after", type=record_number)
+    page = customers.list_customers(
+        query, by_email, limit=current_app.config["CUSTOMERS_PER_PAGE"], after=after)
+    return render_template("customers/index.html", page=page, query=query, after=after)
+
+
+@bp.route("/pick")
+@role_required("contributor")
+def pick():
+    """Customers for a picker as the person types (JSON): a few at a time, `after` the last one shown."""
+    page = customers.suggest(
+        request.args.get("q", "")[:200], customers.sees_contact_details(current_user),
+        after=request.args.get("after", type=record_number),
+    )
+    return jsonify(
+        customers=[{"id": customer.id, "label": customers.label(customer)} for customer, _ in page.rows],
+        more=page.more,
     )
 
 
@@ -60,7 +75,11 @@ def show(customer_id: int):
     """Everything this customer told us, across channels, newest first."""
     customer = customers.get_customer(customer_id)
     entries = customers.timeline(customer_id)
-    return render_template("customers/show.html", customer=customer, entries=entries)
+    return render_template(
+        "customers/show.html", customer=customer, entries=entries, profile=customers.profile(customer_id),
+        raised=hits.raised_by(customer_id), loop_statuses=hits.LOOP_STATUSES,
+        consents=surveys.consents_given(customer_id),
+    )
 
 
 @bp.route("/<int:customer_id>/edit", methods=["GET", "POST"])

@@ -15,7 +15,6 @@ from voc.forms import (
     FeedbackForm,
     choices,
     flash_errors,
-    record_number,
     show_errors,
 )
 from voc.services import (
@@ -33,6 +32,7 @@ from voc.services.errors import NotFound, ServiceError
 from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
+PLACE = ("after", "before", "oldest", "page")  # where in the list, not what it shows ("page": old links)
 
 
 def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
@@ -44,6 +44,8 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
     form.suggested.choices = choices(stages.stage_choices(blank="Any or none"))
     form.segment.choices = choices([("", "Any segment")] + [(s, s) for s in customers.segments()])
     form.theme.choices = choices([("", "Any theme")] + themes.theme_choices())
+    spoken = feedback.languages()
+    form.language.choices = choices([("", "Any language")] + spoken)
     form.validate()
     stage = form.stage.data if not form.stage.errors else None
     return form, feedback.FeedbackFilters(
@@ -61,6 +63,8 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
         theme_id=form.theme.data if not form.theme.errors else None,
         score_kind=form.score.data if form.score.data in SCORE_KINDS else None,
         suggested_stage_id=form.suggested.data if not form.suggested.errors else None,
+        language=form.language.data if form.language.data in dict(spoken) else None,
+        survey_id=form.survey.data if not form.survey.errors else None,
     )
 
 
@@ -69,17 +73,21 @@ def _filters() -> tuple[FeedbackFilterForm, feedback.FeedbackFilters]:
 def index():
     """Newest feedback first, filtered by the query string; contributors and above act on many."""
     form, filters = _filters()
-    page = request.args.get("page", 1, type=record_number)
-    items = feedback.list_feedback(filters, page, current_app.config["FEEDBACK_PER_PAGE"])
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    page = feedback.feedback_page(
+        filters, current_app.config["FEEDBACK_PER_PAGE"],
+        after=feedback.Cursor.parse(request.args.get("after")),
+        before=feedback.Cursor.parse(request.args.get("before")),
+        oldest=request.args.get("oldest") == "1",
+    )
+    args = {k: v for k, v in request.args.items() if k not in PLACE and v}
     try:
         chosen = customers.get_customer(filters.customer_id) if filters.customer_id else None
     except NotFound:
         chosen = None  # a stale link: the list says no feedback matches
     everyone = {k: v for k, v in args.items() if k != "customer"}
-    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else 0
+    suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else None
     return render_template(
-        "feedback/index.html", form=form, items=items, args=args, chosen=chosen, everyone=everyone,
+        "feedback/index.html", form=form, page=page, args=args, chosen=chosen, everyone=everyone,
         suggested=suggested, action=ActionForm(),
         bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
@@ -128,23 +136,27 @@ def edit(feedback_id: int):
     may_edit_text = current_user.has_role("triager") and item.erased_at is None
     form = FeedbackEditForm(obj=item)
     form.stage_id.choices = choices(stages.stage_choices(include_retired=True))
-    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
+    if not form.customer.raw_data:  # the form as stored, not the item's customer record
+        form.customer.data = customers.label(item.customer) if item.customer else ""
+    choice = None
     if form.validate_on_submit():
-        change = corrections.FeedbackEdit(
-            channel=form.channel.data, received_on=form.received_on.data,
-            customer_id=form.customer_id.data, stage_id=form.stage_id.data, score=form.score.data,
-            score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
-        )
         try:
+            customer_id = customers.pick(*form.picked(), customers.sees_contact_details(current_user))
+            change = corrections.FeedbackEdit(
+                channel=form.channel.data, received_on=form.received_on.data,
+                customer_id=customer_id, stage_id=form.stage_id.data, score=form.score.data,
+                score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
+            )
             corrections.edit_feedback(feedback_id, change, current_actor(), may_edit_text)
         except ServiceError as error:
             show_errors(form, error)
+            choice = error if isinstance(error, customers.CustomerChoice) else None
         else:
             flash("Feedback updated.")
             return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    response = current_app.make_response(
-        render_template("feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text)
-    )
+    response = current_app.make_response(render_template(
+        "feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text, choice=choice,
+    ))
     if may_edit_text and pii.find(item.text):
         # The words to correct are the real ones, so opening them is a reveal: logged, never cached.
         if request.method == "GET":
@@ -182,30 +194,32 @@ def new():
     """Type in one piece of feedback."""
     form = FeedbackForm()
     form.stage_id.choices = choices(stages.stage_choices())
-    form.customer_id.choices = choices([("", "— none —")] + customers.customer_choices())
     if request.method == "GET":
         form.received_on.data = clock.today()
     form.ensure_submission_key()
+    choice = None
     if form.validate_on_submit():
-        data = feedback.FeedbackInput(
-            text=form.text.data,
-            channel=form.channel.data,
-            received_on=form.received_on.data,
-            source=form.source.data or "",
-            external_id=form.external_id.data or "",
-            customer_id=form.customer_id.data,
-            stage_id=form.stage_id.data,
-            score=form.score.data,
-            score_kind=form.score_kind.data or None,
-        )
         try:
+            data = feedback.FeedbackInput(
+                text=form.text.data,
+                channel=form.channel.data,
+                received_on=form.received_on.data,
+                source=form.source.data or "",
+                external_id=form.external_id.data or "",
+                customer_id=customers.pick(*form.picked(), customers.sees_contact_details(current_user)),
+                stage_id=form.stage_id.data,
+                score=form.score.data,
+                score_kind=form.score_kind.data or None,
+            )
             item = feedback.create_feedback(data, current_user.id, form.submission_key.data)
         except ServiceError as error:
             show_errors(form, error)
+            choice = error if isinstance(error, customers.CustomerChoice) else None
         else:
             flash("Feedback saved.")
             return redirect(url_for("feedback.show", feedback_id=item.id))
-    return render_template("feedback/new.html", form=form)
+    return render_template("feedback/new.html", form=form, choice=choice)
+
 
 
 @bp.route("/<int:feedback_id>")

@@ -19,7 +19,7 @@ from voc.forms import (
     show_errors,
 )
 from voc.models import HIT_KINDS, HIT_STATUSES, HORIZONS
-from voc.services import clock, hits, stages, triage, users
+from voc.services import clock, hits, impact, stages, triage, users
 from voc.services.errors import ServiceError, StaleEdit
 
 bp = Blueprint("hits", __name__, url_prefix="/hits")
@@ -66,6 +66,7 @@ def _inbox(failed: DismissForm | None = None):
     return render_template(
         "hits/inbox.html",
         themes=triage.theme_candidates(),
+        impacts=impact.theme_impacts(),
         items=triage.item_candidates(),
         dismissed=triage.dismissals(),
         open_hits=hits.open_hit_choices(),
@@ -195,7 +196,9 @@ def _show(hit_id: int, status_form=None, follow_up_form=None, conflict=None):
     status_form.status.choices = choices((s, s.capitalize()) for s in hits.next_statuses(hit.status))
     closing = hits.loop(hit) if hit.status in hits.LOOP_STATUSES else None
     if follow_up_form is None:
-        follow_up_form = FollowUpForm(formdata=None, held_on=clock.today())
+        # "Follow up" on a customer's page arrives with ?customer=<id>, so the form starts on them.
+        follow_up_form = FollowUpForm(formdata=None, held_on=clock.today(),
+                                      customer_id=request.args.get("customer", type=record_number))
     if closing is not None:
         people = [
             (row.customer.id, row.customer.name + ("" if row.customer.consent_contact else " (no contact)"))

@@ -65,6 +65,9 @@ def mapping(key: str):
                 saved, created = imports.save_mapping(form.mapping_name.data or "", settings.mapping,
                                                       current_user.id)
                 flash(f"Mapping “{saved.name}” {'saved' if created else 'updated'}.")
+            elif form.run.data and imports.queues_import(upload):
+                job = imports.queue_import(upload, settings, current_user.id)
+                return redirect(url_for("imports.job", import_job_id=job.id))
             elif form.run.data:
                 outcome = imports.run_import(upload, settings, current_user.id)
                 imports.discard_upload(upload)
@@ -78,8 +81,20 @@ def mapping(key: str):
             show_errors(form, error)
     return render_template(
         "imports/map.html", form=form, inspection=inspection, outcome=outcome, start=start,
-        starts=_starting_points(), earlier=imports.batches_of_file(upload.key),
+        starts=_starting_points(), preset_labels=dict(imports.presets()),
+        earlier=imports.batches_of_file(upload.key),
     )
+
+
+@bp.route("/jobs/<int:import_job_id>")
+@role_required("contributor")
+def job(import_job_id: int):
+    """A large import on the queue: its progress (the page reloads itself), then its batch."""
+    queued, percent = imports.import_job_progress(import_job_id)
+    if queued.status == "done":
+        flash(f"Imported {queued.filename}.")
+        return redirect(url_for("imports.show", batch_id=queued.batch_id))
+    return render_template("imports/job.html", job=queued, percent=percent)
 
 
 def _starting_point(start: str) -> dict:

@@ -7,6 +7,7 @@ from voc.forms import (
     ActionForm,
     MergeThemeForm,
     MoveItemForm,
+    MoveItemsForm,
     RenameThemeForm,
     SplitThemeForm,
     ThemeRunForm,
@@ -16,7 +17,7 @@ from voc.forms import (
     show_errors,
 )
 from voc.services import hits, impact, stage_suggestions, themes
-from voc.services.errors import ServiceError
+from voc.services.errors import InvalidInput, ServiceError
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
@@ -34,9 +35,11 @@ def _index(form: ThemeRunForm):
     by_impact = request.args.get("sort") == "impact"
     if by_impact:
         impact.sort_by_drag(groups, impacts)
+    spoken, unread = themes.languages_read()
     return render_template(
         "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
         form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
+        spoken=spoken, unread=unread, by_language=themes.by_language(groups),
         similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
     )
 
@@ -56,6 +59,21 @@ def start_run():
     return redirect(url_for("themes.run", run_id=run.id))
 
 
+@bp.post("/runs/<int:run_id>/retry")
+@role_required("triager")
+def retry_run(run_id: int):
+    """Start a failed run again with its settings."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("themes.run", run_id=run_id))
+    try:
+        run = themes.retry_run(run_id, current_user.id)
+    except InvalidInput as error:  # a missing run is NotFound: the 404 page
+        flash(str(error), "error")
+        return redirect(url_for("themes.run", run_id=run_id))
+    flash(f"Run #{run_id} is being tried again as run #{run.id}.")
+    return redirect(url_for("themes.run", run_id=run.id))
+
+
 @bp.route("/runs/")
 @role_required("viewer")
 def runs():
@@ -67,8 +85,7 @@ def runs():
 @role_required("viewer")
 def run(run_id: int):
     """One run; the page refreshes itself until the run ends."""
-    return render_template("themes/run.html", run=themes.get_run(run_id))
-
+    return render_template("themes/run.html", run=themes.get_run(run_id), action=ActionForm())
 
 
 @bp.route("/<int:theme_id>")
@@ -92,18 +109,17 @@ def _page(theme_id: int, **failed):
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
-    merge, move = MergeThemeForm(), MoveItemForm()
+    forms = {"rename": RenameThemeForm(name=theme.title), "merge": MergeThemeForm(),
+             "split": SplitThemeForm(), "move": MoveItemsForm(), **failed}
     if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
-        picks = themes.theme_choices()
-        merge.into.choices = choices([(i, title) for i, title in picks if i != theme_id])
-        move.theme.choices = choices([("", "Unthemed")] + picks)
-    if "merge" in failed:
-        failed["merge"].into.choices = merge.into.choices
-    forms = {"rename": RenameThemeForm(name=theme.title), "merge": merge, "split": SplitThemeForm(), **failed}
+        others = [(i, title) for i, title in themes.theme_choices() if i != theme_id]
+        # Both start on an empty choice, so one careless click neither merges nor moves anything.
+        forms["merge"].into.choices = choices([("", "Choose a theme…")] + others)
+        forms["move"].theme.choices = choices([("", "Choose a theme…"), ("unthemed", "Unthemed")] + others)
+    ticked = set(forms["move"].item_ids.data or []) | set(forms["split"].item_ids.data or [])
     return render_template(
         "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
-        move=move, action=ActionForm(),
-        open_hits=open_hits, **forms,
+        action=ActionForm(), open_hits=open_hits, ticked=ticked, **forms,
         suggested=stage_suggestions.open_count_for_theme(theme_id) if current_user.has_role("triager") else 0,
     )
 
@@ -152,9 +168,36 @@ def rename(theme_id: int):
 @bp.post("/<int:theme_id>/merge")
 @role_required("triager")
 def merge(theme_id: int):
-    """Merge this theme into another."""
-    return _edit(theme_id, MergeThemeForm(), lambda f: themes.merge_themes(theme_id, f.into.data),
+    """Merge this theme into another, once a page naming both themes and their sizes is confirmed."""
+    themes.get_theme(theme_id)  # a missing theme is a 404; a missing target, an error on the form
+    form = MergeThemeForm()
+    if form.validate_on_submit() and form.confirmed.data != "yes":
+        try:
+            source, target = themes.merge_pair(theme_id, form.into.data)
+        except ServiceError as error:
+            show_errors(form, error)
+            return _page(theme_id, merge=form)
+        return render_template("themes/merge.html", source=source, target=target, form=form)
+    return _edit(theme_id, form, lambda f: themes.merge_themes(theme_id, f.into.data),
                  "Themes merged; the items are pinned to the theme they went to.", "merge")
+
+
+@bp.post("/<int:theme_id>/move")
+@role_required("triager")
+def move_items(theme_id: int):
+    """Move every ticked item of this theme to one other theme (or unthemed), pinned there."""
+    themes.get_theme(theme_id)
+    form = MoveItemsForm()
+    if form.validate_on_submit():
+        try:
+            moved = themes.move_items(theme_id, form.item_ids.data or [], form.theme.data)
+        except ServiceError as error:
+            show_errors(form, error)
+        else:
+            where = f"“{themes.get_theme(form.theme.data).title}”" if form.theme.data else "Unthemed"
+            flash(f"{moved} item{'' if moved == 1 else 's'} moved to {where} and pinned there.")
+            return redirect(url_for("themes.show", theme_id=theme_id))
+    return _page(theme_id, move=form)
 
 
 @bp.post("/<int:theme_id>/split")
