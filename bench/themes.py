@@ -159,6 +159,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--show-names", type=int, default=0, help="print this many theme names of seed 0")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a ThemeSettings number, e.g. svd_dims=60 (repeatable)")
     parser.add_argument("--semantic", action="store_true", help="also run with the semantic lens")
     args = parser.parse_args()
 
@@ -168,12 +170,13 @@ def main() -> None:
     _, truth = np.unique(labels, return_inverse=True)
     n_labels = int(truth.max()) + 1
     k = None if args.k == "auto" else n_labels if args.k == "label-count" else int(args.k)
+    overrides = {name: json.loads(value) for name, value in (pair.split("=", 1) for pair in args.setting)}
 
     ours, theirs, peak, assign, cpu = [], [], 0.0, 0.0, []
     lensed, lens_cpu, lens_peak = [], [], 0.0
     for seed in range(args.seeds):
         started = cpu_seconds()
-        result = discover(texts, ThemeSettings(k=k, seed=seed))
+        result = discover(texts, ThemeSettings(k=k, seed=seed, **overrides))
         cpu.append(cpu_seconds() - started)
         ours.append(figures(texts, labels, truth, result))
         if seed == 0 and args.show_names:
@@ -195,7 +198,7 @@ def main() -> None:
             print(f"seed {seed} baseline:", json.dumps(theirs[-1]), flush=True)
 
     summary = {
-        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds,
+        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds, "settings": overrides,
         "n": len(texts), "n_labels": n_labels,
         "true_largest_share": round(float(np.bincount(truth).max() / len(truth)), 4),
         **mean(ours), "cpu_seconds": round(float(np.mean(cpu)), 3), "peak_rss_mb": peak,

@@ -13,7 +13,7 @@ from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split
 from voc.themes.duplicates import held, merged_numbers
 from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.hierarchy import group_themes, line_bounds
-from voc.themes.labels import phrase_names, phrases
+from voc.themes.labels import phrase_matrix, phrase_names, phrases
 from voc.themes.preprocess import Tokenizer, clean, documents_and_surfaces, words
 
 REFUNDS = [
@@ -112,6 +112,23 @@ def test_automatic_k_finds_the_number_of_clear_topics():
     assert result.quality["n_themes"] == len(POOLS)
     for t in range(len(POOLS)):
         assert len(set(result.assignments[40 * t : 40 * (t + 1)])) == 1
+
+
+# Silhouette by k on StackOverflow's test split (20 tags), seed 1: a first peak at 18-22, a dip,
+# then a late rise as themes split hairs.
+HAIR_SPLITTING = {2: 0.0064, 5: 0.0092, 9: 0.021, 14: 0.0286, 18: 0.0327, 22: 0.0316, 28: 0.0300,
+                  35: 0.0257, 43: 0.0251, 54: 0.0253, 83: 0.0295, 129: 0.0318, 161: 0.035, 200: 0.037}
+
+
+def test_automatic_k_stops_at_the_first_plateau_not_a_late_rise():
+    scored: list[int] = []
+    k = model.first_plateau(sorted(HAIR_SPLITTING), lambda k: scored.append(k) or HAIR_SPLITTING[k])
+    assert k == 18 and max(scored) == 43  # the two candidates past the fall end the search
+
+
+def test_one_low_candidate_does_not_end_the_plateau():
+    curve = {2: 0.10, 3: 0.05, 4: 0.20, 5: 0.30, 6: 0.31, 7: 0.20, 8: 0.19}
+    assert model.first_plateau(sorted(curve), curve.__getitem__) == 5
 
 
 def test_catch_all_is_split_and_k_kept():
@@ -356,7 +373,7 @@ HOLD = [
 def names_of(texts: list[str], groups: list[int], banned: frozenset[str] = frozenset()) -> list[str]:
     """Names for known groups of texts, each text weighted once."""
     labels = np.array(groups)
-    return phrase_names(texts, labels, np.ones(len(texts)), labels.max() + 1, banned)
+    return phrase_names(phrase_matrix(texts, banned), labels, np.ones(len(texts)), labels.max() + 1)
 
 
 def words_of(text: str) -> str:
@@ -467,6 +484,18 @@ def test_related_themes_end_under_one_parent_named_for_what_they_share():
         assert len(set(members)) == 1 and len(parent.children) == 3
         assert parent.size == len(members) == sum(result.themes[c].size for c in parent.children)
         assert members[0] in parent.label
+
+
+def test_themes_and_parents_are_named_from_one_reading_of_the_texts(monkeypatch):
+    texts, _ = family_texts()
+    read: list[str] = []
+    monkeypatch.setattr(
+        "voc.themes.labels.phrases", lambda text, banned: read.append(text) or phrases(text, banned)
+    )
+    result = discover(texts, ThemeSettings(k=15, seed=0))
+    assert result.quality["n_parents"] == 5 and "(no words)" not in [p.label for p in result.parents]
+    # Each fitted text is read for its phrases once, not once per level.
+    assert read and len(read) == len(set(read))
 
 
 def test_a_dozen_themes_or_fewer_need_no_parents():

@@ -1,6 +1,5 @@
 """Themes -> parent themes: related themes grouped so a leader reads 10-20 lines, not 150."""
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,28 +93,26 @@ def group_themes(centres: sp.csr_matrix, sizes: np.ndarray) -> np.ndarray | None
 def parents(
     centres: sp.csr_matrix,
     sizes: np.ndarray,
-    texts: Sequence[str],
+    found: naming.Phrases,
     labels: np.ndarray,
     weights: np.ndarray,
-    banned: frozenset[str],
     W: sp.csr_matrix,
     terms: np.ndarray,
     surfaces: dict[str, str],
-    text_languages: Sequence[str | None] | None = None,
 ) -> list[Parent]:
     """Parents of two or more related themes, named as themes are; lone themes keep no parent.
 
-    centres and sizes are per theme; texts, labels (theme number or -1), weights and their word
-    TF-IDF rows W are the fitted texts the themes were named from. A parent is named from its
-    children's texts against the other top-level lines, so its name is what its children share
-    and its neighbours do not.
+    centres and sizes are per theme; found (their candidate names), labels (theme number or -1),
+    weights and word TF-IDF rows W are those of the fitted texts the themes were named from. A
+    parent is named from its children's texts against the other top-level lines, so its name is
+    what its children share and its neighbours do not.
     """
     groups = group_themes(centres, sizes)
     if groups is None:
         return []
     n_groups = int(groups.max()) + 1
     group_of_text = np.where(labels >= 0, groups[np.maximum(labels, 0)], -1)
-    names = naming.phrase_names(texts, group_of_text, weights, n_groups, banned, text_languages)
+    names = naming.phrase_names(found, group_of_text, weights, n_groups)
     group_terms = naming.class_tfidf(W, group_of_text, n_groups, weights)
     found = []
     for g in range(n_groups):

@@ -1,6 +1,7 @@
 """Clusters -> human-readable names: phrases the customers wrote, distinctive terms, shown unstemmed."""
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,23 +84,23 @@ def phrases(text: str, banned: frozenset[str] = frozenset()) -> set[str]:
     return found
 
 
-def phrase_names(
+@dataclass(frozen=True)
+class Phrases:
+    """Which candidate names each text holds: read once per run, named from at every level."""
+
+    present: sp.csr_matrix  # texts x phrases, 1 where the text holds the phrase
+    terms: np.ndarray  # the phrases, indexed like present's columns
+
+
+def phrase_matrix(
     texts: Sequence[str],
-    labels: np.ndarray,
-    weights: np.ndarray,
-    k: int,
     banned: frozenset[str] = frozenset(),
     text_languages: Sequence[str | None] | None = None,
-) -> list[str]:
-    """A name for each theme 0..k-1 from its members' own words (labels -1: members of none).
+) -> Phrases:
+    """The candidate names of every text (see `phrases`), as a texts x phrases matrix.
 
     With text_languages, each text's own language's stop words never start, end or sit in a name,
     so a German theme is not named "die, ich".
-
-    The name is the phrase of two to six words that is both common in the theme (in at least
-    MIN_SHARE of its items) and rare elsewhere: its share of the theme times the share of its
-    uses that fall in the theme, with a bonus per word. With no such phrase, the two strongest
-    single words, the second only when it is common in the theme too.
     """
     vocabulary: dict[str, int] = {}
     rows, cols = [], []
@@ -108,17 +109,28 @@ def phrase_names(
         for phrase in phrases(text, own):
             cols.append(vocabulary.setdefault(phrase, len(vocabulary)))
             rows.append(row)
-    if not vocabulary:
-        return ["(no words)"] * k
     present = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocabulary)))
+    return Phrases(present, np.array(list(vocabulary), dtype=object))
+
+
+def phrase_names(found: Phrases, labels: np.ndarray, weights: np.ndarray, k: int) -> list[str]:
+    """A name for each theme 0..k-1 from its members' own words (labels -1: members of none).
+
+    The name is the phrase of two to six words that is both common in the theme (in at least
+    MIN_SHARE of its items) and rare elsewhere: its share of the theme times the share of its
+    uses that fall in the theme, with a bonus per word. With no such phrase, the two strongest
+    single words, the second only when it is common in the theme too.
+    """
+    if len(found.terms) == 0:
+        return ["(no words)"] * k
+    present, terms = found.present, found.terms
     member = labels >= 0
     indicator = sp.csr_matrix(
-        (weights[member], (labels[member], np.flatnonzero(member))), shape=(k, len(texts))
+        (weights[member], (labels[member], np.flatnonzero(member))), shape=(k, present.shape[0])
     )
     in_theme = np.asarray((indicator @ present).todense())
     everywhere = np.asarray(weights @ present).ravel()
     sizes = np.bincount(labels[member], weights=weights[member], minlength=k)
-    terms = np.array(list(vocabulary), dtype=object)
     lengths = np.array([t.count(" ") + 1 for t in terms])
     names = []
     for t in range(k):
@@ -135,16 +147,16 @@ def phrase_names(
             continue
         words = np.flatnonzero(lengths == 1)
         ranked = words[np.lexsort((-score[words], ~common[words]))]
-        chosen: list[str] = []
-        for word in terms[ranked]:
-            if stem(word) not in {stem(w) for w in chosen}:
-                chosen.append(word)
+        chosen: list[int] = []
+        for j in ranked:
+            if stem(terms[j]) not in {stem(terms[c]) for c in chosen}:
+                chosen.append(j)
             # The second word only when it is common too: "wifi" says more than "wifi, seat".
-            if len(chosen) == 2 or not common[vocabulary[chosen[0]]]:
+            if len(chosen) == 2 or not common[chosen[0]]:
                 break
-        if len(chosen) == 2 and not common[vocabulary[chosen[1]]]:
+        if len(chosen) == 2 and not common[chosen[1]]:
             chosen.pop()
-        names.append(", ".join(chosen) if chosen else "(no words)")
+        names.append(", ".join(terms[chosen]) if chosen else "(no words)")
     return names
 
 

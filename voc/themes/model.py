@@ -158,7 +158,7 @@ def _reduce(X: sp.csr_matrix, dims: int, seed: int) -> np.ndarray:
 
 
 def choose_k(X: sp.csr_matrix, Z: np.ndarray, max_k: int, seed: int, sample: int = 5000) -> int:
-    """The fewest themes whose silhouette is within NEAR_BEST of the best candidate's.
+    """The fewest themes whose silhouette is within NEAR_BEST of the best on its first plateau.
 
     Candidates are clustered on Z (the smoothed reduced vectors) but scored on X, the full TF-IDF
     with plain idf weights: smoothing and sharpened idf make every extra split look tidier, while
@@ -175,10 +175,28 @@ def choose_k(X: sp.csr_matrix, Z: np.ndarray, max_k: int, seed: int, sample: int
         return silhouette(X, KMeans(k, n_init=1, random_state=seed).fit_predict(Z), seed)
 
     steps = int(np.log(max_k / 2) / np.log(1.25)) + 2
-    grid = sorted({int(round(k)) for k in np.geomspace(2, max_k, num=steps)})
-    scores = {k: score(k) for k in grid}
+    return first_plateau(sorted({int(round(k)) for k in np.geomspace(2, max_k, num=steps)}), score)
+
+
+def first_plateau(grid: Sequence[int], score: Callable[[int], float]) -> int:
+    """The fewest candidates whose score is within NEAR_BEST of the best on the curve's first plateau.
+
+    Candidates are scored in ascending order until two in a row fall more than NEAR_BEST below the
+    best so far: past the natural number of topics silhouette dips, then creeps up again at large k
+    as themes split hairs (StackOverflow's 20 tags: a first peak at 18-22, then 0.026 at 35 and
+    0.037 at 200), and a rise that late is chance, not topics (161 themes with one seed). One low
+    candidate alone does not end the plateau, so noise at small k does not either.
+    """
+    scores: dict[int, float] = {}
+    below = 0
+    for k in grid:
+        scores[k] = score(k)
+        best = max(scores.values())
+        below = below + 1 if scores[k] < best - NEAR_BEST * abs(best) else 0
+        if below == 2:
+            break
     best = max(scores.values())
-    return min(k for k in grid if scores[k] >= best - NEAR_BEST * abs(best))
+    return min(k for k in scores if scores[k] >= best - NEAR_BEST * abs(best))
 
 
 def discover(
@@ -321,10 +339,9 @@ def discover(
     first = np.array([first_index[doc] for doc in unique])
     spoken = _main_languages(item_theme, text_languages, len(order))
     fit_languages = [text_languages[i] for i in first[fit]]
-    names = naming.phrase_names(
-        [texts[i] for i in first[fit]], unique_theme[fit], weights, len(order), tokenizer.extra_words,
-        fit_languages,
-    )
+    # Read once: themes and their parents are named from the same candidate phrases.
+    found = naming.phrase_matrix([texts[i] for i in first[fit]], tokenizer.extra_words, fit_languages)
+    names = naming.phrase_names(found, unique_theme[fit], weights, len(order))
     for t in range(len(order)):
         members = np.flatnonzero(unique_theme == t)
         closest = members[np.argsort(-unique_score[members], kind="stable")[:3]]
@@ -335,8 +352,7 @@ def discover(
         )
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     groups = parents(
-        model.centres, sizes[order], [texts[i] for i in first[fit]], unique_theme[fit], weights,
-        tokenizer.extra_words, words, model.terms, surfaces, fit_languages,
+        model.centres, sizes[order], found, unique_theme[fit], weights, words, model.terms, surfaces,
     )
     lap("label")
 
