@@ -1,4 +1,5 @@
 """Entry point so `flask --app app` and gunicorn `app:app` find the application."""
+
 import gc
 
 from voc import create_app

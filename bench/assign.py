@@ -14,6 +14,7 @@ size of the schema), and two triagers moving items while it writes (the first it
 and the last, not yet written): how long each move took and whether it survived. VACUUM ANALYZE runs
 between phases, as autovacuum would. The last line is one JSON object.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -83,10 +84,16 @@ def vacuum(engine) -> None:
 
 def schema_bytes(engine, schema: str) -> int:
     with engine.connect() as conn:
-        return int(conn.scalar(text(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relkind = 'r'"
-        ), {"schema": schema}))
+        return int(
+            conn.scalar(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :schema AND c.relkind = 'r'"
+                ),
+                {"schema": schema},
+            )
+        )
 
 
 # ----- what a work-horse does, in a child process ---------------------------------------------------
@@ -99,24 +106,34 @@ def child(mode: str, url: str) -> None:
     with app.app_context():
         if mode == "run":
             run = themes.run_now(None)
-            figures = {"status": run.status, "items_written": run.quality.get("items_written"),
-                       "write_back_seconds": run.quality["seconds"].get("write back"), "themes": run.n_themes}
+            figures = {
+                "status": run.status,
+                "items_written": run.quality.get("items_written"),
+                "write_back_seconds": run.quality["seconds"].get("write back"),
+                "themes": run.n_themes,
+            }
         else:  # the old write-back: every item in one transaction, one UPDATE per item
             rows = [
                 {"id": i, "theme_id": t, "theme_terms": terms}
                 for i, t, terms in db.session.execute(
-                    select(Feedback.id, Feedback.theme_id, Feedback.theme_terms).order_by(Feedback.id))
+                    select(Feedback.id, Feedback.theme_id, Feedback.theme_terms).order_by(Feedback.id)
+                )
             ]
             print("writing", flush=True)
             began = time.perf_counter()
             db.session.execute(update(Feedback), rows)
             db.session.commit()
-            figures = {"status": "done", "items_written": len(rows),
-                       "write_back_seconds": round(time.perf_counter() - began, 3)}
+            figures = {
+                "status": "done",
+                "items_written": len(rows),
+                "write_back_seconds": round(time.perf_counter() - began, 3),
+            }
         db.engine.dispose()
-    figures.update(seconds=round(time.perf_counter() - started, 1),
-                   cpu_seconds=round(time.process_time() - cpu, 1),
-                   peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+    figures.update(
+        seconds=round(time.perf_counter() - started, 1),
+        cpu_seconds=round(time.process_time() - cpu, 1),
+        peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    )
     print(json.dumps(figures), flush=True)
 
 
@@ -137,10 +154,14 @@ def targets(engine) -> tuple[list[int], list[int]]:
     """The first and last item, and for each a live theme other than its own (two different ones)."""
     with engine.connect() as conn:
         first, last = conn.execute(text("SELECT min(id), max(id) FROM feedback")).one()
-        live = conn.scalars(text(
-            "SELECT id FROM theme WHERE NOT retired AND NOT is_parent ORDER BY size DESC, id LIMIT 3")).all()
-        own = dict(conn.execute(text("SELECT id, theme_id FROM feedback WHERE id IN (:a, :b)"),
-                                {"a": first, "b": last}).all())
+        live = conn.scalars(
+            text("SELECT id FROM theme WHERE NOT retired AND NOT is_parent ORDER BY size DESC, id LIMIT 3")
+        ).all()
+        own = dict(
+            conn.execute(
+                text("SELECT id, theme_id FROM feedback WHERE id IN (:a, :b)"), {"a": first, "b": last}
+            ).all()
+        )
     picks = [next(t for t in live if t != own.get(item)) for item in (first, last)]
     return [first, last], picks
 
@@ -148,8 +169,9 @@ def targets(engine) -> tuple[list[int], list[int]]:
 def phase(mode: str, url: str, app, engine, schema: str) -> dict:
     """Run one phase in a child process; two triagers move items once it writes back."""
     before = schema_bytes(engine, schema)
-    proc = subprocess.Popen([sys.executable, __file__, "--child", mode, "--database-url", url],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", mode, "--database-url", url], stdout=subprocess.PIPE, text=True
+    )
     edits = []
     if mode == "run":
         while True:
@@ -173,18 +195,26 @@ def phase(mode: str, url: str, app, engine, schema: str) -> dict:
             now = conn.scalar(select(Feedback.theme_id).where(Feedback.id == edit["item"]))
             edit["survived"] = now == edit.pop("to")
     after = schema_bytes(engine, schema)
-    figures.update(db_mb_before=round(before / 2**20, 1), db_mb_after=round(after / 2**20, 1),
-                   db_growth_pct=round(100 * (after - before) / before, 1), edits=edits)
+    figures.update(
+        db_mb_before=round(before / 2**20, 1),
+        db_mb_after=round(after / 2**20, 1),
+        db_growth_pct=round(100 * (after - before) / before, 1),
+        edits=edits,
+    )
     vacuum(engine)
     return figures
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help="a PostgreSQL database; the bench works in a private schema and drops it")
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE,
+        help="a PostgreSQL database; the bench works in a private schema and drops it",
+    )
     parser.add_argument("--child", choices=("run", "old"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -214,17 +244,25 @@ def main() -> None:
         with engine.connect() as conn:
             items = conn.scalar(text("SELECT count(*) FROM feedback"))
         result = {
-            "items": items, "first_run": first, "rerun": rerun, "baseline_old_write_back": baseline,
+            "items": items,
+            "first_run": first,
+            "rerun": rerun,
+            "baseline_old_write_back": baseline,
             "write_back_ratio_rerun_to_baseline": round(
-                rerun["write_back_seconds"] / max(baseline["write_back_seconds"], 0.001), 3),
+                rerun["write_back_seconds"] / max(baseline["write_back_seconds"], 0.001), 3
+            ),
             "write_back_ratio_first_run_to_baseline": round(
-                first["write_back_seconds"] / max(baseline["write_back_seconds"], 0.001), 3),
-            "loading": "COPY", "cpu_count": os.cpu_count(),
+                first["write_back_seconds"] / max(baseline["write_back_seconds"], 0.001), 3
+            ),
+            "loading": "COPY",
+            "cpu_count": os.cpu_count(),
         }
-        print(f"write-back: first run {first['write_back_seconds']} s, "
-              f"re-run {rerun['write_back_seconds']} s, "
-              f"old {baseline['write_back_seconds']} s; growth {first['db_growth_pct']}% / "
-              f"{rerun['db_growth_pct']}% / {baseline['db_growth_pct']}%")
+        print(
+            f"write-back: first run {first['write_back_seconds']} s, "
+            f"re-run {rerun['write_back_seconds']} s, "
+            f"old {baseline['write_back_seconds']} s; growth {first['db_growth_pct']}% / "
+            f"{rerun['db_growth_pct']}% / {baseline['db_growth_pct']}%"
+        )
         print(json.dumps(result))
     finally:
         engine.dispose()

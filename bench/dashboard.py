@@ -11,6 +11,7 @@ built afresh for every request (DASHBOARD_MAX_AGE 0); "kept" times the default p
 the default setting, where a worker reuses the dashboard it built seconds before.
 The last line of output is one JSON object.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -62,49 +63,78 @@ def seed(n_items: int, today: dt.date, rng: random.Random) -> None:
     db.session.add(user)
     db.session.flush()
     stage_ids = list(db.session.scalars(select(Stage.id)))
-    db.session.execute(insert(Customer), [
-        {"name": f"Customer {i}", "segment": SEGMENTS[i % len(SEGMENTS)]} for i in range(2000)
-    ])
-    db.session.execute(insert(Theme), [
-        {"label": f"theme {i}", "keywords": [], "quote_ids": [], "noise": i % 20 == 0} for i in range(60)
-    ])
+    db.session.execute(
+        insert(Customer),
+        [{"name": f"Customer {i}", "segment": SEGMENTS[i % len(SEGMENTS)]} for i in range(2000)],
+    )
+    db.session.execute(
+        insert(Theme),
+        [{"label": f"theme {i}", "keywords": [], "quote_ids": [], "noise": i % 20 == 0} for i in range(60)],
+    )
     customer_ids = list(db.session.scalars(select(Customer.id)))
     theme_ids = list(db.session.scalars(select(Theme.id)))
     rows = []
     for i in range(n_items):
         kind = rng.choice((None, None, "nps", "csat"))
-        rows.append({
-            "text": f"Item {i}",
-            "channel": rng.choice(CHANNELS),
-            "received_on": today - dt.timedelta(days=int(365 * rng.random() ** 1.3)),
-            "customer_id": rng.choice(customer_ids) if rng.random() < 0.8 else None,
-            "stage_id": rng.choice(stage_ids) if rng.random() < 0.9 else None,
-            "theme_id": rng.choice(theme_ids) if rng.random() < 0.85 else None,
-            "sentiment": round(rng.uniform(-1, 1), 3),
-            "score_kind": kind,
-            "score": None if kind is None else rng.randint(0, 10) if kind == "nps" else rng.randint(1, 5),
-            "theme_pinned": False,
-        })
+        rows.append(
+            {
+                "text": f"Item {i}",
+                "channel": rng.choice(CHANNELS),
+                "received_on": today - dt.timedelta(days=int(365 * rng.random() ** 1.3)),
+                "customer_id": rng.choice(customer_ids) if rng.random() < 0.8 else None,
+                "stage_id": rng.choice(stage_ids) if rng.random() < 0.9 else None,
+                "theme_id": rng.choice(theme_ids) if rng.random() < 0.85 else None,
+                "sentiment": round(rng.uniform(-1, 1), 3),
+                "score_kind": kind,
+                "score": None if kind is None else rng.randint(0, 10) if kind == "nps" else rng.randint(1, 5),
+                "theme_pinned": False,
+            }
+        )
     for start in range(0, len(rows), 10_000):
-        db.session.execute(insert(Feedback), rows[start:start + 10_000])
+        db.session.execute(insert(Feedback), rows[start : start + 10_000])
     for i in range(60):
         status = HIT_STATUSES[i % len(HIT_STATUSES)]
-        hit = Hit(title=f"Hit {i}", stage_id=rng.choice(stage_ids), horizon=HORIZONS[i % len(HORIZONS)],
-                  kind="quick fix", status=status, drop_reason="bench" if status == "dropped" else None,
-                  impact=3, confidence=80, effort=1.0, version=1)
+        hit = Hit(
+            title=f"Hit {i}",
+            stage_id=rng.choice(stage_ids),
+            horizon=HORIZONS[i % len(HORIZONS)],
+            kind="quick fix",
+            status=status,
+            drop_reason="bench" if status == "dropped" else None,
+            impact=3,
+            confidence=80,
+            effort=1.0,
+            version=1,
+        )
         db.session.add(hit)
         db.session.flush()
         at = dt.datetime.combine(today - dt.timedelta(days=rng.randrange(120)), dt.time(12))
         db.session.add(HitChange(hit_id=hit.id, at=at, version=1, field="Status", old="", new="done"))
         for customer_id in rng.sample(customer_ids, 3):
-            db.session.add(FollowUp(hit_id=hit.id, customer_id=customer_id, user_id=user.id, method="note",
-                                    held_on=today - dt.timedelta(days=rng.randrange(120)), note="bench"))
-    db.session.execute(insert(Interview), [
-        {"customer_id": rng.choice(customer_ids), "interviewer_id": user.id, "place": "Leeds",
-         "held_on": today - dt.timedelta(days=rng.randrange(365)), "duration_minutes": rng.randint(20, 90),
-         "notes": ""}
-        for _ in range(300)
-    ])
+            db.session.add(
+                FollowUp(
+                    hit_id=hit.id,
+                    customer_id=customer_id,
+                    user_id=user.id,
+                    method="note",
+                    held_on=today - dt.timedelta(days=rng.randrange(120)),
+                    note="bench",
+                )
+            )
+    db.session.execute(
+        insert(Interview),
+        [
+            {
+                "customer_id": rng.choice(customer_ids),
+                "interviewer_id": user.id,
+                "place": "Leeds",
+                "held_on": today - dt.timedelta(days=rng.randrange(365)),
+                "duration_minutes": rng.randint(20, 90),
+                "notes": "",
+            }
+            for _ in range(300)
+        ],
+    )
     db.session.commit()
 
 
@@ -128,10 +158,13 @@ def main() -> None:
     args = parser.parse_args()
     today = dt.date.today()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({
-            "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
-            "DASHBOARD_MAX_AGE": 0,
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                "DASHBOARD_MAX_AGE": 0,
+            }
+        )
         with app.app_context():
             db.create_all()
             started = time.perf_counter()
@@ -163,11 +196,20 @@ def main() -> None:
     print(f"  feedback list, page 1        {feedback_list:7.1f}")
     print(f"  SELECT count(*)              {count_ms:7.1f}")
     worst = max(dashboard.values())
-    print(json.dumps({
-        "items": args.items, "runs": args.runs, "dashboard_ms": dashboard, "dashboard_worst_ms": worst,
-        "dashboard_kept_ms": kept, "feedback_list_ms": feedback_list, "select_count_ms": count_ms,
-        "worst_ratio_to_list": round(worst / feedback_list, 2),
-    }))
+    print(
+        json.dumps(
+            {
+                "items": args.items,
+                "runs": args.runs,
+                "dashboard_ms": dashboard,
+                "dashboard_worst_ms": worst,
+                "dashboard_kept_ms": kept,
+                "feedback_list_ms": feedback_list,
+                "select_count_ms": count_ms,
+                "worst_ratio_to_list": round(worst / feedback_list, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Seeds a temporary SQLite file by bulk insert with --items scored items (NPS and 
 dashboard paid before, and what each theme run pays now) against `theme_impacts()` (reads the kept
 row per theme and kind: what each view pays now). The last line of output is one JSON object.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -43,11 +44,18 @@ def seed(n_items: int, rng: random.Random) -> None:
         answers = 2 if rng.random() < 0.1 else 1  # a survey response of two answers shares key and score
         for _ in range(answers):
             key = (batch.id, f"r{n}") if answers == 2 else (None, None)
-            rows.append({
-                "text": f"item {n}", "channel": "survey", "received_on": today, "score": score,
-                "score_kind": kind, "theme_id": rng.randrange(1, THEMES + 1), "batch_id": key[0],
-                "response_key": key[1],
-            })
+            rows.append(
+                {
+                    "text": f"item {n}",
+                    "channel": "survey",
+                    "received_on": today,
+                    "score": score,
+                    "score_kind": kind,
+                    "theme_id": rng.randrange(1, THEMES + 1),
+                    "batch_id": key[0],
+                    "response_key": key[1],
+                }
+            )
             n += 1
         if len(rows) >= 20_000:
             db.session.execute(insert(Feedback), rows)
@@ -74,8 +82,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app({"TESTING": True, "SECRET_KEY": "bench",
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3"})
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+            }
+        )
         with app.app_context():
             db.create_all()
             seed(args.items, random.Random(0))
@@ -84,11 +97,18 @@ def main() -> None:
             figures = len(impact.theme_impacts())
             db.session.remove()
             db.engine.dispose()
-    report = {"items": args.items, "themes_with_figures": figures, "afresh_ms": round(afresh * 1000, 1),
-              "kept_ms": round(kept * 1000, 2), "ratio": round(afresh / kept, 1)}
+    report = {
+        "items": args.items,
+        "themes_with_figures": figures,
+        "afresh_ms": round(afresh * 1000, 1),
+        "kept_ms": round(kept * 1000, 2),
+        "ratio": round(afresh / kept, 1),
+    }
     print(f"{args.items:,} scored items, {figures} themes with a figure")
-    print(f"worked out afresh (the run, and every view before) {report['afresh_ms']} ms; "
-          f"kept figures read (every view now) {report['kept_ms']} ms: {report['ratio']}x")
+    print(
+        f"worked out afresh (the run, and every view before) {report['afresh_ms']} ms; "
+        f"kept figures read (every view now) {report['kept_ms']} ms: {report['ratio']}x"
+    )
     print(json.dumps(report))
 
 

@@ -8,6 +8,7 @@ mapping and runs imports.run_import; then it inserts the very rows the import st
 tables with one plain DBAPI executemany, the floor no import can beat. Peak RSS is per child, so
 the small and large runs show whether memory grows with the file. The last line is one JSON object.
 """
+
 import argparse
 import csv
 import datetime as dt
@@ -29,19 +30,60 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-GOOD = ["Setup took ten minutes", "support answered within the hour", "the dashboard is clear",
-        "billing is simple", "the mobile app is fast", "reports export nicely"]
-BAD = ["the app logs me out every day", "exports time out on big reports", "I was charged twice",
-       "search filters reset when I go back", "the smart meter install was cancelled again",
-       "invoices show the wrong address"]
-ASKS = ["please add a dark mode", "offline mode would help", "let us pay by direct debit",
-        "add SSO with Okta", "show VAT numbers on invoices", ""]
-HEADER = ["Response ID", "Submitted At", "Email", "Name", "Company", "Segment",
-          "How likely are you to recommend us to a friend?", "What is the main reason for your score?",
-          "What could we do better?", "Plan", "Country"]
-FLOOR_COLUMNS = ("text", "channel", "source", "external_id", "received_on", "customer_id", "score",
-                 "score_kind", "created_by_id", "created_at", "batch_id", "response_key", "extras",
-                 "sentiment", "theme_pinned")
+GOOD = [
+    "Setup took ten minutes",
+    "support answered within the hour",
+    "the dashboard is clear",
+    "billing is simple",
+    "the mobile app is fast",
+    "reports export nicely",
+]
+BAD = [
+    "the app logs me out every day",
+    "exports time out on big reports",
+    "I was charged twice",
+    "search filters reset when I go back",
+    "the smart meter install was cancelled again",
+    "invoices show the wrong address",
+]
+ASKS = [
+    "please add a dark mode",
+    "offline mode would help",
+    "let us pay by direct debit",
+    "add SSO with Okta",
+    "show VAT numbers on invoices",
+    "",
+]
+HEADER = [
+    "Response ID",
+    "Submitted At",
+    "Email",
+    "Name",
+    "Company",
+    "Segment",
+    "How likely are you to recommend us to a friend?",
+    "What is the main reason for your score?",
+    "What could we do better?",
+    "Plan",
+    "Country",
+]
+FLOOR_COLUMNS = (
+    "text",
+    "channel",
+    "source",
+    "external_id",
+    "received_on",
+    "customer_id",
+    "score",
+    "score_kind",
+    "created_by_id",
+    "created_at",
+    "batch_id",
+    "response_key",
+    "extras",
+    "sentiment",
+    "theme_pinned",
+)
 
 
 def write_export(path: str, rows: int, seed: int = 7) -> None:
@@ -57,13 +99,21 @@ def write_export(path: str, rows: int, seed: int = 7) -> None:
             score = rng.randint(0, 10)
             reason = rng.choice(GOOD if score >= 7 else BAD)
             reason += f", {rng.choice(GOOD + BAD)} (order {n})"
-            writer.writerow([
-                f"R{n:07d}", (start + dt.timedelta(minutes=7 * n)).strftime("%Y-%m-%d %H:%M:%S"),
-                f"person{person}@example.com", f"Person {person}", f"Company {person % 997}",
-                rng.choice(["Residential", "Business"]), score, reason,
-                rng.choice(ASKS) if rng.random() < 0.5 else "", rng.choice(["Starter", "Team", "Pro"]),
-                rng.choice(["DE", "FR", "UK", "US"]),
-            ])
+            writer.writerow(
+                [
+                    f"R{n:07d}",
+                    (start + dt.timedelta(minutes=7 * n)).strftime("%Y-%m-%d %H:%M:%S"),
+                    f"person{person}@example.com",
+                    f"Person {person}",
+                    f"Company {person % 997}",
+                    rng.choice(["Residential", "Business"]),
+                    score,
+                    reason,
+                    rng.choice(ASKS) if rng.random() < 0.5 else "",
+                    rng.choice(["Starter", "Team", "Pro"]),
+                    rng.choice(["DE", "FR", "UK", "US"]),
+                ]
+            )
 
 
 def peak_rss_mb() -> float:
@@ -77,8 +127,7 @@ def app_on(url: str, uploads: str):
     from voc.extensions import db
     from voc.services import stages, users
 
-    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "IMPORT_UPLOAD_FOLDER": uploads})
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "IMPORT_UPLOAD_FOLDER": uploads})
     with app.app_context():
         db.create_all()
         stages.seed_default_stages()
@@ -112,9 +161,15 @@ def one(kind: str, rows: int, pg_url: str) -> dict:
         with database(kind, tmp, "floor", pg_url) as floor_url:
             floor_seconds = floor(floor_url, os.path.join(tmp, "floor-uploads"), stored)
     return {
-        "rows": rows, "items": outcome.created, "rejected": outcome.rejected, "seconds": round(seconds, 2),
-        "rows_per_s": round(rows / seconds), "peak_rss_mb": peak, "floor_seconds": round(floor_seconds, 2),
-        "ratio_to_floor": round(seconds / floor_seconds, 1), "annotate_seconds": outcome.annotate_seconds,
+        "rows": rows,
+        "items": outcome.created,
+        "rejected": outcome.rejected,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "peak_rss_mb": peak,
+        "floor_seconds": round(floor_seconds, 2),
+        "ratio_to_floor": round(seconds / floor_seconds, 1),
+        "annotate_seconds": outcome.annotate_seconds,
         "ratio_to_floor_without_annotate": round((seconds - outcome.annotate_seconds) / floor_seconds, 1),
     }
 
@@ -133,10 +188,12 @@ def floor(url: str, uploads: str, stored: list[tuple]) -> float:
         postgres = engine.dialect.name == "postgresql"
         if postgres:
             from psycopg.types.json import Json
+
             stored = [(*row[:12], Json(row[12]), *row[13:]) for row in stored]
         else:
-            stored = [(*row[:12], json.dumps(row[12]) if row[12] is not None else None, *row[13:])
-                      for row in stored]
+            stored = [
+                (*row[:12], json.dumps(row[12]) if row[12] is not None else None, *row[13:]) for row in stored
+            ]
         stored = [(*row[:5], None, *row[6:8], user_id, *row[9:]) for row in stored]  # no customers there
         marks = ", ".join(["%s" if postgres else "?"] * len(FLOOR_COLUMNS))
         sql = f"INSERT INTO feedback ({', '.join(FLOOR_COLUMNS)}) VALUES ({marks})"
@@ -208,12 +265,17 @@ def main() -> None:
         for rows in (args.small, args.rows):
             child = subprocess.run(
                 [sys.executable, __file__, "--one", kind, "--rows", str(rows), "--pg-url", args.pg_url],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             )
             runs[rows] = json.loads(child.stdout.strip().splitlines()[-1])
             print(f"{kind} {rows:>7,} rows: {runs[rows]}", file=sys.stderr)
-        results[kind] = {**runs[args.rows], "peak_rss_mb_small": runs[args.small]["peak_rss_mb"],
-                         "small_rows": args.small}
+        results[kind] = {
+            **runs[args.rows],
+            "peak_rss_mb_small": runs[args.small]["peak_rss_mb"],
+            "small_rows": args.small,
+        }
     print(json.dumps(results))
 
 

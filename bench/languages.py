@@ -8,6 +8,7 @@ is installed) topic NMI and language NMI of the themes (percent, unthemed items 
 themes, unthemed items, CPU seconds and names; the baseline is plain TfidfVectorizer + KMeans(k) on
 the same texts in the same run. The last line is one JSON object.
 """
+
 import argparse
 import csv
 import json
@@ -74,7 +75,9 @@ def main() -> None:
     started = cpu_seconds()
     detected = [language_of(t) for t in texts]
     summary = {
-        "n": len(texts), "topics": len(set(topics)), "languages": len(set(langs)),
+        "n": len(texts),
+        "topics": len(set(topics)),
+        "languages": len(set(langs)),
         "language_accuracy": round(float(np.mean([d == t for d, t in zip(detected, langs, strict=True)])), 4),
         "every_item_has_a_language": all(detected),
         "identify_ms_per_item": round(1000 * (cpu_seconds() - started) / len(texts), 3),

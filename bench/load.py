@@ -12,6 +12,7 @@ touches no data. With --restart-postgresql the server is restarted half-way
 through a second run: only requests in flight may fail, and the app must serve again without a restart.
 The last line of output is one JSON object.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -57,8 +58,10 @@ def seed(database_url: str, items: int) -> None:
         rng = random.Random(1)
         db.session.execute(
             insert(Customer),
-            [{"name": f"Customer {i}", "segment": rng.choice(["Residential", "Business"])}
-             for i in range(2000)],
+            [
+                {"name": f"Customer {i}", "segment": rng.choice(["Residential", "Business"])}
+                for i in range(2000)
+            ],
         )
         customer_ids = db.session.scalars(select(Customer.id)).all()
         stage_ids = [*db.session.scalars(select(Stage.id)).all(), None]
@@ -66,12 +69,17 @@ def seed(database_url: str, items: int) -> None:
         rows = []
         for i in range(items):
             source = demo.feedback[i % len(demo.feedback)]
-            rows.append({
-                "text": source.text, "channel": source.channel,
-                "received_on": today - dt.timedelta(days=rng.randrange(365)),
-                "customer_id": rng.choice(customer_ids), "stage_id": rng.choice(stage_ids),
-                "score": source.score, "score_kind": source.score_kind,
-            })
+            rows.append(
+                {
+                    "text": source.text,
+                    "channel": source.channel,
+                    "received_on": today - dt.timedelta(days=rng.randrange(365)),
+                    "customer_id": rng.choice(customer_ids),
+                    "stage_id": rng.choice(stage_ids),
+                    "score": source.score,
+                    "score_kind": source.score_kind,
+                }
+            )
             if len(rows) == 10_000:
                 db.session.execute(insert(Feedback), rows)
                 rows = []
@@ -102,9 +110,24 @@ def start_gunicorn(database_url: str, workers: int, threads: int) -> tuple[subpr
     port = free_port()
     env = {**os.environ, "VOC_DATABASE_URL": database_url, "VOC_SECRET_KEY": "load-" + uuid.uuid4().hex}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--keep-alive", "5", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--keep-alive",
+            "5",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -132,7 +155,8 @@ def sign_in(base: str) -> str:
         r'name="csrf_token" value="([^"]+)"', page
     )
     answer = session.post(
-        base + "/login", data={"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD},
+        base + "/login",
+        data={"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD},
         timeout=10,
     )
     if answer.url.rstrip("/").endswith("/login"):
@@ -155,9 +179,24 @@ def wrk(
     env = load_env(paths, cookie, think_ms)
     threads = min(2, users)
     out = subprocess.run(
-        ["wrk", "-t", str(threads), "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench" / "load.lua"), base],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(users),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "load.lua"),
+            base,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     figures = json.loads(out.strip().splitlines()[-1])
     figures["rps"] = round(figures["requests"] / (figures.pop("duration_us") / 1e6), 1)
@@ -169,7 +208,8 @@ def restart_postgresql() -> None:
     """Restart the local cluster the way the machine's image starts it."""
     version = sorted(os.listdir("/etc/postgresql"))[-1]
     subprocess.run(
-        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"], check=True,
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
+        check=True,
         capture_output=True,
     )
 
@@ -180,9 +220,23 @@ def run_with_restart(
     """wrk while PostgreSQL restarts half-way; then check the app serves again without a restart."""
     env = load_env(paths, cookie, think_ms)
     load = subprocess.Popen(
-        ["wrk", "-t", "2", "-c", str(users), "-d", f"{seconds}s", "--timeout", "10s",
-         "-s", str(ROOT / "bench" / "load.lua"), base],
-        env=env, stdout=subprocess.PIPE, text=True,
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(users),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(ROOT / "bench" / "load.lua"),
+            base,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     time.sleep(seconds / 2)
     restart_postgresql()
@@ -232,7 +286,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument(
-        "--threads", type=int, default=16,
+        "--threads",
+        type=int,
+        default=16,
         help="threads per worker; 1 is gunicorn's sync worker, held by each connection until it sends",
     )
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
@@ -268,10 +324,17 @@ def main() -> None:
         flat_out = wrk(base, paths, cookie, args.users, args.seconds)
         floor = wrk(base, ["/login"], "", args.users, args.seconds)
         result = {
-            "database": "sqlite" if args.sqlite else "postgresql", "items": args.items,
-            "users": args.users, "seconds": args.seconds, "workers": args.workers, "threads": args.threads,
+            "database": "sqlite" if args.sqlite else "postgresql",
+            "items": args.items,
+            "users": args.users,
+            "seconds": args.seconds,
+            "workers": args.workers,
+            "threads": args.threads,
             "think_ms": args.think_ms,
-            "seed_seconds": seed_seconds, "paths": paths, "pages": pages, "flat_out": flat_out,
+            "seed_seconds": seed_seconds,
+            "paths": paths,
+            "pages": pages,
+            "flat_out": flat_out,
             "baseline_login_page": floor,
             "capacity_ratio_to_baseline": round(flat_out["rps"] / max(floor["rps"], 0.01), 2),
         }

@@ -7,6 +7,7 @@ items are one more line). NMI and ARI (percentages) compare those lines with the
 labels. Baselines, same number of lines: the same themes grouped at random (what grouping adds
 over chance), and plain TfidfVectorizer() + KMeans on the texts. The last line is one JSON object.
 """
+
 import argparse
 import json
 import sys
@@ -26,8 +27,10 @@ from voc.themes.hierarchy import group_themes  # noqa: E402
 
 def scores(truth: np.ndarray, lines: np.ndarray) -> dict:
     """NMI and ARI of the lines against the upper-level labels."""
-    return {"nmi": percent(normalized_mutual_info_score(truth, lines)),
-            "ari": percent(adjusted_rand_score(truth, lines))}
+    return {
+        "nmi": percent(normalized_mutual_info_score(truth, lines)),
+        "ari": percent(adjusted_rand_score(truth, lines)),
+    }
 
 
 def lines_of(assignments: np.ndarray, line_of_theme: np.ndarray) -> np.ndarray:
@@ -63,7 +66,9 @@ def main() -> None:
         shuffled = np.random.default_rng(seed).permutation(line_of_theme)
         X = TfidfVectorizer().fit_transform(texts)
         figure = {
-            "n_themes": len(result.themes), "n_parents": len(result.parents), "n_lines": n_lines,
+            "n_themes": len(result.themes),
+            "n_parents": len(result.parents),
+            "n_lines": n_lines,
             "ours": scores(truth, lines_of(assignments, line_of_theme)),
             "fine_themes": scores(truth, assignments),
             "random_parents": scores(truth, lines_of(assignments, shuffled)),
@@ -74,8 +79,18 @@ def main() -> None:
         figure["ratio_to_random"] = round(figure["ours"]["nmi"] / figure["random_parents"]["nmi"], 2)
         print(f"seed {seed}:", json.dumps(figure), flush=True)
         figures.append(figure)
-    print(json.dumps({"csv": Path(args.csv).name, "split": args.split, "k": args.k,
-                      "n": len(texts), "n_groups": int(truth.max()) + 1, "runs": figures}))
+    print(
+        json.dumps(
+            {
+                "csv": Path(args.csv).name,
+                "split": args.split,
+                "k": args.k,
+                "n": len(texts),
+                "n_groups": int(truth.max()) + 1,
+                "runs": figures,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ Then masks 20,000-character texts (the longest voc stores) built to make regular
 backtrack: one long word, a long run of digits and separators, and a long e-mail-like run.
 The last line of output is one JSON object.
 """
+
 import html
 import json
 import statistics
@@ -36,13 +37,15 @@ def best_seconds(function, texts: list[str], repeats: int = 5) -> float:
 def main() -> None:
     demo = build_demo(7)
     corpus = [f.text for f in demo.feedback] + [q.text for i in demo.interviews for q in i.quotes]
-    texts = [f"{t} Mail jo{n}@example.com, ring 07700 900{n % 1000:03d}, card 4111 1111 1111 1111."
-             for n, t in enumerate(corpus * 20)]
+    texts = [
+        f"{t} Mail jo{n}@example.com, ring 07700 900{n % 1000:03d}, card 4111 1111 1111 1111."
+        for n, t in enumerate(corpus * 20)
+    ]
     masked, escaped = best_seconds(pii.mask, texts), best_seconds(html.escape, texts)
     hostile = {
         "one long word": "a" * LONGEST,
         "digits and separators": ("1 -" * LONGEST)[:LONGEST],
-        "e-mail-like run": ("a." * LONGEST)[:LONGEST - 1] + "@",
+        "e-mail-like run": ("a." * LONGEST)[: LONGEST - 1] + "@",
         "many phone numbers": ("07700 900123 " * LONGEST)[:LONGEST],
     }
     worst = {name: round(1000 * best_seconds(pii.mask, [text], 3), 2) for name, text in hostile.items()}
@@ -57,8 +60,10 @@ def main() -> None:
     }
     print(f"{result['texts']} texts, mean {result['mean_chars']} characters")
     print(f"mask: {result['mask_us_per_text']} µs a text, {result['page_of_50_ms']} ms for a page of 50")
-    print(f"baseline html.escape: {result['baseline_escape_us_per_text']} µs a text "
-          f"(masking costs {result['ratio_to_baseline']}x)")
+    print(
+        f"baseline html.escape: {result['baseline_escape_us_per_text']} µs a text "
+        f"(masking costs {result['ratio_to_baseline']}x)"
+    )
     for name, ms in worst.items():
         print(f"hostile 20,000 characters, {name}: {ms} ms")
     print(json.dumps(result))

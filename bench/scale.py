@@ -19,6 +19,7 @@ moving an item to another theme while the run writes its themes back (progress >
 with how long the move took and whether the item was still where the triager put it after the run.
 The last line is one JSON object.
 """
+
 import argparse
 import datetime as dt
 import json
@@ -78,7 +79,7 @@ def new_token(url: str) -> str:
     """A fresh API token for the bench user of a kept schema."""
     app = create_app({"SECRET_KEY": "scale", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        user_id = db.session.scalar(text("SELECT id FROM \"user\" WHERE email = :e"), {"e": EMAIL})
+        user_id = db.session.scalar(text('SELECT id FROM "user" WHERE email = :e'), {"e": EMAIL})
         _, token = api_tokens.create_token(user_id, "scale bench")
         db.engine.dispose()
     return token
@@ -114,10 +115,18 @@ def seed(url: str, items: int) -> str:
             ) as copy:
                 for i in range(1, n_customers + 1):
                     first, last = rng.choice(FIRST), rng.choice(LAST)
-                    copy.write_row((
-                        f"{first} {last} {i}", f"Org {i % 997}" if i % 3 else None, rng.choice(SEGMENTS),
-                        f"{first}.{last}.{i}@Example.com", f"C-{i}", i % 2 == 0, i % 4 == 0, now,
-                    ))
+                    copy.write_row(
+                        (
+                            f"{first} {last} {i}",
+                            f"Org {i % 997}" if i % 3 else None,
+                            rng.choice(SEGMENTS),
+                            f"{first}.{last}.{i}@Example.com",
+                            f"C-{i}",
+                            i % 2 == 0,
+                            i % 4 == 0,
+                            now,
+                        )
+                    )
             cursor.execute("SELECT min(id), max(id) FROM customer")
             low, high = cursor.fetchone()
             demo = build_demo().feedback
@@ -128,12 +137,20 @@ def seed(url: str, items: int) -> str:
             ) as copy:
                 for i in range(items):
                     source = demo[i % len(demo)]
-                    copy.write_row((
-                        source.text, source.channel, source.source,
-                        today - dt.timedelta(days=rng.randrange(730)),
-                        rng.randint(low, high) if rng.random() < 0.9 else None,
-                        rng.choice(stage_ids), source.score, source.score_kind, False, now,
-                    ))
+                    copy.write_row(
+                        (
+                            source.text,
+                            source.channel,
+                            source.source,
+                            today - dt.timedelta(days=rng.randrange(730)),
+                            rng.randint(low, high) if rng.random() < 0.9 else None,
+                            rng.choice(stage_ids),
+                            source.score,
+                            source.score_kind,
+                            False,
+                            now,
+                        )
+                    )
             raw.commit()
         finally:
             raw.close()
@@ -151,10 +168,16 @@ def vacuum(engine) -> None:
 def schema_bytes(engine, schema: str) -> int:
     """Tables, their indexes and TOAST: the whole size of the schema on disk."""
     with engine.connect() as conn:
-        return int(conn.scalar(text(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = :schema AND c.relkind = 'r'"
-        ), {"schema": schema}))
+        return int(
+            conn.scalar(
+                text(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = :schema AND c.relkind = 'r'"
+                ),
+                {"schema": schema},
+            )
+        )
 
 
 # ----- processes ---------------------------------------------------------------------------------------
@@ -168,17 +191,37 @@ def free_port() -> int:
 
 def app_env(url: str, redis_url: str, queue: str) -> dict:
     return {
-        **os.environ, "VOC_DATABASE_URL": url, "VOC_SECRET_KEY": "scale-" + uuid.uuid4().hex,
-        "VOC_REDIS_URL": redis_url, "VOC_RQ_QUEUE": queue,
+        **os.environ,
+        "VOC_DATABASE_URL": url,
+        "VOC_SECRET_KEY": "scale-" + uuid.uuid4().hex,
+        "VOC_REDIS_URL": redis_url,
+        "VOC_RQ_QUEUE": queue,
     }
 
 
 def start_gunicorn(env: dict, workers: int, threads: int, log) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--timeout", str(PAGE_TIMEOUT), "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=log,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--timeout",
+            str(PAGE_TIMEOUT),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
@@ -193,8 +236,11 @@ def start_gunicorn(env: dict, workers: int, threads: int, log) -> tuple[subproce
 
 def start_worker(env: dict, log) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "app", "voc", "worker"], cwd=ROOT, env=env,
-        stdout=log, stderr=log,
+        [sys.executable, "-m", "flask", "--app", "app", "voc", "worker"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
     )
 
 
@@ -263,8 +309,9 @@ def sign_in(base: str) -> tuple[requests.Session, str]:
     session = requests.Session()
     page = session.get(base + "/login", timeout=30).text
     token = csrf_token(page)
-    answer = session.post(base + "/login", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD},
-                          timeout=30)
+    answer = session.post(
+        base + "/login", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}, timeout=30
+    )
     if answer.url.rstrip("/").endswith("/login"):
         raise SystemExit("could not sign in as the bench user")
     return session, csrf_token(session.get(base + "/themes/", timeout=PAGE_TIMEOUT).text)
@@ -272,7 +319,8 @@ def sign_in(base: str) -> tuple[requests.Session, str]:
 
 def csrf_token(page: str) -> str:
     found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
-        r'name="csrf_token" value="([^"]+)"', page)
+        r'name="csrf_token" value="([^"]+)"', page
+    )
     return found.group(1)
 
 
@@ -288,21 +336,25 @@ def timed_get(session: requests.Session, url: str, **kwargs) -> float:
 
 def figures(samples: list[float]) -> dict:
     ordered = sorted(samples)
-    return {"p50_ms": round(statistics.median(ordered), 1),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1)}
+    return {
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
+    }
 
 
 def page_paths(engine, search: str) -> dict[str, str]:
     """Every page the issue names, with ids and cursors read from the seeded data."""
     with engine.connect() as conn:
-        theme_id = conn.scalar(text(
-            "SELECT id FROM theme WHERE NOT retired AND NOT is_parent ORDER BY size DESC LIMIT 1"))
+        theme_id = conn.scalar(
+            text("SELECT id FROM theme WHERE NOT retired AND NOT is_parent ORDER BY size DESC LIMIT 1")
+        )
         item_id = conn.scalar(text("SELECT max(id) FROM feedback"))
         count = conn.scalar(text("SELECT count(*) FROM feedback"))
         # The item half-way down the list (newest first): a deep link, as a bookmark or "page 5,000" is.
-        middle = conn.execute(text(
-            "SELECT received_on, id FROM feedback ORDER BY received_on DESC, id DESC OFFSET :n LIMIT 1"
-        ), {"n": count // 2}).one()
+        middle = conn.execute(
+            text("SELECT received_on, id FROM feedback ORDER BY received_on DESC, id DESC OFFSET :n LIMIT 1"),
+            {"n": count // 2},
+        ).one()
         name = conn.scalar(text("SELECT name FROM customer ORDER BY id LIMIT 1"))
     prefix = name.split()[0][:3].lower()
     return {
@@ -324,8 +376,9 @@ def page_paths(engine, search: str) -> dict[str, str]:
     }
 
 
-def measure_pages(base: str, session: requests.Session, token: str, paths: dict[str, str],
-                  repeat: int) -> dict[str, dict]:
+def measure_pages(
+    base: str, session: requests.Session, token: str, paths: dict[str, str], repeat: int
+) -> dict[str, dict]:
     """Median and p95 of `repeat` requests per page, one after another, after one warm-up each."""
     result = {}
     for name, path in paths.items():
@@ -335,8 +388,10 @@ def measure_pages(base: str, session: requests.Session, token: str, paths: dict[
             continue
         timed_get(session, base + path, headers=headers)
         result[name] = figures([timed_get(session, base + path, headers=headers) for _ in range(repeat)])
-        print(f"  {name:<20} p50 {result[name]['p50_ms']:>8} ms  p95 {result[name]['p95_ms']:>8} ms  {path}",
-              file=sys.stderr)
+        print(
+            f"  {name:<20} p50 {result[name]['p50_ms']:>8} ms  p95 {result[name]['p95_ms']:>8} ms  {path}",
+            file=sys.stderr,
+        )
     return result
 
 
@@ -344,16 +399,21 @@ def measure_pages(base: str, session: requests.Session, token: str, paths: dict[
 
 
 def press_find_themes(base: str, session: requests.Session, token: str) -> None:
-    answer = session.post(base + "/themes/runs", data={"csrf_token": token, "k": "", "stop_words": ""},
-                          timeout=PAGE_TIMEOUT, allow_redirects=False)
+    answer = session.post(
+        base + "/themes/runs",
+        data={"csrf_token": token, "k": "", "stop_words": ""},
+        timeout=PAGE_TIMEOUT,
+        allow_redirects=False,
+    )
     if answer.status_code != 302 or "/themes/runs/" not in answer.headers.get("Location", ""):
         raise SystemExit(f"Find themes answered {answer.status_code}: {answer.text[:300]}")
 
 
 def latest_run(engine):
     with engine.connect() as conn:
-        return conn.execute(text(
-            "SELECT id, status, progress, message, seconds FROM theme_run ORDER BY id DESC LIMIT 1")).one()
+        return conn.execute(
+            text("SELECT id, status, progress, message, seconds FROM theme_run ORDER BY id DESC LIMIT 1")
+        ).one()
 
 
 def wait_for_run(engine, timeout: float, on_progress=None):
@@ -377,7 +437,8 @@ class Browsing:
         self.samples: list[float] = []
         self._stop = threading.Event()
         self._threads = [
-            threading.Thread(target=self._browse, args=(i,), daemon=True) for i in range(clients)]
+            threading.Thread(target=self._browse, args=(i,), daemon=True) for i in range(clients)
+        ]
 
     def __enter__(self):
         for thread in self._threads:
@@ -405,12 +466,16 @@ class EditDuringRun:
         self.base, self.session, self.token, self.at_progress = base, session, token, at_progress
         with engine.connect() as conn:
             # The newest themed item: a write-back in id order reaches it last.
-            self.item_id, current = conn.execute(text(
-                "SELECT id, theme_id FROM feedback WHERE theme_id IS NOT NULL ORDER BY id DESC LIMIT 1"
-            )).one()
-            self.target = conn.scalar(text(
-                "SELECT id FROM theme WHERE NOT retired AND NOT is_parent AND id <> :current "
-                "ORDER BY size DESC LIMIT 1"), {"current": current})
+            self.item_id, current = conn.execute(
+                text("SELECT id, theme_id FROM feedback WHERE theme_id IS NOT NULL ORDER BY id DESC LIMIT 1")
+            ).one()
+            self.target = conn.scalar(
+                text(
+                    "SELECT id FROM theme WHERE NOT retired AND NOT is_parent AND id <> :current "
+                    "ORDER BY size DESC LIMIT 1"
+                ),
+                {"current": current},
+            )
         self.ms: float | None = None
         self.progress: int | None = None
 
@@ -421,7 +486,8 @@ class EditDuringRun:
             answer = self.session.post(
                 f"{self.base}/themes/items/{self.item_id}/move",
                 data={"csrf_token": self.token, "theme": str(self.target)},
-                timeout=PAGE_TIMEOUT, allow_redirects=False,
+                timeout=PAGE_TIMEOUT,
+                allow_redirects=False,
             )
             self.ms = round((time.perf_counter() - started) * 1000, 1)
             if answer.status_code != 302:
@@ -429,23 +495,35 @@ class EditDuringRun:
 
     def survived(self, engine) -> bool:
         with engine.connect() as conn:
-            return conn.scalar(text("SELECT theme_id FROM feedback WHERE id = :id"),
-                               {"id": self.item_id}) == self.target
+            return (
+                conn.scalar(text("SELECT theme_id FROM feedback WHERE id = :id"), {"id": self.item_id})
+                == self.target
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help="a PostgreSQL database; the bench works in a private schema and drops it")
-    parser.add_argument("--redis-url", default=os.environ.get("VOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/1"))
+    parser.add_argument(
+        "--database-url",
+        default=DEFAULT_DATABASE,
+        help="a PostgreSQL database; the bench works in a private schema and drops it",
+    )
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("VOC_TEST_REDIS_URL", "redis://127.0.0.1:6379/1")
+    )
     parser.add_argument("--repeat", type=int, default=15, help="requests per page after one warm-up")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--clients", type=int, default=2, help="browsing clients during the measured run")
-    parser.add_argument("--edit-at-progress", type=int, default=75,
-                        help="move an item once the run's progress reaches this (its write-back)")
+    parser.add_argument(
+        "--edit-at-progress",
+        type=int,
+        default=75,
+        help="move an item once the run's progress reaches this (its write-back)",
+    )
     parser.add_argument("--search", default="refund")
     parser.add_argument("--run-timeout", type=int, default=3600)
     parser.add_argument("--keep", action="store_true", help="keep the schema (its name goes to stderr)")
@@ -510,21 +588,32 @@ def main() -> None:
             "db_growth_pct": round(100 * (size_after - size_before) / size_before, 1),
             "browse_p95_ms_during_run": during["p95_ms"],
             "edit_during_run": {
-                "ms": edit.ms, "survived": edit.survived(engine) if edit.ms is not None else None,
-                "at_progress": edit.progress},
-            "loading": "COPY", "load_seconds": load_seconds, "first_run_seconds": first_run_seconds,
-            "run_seconds_in_worker": run.seconds, "db_mb_before_run": round(size_before / 2**20, 1),
+                "ms": edit.ms,
+                "survived": edit.survived(engine) if edit.ms is not None else None,
+                "at_progress": edit.progress,
+            },
+            "loading": "COPY",
+            "load_seconds": load_seconds,
+            "first_run_seconds": first_run_seconds,
+            "run_seconds_in_worker": run.seconds,
+            "db_mb_before_run": round(size_before / 2**20, 1),
             "db_mb_after_run": round(size_after / 2**20, 1),
             "browse_requests_during_run": len(browsing.samples),
-            "browse_p50_ms_during_run": during["p50_ms"], "baseline_login_page": baseline,
+            "browse_p50_ms_during_run": during["p50_ms"],
+            "baseline_login_page": baseline,
             "slowest_page_p95_ratio_to_baseline": round(
-                max(p["p95_ms"] for p in pages.values()) / max(baseline["p95_ms"], 0.1), 1),
-            "workers": args.workers, "threads": args.threads, "clients": args.clients,
+                max(p["p95_ms"] for p in pages.values()) / max(baseline["p95_ms"], 0.1), 1
+            ),
+            "workers": args.workers,
+            "threads": args.threads,
+            "clients": args.clients,
         }
-        print(f"theme run {run_seconds} s, worker peak {result['worker_peak_mb']} MB, database "
-              f"{result['db_mb_before_run']} -> {result['db_mb_after_run']} MB, browsing p95 during the run "
-              f"{during['p95_ms']} ms, edit during the run {edit.ms} ms "
-              f"(survived: {result['edit_during_run']['survived']})")
+        print(
+            f"theme run {run_seconds} s, worker peak {result['worker_peak_mb']} MB, database "
+            f"{result['db_mb_before_run']} -> {result['db_mb_after_run']} MB, browsing p95 during the run "
+            f"{during['p95_ms']} ms, edit during the run {edit.ms} ms "
+            f"(survived: {result['edit_during_run']['survived']})"
+        )
         print(json.dumps(result))
     finally:
         stop(worker)

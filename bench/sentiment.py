@@ -13,6 +13,7 @@ lexicon. --score-column with --score-kind (nps, csat, stars) derives the labels 
 Figures are given for all rows and for each value of --half-column when the CSV has it.
 The last line of output is one JSON object.
 """
+
 import argparse
 import csv
 import json
@@ -101,8 +102,9 @@ def main() -> None:
         part = [r for r in rows if r[args.half_column] == half]
         report[half] = compare([r[args.text_column] for r in part], [r["_label"] for r in part], train)
     for name, figs in report.items():
-        others = "  ".join(f"{key} {figs[key]}" for key in ("lexicon", "plain_tfidf_lr", "vader", "majority")
-                           if key in figs)
+        others = "  ".join(
+            f"{key} {figs[key]}" for key in ("lexicon", "plain_tfidf_lr", "vader", "majority") if key in figs
+        )
         print(f"{name:8} n={figs['n']:5}  ours {figs['ours']}  {others}")
         if "plain_tfidf_lr" in figs:
             ratio = figs["ours"]["macro_f1"] / max(figs["plain_tfidf_lr"]["macro_f1"], 0.1)

@@ -7,6 +7,7 @@ held-back rows that get a suggestion (confidence at or above --min-confidence). 
 plain TF-IDF + logistic regression trained on the kept rows alone, scored at the same coverage as
 ours and at coverage 0.7. The last line of output is one JSON object.
 """
+
 import argparse
 import csv
 import json
@@ -67,25 +68,33 @@ def main() -> None:
     base_pred, base_conf = baseline(texts, truth, known)
     base_correct = base_pred[held] == truth[held]
     report = {
-        "rows": len(rows), "stages": len(names), "known": int(known.sum()),
+        "rows": len(rows),
+        "stages": len(names),
+        "known": int(known.sum()),
         "min_confidence": args.min_confidence,
-        "precision": round(precision, 3), "coverage": round(coverage, 3),
+        "precision": round(precision, 3),
+        "coverage": round(coverage, 3),
         "precision_all": round(float((ours.stages[held] == truth[held]).mean()), 3),
         "seconds": round(seconds, 1),
         "baseline": {
             "precision_at_our_coverage": round(precision_at(base_correct, base_conf[held], coverage), 3)
-            if coverage else None,
+            if coverage
+            else None,
             "precision_at_0.7": round(precision_at(base_correct, base_conf[held], 0.7), 3),
             "precision_all": round(float(base_correct.mean()), 3),
         },
     }
     print(f"{len(rows)} rows, {len(names)} stages, {known.sum()} kept ({args.known:.1%}), seed {args.seed}")
-    print(f"ours      precision {report['precision']:.3f} at coverage {coverage:.3f} "
-          f"(confidence >= {args.min_confidence}); {report['precision_all']:.3f} if every row got one; "
-          f"{seconds:.1f} s")
+    print(
+        f"ours      precision {report['precision']:.3f} at coverage {coverage:.3f} "
+        f"(confidence >= {args.min_confidence}); {report['precision_all']:.3f} if every row got one; "
+        f"{seconds:.1f} s"
+    )
     b = report["baseline"]
-    print(f"baseline  precision {b['precision_at_our_coverage']} at the same coverage, "
-          f"{b['precision_at_0.7']:.3f} at coverage 0.7, {b['precision_all']:.3f} if every row got one")
+    print(
+        f"baseline  precision {b['precision_at_our_coverage']} at the same coverage, "
+        f"{b['precision_at_0.7']:.3f} at coverage 0.7, {b['precision_all']:.3f} if every row got one"
+    )
     print(json.dumps(report))
 
 

@@ -17,6 +17,7 @@ in and Redis is restarted half-way. Each phase checks that the responses stored 
 accepted. The baseline, measured in the same run, is the survey page itself (a GET, no writes):
 the ratio is the answer's p95 over the page's p95. The last line is one JSON object.
 """
+
 import argparse
 import csv
 import datetime as dt
@@ -80,18 +81,34 @@ def seed(url: str, texts: list[tuple[str, int]]) -> str:
     with app.app_context():
         db.create_all()
         stages.seed_default_stages()
-        feedback.receive_feedback([
-            feedback.ReceivedFeedback(feedback.FeedbackInput(
-                text=review, channel="review", received_on=dt.date.today(), score=stars,
-                score_kind="csat"))
-            for review, stars in texts
-        ], None)
+        feedback.receive_feedback(
+            [
+                feedback.ReceivedFeedback(
+                    feedback.FeedbackInput(
+                        text=review,
+                        channel="review",
+                        received_on=dt.date.today(),
+                        score=stars,
+                        score_kind="csat",
+                    )
+                )
+                for review, stars in texts
+            ],
+            None,
+        )
         themes.run_now(None)
         stage_id = db.session.scalar(select(Stage.id).where(Stage.name == "Action"))
-        survey = surveys.create_survey(surveys.SurveyInput(
-            title="How was your order?", questions=["What went wrong?", "What should we keep?"],
-            thanks_name="Bench", thanks_text="Thank you.", score_kind="nps", stage_id=stage_id,
-        ), None)
+        survey = surveys.create_survey(
+            surveys.SurveyInput(
+                title="How was your order?",
+                questions=["What went wrong?", "What should we keep?"],
+                thanks_name="Bench",
+                thanks_text="Thank you.",
+                score_kind="nps",
+                stage_id=stage_id,
+            ),
+            None,
+        )
         token = survey.token
         db.engine.dispose()
     return token
@@ -102,15 +119,30 @@ def stored(url: str) -> tuple[int, int]:
     engine = create_engine(url)
     with engine.connect() as conn:
         responses = conn.scalar(select(func.count()).select_from(SurveyResponse.__table__))
-        items = conn.scalar(select(func.count()).select_from(Feedback.__table__)
-                            .where(Feedback.__table__.c.survey_response_id.is_not(None)))
+        items = conn.scalar(
+            select(func.count())
+            .select_from(Feedback.__table__)
+            .where(Feedback.__table__.c.survey_response_id.is_not(None))
+        )
     engine.dispose()
     return responses, items
 
 
 def start_redis() -> subprocess.Popen:
-    process = subprocess.Popen(["redis-server", "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
-                                "--bind", "127.0.0.1"], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(REDIS_PORT),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--bind",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(50):
         ping = subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "ping"], capture_output=True)
         if ping.stdout.strip() == b"PONG":
@@ -122,14 +154,31 @@ def start_redis() -> subprocess.Popen:
 def start_gunicorn(url: str, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {
-        **os.environ, "VOC_DATABASE_URL": url, "VOC_SECRET_KEY": "bench-" + uuid.uuid4().hex,
-        "VOC_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0", "VOC_TRUSTED_PROXIES": "1",
+        **os.environ,
+        "VOC_DATABASE_URL": url,
+        "VOC_SECRET_KEY": "bench-" + uuid.uuid4().hex,
+        "VOC_REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0",
+        "VOC_TRUSTED_PROXIES": "1",
         # Every respondent has an address of its own; one survey takes everybody's answers at once.
         "VOC_SURVEY_LIMIT_PER_SURVEY": "1000000 per minute",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
-         "--bind", f"127.0.0.1:{port}", "--log-level", "error", "app:app"], cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "error",
+            "app:app",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
@@ -152,8 +201,9 @@ def percentile(values: list[float], share: float) -> float | None:
 class Phase:
     """Respondents answering for a while; what they saw, shared between their threads."""
 
-    def __init__(self, base: str, token: str, texts: list[tuple[str, int]], seconds: float,
-                 think: tuple[float, float]):
+    def __init__(
+        self, base: str, token: str, texts: list[tuple[str, int]], seconds: float, think: tuple[float, float]
+    ):
         self.base, self.token, self.texts, self.think = base, token, texts, think
         self.deadline = time.monotonic() + seconds
         self.lock = threading.Lock()
@@ -186,8 +236,12 @@ class Phase:
             time.sleep(rng.uniform(*self.think))  # reading the questions and typing
             review, stars = rng.choice(self.texts)
             answers = 1 + (rng.random() < 0.5)
-            data = {"form_token": found.group(1), "answer_0": review, "score": str(min(10, stars * 2)),
-                    "answer_1": "Keep the free returns." if answers == 2 else ""}
+            data = {
+                "form_token": found.group(1),
+                "answer_0": review,
+                "score": str(min(10, stars * 2)),
+                "answer_1": "Keep the free returns." if answers == 2 else "",
+            }
             self.answer(session, headers, data, answers)
 
     def open_page(self, session, headers):
@@ -212,8 +266,13 @@ class Phase:
         for attempt in range(5):
             try:
                 started = time.perf_counter()
-                response = session.post(f"{self.base}/s/{self.token}", data=data, headers=headers,
-                                        timeout=10, allow_redirects=False)
+                response = session.post(
+                    f"{self.base}/s/{self.token}",
+                    data=data,
+                    headers=headers,
+                    timeout=10,
+                    allow_redirects=False,
+                )
                 took = time.perf_counter() - started
             except requests.RequestException:
                 with self.lock:
@@ -235,12 +294,17 @@ class Phase:
 
     def figures(self) -> dict:
         return {
-            "accepted": self.accepted, "errors": self.errors, "resent": self.resent,
-            "reloaded": self.reloaded, "limited": self.limited, "answers_per_s": None,
+            "accepted": self.accepted,
+            "errors": self.errors,
+            "resent": self.resent,
+            "reloaded": self.reloaded,
+            "limited": self.limited,
+            "answers_per_s": None,
             "answer_p50_ms": percentile(self.answer_seconds, 0.5),
             "answer_p95_ms": percentile(self.answer_seconds, 0.95),
             "answer_p99_ms": percentile(self.answer_seconds, 0.99),
-            "page_p95_ms": percentile(self.page_seconds, 0.95), "error_samples": self.error_samples,
+            "page_p95_ms": percentile(self.page_seconds, 0.95),
+            "error_samples": self.error_samples,
         }
 
 
@@ -249,8 +313,9 @@ def warm_up(base: str, token: str, texts, answers: int) -> None:
     phase = Phase(base, token, texts, 0, (0, 0))
     forms = [{"form_token": _form_token(base, token), "answer_0": texts[n][0]} for n in range(answers)]
     threads = [
-        threading.Thread(target=phase.answer,
-                         args=(requests.Session(), {"X-Forwarded-For": f"10.255.0.{n + 1}"}, form, 1))
+        threading.Thread(
+            target=phase.answer, args=(requests.Session(), {"X-Forwarded-For": f"10.255.0.{n + 1}"}, form, 1)
+        )
         for n, form in enumerate(forms)
     ]
     for thread in threads:
@@ -302,14 +367,20 @@ def run_phase(name: str, url: str, token: str, texts, args, faults: bool, redis:
     responses, items = stored(url)
     result = phase.figures()
     result.update(
-        phase=name, seconds=round(elapsed, 1), answers_per_s=round(phase.accepted / elapsed, 1),
-        stored_responses=responses - before_responses, stored_items=items - before_items,
+        phase=name,
+        seconds=round(elapsed, 1),
+        answers_per_s=round(phase.accepted / elapsed, 1),
+        stored_responses=responses - before_responses,
+        stored_items=items - before_items,
         accepted_items=phase.items,
         stored_once=(responses - before_responses == phase.accepted and items - before_items == phase.items),
         server_cpu_s=round(cpu_seconds(resource.RUSAGE_CHILDREN) - server_cpu, 1),
         client_cpu_s=round(cpu_seconds(resource.RUSAGE_SELF) - client_cpu, 1),
-        baseline_ratio=(round(result["answer_p95_ms"] / result["page_p95_ms"], 2)
-                        if result["answer_p95_ms"] and result["page_p95_ms"] else None),
+        baseline_ratio=(
+            round(result["answer_p95_ms"] / result["page_p95_ms"], 2)
+            if result["answer_p95_ms"] and result["page_p95_ms"]
+            else None
+        ),
         events=events,
     )
     return result
@@ -321,8 +392,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--think-ms", default="2000,6000",
-                        help="a respondent's pause between opening the survey and sending it, MIN,MAX ms")
+    parser.add_argument(
+        "--think-ms",
+        default="2000,6000",
+        help="a respondent's pause between opening the survey and sending it, MIN,MAX ms",
+    )
     parser.add_argument("--reviews", type=int, default=1_000, help="feedback to find themes in first")
     args = parser.parse_args()
     texts = reviews(args.reviews)
@@ -332,18 +406,33 @@ def main() -> None:
         started = time.perf_counter()
         token = seed(url, texts)
         seed_seconds = round(time.perf_counter() - started, 1)
-        phases = [run_phase("steady", url, token, texts, args, False, redis),
-                  run_phase("faults", url, token, texts, args, True, redis)]
+        phases = [
+            run_phase("steady", url, token, texts, args, False, redis),
+            run_phase("faults", url, token, texts, args, True, redis),
+        ]
         for phase in phases:
-            print(f"{phase['phase']}: {phase['accepted']} answers accepted ({phase['answers_per_s']}/s), "
-                  f"stored once: {phase['stored_once']}, errors {phase['errors']}, resent {phase['resent']}, "
-                  f"reloaded {phase['reloaded']}, "
-                  f"answer p50 {phase['answer_p50_ms']} ms p95 {phase['answer_p95_ms']} ms, "
-                  f"page p95 {phase['page_p95_ms']} ms (ratio {phase['baseline_ratio']}), "
-                  f"server CPU {phase['server_cpu_s']} s, client CPU {phase['client_cpu_s']} s")
-        print(json.dumps({"respondents": args.respondents, "seconds": args.seconds, "workers": args.workers,
-                          "threads": args.threads, "think_ms": args.think_ms, "reviews": args.reviews,
-                          "seed_seconds": seed_seconds, "phases": phases}))
+            print(
+                f"{phase['phase']}: {phase['accepted']} answers accepted ({phase['answers_per_s']}/s), "
+                f"stored once: {phase['stored_once']}, errors {phase['errors']}, resent {phase['resent']}, "
+                f"reloaded {phase['reloaded']}, "
+                f"answer p50 {phase['answer_p50_ms']} ms p95 {phase['answer_p95_ms']} ms, "
+                f"page p95 {phase['page_p95_ms']} ms (ratio {phase['baseline_ratio']}), "
+                f"server CPU {phase['server_cpu_s']} s, client CPU {phase['client_cpu_s']} s"
+            )
+        print(
+            json.dumps(
+                {
+                    "respondents": args.respondents,
+                    "seconds": args.seconds,
+                    "workers": args.workers,
+                    "threads": args.threads,
+                    "think_ms": args.think_ms,
+                    "reviews": args.reviews,
+                    "seed_seconds": seed_seconds,
+                    "phases": phases,
+                }
+            )
+        )
     finally:
         redis[0].terminate()
         redis[0].wait(timeout=10)

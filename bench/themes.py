@@ -9,6 +9,7 @@ and reports it under "semantic" with its CPU seconds and the peak memory after i
 NMI and ARI are percentages (0-100); unthemed items count as one more cluster. The last line of
 output is one JSON object.
 """
+
 import argparse
 import csv
 import html
@@ -79,8 +80,11 @@ def baseline(texts: list[str], truth: np.ndarray, k: int, seed: int) -> dict:
         "nmi": percent(normalized_mutual_info_score(truth, labels)),
         "ari": percent(adjusted_rand_score(truth, labels)),
         "largest_share": round(float(np.bincount(labels).max() / len(labels)), 4),
-        "seconds": {"vectorise": round(vectorised - start, 3), "cluster": round(end - vectorised, 3),
-                    "total": round(end - start, 3)},
+        "seconds": {
+            "vectorise": round(vectorised - start, 3),
+            "cluster": round(end - vectorised, 3),
+            "total": round(end - start, 3),
+        },
     }
 
 
@@ -115,8 +119,12 @@ def naming(texts: list[str], truth_names: np.ndarray, found: np.ndarray, names: 
         common = Counter(_STEMMER.stem(w) for i in members for w in set(written[i].split()))
         ceiling += bool(label_stems & {w for w, c in common.items() if c >= VERBATIM_SHARE * len(members)})
     n = max(len(names), 1)
-    return {"verbatim_name_share": round(verbatim / n, 4), "redundant_name_share": round(redundant / n, 4),
-            "name_hits_label": round(hits / n, 4), "name_hits_label_ceiling": round(ceiling / n, 4)}
+    return {
+        "verbatim_name_share": round(verbatim / n, 4),
+        "redundant_name_share": round(redundant / n, 4),
+        "name_hits_label": round(hits / n, 4),
+        "name_hits_label_ceiling": round(ceiling / n, 4),
+    }
 
 
 def duplicate_pairs(truth: np.ndarray, found: np.ndarray) -> int:
@@ -159,8 +167,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--show-names", type=int, default=0, help="print this many theme names of seed 0")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline (slow at 1M rows)")
-    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a ThemeSettings number, e.g. svd_dims=60 (repeatable)")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a ThemeSettings number, e.g. svd_dims=60 (repeatable)",
+    )
     parser.add_argument("--semantic", action="store_true", help="also run with the semantic lens")
     args = parser.parse_args()
 
@@ -198,17 +211,27 @@ def main() -> None:
             print(f"seed {seed} baseline:", json.dumps(theirs[-1]), flush=True)
 
     summary = {
-        "csv": Path(args.csv).name, "split": args.split, "k": args.k, "seeds": args.seeds, "settings": overrides,
-        "n": len(texts), "n_labels": n_labels,
+        "csv": Path(args.csv).name,
+        "split": args.split,
+        "k": args.k,
+        "seeds": args.seeds,
+        "settings": overrides,
+        "n": len(texts),
+        "n_labels": n_labels,
         "true_largest_share": round(float(np.bincount(truth).max() / len(truth)), 4),
-        **mean(ours), "cpu_seconds": round(float(np.mean(cpu)), 3), "peak_rss_mb": peak,
+        **mean(ours),
+        "cpu_seconds": round(float(np.mean(cpu)), 3),
+        "peak_rss_mb": peak,
         "assign_ms_per_item": assign,
         "baseline": mean(theirs) if theirs else None,
     }
     summary["n_themes"] = round(summary["n_themes"], 1)
     if lensed:
-        summary["semantic"] = {**mean(lensed), "cpu_seconds": round(float(np.mean(lens_cpu)), 3),
-                               "peak_rss_mb": lens_peak}
+        summary["semantic"] = {
+            **mean(lensed),
+            "cpu_seconds": round(float(np.mean(lens_cpu)), 3),
+            "peak_rss_mb": lens_peak,
+        }
     print(json.dumps(summary))
 
 
@@ -217,16 +240,18 @@ def figures(texts: list[str], labels: list[str], truth: np.ndarray, result) -> d
     found = np.asarray(result.assignments)
     q = result.quality
     return {
-            "n_themes": q["n_themes"],
-            "nmi": percent(normalized_mutual_info_score(truth, found)),
-            "ari": percent(adjusted_rand_score(truth, found)),
-            "largest_share": round(q["largest_share"], 4),
-            "unthemed_share": round(q["unthemed_share"], 4),
-            "silhouette": round(q["silhouette"], 4),
-            "duplicate_pairs": duplicate_pairs(truth, found),
-            "seconds": {key: q["seconds"].get(key, 0.0)
-                        for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")},
-            **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),
+        "n_themes": q["n_themes"],
+        "nmi": percent(normalized_mutual_info_score(truth, found)),
+        "ari": percent(adjusted_rand_score(truth, found)),
+        "largest_share": round(q["largest_share"], 4),
+        "unthemed_share": round(q["unthemed_share"], 4),
+        "silhouette": round(q["silhouette"], 4),
+        "duplicate_pairs": duplicate_pairs(truth, found),
+        "seconds": {
+            key: q["seconds"].get(key, 0.0)
+            for key in ("preprocess", "vectorise", "cluster", "assign", "label", "total")
+        },
+        **naming(texts, np.asarray(labels), found, [t.label for t in result.themes]),
     }
 
 

@@ -1,4 +1,5 @@
 """Alembic environment: migrate the database of the current Flask app."""
+
 import logging
 from logging.config import fileConfig
 
@@ -25,7 +26,8 @@ def skip_empty_revisions(context, revision, directives):
 def run_migrations_offline():
     """Emit SQL for the URL without connecting (`flask db upgrade --sql`)."""
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata,
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=db.metadata,
         literal_binds=True,
     )
     with context.begin_transaction():

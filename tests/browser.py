@@ -1,4 +1,5 @@
 """A live server and Debian's Chromium for browser tests (Playwright, no browser download)."""
+
 import os
 import threading
 from contextlib import contextmanager
@@ -41,9 +42,7 @@ def chromium_page():
         skip_or_fail(f"browser tests skipped: install Debian's chromium ({CHROMIUM})")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.set_default_timeout(10_000)
@@ -73,6 +72,7 @@ def pick_customer(page, words: str, label: str) -> None:
             break
     page.keyboard.press("Enter")
     assert page.input_value("#customer") == label
+
 
 def screenshot(page, name: str, database_url: str, full_page: bool = True) -> None:
     """Save the page as NAME.png, once per run (on SQLite), for the docs and for a person to look at."""

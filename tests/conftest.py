@@ -1,4 +1,5 @@
 """Fixtures: every database test runs on SQLite, and again on PostgreSQL when one is configured."""
+
 import os
 import uuid
 from urllib.parse import quote

@@ -1,4 +1,5 @@
 """Small factories for test records; each takes overrides for the fields a test cares about."""
+
 import datetime as dt
 import itertools
 from functools import cache
@@ -81,8 +82,9 @@ def make_theme(label: str = "smart meter no-shows", customers: int = 0, **overri
     db.session.add(theme)
     db.session.commit()
     for _ in range(customers):
-        make_feedback(theme_id=theme.id, customer=make_customer(),
-                      received_on=dt.date.today() - dt.timedelta(days=3))
+        make_feedback(
+            theme_id=theme.id, customer=make_customer(), received_on=dt.date.today() - dt.timedelta(days=3)
+        )
     return theme
 
 
@@ -90,8 +92,14 @@ def hit_input(**overrides):
     from voc.services import hits
 
     values = {
-        "title": "Refunds take weeks", "stage_id": stage_named("Action").id, "horizon": "this month",
-        "kind": "quick fix", "impact": 3, "confidence": 80, "effort": 1.0, **overrides,
+        "title": "Refunds take weeks",
+        "stage_id": stage_named("Action").id,
+        "horizon": "this month",
+        "kind": "quick fix",
+        "impact": 3,
+        "confidence": 80,
+        "effort": 1.0,
+        **overrides,
     }
     return hits.HitInput(**values)
 

@@ -1,4 +1,5 @@
 """The JSON API: tokens, storing feedback from other systems, and reading every area."""
+
 import datetime as dt
 import hashlib
 import json
@@ -109,11 +110,24 @@ def test_a_deactivated_users_tokens_stop_working(client, contributor, headers):
 
 
 def test_one_item_is_stored_with_its_customer_and_stage(client, contributor, headers):
-    response = client.post("/api/v1/feedback", headers=headers, json=item(
-        source="Zendesk", external_id="ZD-41", stage="action", score=2, score_kind="csat",
-        customer={"email": "Priya@Example.com", "name": "Priya Shah", "organisation": "Shah & Co",
-                  "external_id": "org-7", "segment": "SME"},
-    ))
+    response = client.post(
+        "/api/v1/feedback",
+        headers=headers,
+        json=item(
+            source="Zendesk",
+            external_id="ZD-41",
+            stage="action",
+            score=2,
+            score_kind="csat",
+            customer={
+                "email": "Priya@Example.com",
+                "name": "Priya Shah",
+                "organisation": "Shah & Co",
+                "external_id": "org-7",
+                "segment": "SME",
+            },
+        ),
+    )
     assert response.status_code == 201
     stored = db.session.scalar(select(Feedback))
     [answer] = response.json["items"]
@@ -121,21 +135,35 @@ def test_one_item_is_stored_with_its_customer_and_stage(client, contributor, hea
     assert (response.json["created"], response.json["duplicates"]) == (1, 0)
     assert response.headers["Location"].endswith(f"/api/v1/feedback/{stored.id}")
     assert (stored.text, stored.channel, stored.source, stored.external_id, stored.stage.name) == (
-        "The engineer never came", "ticket", "Zendesk", "ZD-41", "Action")
+        "The engineer never came",
+        "ticket",
+        "Zendesk",
+        "ZD-41",
+        "Action",
+    )
     assert (stored.score, stored.score_kind, stored.created_by_id) == (2, "csat", contributor.id)
     customer = stored.customer
     assert (customer.name, customer.email, customer.organisation, customer.segment, customer.external_id) == (
-        "Priya Shah", "Priya@example.com", "Shah & Co", "SME", "org-7")
+        "Priya Shah",
+        "Priya@example.com",
+        "Shah & Co",
+        "SME",
+        "org-7",
+    )
     assert not customer.consent_quote
 
 
 def test_a_batch_finds_existing_customers_and_shares_new_ones(client, headers):
     known = make_customer(name="Known", email="known@example.com")
-    response = client.post("/api/v1/feedback", headers=headers, json=[
-        item(text="one", customer={"email": "KNOWN@example.com"}),
-        item(text="two", customer={"email": "new@example.com", "name": "New Person"}),
-        item(text="three", customer={"email": "new@example.com"}),
-    ])
+    response = client.post(
+        "/api/v1/feedback",
+        headers=headers,
+        json=[
+            item(text="one", customer={"email": "KNOWN@example.com"}),
+            item(text="two", customer={"email": "new@example.com", "name": "New Person"}),
+            item(text="three", customer={"email": "new@example.com"}),
+        ],
+    )
     assert response.status_code == 201 and response.json["created"] == 3
     by_text = {f.text: f.customer for f in db.session.scalars(select(Feedback))}
     assert by_text["one"].id == known.id
@@ -145,16 +173,25 @@ def test_a_batch_finds_existing_customers_and_shares_new_ones(client, headers):
 
 def test_the_answer_shows_each_item_as_stored_trimmed_and_without_control_characters(client, headers):
     sent = "\u00a0 The bill\x00 came\x07 twice 😀 \u200f<b>onclick=x</b>\u2029\n"
-    response = client.post("/api/v1/feedback", headers=headers, json=[
-        item(text=sent, source="\tZendesk\x00 ", external_id=" 77 ",
-             customer={"name": " Zoë\x1b ", "email": "zoe@example.com"}),
-        item(text="lone \ud800 surrogate"),
-    ])
+    response = client.post(
+        "/api/v1/feedback",
+        headers=headers,
+        json=[
+            item(
+                text=sent,
+                source="\tZendesk\x00 ",
+                external_id=" 77 ",
+                customer={"name": " Zoë\x1b ", "email": "zoe@example.com"},
+            ),
+            item(text="lone \ud800 surrogate"),
+        ],
+    )
     assert response.status_code == 201
     stored = {f.id: f for f in db.session.scalars(select(Feedback))}
     shown = response.json["items"]
     assert [row["feedback"]["text"] for row in shown] == [
-        "The bill came twice 😀 \u200f<b>onclick=x</b>", "lone  surrogate",
+        "The bill came twice 😀 \u200f<b>onclick=x</b>",
+        "lone  surrogate",
     ]
     assert [stored[row["id"]].text for row in shown] == [row["feedback"]["text"] for row in shown]
     first = shown[0]["feedback"]
@@ -168,10 +205,15 @@ def test_duplicates_answer_200_with_the_stored_ids(client, headers):
     assert again.status_code == 200
     assert [(row["id"], row["status"]) for row in again.json["items"]] == [(stored_id, "duplicate")]
     assert (again.json["created"], again.json["duplicates"]) == (0, 1)
-    mixed = client.post("/api/v1/feedback", headers=headers, json=[
-        item(source="Zendesk", external_id="9"), item(source="Zendesk", external_id="10"),
-        item(source="Zendesk", external_id="10"),
-    ])
+    mixed = client.post(
+        "/api/v1/feedback",
+        headers=headers,
+        json=[
+            item(source="Zendesk", external_id="9"),
+            item(source="Zendesk", external_id="10"),
+            item(source="Zendesk", external_id="10"),
+        ],
+    )
     assert mixed.status_code == 201
     statuses = [(row["status"], row["id"]) for row in mixed.json["items"]]
     assert statuses[0] == ("duplicate", stored_id)
@@ -180,12 +222,16 @@ def test_duplicates_answer_200_with_the_stored_ids(client, headers):
 
 
 def test_an_invalid_item_stores_nothing_of_the_batch_and_names_every_problem(client, headers):
-    response = client.post("/api/v1/feedback", headers=headers, json=[
-        item(text="fine"),
-        item(text="   ", channel="pigeon"),
-        item(score=11, score_kind="nps", stage="Nowhere"),
-        item(date=(TODAY + dt.timedelta(days=2)).isoformat(), customer={"email": "not-an-address"}),
-    ])
+    response = client.post(
+        "/api/v1/feedback",
+        headers=headers,
+        json=[
+            item(text="fine"),
+            item(text="   ", channel="pigeon"),
+            item(score=11, score_kind="nps", stage="Nowhere"),
+            item(date=(TODAY + dt.timedelta(days=2)).isoformat(), customer={"email": "not-an-address"}),
+        ],
+    )
     assert response.status_code == 422
     assert "Nothing was stored" in response.json["error"]
     problems = {(e["index"], e["field"]): e["message"] for e in response.json["errors"]}
@@ -196,7 +242,8 @@ def test_an_invalid_item_stores_nothing_of_the_batch_and_names_every_problem(cli
     assert count(Feedback) == 0 and count(Customer) == 0
     only_score = client.post("/api/v1/feedback", headers=headers, json=item(score=11, score_kind="nps"))
     assert only_score.json["errors"] == [
-        {"index": 0, "field": "score", "message": "NPS scores run from 0 to 10."}]
+        {"index": 0, "field": "score", "message": "NPS scores run from 0 to 10."}
+    ]
 
 
 @pytest.mark.parametrize(
@@ -225,7 +272,8 @@ def test_badly_shaped_items_are_refused_with_the_field_named(client, headers, bo
 
 def test_empty_list_and_non_json_bodies_are_refused(client, headers):
     assert client.post("/api/v1/feedback", headers=headers, json=[]).json["errors"] == [
-        {"field": "body", "message": "Send at least one item."}]
+        {"field": "body", "message": "Send at least one item."}
+    ]
     response = client.post("/api/v1/feedback", headers=headers, data="text=hi")
     assert response.status_code == 400
     assert response.json == {"error": "Send a JSON body with Content-Type: application/json."}
@@ -244,7 +292,8 @@ def test_viewers_may_not_store_feedback(client, app):
     response = client.post("/api/v1/feedback", headers=api_headers(make_user("viewer")), json=item())
     assert response.status_code == 403
     assert response.json == {
-        "error": "Your role (viewer) does not allow this; it needs contributor or higher."}
+        "error": "Your role (viewer) does not allow this; it needs contributor or higher."
+    }
     assert count(Feedback) == 0
 
 
@@ -267,8 +316,13 @@ def test_feedback_list_pages_and_links(client, headers):
 def test_feedback_list_filters_like_the_page(client, headers):
     customer = make_customer(name="Ann")
     action = stage_named("Action")
-    make_feedback(text="meter broken", channel="ticket", stage_id=action.id, customer_id=customer.id,
-                  received_on=TODAY - dt.timedelta(days=3))
+    make_feedback(
+        text="meter broken",
+        channel="ticket",
+        stage_id=action.id,
+        customer_id=customer.id,
+        received_on=TODAY - dt.timedelta(days=3),
+    )
     make_feedback(text="meter fine", channel="survey", received_on=TODAY - dt.timedelta(days=20))
     make_feedback(text="bill wrong", channel="ticket", received_on=TODAY)
 
@@ -308,7 +362,6 @@ def test_one_item_reads_in_full_and_unknown_ones_are_404(client, headers):
     assert client.delete("/api/v1/feedback", headers=headers).json == {"error": "DELETE is not allowed here."}
 
 
-
 @pytest.mark.parametrize("role", ["viewer", "contributor", "triager", "admin"])
 def test_personal_data_in_feedback_text_is_masked_for_every_role(client, app, role):
     make_feedback(text="Call me on 07700 900123 or write to jo@example.com")
@@ -325,8 +378,9 @@ def test_personal_data_in_feedback_text_is_masked_for_every_role(client, app, ro
 # ----- customers ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "sees"), [("viewer", False), ("contributor", False), ("triager", True),
-                                             ("admin", True)])
+@pytest.mark.parametrize(
+    ("role", "sees"), [("viewer", False), ("contributor", False), ("triager", True), ("admin", True)]
+)
 def test_customer_emails_are_shown_to_triagers_and_admins_only(client, app, role, sees):
     customer = make_customer(name="Dee", email="dee@example.com")
     headers = api_headers(make_user(role))
@@ -348,22 +402,35 @@ def test_customers_are_listed_by_name_with_their_counts_and_searched(client, hea
 
 
 def test_contributors_create_and_change_customers(client, headers):
-    response = client.post("/api/v1/customers", headers=headers, json={
-        "name": "Eve", "organisation": "Eve Ltd", "email": "eve@example.com", "consent_quote": True})
+    response = client.post(
+        "/api/v1/customers",
+        headers=headers,
+        json={"name": "Eve", "organisation": "Eve Ltd", "email": "eve@example.com", "consent_quote": True},
+    )
     assert response.status_code == 201
     customer = db.session.get(Customer, response.json["id"])
     assert (customer.name, customer.email, customer.consent_quote, customer.consent_contact) == (
-        "Eve", "eve@example.com", True, False)
+        "Eve",
+        "eve@example.com",
+        True,
+        False,
+    )
     changed = client.patch(
-        f"/api/v1/customers/{customer.id}", headers=headers, json={"consent_contact": True})
+        f"/api/v1/customers/{customer.id}", headers=headers, json={"consent_contact": True}
+    )
     assert changed.status_code == 200 and changed.json["consent_contact"] is True
     db.session.refresh(customer)
     assert (customer.name, customer.organisation, customer.consent_quote, customer.consent_contact) == (
-        "Eve", "Eve Ltd", True, True)
+        "Eve",
+        "Eve Ltd",
+        True,
+        True,
+    )
     bad = client.patch(f"/api/v1/customers/{customer.id}", headers=headers, json={"email": "nope"})
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "email"
     assert client.post("/api/v1/customers", headers=headers, json={"name": " "}).json["errors"] == [
-        {"field": "name", "message": "A customer needs a name."}]
+        {"field": "name", "message": "A customer needs a name."}
+    ]
 
 
 def test_viewers_may_not_create_customers(client, app):
@@ -376,8 +443,11 @@ def test_viewers_may_not_create_customers(client, app):
 
 def interview(**overrides) -> dict:
     return {
-        "customer": {"name": "Farah", "organisation": "Farm Co"}, "held_on": TODAY.isoformat(),
-        "place": "Their kitchen", "duration_minutes": 45, "notes": "Friendly",
+        "customer": {"name": "Farah", "organisation": "Farm Co"},
+        "held_on": TODAY.isoformat(),
+        "place": "Their kitchen",
+        "duration_minutes": 45,
+        "notes": "Friendly",
         "quotes": [{"text": "The app logs me out", "stage": "Action"}, {"text": "Prices are clear"}],
         **overrides,
     }
@@ -390,7 +460,9 @@ def test_contributors_log_interviews_with_quotes_and_read_them_back(client, cont
     assert body["interviewer"] == {"id": contributor.id, "name": "Casey Contributor"}
     assert body["customer"]["name"] == "Farah" and body["place"] == "Their kitchen"
     assert [(q["text"], q["stage"], q["channel"]) for q in body["items"]] == [
-        ("The app logs me out", "Action", "interview"), ("Prices are clear", None, "interview")]
+        ("The app logs me out", "Action", "interview"),
+        ("Prices are clear", None, "interview"),
+    ]
     listing = client.get(f"/api/v1/interviews?start={TODAY.isoformat()}", headers=headers).json
     assert listing["total"] == 1 and listing["total_minutes"] == 45
     assert client.get(f"/api/v1/interviews/{body['id']}", headers=headers).json == body
@@ -398,14 +470,19 @@ def test_contributors_log_interviews_with_quotes_and_read_them_back(client, cont
 
 
 def test_bad_interviews_name_their_fields_and_store_nothing(client, headers):
-    response = client.post("/api/v1/interviews", headers=headers, json=interview(
-        duration_minutes=0, quotes=[{"text": "ok", "stage": "Mars"}]))
+    response = client.post(
+        "/api/v1/interviews",
+        headers=headers,
+        json=interview(duration_minutes=0, quotes=[{"text": "ok", "stage": "Mars"}]),
+    )
     assert response.status_code == 422
     assert response.json["errors"] == [
-        {"field": "quotes-0-stage", "message": "There is no stage called “Mars”."}]
+        {"field": "quotes-0-stage", "message": "There is no stage called “Mars”."}
+    ]
     response = client.post("/api/v1/interviews", headers=headers, json=interview(duration_minutes=0))
     assert response.json["errors"] == [
-        {"field": "duration_minutes", "message": "Duration must be between 1 and 1440 minutes."}]
+        {"field": "duration_minutes", "message": "Duration must be between 1 and 1440 minutes."}
+    ]
     shape = client.post("/api/v1/interviews", headers=headers, json={"place": "x"})
     assert {e["field"] for e in shape.json["errors"]} == {"held_on", "duration_minutes", "quotes"}
     assert count(Interview) == 0 and count(Feedback) == 0
@@ -472,25 +549,35 @@ def test_triagers_move_hits_along_with_optimistic_locking(client, app):
     assert moved.status_code == 200 and (moved.json["status"], moved.json["version"]) == ("planned", 2)
     stale = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 1})
     assert stale.status_code == 409 and "Tess changed this hit" in stale.json["error"]
-    skip = client.patch(f"/api/v1/hits/{hit.id}", headers=triager,
-                        json={"status": "loop closed", "version": 2})
+    skip = client.patch(
+        f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "loop closed", "version": 2}
+    )
     assert skip.status_code == 422
     assert skip.json["errors"] == [
-        {"field": "status", "message": "A hit that is planned cannot move to loop closed."}]
+        {"field": "status", "message": "A hit that is planned cannot move to loop closed."}
+    ]
     drop = client.patch(f"/api/v1/hits/{hit.id}", headers=triager, json={"status": "dropped", "version": 2})
     assert drop.json["errors"] == [{"field": "reason", "message": "Say why the hit is dropped."}]
-    both = client.patch(f"/api/v1/hits/{hit.id}", headers=triager,
-                        json={"status": "dropped", "horizon": "year 2", "version": 2})
+    both = client.patch(
+        f"/api/v1/hits/{hit.id}",
+        headers=triager,
+        json={"status": "dropped", "horizon": "year 2", "version": 2},
+    )
     assert both.status_code == 422
     horizon = client.patch(
-        f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 2})
+        f"/api/v1/hits/{hit.id}", headers=triager, json={"horizon": "year 2", "version": 2}
+    )
     assert horizon.json["horizon"] == "year 2" and horizon.json["size"] == "Big Hit"
     assert db.session.get(Hit, hit.id).horizon == "year 2"
     missing = client.patch("/api/v1/hits/999", headers=triager, json={"horizon": "year 2", "version": 1})
     assert missing.status_code == 404
     contributor = api_headers(make_user("contributor"))
-    assert client.patch(f"/api/v1/hits/{hit.id}", headers=contributor,
-                        json={"horizon": "year 3", "version": 3}).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/hits/{hit.id}", headers=contributor, json={"horizon": "year 3", "version": 3}
+        ).status_code
+        == 403
+    )
 
 
 def test_hit_and_roadmap_quotes_come_only_from_consenting_customers(client, headers):
@@ -505,7 +592,9 @@ def test_hit_and_roadmap_quotes_come_only_from_consenting_customers(client, head
     roadmap = client.get("/api/v1/roadmap", headers=headers)
     assert roadmap.status_code == 200 and roadmap.json["format"] == "voc-roadmap"
     assert [(h["title"], h["quotes"]) for h in roadmap.json["hits"]] == [
-        ("Refunds", ["Refund took six weeks"])]
+        ("Refunds", ["Refund took six weeks"])
+    ]
     assert client.get("/api/v1/roadmap?horizon=next%20decade", headers=headers).status_code == 422
     assert client.get("/api/v1/roadmap?stage=999", headers=headers).json["errors"] == [
-        {"field": "stage", "message": "That stage does not exist."}]
+        {"field": "stage", "message": "That stage does not exist."}
+    ]

@@ -1,4 +1,5 @@
 """The OpenAPI document tells the truth: schemathesis calls every operation with generated input."""
+
 import copy
 
 import pytest
@@ -30,19 +31,30 @@ from voc.services import surveys
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Tried in every string of every operation on every run, whatever hypothesis generates besides.
 HOSTILE = (
-    "nul\x00 bell\x07 end", "emoji 😀👍🏽 and an RTL mark \u200f", "long " * 2000, "lone \ud800 here",
+    "nul\x00 bell\x07 end",
+    "emoji 😀👍🏽 and an RTL mark \u200f",
+    "long " * 2000,
+    "lone \ud800 here",
 )
 # A valid body for each operation that takes one, so that a hostile string in one field reaches the database.
 BODIES = {
     "POST /feedback": {"text": "Bills arrive late", "channel": "survey"},
     "POST /customers": {"name": "Ola Nordmann"},
     "PATCH /customers/{customer_id}": {},
-    "POST /interviews": {"held_on": "2024-03-01", "place": "Leeds", "duration_minutes": 30,
-                         "quotes": [{"text": "The meter man never came"}]},
+    "POST /interviews": {
+        "held_on": "2024-03-01",
+        "place": "Leeds",
+        "duration_minutes": 30,
+        "quotes": [{"text": "The meter man never came"}],
+    },
     "PATCH /themes/{theme_id}": {},
     "PATCH /hits/{hit_id}": {"version": 1, "status": "dropped"},
-    "POST /surveys": {"title": "After your visit", "questions": ["What went wrong?"], "thanks_name": "Ana",
-                      "thanks_text": "I read every answer."},
+    "POST /surveys": {
+        "title": "After your visit",
+        "questions": ["What went wrong?"],
+        "thanks_name": "Ana",
+        "thanks_text": "I read every answer.",
+    },
 }
 
 
@@ -59,8 +71,11 @@ def string_paths(schema: dict, prefix: tuple = ()) -> list[tuple]:
         return [prefix]
     if schema.get("type") == "array":
         return string_paths(schema["items"], (*prefix, 0))
-    return [path for name, member in schema.get("properties", {}).items()
-            for path in string_paths(member, (*prefix, name))]
+    return [
+        path
+        for name, member in schema.get("properties", {}).items()
+        for path in string_paths(member, (*prefix, name))
+    ]
 
 
 def with_value(body, path: tuple, value):
@@ -85,16 +100,21 @@ def hostile_cases(operation, path_parameters: dict) -> list:
     for parameter in parameters:
         if parameter["in"] == "query" and parameter["schema"].get("type") == "string":
             # A URL cannot carry a lone surrogate; the other strings go in the query.
-            cases += [operation.Case(path_parameters=used, query={parameter["name"]: value})
-                      for value in HOSTILE if "\ud800" not in value]
+            cases += [
+                operation.Case(path_parameters=used, query={parameter["name"]: value})
+                for value in HOSTILE
+                if "\ud800" not in value
+            ]
     if "requestBody" in definition:
         key = f"{operation.method.upper()} {operation.path}"
         assert key in BODIES, f"add a valid body for {key} to BODIES"
         schema = definition["requestBody"]["content"]["application/json"]["schema"]
         cases += [
-            operation.Case(path_parameters=used, body=with_value(BODIES[key], path, value),
-                           media_type="application/json")
-            for path in string_paths(schema) for value in HOSTILE
+            operation.Case(
+                path_parameters=used, body=with_value(BODIES[key], path, value), media_type="application/json"
+            )
+            for path in string_paths(schema)
+            for value in HOSTILE
         ]
     return cases
 
@@ -104,19 +124,33 @@ def test_every_operation_answers_as_documented(app, mode):
     customer = make_customer(name="Ola", email="ola@example.com", consent_quote=True)
     theme = make_theme("meter visits")
     # A suggested stage, so that the documented shape of a suggestion is checked too.
-    item = make_feedback(customer_id=customer.id, theme_id=theme.id,
-                         suggested_stage_id=stage_named("Action").id, stage_confidence=0.42)
+    item = make_feedback(
+        customer_id=customer.id,
+        theme_id=theme.id,
+        suggested_stage_id=stage_named("Action").id,
+        stage_confidence=0.42,
+    )
     hit = make_hit(title="Meter visits", feedback_ids=(item.id,))
     headers = api_headers(make_user("admin"))
-    survey = surveys.create_survey(surveys.SurveyInput(
-        title="After your visit", questions=["What went wrong?"], thanks_name="Ana", thanks_text="Thanks."
-    ), None)
-    ids = {"customer_id": customer.id, "theme_id": theme.id, "feedback_id": item.id, "hit_id": hit.id,
-           "interview_id": 1, "survey_id": survey.id}
+    survey = surveys.create_survey(
+        surveys.SurveyInput(
+            title="After your visit", questions=["What went wrong?"], thanks_name="Ana", thanks_text="Thanks."
+        ),
+        None,
+    )
+    ids = {
+        "customer_id": customer.id,
+        "theme_id": theme.id,
+        "feedback_id": item.id,
+        "hit_id": hit.id,
+        "interview_id": 1,
+        "survey_id": survey.id,
+    }
     found = operations(app)
     assert len(found) == 21
 
     for operation in found:
+
         def answers_as_documented(case):
             case.call_and_validate(headers=headers, checks=CHECKS)
 

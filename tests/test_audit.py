@@ -1,4 +1,5 @@
 """The audit log: what is recorded, and the admin page that reads it."""
+
 import datetime as dt
 
 import pytest
@@ -12,8 +13,13 @@ from voc.services import audit
 
 def events() -> list[tuple]:
     return db.session.execute(
-        select(AuditEvent.action, AuditEvent.user_id, AuditEvent.target_type, AuditEvent.target_id,
-               AuditEvent.detail).order_by(AuditEvent.id)
+        select(
+            AuditEvent.action,
+            AuditEvent.user_id,
+            AuditEvent.target_type,
+            AuditEvent.target_id,
+            AuditEvent.detail,
+        ).order_by(AuditEvent.id)
     ).all()
 
 
@@ -116,15 +122,18 @@ def test_access_changes_and_undone_imports_are_recorded_with_who(client, admin):
     client.post("/account/tokens", data={"name": "Zendesk sync"})
     token = db.session.scalar(select(ApiToken))
     client.post(f"/account/tokens/{token.id}/revoke")
-    client.post("/webhooks/", data={"url": "https://chat.example.com/hook", "events": ["feedback.created"],
-                                    "secret": ""})
+    client.post(
+        "/webhooks/",
+        data={"url": "https://chat.example.com/hook", "events": ["feedback.created"], "secret": ""},
+    )
     webhook = db.session.scalar(select(Webhook))
     client.post(f"/webhooks/{webhook.id}/delete")
     batch = ImportBatch(user_id=admin.id, filename="tickets.csv", sha256="0" * 64, mapping={}, created=1)
     db.session.add(batch)
     db.session.flush()
-    db.session.add(Feedback(text="Imported", channel="ticket", batch_id=batch.id,
-                            received_on=dt.date.today()))
+    db.session.add(
+        Feedback(text="Imported", channel="ticket", batch_id=batch.id, received_on=dt.date.today())
+    )
     db.session.commit()
     client.post(f"/imports/{batch.id}/undo")
 
@@ -132,12 +141,23 @@ def test_access_changes_and_undone_imports_are_recorded_with_who(client, admin):
         ("create_user", admin.id, "user", newcomer.id, "new.person@example.com as triager"),
         ("create_token", admin.id, "api_token", token.id, "Zendesk sync"),
         ("revoke_token", admin.id, "api_token", token.id, "Zendesk sync"),
-        ("create_webhook", admin.id, "webhook", webhook.id,
-         "https://chat.example.com/hook for feedback.created"),
+        (
+            "create_webhook",
+            admin.id,
+            "webhook",
+            webhook.id,
+            "https://chat.example.com/hook for feedback.created",
+        ),
         ("delete_webhook", admin.id, "webhook", webhook.id, "https://chat.example.com/hook"),
         ("undo_import", admin.id, "import", batch.id, "tickets.csv: 1 items removed"),
     ]
     page = client.get("/audit/").get_data(as_text=True)
-    for label in ("Created a user", "Created an API token", "Revoked an API token", "Added a webhook",
-                  "Deleted a webhook", "Undid an import"):
+    for label in (
+        "Created a user",
+        "Created an API token",
+        "Revoked an API token",
+        "Added a webhook",
+        "Deleted a webhook",
+        "Undid an import",
+    ):
         assert label in page

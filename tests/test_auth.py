@@ -1,4 +1,5 @@
 """Sign-in, roles and the rule that every route states who may use it."""
+
 import pytest
 from sqlalchemy import select
 
@@ -78,8 +79,7 @@ def test_every_route_declares_its_role(app):
     unguarded = [
         rule.rule
         for rule in app.url_map.iter_rules()
-        if rule.endpoint != "static"
-        and not hasattr(app.view_functions[rule.endpoint], "required_role")
+        if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "required_role")
     ]
     assert unguarded == []
 

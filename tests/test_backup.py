@@ -1,4 +1,5 @@
 """`flask voc backup`: a consistent SQLite copy that restores every row."""
+
 from sqlalchemy import create_engine, func, select
 
 from tests.factories import make_customer, make_feedback

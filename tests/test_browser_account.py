@@ -1,4 +1,5 @@
 """A contributor makes an API token on My account, a script uses it, and revoking it stops it at once."""
+
 import pytest
 
 from tests.browser import chromium_page, live_server, sign_in

@@ -1,4 +1,5 @@
 """A triager drags a card to another horizon (or moves it by keyboard) and takes a hit to done in one step."""
+
 import pytest
 
 from tests.browser import WIDTHS, chromium_page, live_server, screenshot, sign_in, too_wide
@@ -19,8 +20,10 @@ def board_app(database_url):
     with app.app_context():
         triager = make_user("triager", email="tri@example.com", name="Tariq Triager")
         make_user("triager", email="other@example.com", name="Olga Other")
-        app.config["HITS"] = (make_hit(triager, title="Refunds take weeks").id,
-                              make_hit(triager, title="Engineer no-shows", impact=2).id)
+        app.config["HITS"] = (
+            make_hit(triager, title="Refunds take weeks").id,
+            make_hit(triager, title="Engineer no-shows", impact=2).id,
+        )
     yield app
     empty_tables(app)
 

@@ -1,4 +1,5 @@
 """A triager ticks items on the feedback list and sets their stage in one go, then moves them to a theme."""
+
 import pytest
 from sqlalchemy import select
 
@@ -53,6 +54,9 @@ def test_tick_items_set_their_stage_then_move_every_filtered_item_to_a_theme(csr
     with csrf_app.app_context():
         themed = dict(db.session.execute(select(Feedback.text, Feedback.theme_id)).all())
         theme_id = db.session.scalar(select(Theme.id))
-        assert themed == {"Meter engineer never came": theme_id, "Meter visit cancelled twice": theme_id,
-                          "Lovely staff": None}
+        assert themed == {
+            "Meter engineer never came": theme_id,
+            "Meter visit cancelled twice": theme_id,
+            "Lovely staff": None,
+        }
         assert db.session.get(Theme, theme_id).size == 2

@@ -1,4 +1,5 @@
 """A product owner opens a customer: who, consent, scores, themes, hits, follow-ups and the timeline."""
+
 import datetime as dt
 
 import pytest
@@ -25,10 +26,22 @@ def customer_app(database_url):
         refunds = Theme(label="refund", name="Refunds")
         db.session.add(refunds)
         db.session.commit()
-        make_feedback(customer=dana, text="Refund took weeks", theme_id=refunds.id, score=3, score_kind="nps",
-                      channel="survey", received_on=TODAY - dt.timedelta(days=40))
-        make_feedback(customer=dana, text="Refund arrived at last", theme_id=refunds.id, channel="ticket",
-                      received_on=TODAY - dt.timedelta(days=5))
+        make_feedback(
+            customer=dana,
+            text="Refund took weeks",
+            theme_id=refunds.id,
+            score=3,
+            score_kind="nps",
+            channel="survey",
+            received_on=TODAY - dt.timedelta(days=40),
+        )
+        make_feedback(
+            customer=dana,
+            text="Refund arrived at last",
+            theme_id=refunds.id,
+            channel="ticket",
+            received_on=TODAY - dt.timedelta(days=5),
+        )
         hit = make_hit(triager, theme_ids=[refunds.id], title="Refunds in a week")
         hits.set_status(hit.id, "done", "", hit.version, triager.id)
         app.config["IDS"] = (dana.id, hit.id)

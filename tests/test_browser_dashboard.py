@@ -1,4 +1,5 @@
 """A manager opens the dashboard on the demo company, sees the charts and follows a theme to its items."""
+
 import datetime as dt
 import re
 
@@ -41,8 +42,14 @@ def test_dashboard_charts_and_a_theme_through_to_its_feedback(demo_app, database
         # CSP refusals and script errors reach the console; failed loads are caught by URL instead,
         # as the console line for them names no URL (and Chromium's own favicon request 404s).
         errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-                and not m.text.startswith("Failed to load resource") else None)
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         sign_in(page, base, "manager@example.com")

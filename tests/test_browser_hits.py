@@ -1,4 +1,5 @@
 """A triager makes a hit from a theme, moves it to "this year" by keyboard, and records a follow-up."""
+
 import os
 
 import pytest
@@ -23,8 +24,12 @@ def csrf_app(database_url):
         db.session.add(theme)
         db.session.commit()
         grace = make_customer(name="Grace Hopper", consent_contact=True, consent_quote=True)
-        make_feedback(theme_id=theme.id, customer=grace, stage=stage_named("Action"),
-                      text="Took a day off for the smart meter engineer and nobody came")
+        make_feedback(
+            theme_id=theme.id,
+            customer=grace,
+            stage=stage_named("Action"),
+            text="Took a day off for the smart meter engineer and nobody came",
+        )
         app.config["THEME_ID"] = theme.id
     yield app
     empty_tables(app)

@@ -1,4 +1,5 @@
 """A contributor uploads a survey export, maps a column, dry-runs, imports and reads the batch's counts."""
+
 import os
 import pathlib
 
@@ -16,15 +17,18 @@ ZENDESK = SURVEY.with_name("zendesk.csv")
 
 def in_view(page, selector: str) -> bool:
     """Whether the element's top edge is inside the window, where the person is looking."""
-    return page.eval_on_selector(selector, "e => { const r = e.getBoundingClientRect(); "
-                                           "return r.top >= -1 && r.top < window.innerHeight; }")
+    return page.eval_on_selector(
+        selector,
+        "e => { const r = e.getBoundingClientRect(); return r.top >= -1 && r.top < window.innerHeight; }",
+    )
 
 
 @pytest.fixture
 def csrf_app(database_url, tmp_path):
     """The app as users get it: CSRF on, uploads in a temporary folder."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False,
-                   IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
+    app = make_app(
+        database_url, WTF_CSRF_ENABLED=True, TESTING=False, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads")
+    )
     with app.app_context():
         make_user("contributor", email="ines@example.com", name="Ines Importer")
     yield app

@@ -1,4 +1,5 @@
 """A field worker signs in, logs an interview with two quotes and finds them on the customer page."""
+
 import os
 
 import pytest

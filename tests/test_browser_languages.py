@@ -1,4 +1,5 @@
 """A viewer picks a language on the feedback list and sees only that language's items, then opens one."""
+
 import pytest
 
 from tests.browser import chromium_page, live_server, sign_in

@@ -1,4 +1,5 @@
 """Finding your way: grouped navigation, the current page marked, a skip link, and pages that fit a phone."""
+
 import datetime as dt
 
 import pytest
@@ -12,10 +13,19 @@ pytestmark = pytest.mark.browser
 
 # Each page with the navigation entry that should be marked as the current one.
 PAGES = [
-    ("/", "Dashboard"), ("/feedback/", "Feedback"), ("/feedback/new", "Feedback"), ("/themes/", "Themes"),
-    ("/hits/", "Hit list"), ("/hits/inbox", "Hit list"), ("/roadmap/", "Roadmap"),
-    ("/interviews/", "Interviews"), ("/interviews/new", "Interviews"), ("/customers/", "Customers"),
-    ("/imports/", "Import"), ("/audit/", "Audit log"), ("/users/", "Users"),
+    ("/", "Dashboard"),
+    ("/feedback/", "Feedback"),
+    ("/feedback/new", "Feedback"),
+    ("/themes/", "Themes"),
+    ("/hits/", "Hit list"),
+    ("/hits/inbox", "Hit list"),
+    ("/roadmap/", "Roadmap"),
+    ("/interviews/", "Interviews"),
+    ("/interviews/new", "Interviews"),
+    ("/customers/", "Customers"),
+    ("/imports/", "Import"),
+    ("/audit/", "Audit log"),
+    ("/users/", "Users"),
 ]
 
 
@@ -48,7 +58,14 @@ def test_every_page_marks_where_you_are_and_fits_the_screen(demo_app, database_u
         # The work comes first, in the team's order; the admin pages wait behind one menu.
         visible = [a.inner_text() for a in nav.locator("a").all() if a.is_visible()]
         assert visible == [
-            "Dashboard", "Feedback", "Themes", "Hit list", "Roadmap", "Interviews", "Customers"]
+            "Dashboard",
+            "Feedback",
+            "Themes",
+            "Hit list",
+            "Roadmap",
+            "Interviews",
+            "Customers",
+        ]
         nav.get_by_text("Admin").click()
         assert nav.get_by_role("link", name="Webhooks").is_visible()
         screenshot(page, f"navigation-{width}", database_url)

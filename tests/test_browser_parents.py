@@ -1,4 +1,5 @@
 """A leader opens a parent on the themes page, drills into one of its themes and back, then makes a hit."""
+
 import os
 
 import pytest

@@ -1,4 +1,5 @@
 """Picking one customer among thousands: suggestions as you type, chosen with the keyboard."""
+
 import pytest
 from sqlalchemy import select
 

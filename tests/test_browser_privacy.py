@@ -1,4 +1,5 @@
 """A triager reveals masked personal data; an admin erases a customer and reads both in the audit log."""
+
 import pytest
 
 from tests.browser import chromium_page, live_server, sign_in

@@ -1,4 +1,5 @@
 """The roadmap's print view as Chromium lays it out for PDF: a summary page, then one page per horizon."""
+
 import re
 
 import pytest
@@ -35,14 +36,22 @@ def test_summary_grid_on_page_one_then_each_horizon_on_its_own_page(print_app, d
         page.goto(f"{base}/roadmap/print?paper={paper}")
         summary = page.locator("#summary table")
         assert summary.locator("thead th").all_inner_texts() == [
-            "Stage", "This week", "This month", "This year", "Year 2", "Year 3"]
+            "Stage",
+            "This week",
+            "This month",
+            "This year",
+            "Year 2",
+            "Year 3",
+        ]
         action = summary.locator("tbody tr", has=page.locator("th", has_text="Action"))
         assert "Refunds in a week" in action.locator("td").nth(1).inner_text()
         assert "Bills from real readings" in action.locator("td").nth(2).inner_text()
         # The app's look, not a plain serif page.
         assert "Georgia" not in page.evaluate("getComputedStyle(document.body).fontFamily")
-        assert page.evaluate("getComputedStyle(document.querySelector('.print-head')).backgroundColor") \
+        assert (
+            page.evaluate("getComputedStyle(document.querySelector('.print-head')).backgroundColor")
             == "rgb(29, 35, 48)"
+        )
         breaks = page.eval_on_selector_all(
             "section.summary, section.horizon",
             "sections => sections.map(s => getComputedStyle(s).breakBefore)",

@@ -1,4 +1,5 @@
 """A triager presses "Find themes" while the queue is down, reads why, and retries once it is back."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """A triager accepts the suggested stages of a theme and sees the dashboard's stage column take them in."""
+
 import datetime as dt
 
 import pytest
@@ -31,9 +32,12 @@ def test_accepting_a_themes_suggested_stages_moves_them_into_the_stage_column(de
         # The theme with the most open suggestions in the last 90 days, and the stage most of them got.
         theme_id, stage_id, expected = db.session.execute(
             select(Feedback.theme_id, Feedback.suggested_stage_id, func.count())
-            .where(Feedback.stage_id.is_(None), Feedback.suggested_stage_id.is_not(None),
-                   Feedback.theme_id.is_not(None),
-                   Feedback.received_on > dt.date.today() - dt.timedelta(days=90))
+            .where(
+                Feedback.stage_id.is_(None),
+                Feedback.suggested_stage_id.is_not(None),
+                Feedback.theme_id.is_not(None),
+                Feedback.received_on > dt.date.today() - dt.timedelta(days=90),
+            )
             .group_by(Feedback.theme_id, Feedback.suggested_stage_id)
             .order_by(func.count().desc(), Feedback.theme_id, Feedback.suggested_stage_id)
         ).first()
@@ -45,13 +49,17 @@ def test_accepting_a_themes_suggested_stages_moves_them_into_the_stage_column(de
             """Confirmed and suggested items in the stage's column over the last 90 days."""
             page.goto(base + "/?period=90")
             suggested = page.locator(f"[data-figure=suggested-{stage_id}]")
-            return (int(page.inner_text(f"[data-figure=volume-{stage_id}]")),
-                    int(suggested.inner_text()) if suggested.count() else 0)
+            return (
+                int(page.inner_text(f"[data-figure=volume-{stage_id}]")),
+                int(suggested.inner_text()) if suggested.count() else 0,
+            )
 
         confirmed, suggested = column()
         assert suggested >= expected > 0
-        assert page.locator("section.stage-column .suggested-share .hint").first.inner_text() \
+        assert (
+            page.locator("section.stage-column .suggested-share .hint").first.inner_text()
             == "suggested, not yet confirmed"
+        )
 
         page.goto(f"{base}/themes/{theme_id}")
         page.get_by_role("button", name="Accept the suggested stages").click()

@@ -1,4 +1,5 @@
 """A customer answers a survey on a phone; a manager then finds the answer on the dashboard in its stage."""
+
 import re
 
 import pytest
@@ -17,11 +18,17 @@ def survey_app(database_url):
     app = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False)
     with app.app_context():
         make_user("viewer", email="manager@example.com", name="Mona Manager")
-        survey = surveys.create_survey(surveys.SurveyInput(
-            title="How was signing up?", questions=["What nearly stopped you?", "What helped?"],
-            thanks_name="Ana from Sales", thanks_text="I read every answer myself on Fridays.",
-            score_kind="nps", stage_id=stage_named("Consider").id,
-        ), None)
+        survey = surveys.create_survey(
+            surveys.SurveyInput(
+                title="How was signing up?",
+                questions=["What nearly stopped you?", "What helped?"],
+                thanks_name="Ana from Sales",
+                thanks_text="I read every answer myself on Fridays.",
+                score_kind="nps",
+                stage_id=stage_named("Consider").id,
+            ),
+            None,
+        )
         token, stage_id = survey.token, survey.stage_id
     yield app, token, stage_id
     empty_tables(app)
@@ -31,11 +38,23 @@ def test_a_survey_answered_at_390_px_shows_on_the_dashboard_in_its_stage(survey_
     app, token, stage_id = survey_app
     with live_server(app) as base, chromium_page() as page:
         errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error"
-                and not m.text.startswith("Failed to load resource") else None)
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
         page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+        page.on(
+            "response",
+            lambda r: (
+                errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 and not r.url.endswith("/favicon.ico")
+                else None
+            ),
+        )
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{base}/s/{token}")
         assert page.locator("h1").inner_text() == "How was signing up?"
@@ -69,7 +88,8 @@ def test_a_survey_answered_at_390_px_shows_on_the_dashboard_in_its_stage(survey_
         page.wait_for_selector("h1:has-text('Feedback')")
         texts = page.locator(".item .text").all_inner_texts()
         assert sorted(texts) == [
-            "The chat answered within a minute.", "The plan comparison table was hard to read.",
+            "The chat answered within a minute.",
+            "The plan comparison table was hard to read.",
         ]
         assert page.locator(".item .tag.stage").all_inner_texts() == ["Consider", "Consider"]
         assert errors == []

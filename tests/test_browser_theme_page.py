@@ -1,4 +1,5 @@
 """A triager ticks items on a theme page, moves them with one "Move to…", then merges after confirming."""
+
 import pytest
 from sqlalchemy import select
 
@@ -21,8 +22,12 @@ def csrf_app(database_url):
         refunds, delivery = Theme(label="refund slow", name="Refunds"), Theme(label="late", name="Delivery")
         db.session.add_all([refunds, delivery])
         db.session.commit()
-        for text in ("My refund took three weeks", "Refund still not here", "Parcel left in the rain",
-                     "Refund form lost my bank details"):
+        for text in (
+            "My refund took three weeks",
+            "Refund still not here",
+            "Parcel left in the rain",
+            "Refund form lost my bank details",
+        ):
             make_feedback(theme_id=refunds.id, text=text)
         make_feedback(theme_id=delivery.id, text="The parcel came a day late")
         themes.refresh_sizes()

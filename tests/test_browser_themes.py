@@ -1,4 +1,5 @@
 """A product owner reads the demo's themes page: every name is a phrase the customers wrote."""
+
 import datetime as dt
 import re
 

@@ -1,4 +1,5 @@
 """A form sent after the session expired comes back as typed once the person signs in again."""
+
 import pytest
 from sqlalchemy import select
 
@@ -66,7 +67,9 @@ def test_expired_session_brings_the_half_typed_interview_back_after_signing_in(c
         assert interview.notes == "Long talk <b>about</b> the bill"
         assert interview.customer.name == "Grace Hopper"
         assert set(db.session.scalars(select(Feedback.text))) == {
-            "Your price page hides the standing charge", "The third thing she said"}
+            "Your price page hides the standing charge",
+            "The third thing she said",
+        }
 
 
 def test_a_stale_token_while_signed_in_keeps_the_feedback_form(csrf_app):

@@ -1,4 +1,5 @@
 """The `flask voc` commands."""
+
 from sqlalchemy import func, select
 
 from voc.extensions import db
@@ -7,8 +8,9 @@ from voc.services.users import authenticate
 
 
 def test_create_user_prints_a_generated_password_once(runner, app):
-    result = runner.invoke(args=["voc", "create-user", "--email", "Boss@Example.com", "--role", "admin"],
-                           input="\n")
+    result = runner.invoke(
+        args=["voc", "create-user", "--email", "Boss@Example.com", "--role", "admin"], input="\n"
+    )
     assert result.exit_code == 0, result.output
     password = result.output.split("Password (shown once): ")[1].strip()
     user = authenticate("boss@example.com", password)
@@ -16,8 +18,7 @@ def test_create_user_prints_a_generated_password_once(runner, app):
 
 
 def test_create_user_with_prompted_password(runner, app):
-    result = runner.invoke(args=["voc", "create-user", "--email", "v@example.com"],
-                           input="a-long-password\n")
+    result = runner.invoke(args=["voc", "create-user", "--email", "v@example.com"], input="a-long-password\n")
     assert result.exit_code == 0, result.output
     assert "shown once" not in result.output
     assert authenticate("v@example.com", "a-long-password").role == "viewer"

@@ -1,4 +1,5 @@
 """Days are the team's: across midnight, "today" follows TEAM_TIMEZONE, not the server or UTC."""
+
 import datetime as dt
 
 import pytest
@@ -33,14 +34,24 @@ def test_the_feedback_form_defaults_to_and_accepts_the_teams_today(auckland):
     client = auckland.test_client()
     sign_in(client, make_user("contributor"))
     assert 'value="2026-12-08"' in client.get("/feedback/new").get_data(as_text=True)
-    response = client.post("/feedback/new", data={
-        "text": "The engineer came early, thank you", "channel": "ticket", "received_on": "2026-12-08",
-    })
+    response = client.post(
+        "/feedback/new",
+        data={
+            "text": "The engineer came early, thank you",
+            "channel": "ticket",
+            "received_on": "2026-12-08",
+        },
+    )
     assert response.status_code == 302
     assert db.session.scalar(select(Feedback.received_on)) == dt.date(2026, 12, 8)
-    page = client.post("/feedback/new", data={
-        "text": "Tomorrow's feedback", "channel": "ticket", "received_on": "2026-12-09",
-    }).get_data(as_text=True)
+    page = client.post(
+        "/feedback/new",
+        data={
+            "text": "Tomorrow's feedback",
+            "channel": "ticket",
+            "received_on": "2026-12-09",
+        },
+    ).get_data(as_text=True)
     assert "The date cannot be in the future." in page
 
 

@@ -1,4 +1,5 @@
 """The pure core (themes, ingest, export and the modules they share) never reaches for Flask or the DB."""
+
 import ast
 from pathlib import Path
 
@@ -8,8 +9,11 @@ ROOT = Path(__file__).resolve().parent.parent / "voc"
 FORBIDDEN = ("flask", "voc.models", "voc.extensions")
 # The core packages, and the pure modules they share: the domain's fixed sets and the PII masker.
 MODULES = sorted(
-    [*(p for package in ("themes", "ingest", "export") for p in (ROOT / package).rglob("*.py")),
-     ROOT / "vocabulary.py", ROOT / "pii.py"]
+    [
+        *(p for package in ("themes", "ingest", "export") for p in (ROOT / package).rglob("*.py")),
+        ROOT / "vocabulary.py",
+        ROOT / "pii.py",
+    ]
 )
 
 
@@ -32,7 +36,8 @@ def test_core_has_modules():
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_core_module_avoids_flask_and_database(path):
     breaches = {
-        name for name in imported_names(path)
+        name
+        for name in imported_names(path)
         if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
     }
     assert not breaches

@@ -1,4 +1,5 @@
 """Feedback corrected after the fact: edits by role, admin deletion, bulk actions; all audited."""
+
 import datetime as dt
 
 import pytest
@@ -15,9 +16,15 @@ DAY = dt.date.today() - dt.timedelta(days=3)
 
 
 def form(item, **changes) -> dict:
-    values = {"channel": item.channel, "received_on": item.received_on.isoformat(),
-              "customer_id": item.customer_id or "", "stage_id": item.stage_id or "", "score": "",
-              "score_kind": "", "text": item.text}
+    values = {
+        "channel": item.channel,
+        "received_on": item.received_on.isoformat(),
+        "customer_id": item.customer_id or "",
+        "stage_id": item.stage_id or "",
+        "score": "",
+        "score_kind": "",
+        "text": item.text,
+    }
     return {**values, **changes}
 
 
@@ -31,9 +38,19 @@ def test_contributors_correct_the_fields_but_not_the_words(client, app):
     user = make_user("contributor")
     sign_in(client, user)
     assert f'href="/feedback/{item.id}/edit"' in client.get(f"/feedback/{item.id}").get_data(as_text=True)
-    response = client.post(f"/feedback/{item.id}/edit", data=form(
-        item, channel="ticket", received_on=DAY.isoformat(), customer_id=grace.id,
-        stage_id=stage_named("Action").id, score="3", score_kind="csat", text="Changed words"))
+    response = client.post(
+        f"/feedback/{item.id}/edit",
+        data=form(
+            item,
+            channel="ticket",
+            received_on=DAY.isoformat(),
+            customer_id=grace.id,
+            stage_id=stage_named("Action").id,
+            score="3",
+            score_kind="csat",
+            text="Changed words",
+        ),
+    )
     assert response.status_code == 302
     db.session.refresh(item)
     assert (item.channel, item.received_on, item.customer_id) == ("ticket", DAY, grace.id)
@@ -45,9 +62,18 @@ def test_contributors_correct_the_fields_but_not_the_words(client, app):
     assert (event.user_id, event.target_id) == (user.id, item.id)
     assert event.detail == "changed stage, customer, channel, received on, score, score kind"
     with pytest.raises(NotAllowed):
-        corrections.edit_feedback(item.id, corrections.FeedbackEdit(
-            channel="ticket", received_on=DAY, customer_id=None, stage_id=item.stage_id, text="New words",
-        ), Actor(user.id), may_edit_text=False)
+        corrections.edit_feedback(
+            item.id,
+            corrections.FeedbackEdit(
+                channel="ticket",
+                received_on=DAY,
+                customer_id=None,
+                stage_id=item.stage_id,
+                text="New words",
+            ),
+            Actor(user.id),
+            may_edit_text=False,
+        )
 
 
 def test_triagers_correct_the_words_and_the_log_holds_no_words(client, app):
@@ -78,8 +104,15 @@ def test_admins_delete_an_item_and_every_count_follows(client, app):
     item = make_feedback(text="Delete me", theme_id=theme.id)
     other = make_feedback(text="Keep me", theme_id=theme.id)
     theme.quote_ids = [item.id, other.id]
-    data = hits.HitInput(title="Bills", stage_id=stage_named("Action").id, horizon="this month",
-                         kind="quick fix", impact=3, confidence=80, effort=1.0)
+    data = hits.HitInput(
+        title="Bills",
+        stage_id=stage_named("Action").id,
+        horizon="this month",
+        kind="quick fix",
+        impact=3,
+        confidence=80,
+        effort=1.0,
+    )
     hit = hits.create_hit(data, None, feedback_ids=(item.id, other.id))
     triage.dismiss(make_user("triager").id, "not a pain", feedback_id=item.id)
     sign_in(client, make_user("triager"))
@@ -109,18 +142,27 @@ def test_bulk_actions_on_ticked_and_filtered_items(client, app):
     sign_in(client, contributor)
     page = client.get("/feedback/").get_data(as_text=True)
     assert 'id="bulk"' in page and 'value="delete"' not in page and 'value="theme"' not in page
-    response = client.post("/feedback/bulk", data={
-        "bulk-ids": [survey[0].id, survey[1].id], "bulk-scope": "ticked", "bulk-action": "stage",
-        "bulk-stage": action.id,
-    }, follow_redirects=True)
+    response = client.post(
+        "/feedback/bulk",
+        data={
+            "bulk-ids": [survey[0].id, survey[1].id],
+            "bulk-scope": "ticked",
+            "bulk-action": "stage",
+            "bulk-stage": action.id,
+        },
+        follow_redirects=True,
+    )
     assert "Done: set the journey stage for 2 items." in response.get_data(as_text=True)
     stages = [db.session.get(Feedback, i.id).stage_id for i in (*survey, ticket)]
     assert stages == [action.id, action.id, None, None]
-    client.post("/feedback/bulk?channel=survey", data={"bulk-scope": "filtered", "bulk-action": "customer",
-                                                       "bulk-customer": grace.id})
+    client.post(
+        "/feedback/bulk?channel=survey",
+        data={"bulk-scope": "filtered", "bulk-action": "customer", "bulk-customer": grace.id},
+    )
     assert [db.session.get(Feedback, i.id).customer_id for i in (*survey, ticket)] == [grace.id] * 3 + [None]
-    refused = client.post("/feedback/bulk", data={"bulk-ids": [ticket.id], "bulk-action": "delete"},
-                          follow_redirects=True).get_data(as_text=True)
+    refused = client.post(
+        "/feedback/bulk", data={"bulk-ids": [ticket.id], "bulk-action": "delete"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Not a valid choice." in refused  # a contributor is not even offered deletion
     assert db.session.get(Feedback, ticket.id) is not None
     with pytest.raises(InvalidInput):
@@ -131,7 +173,8 @@ def test_bulk_actions_on_ticked_and_filtered_items(client, app):
     client.post("/feedback/bulk?channel=survey", data={"bulk-scope": "filtered", "bulk-action": "delete"})
     assert db.session.scalar(select(func.count(Feedback.id))) == 1
     assert [e.detail for e in events("delete_feedback")] == [
-        "3 items: " + ", ".join(f"#{i}" for i in survey_ids)]
+        "3 items: " + ", ".join(f"#{i}" for i in survey_ids)
+    ]
     assert len(events("edit_feedback")) == 2
 
 

@@ -1,4 +1,5 @@
 """Customer pickers that never list everyone: a small JSON search, and without script a plain search field."""
+
 import datetime as dt
 import html
 import re
@@ -41,8 +42,15 @@ def test_pick_finds_by_email_only_for_those_who_may_see_addresses(client, app, r
 
 
 def post_feedback(client, **fields):
-    data = {"text": "The van was late", "channel": "ticket", "received_on": TODAY.isoformat(),
-            "stage_id": "", "score": "", "score_kind": "", **fields}
+    data = {
+        "text": "The van was late",
+        "channel": "ticket",
+        "received_on": TODAY.isoformat(),
+        "stage_id": "",
+        "score": "",
+        "score_kind": "",
+        **fields,
+    }
     return client.post("/feedback/new", data=data, follow_redirects=True).get_data(as_text=True)
 
 
@@ -96,8 +104,13 @@ def test_edit_form_shows_the_customer_and_an_emptied_field_removes_them(client, 
     assert re.search(r'<input [^>]*id="customer" [^>]*value="Ann Archer \(Archer Farms\)"', page)
     assert f'name="customer_id" type="hidden" value="{ann.id}"' in page
     assert "<option" not in page.split('id="customer"')[1].split("</div>")[0]
-    form = {"channel": "survey", "received_on": item.received_on.isoformat(), "stage_id": "", "score": "",
-            "score_kind": ""}
+    form = {
+        "channel": "survey",
+        "received_on": item.received_on.isoformat(),
+        "stage_id": "",
+        "score": "",
+        "score_kind": "",
+    }
     # Sent back untouched (the label, with or without the id) it keeps the customer.
     client.post(f"/feedback/{item.id}/edit", data={**form, "customer": "Ann Archer (Archer Farms)"})
     db.session.refresh(item)

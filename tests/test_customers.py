@@ -1,4 +1,5 @@
 """The customer's 360° timeline, details and consents."""
+
 import datetime as dt
 
 from sqlalchemy import select
@@ -16,22 +17,44 @@ def test_timeline_shows_every_channel_newest_first(client, app):
     viewer = make_user("viewer", name="Ivy Interviewer")
     sign_in(client, viewer)
     customer = make_customer(name="Dana Cole")
-    make_feedback(customer=customer, channel="survey", text="Survey answer about prices",
-                  received_on=TODAY - dt.timedelta(days=30), stage=stage_named("Consider"))
-    make_feedback(customer=customer, channel="ticket", text="Ticket about a late refund",
-                  source="Zendesk", external_id="ZD-5", received_on=TODAY - dt.timedelta(days=2))
-    interview = Interview(customer=customer, interviewer=viewer, place="Café on High St",
-                          held_on=TODAY - dt.timedelta(days=10), duration_minutes=40)
+    make_feedback(
+        customer=customer,
+        channel="survey",
+        text="Survey answer about prices",
+        received_on=TODAY - dt.timedelta(days=30),
+        stage=stage_named("Consider"),
+    )
+    make_feedback(
+        customer=customer,
+        channel="ticket",
+        text="Ticket about a late refund",
+        source="Zendesk",
+        external_id="ZD-5",
+        received_on=TODAY - dt.timedelta(days=2),
+    )
+    interview = Interview(
+        customer=customer,
+        interviewer=viewer,
+        place="Café on High St",
+        held_on=TODAY - dt.timedelta(days=10),
+        duration_minutes=40,
+    )
     db.session.add(interview)
-    db.session.add(Feedback(text="Quote from the café", channel="interview", customer=customer,
-                            interview=interview, received_on=interview.held_on,
-                            stage=stage_named("Action")))
+    db.session.add(
+        Feedback(
+            text="Quote from the café",
+            channel="interview",
+            customer=customer,
+            interview=interview,
+            received_on=interview.held_on,
+            stage=stage_named("Action"),
+        )
+    )
     db.session.commit()
     make_feedback(text="Someone else's words", customer=make_customer())
 
     body = client.get(f"/customers/{customer.id}").get_data(as_text=True)
-    order = [body.index(s) for s in ("late refund", "Café on High St", "Quote from the café",
-                                     "about prices")]
+    order = [body.index(s) for s in ("late refund", "Café on High St", "Quote from the café", "about prices")]
     assert order == sorted(order)
     assert "Someone else" not in body
     assert "Zendesk ZD-5" in body and "Consider" in body and "Action" in body
@@ -59,11 +82,12 @@ def test_consent_is_explained_on_the_form(client, app):
 def test_editing_records_consent(client, app):
     sign_in(client, make_user("contributor"))
     customer = make_customer(name="Sam Lee")
-    client.post(f"/customers/{customer.id}/edit",
-                data={"name": "Sam Lee", "consent_quote": "y", "segment": "Landlord"})
+    client.post(
+        f"/customers/{customer.id}/edit",
+        data={"name": "Sam Lee", "consent_quote": "y", "segment": "Landlord"},
+    )
     db.session.refresh(customer)
-    assert (customer.consent_quote, customer.consent_contact, customer.segment) == (
-        True, False, "Landlord")
+    assert (customer.consent_quote, customer.consent_contact, customer.segment) == (True, False, "Landlord")
 
 
 def test_customer_needs_a_name(client, app):
@@ -103,16 +127,35 @@ def test_customer_page_is_the_whole_story_scores_themes_hits_follow_ups(client, 
     refunds = Theme(label="refund", name="Refunds")
     db.session.add(refunds)
     db.session.commit()
-    make_feedback(customer=dana, text="Refund took weeks", theme_id=refunds.id, score=3, score_kind="nps",
-                  received_on=TODAY - dt.timedelta(days=40))
-    make_feedback(customer=dana, text="Refund arrived at last", theme_id=refunds.id, score=8,
-                  score_kind="nps",
-                  received_on=TODAY - dt.timedelta(days=5))
+    make_feedback(
+        customer=dana,
+        text="Refund took weeks",
+        theme_id=refunds.id,
+        score=3,
+        score_kind="nps",
+        received_on=TODAY - dt.timedelta(days=40),
+    )
+    make_feedback(
+        customer=dana,
+        text="Refund arrived at last",
+        theme_id=refunds.id,
+        score=8,
+        score_kind="nps",
+        received_on=TODAY - dt.timedelta(days=5),
+    )
     make_feedback(customer=make_customer(name="Other"), text="Another theme", theme_id=refunds.id)
     hit = make_hit(triager, theme_ids=[refunds.id], title="Refunds in a week")
     hits.set_status(hit.id, "done", "", hit.version, triager.id)
-    db.session.add(FollowUp(hit_id=hit.id, customer_id=dana.id, user_id=triager.id, held_on=TODAY,
-                            method="call", note="Told Dana refunds now take a week"))
+    db.session.add(
+        FollowUp(
+            hit_id=hit.id,
+            customer_id=dana.id,
+            user_id=triager.id,
+            held_on=TODAY,
+            method="call",
+            note="Told Dana refunds now take a week",
+        )
+    )
     db.session.commit()
 
     body = client.get(f"/customers/{dana.id}").get_data(as_text=True)

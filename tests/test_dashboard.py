@@ -1,4 +1,5 @@
 """The journey dashboard: exact figures on a small known data set, order, filters and links."""
+
 import datetime as dt
 import html
 import json
@@ -30,8 +31,10 @@ def known(app):
     alice = make_customer(name="Alice", segment="Residential")
     bob = make_customer(name="Bob", segment="Business")
     meter, fees, green, noise = (
-        Theme(label="smart meter", name="Smart meter no-shows"), Theme(label="exit fee"),
-        Theme(label="green tariff"), Theme(label="thanks", noise=True),
+        Theme(label="smart meter", name="Smart meter no-shows"),
+        Theme(label="exit fee"),
+        Theme(label="green tariff"),
+        Theme(label="thanks", noise=True),
     )
     db.session.add_all([meter, fees, green, noise])
     retired = Stage(name="Loyalty", position=9, retired=True)
@@ -40,8 +43,13 @@ def known(app):
     action, consider, awareness = stage_named("Action"), stage_named("Consider"), stage_named("Awareness")
 
     def item(stage, theme, days, sentiment, **extra):
-        return make_feedback(stage=stage, theme_id=theme.id if theme else None, received_on=ago(days),
-                             sentiment=sentiment, **extra)
+        return make_feedback(
+            stage=stage,
+            theme_id=theme.id if theme else None,
+            received_on=ago(days),
+            sentiment=sentiment,
+            **extra,
+        )
 
     # Action: 6 now (3 rated, 2 negative; NPS 0, 9, 10; CSAT 4), 1 before: the meter theme emerges.
     item(action, meter, 1, -0.6, customer=alice, channel="ticket", score=0, score_kind="nps")
@@ -68,24 +76,39 @@ def known(app):
 
     quick = hits.create_hit(_hit("Engineers confirm the day before", action, "this month"), user.id)
     big = hits.create_hit(_hit("Real-time engineer tracking", action, "this year"), user.id)
-    done = hits.create_hit(_hit("Exit fee on the quote", consider, "this week"), user.id,
-                           feedback_ids=(c1.id, c2.id))
+    done = hits.create_hit(
+        _hit("Exit fee on the quote", consider, "this week"), user.id, feedback_ids=(c1.id, c2.id)
+    )
     for status in ("planned", "in progress", "done"):
         hits.set_status(done.id, status, "", done.version, user.id)
     for customer in (alice, bob):
         hits.record_follow_up(done.id, hits.FollowUpInput(customer.id, "note", ago(1), "Told them"), user.id)
     hits.record_follow_up(done.id, hits.FollowUpInput(alice.id, "note", ago(45), "Long ago"), user.id)
     for days, minutes in ((3, 90), (20, 60), (40, 30)):
-        db.session.add(Interview(customer=alice, interviewer=user, held_on=ago(days), place="Leeds",
-                                 duration_minutes=minutes))
+        db.session.add(
+            Interview(
+                customer=alice, interviewer=user, held_on=ago(days), place="Leeds", duration_minutes=minutes
+            )
+        )
     db.session.commit()
-    return {"action": action, "consider": consider, "awareness": awareness, "meter": meter,
-            "fees": fees, "green": green, "quick": quick, "big": big, "done": done, "user": user}
+    return {
+        "action": action,
+        "consider": consider,
+        "awareness": awareness,
+        "meter": meter,
+        "fees": fees,
+        "green": green,
+        "quick": quick,
+        "big": big,
+        "done": done,
+        "user": user,
+    }
 
 
 def _hit(title, stage, horizon) -> hits.HitInput:
-    return hits.HitInput(title=title, stage_id=stage.id, horizon=horizon, kind="quick fix",
-                         impact=3, confidence=80, effort=1.0)
+    return hits.HitInput(
+        title=title, stage_id=stage.id, horizon=horizon, kind="quick fix", impact=3, confidence=80, effort=1.0
+    )
 
 
 def build(**filters) -> dashboard.Dashboard:
@@ -222,8 +245,12 @@ def test_long_periods_are_charted_by_week(known):
         ("90", None, None, Period(dt.date(2026, 8, 18), dt.date(2026, 11, 15))),
         ("quarter", None, None, Period(dt.date(2026, 10, 1), dt.date(2026, 11, 15))),
         (None, None, None, Period(dt.date(2026, 10, 17), dt.date(2026, 11, 15))),
-        ("custom", dt.date(2026, 1, 1), dt.date(2026, 1, 31),
-         Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31))),
+        (
+            "custom",
+            dt.date(2026, 1, 1),
+            dt.date(2026, 1, 31),
+            Period(dt.date(2026, 1, 1), dt.date(2026, 1, 31)),
+        ),
         ("30", dt.date(2026, 11, 1), None, Period(dt.date(2026, 11, 1), dt.date(2026, 11, 15))),
     ],
 )
@@ -306,7 +333,7 @@ def test_numbers_link_to_the_feedback_behind_them(client, known, viewer):
 
 def test_page_shows_the_figures(client, known, viewer):
     body = client.get("/").get_data(as_text=True)
-    strip = body[body.index('class="strip"'):body.index("</dl>")]
+    strip = body[body.index('class="strip"') : body.index("</dl>")]
     assert re.search(r'data-figure="volume"[^>]*>14</a>', strip)
     assert re.search(r'data-figure="negative"[^>]*>40%</a>', strip)
     assert re.search(r'data-figure="emerging"[^>]*>1</a>', strip)
@@ -420,8 +447,14 @@ def test_feedback_list_filters_for_dashboard_links(client, app, viewer):
     db.session.add(theme)
     db.session.commit()
     business = make_customer(segment="Business")
-    make_feedback(text="negative themed", sentiment=-0.5, theme_id=theme.id, customer=business,
-                  score=3, score_kind="nps")
+    make_feedback(
+        text="negative themed",
+        sentiment=-0.5,
+        theme_id=theme.id,
+        customer=business,
+        score=3,
+        score_kind="nps",
+    )
     make_feedback(text="positive plain", sentiment=0.5, stage=stage_named("Action"))
     for query, shown in [
         ("sentiment=negative", "negative themed"),
@@ -435,13 +468,16 @@ def test_feedback_list_filters_for_dashboard_links(client, app, viewer):
         assert shown in body and "1 item" in body, query
 
 
-@pytest.mark.parametrize(("filters", "interviews"), [
-    ({}, (150, 2)),
-    ({"channel": "interview"}, (150, 2)),
-    ({"channel": "ticket"}, (0, 0)),  # interviews are a channel of their own
-    ({"segment": "Business"}, (0, 0)),  # all three were with Alice, who is not in it
-    ({"segment": "Residential"}, (150, 2)),
-])
+@pytest.mark.parametrize(
+    ("filters", "interviews"),
+    [
+        ({}, (150, 2)),
+        ({"channel": "interview"}, (150, 2)),
+        ({"channel": "ticket"}, (0, 0)),  # interviews are a channel of their own
+        ({"segment": "Business"}, (0, 0)),  # all three were with Alice, who is not in it
+        ({"segment": "Residential"}, (150, 2)),
+    ],
+)
 def test_field_interviews_card_honours_the_channel_and_segment_filters(known, filters, interviews):
     strip = build(**filters).strip
     assert (strip.interview_minutes, strip.interviews) == interviews

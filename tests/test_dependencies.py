@@ -1,4 +1,5 @@
 """The locks: servers install runtime packages only, and every package voc imports is declared."""
+
 import ast
 import re
 import sys
@@ -9,9 +10,14 @@ ROOT = Path(__file__).resolve().parent.parent
 TEST_TOOLS = {"pytest", "hypothesis", "schemathesis", "playwright", "ruff", "pip-tools"}
 # Import names that differ from the distribution that provides them.
 DISTRIBUTION = {
-    "sklearn": "scikit-learn", "flask_sqlalchemy": "flask-sqlalchemy", "flask_login": "flask-login",
-    "flask_migrate": "flask-migrate", "flask_wtf": "flask-wtf", "argon2": "argon2-cffi",
-    "email_validator": "email-validator", "vaderSentiment": "vadersentiment",
+    "sklearn": "scikit-learn",
+    "flask_sqlalchemy": "flask-sqlalchemy",
+    "flask_login": "flask-login",
+    "flask_migrate": "flask-migrate",
+    "flask_wtf": "flask-wtf",
+    "argon2": "argon2-cffi",
+    "email_validator": "email-validator",
+    "vaderSentiment": "vadersentiment",
     "flask_limiter": "flask-limiter",
 }
 

@@ -1,4 +1,5 @@
 """Roadmap exports parsed back: order, columns, values, defused formulas, masked e-mails, Jira rules."""
+
 import ast
 import csv
 import datetime as dt
@@ -37,13 +38,27 @@ EMAIL = "jane.doe@example.com"
 def make_hit(**overrides) -> RoadmapHit:
     """A plain hit; tests override what they look at."""
     values = dict(
-        title="Checkout fails on mobile", problem="Card form resets", stage="Consider", horizon="this month",
-        kind="quick fix", owner="Ana", status="planned", score=40.0, reach=120, impact=3, confidence=80,
-        effort=2.0, target_date=dt.date(2024, 6, 30),
+        title="Checkout fails on mobile",
+        problem="Card form resets",
+        stage="Consider",
+        horizon="this month",
+        kind="quick fix",
+        owner="Ana",
+        status="planned",
+        score=40.0,
+        reach=120,
+        impact=3,
+        confidence=80,
+        effort=2.0,
+        target_date=dt.date(2024, 6, 30),
         evidence=Evidence(
-            items=5, customers=4, channels={"ticket": 2, "survey": 3},
-            first_seen=dt.date(2024, 1, 2), last_seen=dt.date(2024, 3, 4),
-            mean_sentiment=-0.456, share_negative=0.6,
+            items=5,
+            customers=4,
+            channels={"ticket": 2, "survey": 3},
+            first_seen=dt.date(2024, 1, 2),
+            last_seen=dt.date(2024, 3, 4),
+            mean_sentiment=-0.456,
+            share_negative=0.6,
         ),
         quotes=("It just resets!", "Lost my basket twice"),
     )
@@ -53,22 +68,40 @@ def make_hit(**overrides) -> RoadmapHit:
 HITS = (
     make_hit(),
     make_hit(
-        title=HOSTILE_TITLE, problem="+1", owner="-2", stage="Action", horizon="this week", score=10.0,
+        title=HOSTILE_TITLE,
+        problem="+1",
+        owner="-2",
+        stage="Action",
+        horizon="this week",
+        score=10.0,
         quotes=("@SUM(A1)", "\tx", "\rx"),
     ),
     make_hit(
-        title="Refunds are slow", problem=f"Write to {EMAIL} for refunds", stage="Awareness",
-        horizon="year 2", score=5.0, quotes=(f"Mail me at {EMAIL} please",),
+        title="Refunds are slow",
+        problem=f"Write to {EMAIL} for refunds",
+        stage="Awareness",
+        horizon="year 2",
+        score=5.0,
+        quotes=(f"Mail me at {EMAIL} please",),
     ),
     make_hit(title="Pricing | plans", problem="Line one\nLine two | more", score=60.0, target_date=None),
     make_hit(title="Compare plans", horizon="this week", score=25.0, quotes=()),
     make_hit(
-        title="Nobody knows us", stage="Awareness", horizon="this year", score=80.0, target_date=None,
-        evidence=Evidence(), quotes=(),
+        title="Nobody knows us",
+        stage="Awareness",
+        horizon="this year",
+        score=80.0,
+        target_date=None,
+        evidence=Evidence(),
+        quotes=(),
     ),
 )
 EXPECTED_ORDER = [
-    "Nobody knows us", "Refunds are slow", "Compare plans", "Pricing | plans", "Checkout fails on mobile",
+    "Nobody knows us",
+    "Refunds are slow",
+    "Compare plans",
+    "Pricing | plans",
+    "Checkout fails on mobile",
     HOSTILE_TITLE,
 ]
 SAFE_ORDER = [*EXPECTED_ORDER[:-1], "'" + HOSTILE_TITLE]
@@ -77,7 +110,10 @@ SAFE_ORDER = [*EXPECTED_ORDER[:-1], "'" + HOSTILE_TITLE]
 @pytest.fixture
 def roadmap() -> Roadmap:
     return Roadmap(
-        stages=STAGES, horizons=HORIZONS, hits=HITS, generated_on=dt.date(2024, 5, 1),
+        stages=STAGES,
+        horizons=HORIZONS,
+        hits=HITS,
+        generated_on=dt.date(2024, 5, 1),
         filters={"owner": "Ana", "status": "planned, in progress"},
     )
 
@@ -93,13 +129,30 @@ def test_csv_rows_follow_stage_horizon_and_score_with_all_columns(roadmap):
     assert [r["title"] for r in records] == SAFE_ORDER
     checkout = records[4]
     assert checkout == {
-        "stage": "Consider", "horizon": "this month", "title": "Checkout fails on mobile",
-        "problem": "Card form resets", "status": "planned", "owner": "Ana", "kind": "quick fix",
-        "score": "40.0", "reach": "120", "impact": "3", "confidence": "80", "effort": "2.0",
-        "target_date": "2024-06-30", "items": "5", "customers": "4", "channels": "survey 3; ticket 2",
-        "first_seen": "2024-01-02", "last_seen": "2024-03-04", "mean_sentiment": "-0.46",
-        "share_negative": "0.6", "nps_impact": "", "csat_impact": "",
-        "quote_1": "It just resets!", "quote_2": "Lost my basket twice",
+        "stage": "Consider",
+        "horizon": "this month",
+        "title": "Checkout fails on mobile",
+        "problem": "Card form resets",
+        "status": "planned",
+        "owner": "Ana",
+        "kind": "quick fix",
+        "score": "40.0",
+        "reach": "120",
+        "impact": "3",
+        "confidence": "80",
+        "effort": "2.0",
+        "target_date": "2024-06-30",
+        "items": "5",
+        "customers": "4",
+        "channels": "survey 3; ticket 2",
+        "first_seen": "2024-01-02",
+        "last_seen": "2024-03-04",
+        "mean_sentiment": "-0.46",
+        "share_negative": "0.6",
+        "nps_impact": "",
+        "csat_impact": "",
+        "quote_1": "It just resets!",
+        "quote_2": "Lost my basket twice",
         "quote_3": "",
     }
     empty = records[0]
@@ -122,9 +175,20 @@ def test_csv_neutralises_formula_cells_and_masks_emails(roadmap):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=1+1", "'=1+1"), ("+1", "'+1"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
-        ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""), (-0.5, -0.5), (3, 3), (None, None),
-        (dt.date(2024, 1, 2), dt.date(2024, 1, 2)), (f"={EMAIL}", "'=[email removed]"),
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-0.5, -0.5),
+        (3, 3),
+        (None, None),
+        (dt.date(2024, 1, 2), dt.date(2024, 1, 2)),
+        (f"={EMAIL}", "'=[email removed]"),
     ],
 )
 def test_spreadsheet_cell(value, expected):
@@ -145,8 +209,10 @@ def test_xlsx_has_summary_then_a_sheet_per_horizon(roadmap):
     ]
     rest = [[cell.value for cell in row if cell.value is not None] for row in summary.iter_rows(min_row=6)]
     assert [row for row in rest if row] == [
-        ["Generated on", dt.datetime(2024, 5, 1)], ["Filters"],
-        ["owner", "Ana"], ["status", "planned, in progress"],
+        ["Generated on", dt.datetime(2024, 5, 1)],
+        ["Filters"],
+        ["owner", "Ana"],
+        ["status", "planned, in progress"],
     ]
     assert summary.freeze_panes == "A2" and summary["A1"].font.bold
 
@@ -168,8 +234,12 @@ def test_xlsx_horizon_sheets_hold_the_csv_columns_typed_and_safe(roadmap):
     hostile = next(row for row in week.iter_rows(min_row=2) if row[2].value.startswith("'="))
     cells = dict(zip(COLUMNS, hostile, strict=True))
     expected = {
-        "title": "'" + HOSTILE_TITLE, "problem": "'+1", "owner": "'-2",
-        "quote_1": "'@SUM(A1)", "quote_2": "'\tx", "quote_3": "'\nx",  # CR is defused, then a line break
+        "title": "'" + HOSTILE_TITLE,
+        "problem": "'+1",
+        "owner": "'-2",
+        "quote_1": "'@SUM(A1)",
+        "quote_2": "'\tx",
+        "quote_3": "'\nx",  # CR is defused, then a line break
     }
     assert {name: cells[name].value for name in expected} == expected
     assert {cells[name].data_type for name in expected} == {"s"}
@@ -207,13 +277,29 @@ def test_markdown_sections_follow_the_journey_and_escape_cells(roadmap):
 
 def test_markdown_keeps_html_and_links_from_hostile_text_inert():
     hostile = RoadmapHit(
-        title="<audio src=x onloadeddata=alert(1)>", problem="[click](javascript:alert(2)) & <b>more</b>",
-        stage="<img src=x onerror=alert(3)>", horizon="this week", kind="quick fix", owner="<i>Ana</i>",
-        status="planned", score=1.0, reach=1, impact=1, confidence=50, effort=1.0,
+        title="<audio src=x onloadeddata=alert(1)>",
+        problem="[click](javascript:alert(2)) & <b>more</b>",
+        stage="<img src=x onerror=alert(3)>",
+        horizon="this week",
+        kind="quick fix",
+        owner="<i>Ana</i>",
+        status="planned",
+        score=1.0,
+        reach=1,
+        impact=1,
+        confidence=50,
+        effort=1.0,
         quotes=("<script>alert(4)</script> mail me at jo@example.com",),
     )
-    text = to_markdown(Roadmap(stages=(hostile.stage,), horizons=HORIZONS, hits=(hostile,),
-                               generated_on=dt.date(2024, 5, 1), filters={"stage": "<s>x</s>"}))
+    text = to_markdown(
+        Roadmap(
+            stages=(hostile.stage,),
+            horizons=HORIZONS,
+            hits=(hostile,),
+            generated_on=dt.date(2024, 5, 1),
+            filters={"stage": "<s>x</s>"},
+        )
+    )
     assert "<" not in text.replace("<br>", "")
     assert "## &lt;img src=x onerror=alert(3)&gt;" in text and "- **stage**: &lt;s&gt;x&lt;/s&gt;" in text
     assert "| &lt;audio src=x onloadeddata=alert(1)&gt; | \\[click\\](javascript:alert(2)) &amp; " in text
@@ -236,8 +322,13 @@ def test_json_is_the_documented_structure(roadmap):
     checkout = document["hits"][4]
     assert checkout["target_date"] == "2024-06-30" and checkout["score"] == 40.0
     assert checkout["evidence"] == {
-        "items": 5, "customers": 4, "channels": {"ticket": 2, "survey": 3}, "first_seen": "2024-01-02",
-        "last_seen": "2024-03-04", "mean_sentiment": -0.456, "share_negative": 0.6,
+        "items": 5,
+        "customers": 4,
+        "channels": {"ticket": 2, "survey": 3},
+        "first_seen": "2024-01-02",
+        "last_seen": "2024-03-04",
+        "mean_sentiment": -0.456,
+        "share_negative": 0.6,
     }
     assert checkout["quotes"] == ["It just resets!", "Lost my basket twice"]
     assert document["hits"][0]["evidence"]["first_seen"] is None

@@ -1,4 +1,5 @@
 """Entering feedback by hand, its bad-input rules, and browsing the list."""
+
 import datetime as dt
 import html
 import re
@@ -45,16 +46,26 @@ def test_feedback_is_stored_with_every_field(client, contributor):
     customer = make_customer(name="Priya Shah")
     action = stage_named("Action")
     response = post_feedback(
-        client, external_id="ZD-1", customer_id=customer.id, stage_id=action.id,
-        score="3", score_kind="csat",
+        client,
+        external_id="ZD-1",
+        customer_id=customer.id,
+        stage_id=action.id,
+        score="3",
+        score_kind="csat",
     )
     assert b"Feedback saved." in response.data
     item = db.session.scalar(select(Feedback))
     assert (item.text, item.channel, item.source, item.external_id) == (
-        "The smart meter engineer never turned up", "ticket", "Zendesk", "ZD-1"
+        "The smart meter engineer never turned up",
+        "ticket",
+        "Zendesk",
+        "ZD-1",
     )
     assert (item.customer.name, item.stage.name, item.score, item.score_kind) == (
-        "Priya Shah", "Action", 3, "csat"
+        "Priya Shah",
+        "Action",
+        3,
+        "csat",
     )
     assert item.created_by_id == contributor.id
     assert b"Priya Shah" in response.data and b"CSAT 3" in response.data
@@ -216,8 +227,9 @@ def test_deep_links_newer_and_oldest_pages(client, app):
     assert shown_texts(client.get(link(bookmarked, "prev")).get_data(as_text=True)) == ["item 0", "item 1"]
 
 
-@pytest.mark.parametrize("cursor", ["nonsense", "2026-13-40_5", "2020-01-01_0", "2020-01-01_99999999999",
-                                    "_"])
+@pytest.mark.parametrize(
+    "cursor", ["nonsense", "2026-13-40_5", "2020-01-01_0", "2020-01-01_99999999999", "_"]
+)
 def test_a_broken_cursor_starts_from_the_newest(client, app, cursor):
     sign_in(client, make_user("viewer"))
     make_feedback(text="still listed")
@@ -259,14 +271,26 @@ def test_filters_live_in_the_url_and_combine(client, app):
     sign_in(client, make_user("viewer"))
     alice = make_customer(name="Alice")
     action = stage_named("Action")
-    make_feedback(text="refund slow", channel="ticket", stage=action, customer=alice,
-                  received_on=TODAY - dt.timedelta(days=2))
-    make_feedback(text="refund slow too", channel="survey", stage=action,
-                  received_on=TODAY - dt.timedelta(days=2))
-    make_feedback(text="refund old", channel="ticket", stage=action, customer=alice,
-                  received_on=TODAY - dt.timedelta(days=40))
-    make_feedback(text="advert unclear", channel="ticket", customer=alice,
-                  received_on=TODAY - dt.timedelta(days=2))
+    make_feedback(
+        text="refund slow",
+        channel="ticket",
+        stage=action,
+        customer=alice,
+        received_on=TODAY - dt.timedelta(days=2),
+    )
+    make_feedback(
+        text="refund slow too", channel="survey", stage=action, received_on=TODAY - dt.timedelta(days=2)
+    )
+    make_feedback(
+        text="refund old",
+        channel="ticket",
+        stage=action,
+        customer=alice,
+        received_on=TODAY - dt.timedelta(days=40),
+    )
+    make_feedback(
+        text="advert unclear", channel="ticket", customer=alice, received_on=TODAY - dt.timedelta(days=2)
+    )
     start = (TODAY - dt.timedelta(days=10)).isoformat()
     url = f"/feedback/?q=REFUND&channel=ticket&stage={action.id}&customer={alice.id}&start={start}"
     body = client.get(url).get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Forms keep what a person typed and say on the field what is wrong."""
+
 import re
 
 import pytest
@@ -20,8 +21,11 @@ def csrf_client(database_url):
 
 def test_a_form_sent_after_the_session_expired_goes_back_to_its_page_after_sign_in(csrf_client):
     app, client = csrf_client
-    response = client.post("/feedback/new", data={"text": "typed"},
-                           headers={"Referer": "http://localhost/feedback/new?customer=3"})
+    response = client.post(
+        "/feedback/new",
+        data={"text": "typed"},
+        headers={"Referer": "http://localhost/feedback/new?customer=3"},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/feedback/new?customer%3D3%26unsent%3D1"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -32,25 +36,34 @@ def test_a_form_sent_after_the_session_expired_goes_back_to_its_page_after_sign_
 def test_a_stale_token_while_signed_in_goes_back_to_the_form(csrf_client):
     app, client = csrf_client
     sign_in(client, make_user("contributor"))
-    response = client.post("/feedback/new", data={"text": "typed", "csrf_token": "stale"},
-                           headers={"Referer": "http://localhost/feedback/new"})
+    response = client.post(
+        "/feedback/new",
+        data={"text": "typed", "csrf_token": "stale"},
+        headers={"Referer": "http://localhost/feedback/new"},
+    )
     assert response.headers["Location"] == "/feedback/new?unsent=1"
     assert "The form had expired, so nothing was saved yet." in client.get("/feedback/new?unsent=1").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_a_forged_request_from_another_site_is_still_refused(csrf_client):
     app, client = csrf_client
     sign_in(client, make_user("contributor"))
-    response = client.post("/feedback/new", data={"text": "forged"},
-                           headers={"Referer": "https://evil.example/feedback/new"})
+    response = client.post(
+        "/feedback/new", data={"text": "forged"}, headers={"Referer": "https://evil.example/feedback/new"}
+    )
     assert response.status_code == 400 and "security token was missing" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("", "A theme needs a name."), ("   ", "A theme needs a name."),
-    ("x" * 100_000, "Keep the name under 200 characters."),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "A theme needs a name."),
+        ("   ", "A theme needs a name."),
+        ("x" * 100_000, "Keep the name under 200 characters."),
+    ],
+)
 def test_a_refused_theme_rename_says_why_on_its_field(client, app, name, message):
     theme = Theme(label="refund late", size=0)
     db.session.add(theme)
@@ -59,7 +72,7 @@ def test_a_refused_theme_rename_says_why_on_its_field(client, app, name, message
     page = client.post(f"/themes/{theme.id}/rename", data={"name": name}).get_data(as_text=True)
     rename = re.search(r'<form[^>]*action="/themes/\d+/rename".*?</form>', page, re.S).group(0)
     assert "has-error" in rename and message in rename
-    assert "<details class=\"tools\" open>" in page
+    assert '<details class="tools" open>' in page
     db.session.refresh(theme)
     assert theme.name is None
 
@@ -68,11 +81,19 @@ def test_picking_a_customer_and_typing_a_new_one_is_refused_on_the_field(client,
     grace = make_customer(name="Grace Hopper")
     user = make_user("contributor")
     sign_in(client, user)
-    page = client.post("/interviews/new", data={
-        "customer_id": str(grace.id), "new_customer_name": "Ada Lovelace", "interviewer_id": str(user.id),
-        "held_on": "2024-05-01", "place": "Bakery", "duration_minutes": "30", "quotes-0-text": "Hello",
-        "submit": "Save interview",
-    }).get_data(as_text=True)
+    page = client.post(
+        "/interviews/new",
+        data={
+            "customer_id": str(grace.id),
+            "new_customer_name": "Ada Lovelace",
+            "interviewer_id": str(user.id),
+            "held_on": "2024-05-01",
+            "place": "Bakery",
+            "duration_minutes": "30",
+            "quotes-0-text": "Hello",
+            "submit": "Save interview",
+        },
+    ).get_data(as_text=True)
     field = re.search(r'<div class="field[^"]*">\s*<label for="new_customer_name".*?</div>', page, re.S)[0]
     assert "has-error" in field and "You picked an existing customer and typed a new one" in field
     assert 'value="Ada Lovelace"' in field
@@ -83,11 +104,20 @@ def test_a_new_interview_customer_with_an_e_mail_in_use_is_offered_the_existing_
     make_customer(name="Grace Hopper", email="grace@example.com")
     user = make_user("contributor")
     sign_in(client, user)
-    page = client.post("/interviews/new", data={
-        "customer_id": "", "new_customer_name": "G. Hopper", "new_customer_email": "Grace@example.com",
-        "interviewer_id": str(user.id), "held_on": "2024-05-01", "place": "Bakery", "duration_minutes": "30",
-        "quotes-0-text": "Hello", "submit": "Save interview",
-    }).get_data(as_text=True)
+    page = client.post(
+        "/interviews/new",
+        data={
+            "customer_id": "",
+            "new_customer_name": "G. Hopper",
+            "new_customer_email": "Grace@example.com",
+            "interviewer_id": str(user.id),
+            "held_on": "2024-05-01",
+            "place": "Bakery",
+            "duration_minutes": "30",
+            "quotes-0-text": "Hello",
+            "submit": "Save interview",
+        },
+    ).get_data(as_text=True)
     assert "“Grace Hopper” already has this e-mail address: pick them under Customer." in page
     assert db.session.scalar(select(func.count(Customer.id))) == 1
 
@@ -103,8 +133,12 @@ def test_a_second_customer_with_the_same_e_mail_is_warned_and_may_go_ahead(clien
     assert 'value="Grace H."' in page  # nothing typed is lost
     assert db.session.scalar(select(func.count(Customer.id))) == 1
     # Editing a customer keeps their own address without a warning.
-    assert client.post(f"/customers/{grace.id}/edit", data={"name": "Grace", "email": "grace@example.com"}
-                       ).status_code == 302
+    assert (
+        client.post(
+            f"/customers/{grace.id}/edit", data={"name": "Grace", "email": "grace@example.com"}
+        ).status_code
+        == 302
+    )
     response = client.post("/customers/new", data={**form, "shared_email_ok": "y"})
     assert response.status_code == 302
     assert db.session.scalar(select(func.count(Customer.id))) == 2

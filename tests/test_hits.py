@@ -1,4 +1,5 @@
 """The hit list: creating hits with evidence, RICE, statuses, history, locking and the closed loop."""
+
 import datetime as dt
 
 import pytest
@@ -31,10 +32,6 @@ def triager(client, app):
     return user
 
 
-
-
-
-
 def count_hits() -> int:
     return db.session.scalar(select(func.count(Hit.id)))
 
@@ -63,17 +60,28 @@ def test_new_hit_from_theme_is_prefilled_and_keeps_the_evidence(client, triager)
 def test_evidence_counts_follow_feedback_added_to_the_theme_later(app):
     theme = make_theme()
     alice = make_customer()
-    make_feedback(theme_id=theme.id, customer=alice, channel="ticket", sentiment=-0.8,
-                  received_on=TODAY - dt.timedelta(days=20))
-    direct = make_feedback(customer=alice, channel="survey", sentiment=0.4,
-                           received_on=TODAY - dt.timedelta(days=5))
+    make_feedback(
+        theme_id=theme.id,
+        customer=alice,
+        channel="ticket",
+        sentiment=-0.8,
+        received_on=TODAY - dt.timedelta(days=20),
+    )
+    direct = make_feedback(
+        customer=alice, channel="survey", sentiment=0.4, received_on=TODAY - dt.timedelta(days=5)
+    )
     hit = make_hit(theme_ids=(theme.id,), feedback_ids=(direct.id,))
     before = hits.evidence(hit.id)
     assert (before.items, before.customers) == (2, 1)
 
     bob = make_customer()
-    later = make_feedback(theme_id=theme.id, customer=bob, channel="review", sentiment=-0.5,
-                          received_on=TODAY - dt.timedelta(days=40))
+    later = make_feedback(
+        theme_id=theme.id,
+        customer=bob,
+        channel="review",
+        sentiment=-0.5,
+        received_on=TODAY - dt.timedelta(days=40),
+    )
     direct.theme_id = theme.id  # an item both linked and in the theme counts once
     db.session.commit()
     after = hits.evidence(hit.id)
@@ -106,8 +114,9 @@ def test_rice_score_uses_evidence_reach_unless_overridden(client, triager):
     body = client.get(f"/hits/{hit.id}").get_data(as_text=True)
     assert "reach 4 × impact 3 × confidence 50% ÷ effort 2 person-weeks = 3" in body
     assert "(distinct customers in the evidence)" in body
-    overridden = hits.rice(hit, 4).__class__(reach=100, reach_from_evidence=False, impact=3, confidence=50,
-                                              effort=2.0)
+    overridden = hits.rice(hit, 4).__class__(
+        reach=100, reach_from_evidence=False, impact=3, confidence=50, effort=2.0
+    )
     assert overridden.score == 75
     hit.reach = 100
     db.session.commit()
@@ -131,8 +140,13 @@ def test_suggestion_is_shown_and_the_triager_decides(client, triager):
 
 @pytest.mark.parametrize(
     ("impact", "effort", "quadrant"),
-    [(5, 1, "Quick wins"), (3, 2, "Quick wins"), (4, 8, "Big bets"), (2, 0.5, "Fill-ins"),
-     (1, 10, "Money pits")],
+    [
+        (5, 1, "Quick wins"),
+        (3, 2, "Quick wins"),
+        (4, 8, "Big bets"),
+        (2, 0.5, "Fill-ins"),
+        (1, 10, "Money pits"),
+    ],
 )
 def test_impact_effort_quadrant(impact, effort, quadrant):
     assert hits.quadrant(impact, effort) == quadrant
@@ -195,10 +209,18 @@ def test_a_hit_walks_the_whole_flow_and_each_move_is_recorded(client, triager):
         assert response.status_code == 302, status
         db.session.expire_all()
         assert db.session.get(Hit, hit.id).status == status
-    moves = [(c.old, c.new) for c in db.session.scalars(
-        select(HitChange).where(HitChange.field == "Status").order_by(HitChange.id))]
-    assert moves == [("proposed", "planned"), ("planned", "in progress"), ("in progress", "done"),
-                     ("done", "loop closed")]
+    moves = [
+        (c.old, c.new)
+        for c in db.session.scalars(
+            select(HitChange).where(HitChange.field == "Status").order_by(HitChange.id)
+        )
+    ]
+    assert moves == [
+        ("proposed", "planned"),
+        ("planned", "in progress"),
+        ("in progress", "done"),
+        ("done", "loop closed"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -222,8 +244,9 @@ def test_proposed_to_done_in_one_step_but_the_loop_closes_only_after_done(client
     assert "A hit that is proposed cannot move to loop closed." in body
     db.session.expire_all()
     assert db.session.get(Hit, hit.id).status == "proposed"
-    body = client.post(f"/hits/{hit.id}/status", data={"status": "done", "version": 1},
-                       follow_redirects=True).get_data(as_text=True)
+    body = client.post(
+        f"/hits/{hit.id}/status", data={"status": "done", "version": 1}, follow_redirects=True
+    ).get_data(as_text=True)
     assert f"“{hit.title}” is now done." in body
     db.session.expire_all()
     assert db.session.get(Hit, hit.id).status == "done"
@@ -261,7 +284,6 @@ def test_history_records_who_when_field_from_and_to(client, triager):
     assert "Kind of move" not in changes  # unchanged fields leave no entry
     history = client.get(f"/hits/{hit.id}").get_data(as_text=True).split('id="history"')[1]
     assert "Tara Triager" in history and "Old title" in history and "New title" in history
-
 
 
 def test_second_save_of_the_same_hit_is_refused_and_shows_what_changed(app, triager):
@@ -349,8 +371,9 @@ def test_move_between_horizons_with_a_plain_form(client, triager):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Hit, hit.id).horizon == "this year"
-    stale = client.post(f"/hits/{hit.id}/move", data={"horizon": "year 2", "version": "1"},
-                        follow_redirects=True)
+    stale = client.post(
+        f"/hits/{hit.id}/move", data={"horizon": "year 2", "version": "1"}, follow_redirects=True
+    )
     assert "changed this hit after you opened it" in stale.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Hit, hit.id).horizon == "this year"
@@ -380,9 +403,13 @@ def done_hit(triager):
 
 
 def post_follow_up(client, hit, customer, **overrides):
-    data = {"customer_id": customer.id if customer else "", "method": "call",
-            "held_on": TODAY.isoformat(), "note": "Told her the engineers now confirm the day before",
-            **overrides}
+    data = {
+        "customer_id": customer.id if customer else "",
+        "method": "call",
+        "held_on": TODAY.isoformat(),
+        "note": "Told her the engineers now confirm the day before",
+        **overrides,
+    }
     return client.post(f"/hits/{hit.id}/follow-ups", data=data)
 
 
@@ -400,7 +427,9 @@ def test_follow_ups_close_the_loop_customer_by_customer(client, triager, done_hi
 
     follow_ups = list(db.session.scalars(select(FollowUp).order_by(FollowUp.id)))
     assert [(f.customer.name, f.method, f.user_id, f.held_on) for f in follow_ups] == [
-        ("Yara Yes", "call", triager.id, TODAY), ("Nick No", "note", triager.id, TODAY)]
+        ("Yara Yes", "call", triager.id, TODAY),
+        ("Nick No", "note", triager.id, TODAY),
+    ]
     page = client.get(f"/hits/{hit.id}").get_data(as_text=True)
     assert "Loop closed with 2 of 2 customers." in page
     assert "Told her the engineers now confirm the day before" in page

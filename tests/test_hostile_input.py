@@ -3,6 +3,7 @@
 Like tests/test_security_routes.py, nothing here lists routes or parameters by hand: the query
 parameters a page reads are recorded while it renders, and the form fields are read from its HTML.
 """
+
 import datetime as dt
 import itertools
 import re
@@ -28,7 +29,19 @@ from voc.models import INT_MAX, Customer, ThemeRun, Webhook
 
 # Values a shared link, a typo or a fuzzer puts in a filter; each must give a page, a 404 or a 422.
 BAD_VALUES = (
-    "0", "-1", "99999", "abc", "", " 1", "1.5", "9" * 40, "x" * 5000, "\x00", "2024-02-30", "%00", "none",
+    "0",
+    "-1",
+    "99999",
+    "abc",
+    "",
+    " 1",
+    "1.5",
+    "9" * 40,
+    "x" * 5000,
+    "\x00",
+    "2024-02-30",
+    "%00",
+    "none",
 )
 # Typed into every text field of every form: what is stored must be the same without the controls.
 # (A browser cannot send a lone surrogate in a form; the API tests send one in JSON.)
@@ -146,8 +159,13 @@ class PostForms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form" and (a.get("method") or "get").lower() == "post":
-            self._form = {"action": a.get("action") or "", "data": {}, "typed": set(), "textareas": set(),
-                          "submit": None}
+            self._form = {
+                "action": a.get("action") or "",
+                "data": {},
+                "typed": set(),
+                "textareas": set(),
+                "submit": None,
+            }
             self.forms.append(self._form)
         if self._form is None:
             return
@@ -217,7 +235,9 @@ def stored_controls() -> list[str]:
 def stored_typing() -> set[str]:
     """The tables in which the typed text arrived whole, without its control characters."""
     return {
-        table.name for table in db.metadata.sorted_tables for column in table.columns
+        table.name
+        for table in db.metadata.sorted_tables
+        for column in table.columns
         if isinstance(column.type, String | Text)
         and db.session.scalar(select(column).where(column.contains(STORED)).limit(1)) is not None
     }
@@ -230,8 +250,10 @@ def altered_typing() -> list[str]:
     as stored (lower case)."""
     return [
         f"{table.name}.{column.name}: {value[:80]!r}"
-        for table in db.metadata.sorted_tables for column in table.columns
-        if isinstance(column.type, String | Text) and column.name not in ("email", "url")
+        for table in db.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, String | Text)
+        and column.name not in ("email", "url")
         and str(column) != "audit_event.detail"
         for value in db.session.scalars(select(column).where(column.contains("NulBellEscEnd")))
         if STORED not in value
@@ -272,7 +294,8 @@ def test_every_form_field_stores_typed_text_without_control_characters(world):
                 areas = [name for name in form["typed"] if name in form["textareas"]]
                 if areas:  # too long to store: refused with the text kept in the form
                     response = client_as(app, people, "admin").post(
-                        form["action"] or url, data={**data, **dict.fromkeys(areas, BIG)})
+                        form["action"] or url, data={**data, **dict.fromkeys(areas, BIG)}
+                    )
                     if response.status_code != 200 or BIG not in response.get_data(as_text=True):
                         failed.append(f"{form['action'] or url} with 100 KB: {response.status_code}")
         db.session.remove()

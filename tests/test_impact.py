@@ -1,4 +1,5 @@
 """Which themes drive NPS and CSAT: impact against hand-computed figures, and one vote per survey response."""
+
 import csv
 import datetime as dt
 import io
@@ -32,8 +33,10 @@ def app(database_url, tmp_path):
 def known_responses(drag: int, other: int) -> list[tuple[float, frozenset[int]]]:
     """The drag: 10 detractors, 10 passives; elsewhere 15 promoters (5 in the other theme), 15 passives."""
     return (
-        [(nps_value(2), frozenset({drag}))] * 10 + [(nps_value(7), frozenset({drag}))] * 10
-        + [(nps_value(10), frozenset({other}))] * 5 + [(nps_value(10), frozenset())] * 10
+        [(nps_value(2), frozenset({drag}))] * 10
+        + [(nps_value(7), frozenset({drag}))] * 10
+        + [(nps_value(10), frozenset({other}))] * 5
+        + [(nps_value(10), frozenset())] * 10
         + [(nps_value(8), frozenset())] * 15
     )
 
@@ -54,8 +57,13 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     db.session.commit()
     for value, themes in known_responses(drag.id, other.id):
         score = {-100: 2, 0: 7, 100: 10}[value]
-        make_feedback(score=score, score_kind="nps", theme_id=next(iter(themes), None), received_on=TODAY,
-                      stage=stage_named("Action") if drag.id in themes else None)
+        make_feedback(
+            score=score,
+            score_kind="nps",
+            theme_id=next(iter(themes), None),
+            received_on=TODAY,
+            stage=stage_named("Action") if drag.id in themes else None,
+        )
     for _ in range(20):  # other: enough responses, all promoters, so it lifts the score
         make_feedback(score=10, score_kind="nps", theme_id=other.id, received_on=TODAY)
     sign_in(client, make_user("viewer"))
@@ -74,8 +82,11 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     assert "Action: <a" in drags and "meter no-show</a> NPS -34.29" in drags
     assert "friendly staff" not in drags  # it lifts the score
     # A hit citing the theme carries the same impact into its evidence and the roadmap's exports.
-    hit = hits.create_hit(HitInput("Fix meter visits", stage_named("Action").id, "this month", "quick fix",
-                                   3, 80, 1.0), None, theme_ids=(drag.id,))
+    hit = hits.create_hit(
+        HitInput("Fix meter visits", stage_named("Action").id, "this month", "quick fix", 3, 80, 1.0),
+        None,
+        theme_ids=(drag.id,),
+    )
     assert "NPS -34.29" in client.get(f"/hits/{hit.id}").text
     rows = list(csv.DictReader(io.StringIO(client.get("/roadmap/export.csv").text)))
     found = [(row["title"], row["nps_impact"], row["csat_impact"]) for row in rows]
@@ -90,10 +101,18 @@ def test_a_theme_run_keeps_each_themes_impact_for_the_themes_page(client, app, m
     monkeypatch.setattr(theme_runs, "_models", {})  # run ids repeat across the test databases
     places = ("kitchen", "hallway", "garden", "attic", "garage")
     for n in range(25):
-        make_feedback(text=f"The engineer never came to fix the boiler in the {places[n % 5]} ({n})",
-                      score=1, score_kind="nps", received_on=TODAY)
-        make_feedback(text=f"Friendly billing team answered my invoice question on chat ({n})",
-                      score=10, score_kind="nps", received_on=TODAY)
+        make_feedback(
+            text=f"The engineer never came to fix the boiler in the {places[n % 5]} ({n})",
+            score=1,
+            score_kind="nps",
+            received_on=TODAY,
+        )
+        make_feedback(
+            text=f"Friendly billing team answered my invoice question on chat ({n})",
+            score=10,
+            score_kind="nps",
+            received_on=TODAY,
+        )
     theme_runs.run_now(None, k=2)
     engineer = db.session.scalar(select(Feedback.theme_id).where(Feedback.text.like("The engineer%")))
     kept = {(row.theme_id, row.kind): row.points for row in db.session.scalars(select(ThemeImpact))}
@@ -114,8 +133,12 @@ SURVEY = (
 def test_one_response_with_two_answers_counts_once_in_nps_and_csat(app):
     user = make_user("contributor")
     up = imports.store_upload(io.BytesIO(SURVEY.encode()), "survey.csv")
-    mapping = Mapping(text=["What did you like?", "What should we improve?"], external_id="Response ID",
-                      score="NPS", score_kind="nps")
+    mapping = Mapping(
+        text=["What did you like?", "What should we improve?"],
+        external_id="Response ID",
+        score="NPS",
+        score_kind="nps",
+    )
     outcome = imports.run_import(up, imports.ImportSettings(mapping), user.id)
     assert outcome.created == 6
     make_feedback(score=4, score_kind="csat", received_on=TODAY)  # typed in: counts as its own response

@@ -1,4 +1,5 @@
 """SIGKILL of `flask voc import` while it writes leaves no batch, item or customer; a re-run stores all."""
+
 import csv
 import os
 import pty
@@ -31,9 +32,15 @@ def write_tickets(path: Path) -> None:
         writer.writerow(["Ticket ID", "Created", "Email", "Name", "Description"])
         for n in range(ROWS):
             person = n % PEOPLE
-            writer.writerow([f"T-{n}", f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
-                             f"person{person}@example.com", f"Person {person}",
-                             f"Ticket {n}: the export button times out on big reports"])
+            writer.writerow(
+                [
+                    f"T-{n}",
+                    f"2024-{n % 12 + 1:02d}-{n % 28 + 1:02d}",
+                    f"person{person}@example.com",
+                    f"Person {person}",
+                    f"Ticket {n}: the export button times out on big reports",
+                ]
+            )
 
 
 def cli_env(database_url: str) -> dict:
@@ -51,22 +58,34 @@ def open_write_transaction(database_url: str) -> bool:
     """Whether the import holds a write transaction open: SQLite's hot journal, or its PostgreSQL session."""
     if database_url.startswith("sqlite"):
         return os.path.exists(database_url.removeprefix("sqlite:///") + "-journal")
-    return bool(db.session.scalar(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name AND xact_start IS NOT NULL"
-    ), {"name": APPLICATION}))
+    return bool(
+        db.session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE application_name = :name AND xact_start IS NOT NULL"
+            ),
+            {"name": APPLICATION},
+        )
+    )
 
 
 def pg_session_ended() -> bool:
-    return not db.session.scalar(text(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"
-    ), {"name": APPLICATION})
+    return not db.session.scalar(
+        text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"), {"name": APPLICATION}
+    )
 
 
 def kill_mid_write(path: Path, database_url: str) -> int:
     """Start the import on a terminal (so it draws its bar), SIGKILL it mid-write; the bar's last percent."""
     controller, terminal = pty.openpty()
-    process = subprocess.Popen(import_command(path), cwd=ROOT, env=cli_env(database_url),
-                               stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal)
+    process = subprocess.Popen(
+        import_command(path),
+        cwd=ROOT,
+        env=cli_env(database_url),
+        stdin=subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+    )
     os.close(terminal)
     shown, percent = b"", 0
     deadline = time.monotonic() + WAIT_SECONDS
@@ -91,8 +110,10 @@ def kill_mid_write(path: Path, database_url: str) -> int:
 
 def counts() -> tuple[int, int, int]:
     db.session.rollback()
-    return tuple(db.session.scalar(query(func.count()).select_from(model))
-                 for model in (ImportBatch, Feedback, Customer))
+    return tuple(
+        db.session.scalar(query(func.count()).select_from(model))
+        for model in (ImportBatch, Feedback, Customer)
+    )
 
 
 def test_a_killed_import_leaves_nothing_and_the_rerun_stores_every_row_once(app, database_url, tmp_path):
@@ -112,8 +133,9 @@ def test_a_killed_import_leaves_nothing_and_the_rerun_stores_every_row_once(app,
             time.sleep(0.05)
     assert counts() == (0, 0, 0)
 
-    done = subprocess.run(import_command(path), cwd=ROOT, env=cli_env(database_url),
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        import_command(path), cwd=ROOT, env=cli_env(database_url), capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     assert f"{ROWS:,} rows read; {ROWS:,} items created, 0 duplicates skipped, 0 rejected" in done.stdout
     assert counts() == (1, ROWS, PEOPLE)

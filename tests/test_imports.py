@@ -1,4 +1,5 @@
 """Bulk import through the service and the CLI: presets, encodings, duplicates, dry runs, undo, bad files."""
+
 import csv
 import datetime as dt
 import io
@@ -77,8 +78,11 @@ PRESET_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("filename", "preset", "created", "rejected", "source", "channel", "people"),
-                         PRESET_CASES, ids=[case[1] for case in PRESET_CASES])
+@pytest.mark.parametrize(
+    ("filename", "preset", "created", "rejected", "source", "channel", "people"),
+    PRESET_CASES,
+    ids=[case[1] for case in PRESET_CASES],
+)
 def test_each_preset_imports_end_to_end(user, filename, preset, created, rejected, source, channel, people):
     up = upload((FIXTURES / filename).read_bytes(), filename)
     inspection = imports.inspect(up)
@@ -102,11 +106,13 @@ def test_survey_answers_share_a_response_key_and_keep_their_question(user):
     up = upload((FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
     batch = import_file(up, user).batch
     first = db.session.scalars(
-        select(Feedback).where(Feedback.batch_id == batch.id, Feedback.response_key == "118230001")
+        select(Feedback)
+        .where(Feedback.batch_id == batch.id, Feedback.response_key == "118230001")
         .order_by(Feedback.id)
     ).all()
     assert [item.extras["question"] for item in first] == [
-        "What is the main reason for your score?", "What could we do better?",
+        "What is the main reason for your score?",
+        "What could we do better?",
     ]
     assert len({item.external_id for item in first}) == 2
     assert {(item.score, item.score_kind) for item in first} == {(9, "nps")}
@@ -154,13 +160,18 @@ TICKETS = "Ticket ID,Description,Created,Email\n" + "".join(
 
 def tickets(first: int, last: int) -> str:
     lines = TICKETS.splitlines()
-    return "\n".join([lines[0], *lines[first:last + 1]]) + "\n"
+    return "\n".join([lines[0], *lines[first : last + 1]]) + "\n"
 
 
 def test_overlapping_exports_create_nothing_twice(user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)  # duplicates across chunks are caught too
-    mapping = Mapping(text=["Description"], external_id="Ticket ID", date="Created",
-                      customer_email="Email", default_source="helpdesk")
+    mapping = Mapping(
+        text=["Description"],
+        external_id="Ticket ID",
+        date="Created",
+        customer_email="Email",
+        default_source="helpdesk",
+    )
     first = imports.run_import(upload(tickets(1, 4)), imports.ImportSettings(mapping), user.id)
     second = imports.run_import(upload(tickets(3, 6)), imports.ImportSettings(mapping), user.id)
     assert (first.created, first.duplicates) == (4, 0)
@@ -188,10 +199,12 @@ def test_without_ids_duplicates_are_same_customer_text_and_day(user, monkeypatch
 def test_existing_customers_are_found_by_external_id_then_email(user):
     by_id = make_customer(name="Known By Id", external_id="C-7", email="old@example.com")
     by_email = make_customer(name="Known By Email", email="Mixed@Example.com")
-    data = ("Customer ID,Email,Name,Comment,Date\n"
-            "C-7,new@example.com,Someone,Hello,2024-01-01\n"
-            ",mixed@example.com,Other,Hi,2024-01-01\n"
-            ",fresh@example.com,Fresh Person,Hey,2024-01-01\n")
+    data = (
+        "Customer ID,Email,Name,Comment,Date\n"
+        "C-7,new@example.com,Someone,Hello,2024-01-01\n"
+        ",mixed@example.com,Other,Hi,2024-01-01\n"
+        ",fresh@example.com,Fresh Person,Hey,2024-01-01\n"
+    )
     outcome = import_file(upload(data), user)
     assert (outcome.created, outcome.customers_created) == (3, 1)
     owners = dict(db.session.execute(select(Feedback.text, Feedback.customer_id)).all())
@@ -200,17 +213,24 @@ def test_existing_customers_are_found_by_external_id_then_email(user):
 
 
 def test_one_file_names_a_customer_by_external_id_first_as_stored_customers_are_matched(user):
-    data = ("Customer ID,Email,Name,Comment,Date\n"
-            "C-9,first@example.com,Sam,The bill is wrong,2024-01-01\n"
-            "C-9,second@example.com,Sam,Still wrong,2024-01-02\n")  # a changed address, one person
+    data = (
+        "Customer ID,Email,Name,Comment,Date\n"
+        "C-9,first@example.com,Sam,The bill is wrong,2024-01-01\n"
+        "C-9,second@example.com,Sam,Still wrong,2024-01-02\n"
+    )  # a changed address, one person
     assert import_file(upload(data), user).customers_created == 1
     assert len(set(db.session.scalars(select(Feedback.customer_id)))) == 1
 
 
 def test_dry_run_counts_and_writes_nothing(user):
     make_feedback(text="already here", source="helpdesk", external_id="T-1")
-    mapping = Mapping(text=["Description"], external_id="Ticket ID", date="Created",
-                      customer_email="Email", default_source="helpdesk")
+    mapping = Mapping(
+        text=["Description"],
+        external_id="Ticket ID",
+        date="Created",
+        customer_email="Email",
+        default_source="helpdesk",
+    )
     data = tickets(1, 3) + "T-9,,2024-02-09,x@example.com\n"
     before = (count(Feedback), count(Customer), count(ImportBatch))
     outcome = imports.dry_run(upload(data), imports.ImportSettings(mapping), user.id)
@@ -222,13 +242,17 @@ def test_dry_run_counts_and_writes_nothing(user):
 
 def test_redaction_at_ingest_stores_imported_texts_and_rejected_rows_masked(app, user):
     app.config["REDACT_PII_AT_INGEST"] = True
-    data = ("Comment,Email,Date\n"
-            "Ring me on 07700 900123,jo@example.com,2024-01-02\n"
-            "Write to jo.bloggs@mail.example.com,jo@example.com,2024-01-03\n"
-            "Card 4111 1111 1111 1111 was charged twice,jo@example.com,31/02/2024\n")
+    data = (
+        "Comment,Email,Date\n"
+        "Ring me on 07700 900123,jo@example.com,2024-01-02\n"
+        "Write to jo.bloggs@mail.example.com,jo@example.com,2024-01-03\n"
+        "Card 4111 1111 1111 1111 was charged twice,jo@example.com,31/02/2024\n"
+    )
     first = import_file(upload(data), user)
     assert list(db.session.scalars(select(Feedback.text).order_by(Feedback.id))) == [
-        "Ring me on [phone removed]", "Write to [email removed]"]
+        "Ring me on [phone removed]",
+        "Write to [email removed]",
+    ]
     rejected = first.batch.rejected_csv
     assert "[card number removed] was charged twice" in rejected and "4111" not in rejected
     assert db.session.scalar(select(Customer.email)) == "jo@example.com"  # a field, not feedback text
@@ -257,8 +281,11 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     mapping = Mapping(text=["Description"], external_id="Ticket ID", default_source="helpdesk")
     imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
     # As if another import committed T-2 after this one checked for duplicates.
-    monkeypatch.setattr(imports._Writer, "_without_duplicates",
-                        lambda self, items, owners: (list(zip(items, owners, strict=True)), []))
+    monkeypatch.setattr(
+        imports._Writer,
+        "_without_duplicates",
+        lambda self, items, owners: (list(zip(items, owners, strict=True)), []),
+    )
     with pytest.raises(InvalidInput, match="stored by someone else just now; nothing was imported"):
         imports.run_import(upload(tickets(2, 4)), imports.ImportSettings(mapping), user.id)
     assert (count(ImportBatch), count(Feedback)) == (1, 2)
@@ -293,8 +320,11 @@ def test_a_committed_import_announces_its_items_in_events_of_at_most_n(user, rec
     events = [json.loads(body) for _, body in receiver.requests]
     assert {event["event"] for event in events} == {"feedback.created"}
     sent = [[item["id"] for item in event["data"]["feedback"]] for event in events]
-    stored = list(db.session.scalars(
-        select(Feedback.id).where(Feedback.batch_id == outcome.batch.id).order_by(Feedback.id)))
+    stored = list(
+        db.session.scalars(
+            select(Feedback.id).where(Feedback.batch_id == outcome.batch.id).order_by(Feedback.id)
+        )
+    )
     assert sent == [stored[0:2], stored[2:4], stored[4:5]]
     assert count(WebhookDelivery) == 3
 
@@ -330,9 +360,17 @@ def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):
         db.session.get(Feedback, item_id).theme = theme
     db.session.commit()
     hit = hits.create_hit(
-        hits.HitInput(title="Fix problems", stage_id=stage_named("Action").id, horizon="this month",
-                      kind="quick fix", impact=3, confidence=50, effort=1.0),
-        triager.id, feedback_ids=(ids[1], typed.id),
+        hits.HitInput(
+            title="Fix problems",
+            stage_id=stage_named("Action").id,
+            horizon="this month",
+            kind="quick fix",
+            impact=3,
+            confidence=50,
+            effort=1.0,
+        ),
+        triager.id,
+        feedback_ids=(ids[1], typed.id),
     )
     triage.dismiss(triager.id, "not a pain point", feedback_id=ids[2])
 
@@ -372,8 +410,13 @@ def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
     assert (batch.created, batch.rejected) == (1, 2)
     rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
     assert rows[0] == ["Ticket ID", "Description", "Created", "Email", "error"]
-    assert rows[1] == ["T-2", "'=HYPERLINK(\"http://evil\")", "2024-02-31", "b@example.com",
-                       "row 3, column 'Created': '2024-02-31' is not a valid date"]
+    assert rows[1] == [
+        "T-2",
+        '\'=HYPERLINK("http://evil")',
+        "2024-02-31",
+        "b@example.com",
+        "row 3, column 'Created': '2024-02-31' is not a valid date",
+    ]
     assert rows[2][-1] == "row 4, column 'Description': no feedback text"
     assert imports.rejected_reasons(batch) == [rows[1][-1], rows[2][-1]]
     # Fixed and uploaded again, the rows import; the error column is kept as an extra.
@@ -387,7 +430,8 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
     long_text = "Bills " * 3_500  # over the 20,000-character limit: rejected, kept in the rejected rows
     filler = "".join(f"F-{n},Ordinary words number {n} in a long export,2024-02-01,,\n" for n in range(80))
     data = (  # NUL in the first 4 KB marks a binary file, refused; later, it is stripped like the rest
-        'Ticket ID,Description,Created,"=HYPERLINK(""http://evil"",""x"")",Note\x01\n' + filler
+        'Ticket ID,Description,Created,"=HYPERLINK(""http://evil"",""x"")",Note\x01\n'
+        + filler
         + 'T-1,"Bills\x00 late\x07 again, \u200fشكرا 😀 <script>alert(1)</script>",2024-02-01,+cmd,\x1b\n'
         + f"T-2,{long_text},2024-02-02,x,y\x00\n"
     )
@@ -399,16 +443,29 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
     assert item.extras == {'=HYPERLINK("http://evil","x")': "+cmd"}
     rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
     assert rows[0] == [
-        "Ticket ID", "Description", "Created", "'=HYPERLINK(\"http://evil\",\"x\")", "Note", "error",
+        "Ticket ID",
+        "Description",
+        "Created",
+        '\'=HYPERLINK("http://evil","x")',
+        "Note",
+        "error",
     ]
     assert rows[1][:5] == ["T-2", long_text, "2024-02-02", "x", "y"]
 
 
 def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
-    batch = import_file(upload((FIXTURES / "qualtrics.csv").read_bytes() + (
-        b'2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,2024-04-04 10:05:01,'
-        b'R_3,Doe,Jane,not-an-email,CUST-3,0,0,email,EN,Promoter,10,Nice,Ops,\n'
-    ), "qualtrics.csv"), user).batch
+    batch = import_file(
+        upload(
+            (FIXTURES / "qualtrics.csv").read_bytes()
+            + (
+                b"2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,"
+                b"2024-04-04 10:05:01,"
+                b"R_3,Doe,Jane,not-an-email,CUST-3,0,0,email,EN,Promoter,10,Nice,Ops,\n"
+            ),
+            "qualtrics.csv",
+        ),
+        user,
+    ).batch
     assert batch.rejected == 1
     again = upload(imports.rejected_rows(batch), "qualtrics-rejected.csv")
     assert imports.inspect(again).mapping.header_rows == 2
@@ -423,7 +480,8 @@ def test_ambiguous_dates_need_the_order(user):
     assert error.value.errors[0][0] == "date_order"
     import_file(up, user, date_order="dmy")
     assert db.session.scalars(select(Feedback.received_on).order_by(Feedback.id)).all() == [
-        dt.date(2024, 4, 3), dt.date(2024, 6, 5),
+        dt.date(2024, 4, 3),
+        dt.date(2024, 6, 5),
     ]
 
 
@@ -512,8 +570,11 @@ def test_cli_imports_with_a_preset_and_summarises(runner, app, tmp_path):
 
 def test_cli_dry_run_source_mapping_and_rejected_file(runner, app, tmp_path):
     user = make_user("contributor", email="ines@example.com")
-    imports.save_mapping("tickets", Mapping(text=["Description"], external_id="Ticket ID",
-                                            date="Created", customer_email="Email"), user.id)
+    imports.save_mapping(
+        "tickets",
+        Mapping(text=["Description"], external_id="Ticket ID", date="Created", customer_email="Email"),
+        user.id,
+    )
     path = tmp_path / "t.csv"
     path.write_text(tickets(1, 3) + "T-9,,2024-02-09,x@example.com\n")
     args = ["voc", "import", str(path), "--mapping", "tickets", "--user", "ines@example.com"]
@@ -527,7 +588,11 @@ def test_cli_dry_run_source_mapping_and_rejected_file(runner, app, tmp_path):
     assert set(db.session.scalars(select(Feedback.source))) == {"helpdesk"}
     rows = list(csv.reader(io.StringIO(rejected.read_text(encoding="utf-8"))))
     assert rows[-1] == [
-        "T-9", "", "2024-02-09", "x@example.com", "row 5, column 'Description': no feedback text",
+        "T-9",
+        "",
+        "2024-02-09",
+        "x@example.com",
+        "row 5, column 'Description': no feedback text",
     ]
 
 

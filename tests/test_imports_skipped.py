@@ -1,4 +1,5 @@
 """Rows an import leaves out on purpose, each named with its reason: placeholders and clashing ids."""
+
 import csv
 import io
 
@@ -46,9 +47,13 @@ def test_placeholder_answers_are_skipped_and_counted_with_their_reason(user):
     batch = outcome.batch
     assert (batch.created, batch.skipped, batch.rejected, batch.duplicates) == (2, 5, 0, 0)
     assert list(db.session.scalars(select(Feedback.text).order_by(Feedback.id))) == [
-        "Great service", "Nothing to add but thanks"]
-    assert outcome.skips[:2] == ["row 3, column 'Comment': '-' is a placeholder, not feedback",
-                                 "row 4, column 'Comment': 'n/a' is a placeholder, not feedback"]
+        "Great service",
+        "Nothing to add but thanks",
+    ]
+    assert outcome.skips[:2] == [
+        "row 3, column 'Comment': '-' is a placeholder, not feedback",
+        "row 4, column 'Comment': 'n/a' is a placeholder, not feedback",
+    ]
     rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
     assert [row[0] for row in rows[1:]] == ["'-", "n/a", "No comment.", "None", "."]  # "-" kept from running
     assert rows[3][-1] == "row 5, column 'Comment': 'No comment.' is a placeholder, not feedback"
@@ -61,13 +66,18 @@ def test_a_placeholder_answer_beside_a_real_one_is_left_out_like_a_blank(user):
 
 
 def test_ids_stored_with_other_words_are_named_row_by_row(user):
-    make_feedback(text="The app crashed when I opened the bill page yesterday evening at home",
-                  source="helpdesk", external_id="T-1")
-    data = ("Ticket,Description\n"
-            "T-1,Completely different words\n"  # row 2: clashes with the stored T-1
-            "T-1,The app crashed when I opened the bill page yesterday evening at home\n"  # a true repeat
-            "T-2,Brand new ticket\n"
-            "T-2,Other words under the same id\n")  # row 5: clashes with row 4
+    make_feedback(
+        text="The app crashed when I opened the bill page yesterday evening at home",
+        source="helpdesk",
+        external_id="T-1",
+    )
+    data = (
+        "Ticket,Description\n"
+        "T-1,Completely different words\n"  # row 2: clashes with the stored T-1
+        "T-1,The app crashed when I opened the bill page yesterday evening at home\n"  # a true repeat
+        "T-2,Brand new ticket\n"
+        "T-2,Other words under the same id\n"
+    )  # row 5: clashes with row 4
     mapping = Mapping(text=["Description"], external_id="Ticket", default_source="helpdesk")
     outcome = import_file(upload(data), user, mapping)
     assert (outcome.created, outcome.duplicates, outcome.rejected) == (1, 3, 0)
@@ -77,8 +87,10 @@ def test_ids_stored_with_other_words_are_named_row_by_row(user):
         "row 5: id 'T-2' is already stored with other text, “Brand new ticket”; skipped as a duplicate",
     ]
     rows = list(csv.reader(io.StringIO(imports.rejected_rows(outcome.batch))))
-    assert [row[:2] for row in rows[1:]] == [["T-1", "Completely different words"],
-                                            ["T-2", "Other words under the same id"]]
+    assert [row[:2] for row in rows[1:]] == [
+        ["T-1", "Completely different words"],
+        ["T-2", "Other words under the same id"],
+    ]
     assert rows[1][-1] == outcome.skips[0]
 
 
@@ -96,8 +108,9 @@ def test_batch_and_preview_pages_show_what_was_left_out_and_why(client, user):
 
 def test_a_guess_without_text_names_every_column_it_looked_at_and_why(client, user):
     sign_in(client, user)
-    url = uploaded(client, "Ticket ID,Created,Region,Comment date\nT-1,2024-01-02,North,2024-01-03\n",
-                   "odd.csv")
+    url = uploaded(
+        client, "Ticket ID,Created,Region,Comment date\nT-1,2024-01-02,North,2024-01-03\n", "odd.csv"
+    )
     page = client.get(url).get_data(as_text=True)
     reasons = page.split('id="no-text"')[1].split("</div>")[0]
     assert "voc found no column of free-text feedback in this file." in reasons

@@ -1,4 +1,5 @@
 """The import pages: upload, mapping, dry run, import, batches, rejected rows, undo, roles and limits."""
+
 import csv
 import datetime as dt
 import io
@@ -37,8 +38,9 @@ def contributor(app, client):
 def post_file(client, data: bytes | str, name: str = "tickets.csv"):
     if isinstance(data, str):
         data = data.encode()
-    return client.post("/imports/new", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/imports/new", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def uploaded(client, data, name="tickets.csv") -> str:
@@ -53,10 +55,16 @@ def form_data(url: str, action: str, **overrides) -> dict:
     mapping = imports.inspect(imports.get_upload(url.rsplit("/", 1)[1])).mapping
     data = {name: getattr(mapping, name) or "" for name in (*SINGLE_FIELDS, "fallback_text")}
     data.update(
-        text=mapping.text, customer_name=mapping.customer_name, score_kind=mapping.score_kind or "",
-        default_channel=mapping.default_channel, default_source=mapping.default_source or "",
-        header_rows=str(mapping.header_rows), labels=json.dumps(mapping.labels),
-        preset=mapping.preset or "", date_order="", mapping_name="",
+        text=mapping.text,
+        customer_name=mapping.customer_name,
+        score_kind=mapping.score_kind or "",
+        default_channel=mapping.default_channel,
+        default_source=mapping.default_source or "",
+        header_rows=str(mapping.header_rows),
+        labels=json.dumps(mapping.labels),
+        preset=mapping.preset or "",
+        date_order="",
+        mapping_name="",
     )
     data.update(overrides)
     data[action] = "x"
@@ -188,8 +196,9 @@ def test_contributors_see_the_import_link(client, contributor):
     assert '<a href="/imports/">Import</a>' in client.get("/feedback/").get_data(as_text=True)
 
 
-def test_an_upload_made_on_one_app_server_is_imported_on_another(client, contributor, app, database_url,
-                                                                 tmp_path):
+def test_an_upload_made_on_one_app_server_is_imported_on_another(
+    client, contributor, app, database_url, tmp_path
+):
     url = uploaded(client, TICKETS)
     # A second server: same database, its own folder (nothing on disk is shared with the first).
     other = create_app({**app.config, "IMPORT_UPLOAD_FOLDER": str(tmp_path / "other-server")})
@@ -218,6 +227,7 @@ def test_an_upload_left_past_its_time_has_expired(client, contributor, app):
     assert "That upload has expired; upload the file again." in page
     post_file(client, "Comment\nAnother file\n")  # the next upload clears it away
     assert db.session.scalar(select(StoredUpload.key).where(StoredUpload.key == stored.key)) is None
+
 
 def test_mapping_page_says_whether_it_recognised_the_tool(client, contributor):
     guessed = client.get(uploaded(client, TICKETS)).get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Logging field interviews with their quotes, and counting field time."""
+
 import datetime as dt
 
 import pytest
@@ -48,13 +49,16 @@ def counts():
 def test_interview_and_its_quotes_are_saved_together(client, field_worker):
     customer = make_customer(name="Tom Baker")
     response = client.post(
-        "/interviews/new", data=interview_form(field_worker, customer_id=customer.id),
+        "/interviews/new",
+        data=interview_form(field_worker, customer_id=customer.id),
         follow_redirects=True,
     )
     assert b"Interview saved with 2 quotes." in response.data
     interview = db.session.scalar(select(Interview))
     assert (interview.place, interview.duration_minutes, interview.interviewer.name) == (
-        "Market Square stall", 45, "Fatima Field"
+        "Market Square stall",
+        45,
+        "Fatima Field",
     )
     quotes = [(q.text, q.stage.name, q.channel, q.customer.name) for q in interview.quotes]
     assert quotes == [
@@ -67,7 +71,9 @@ def test_new_customer_is_created_inline(client, field_worker):
     client.post(
         "/interviews/new",
         data=interview_form(
-            field_worker, new_customer_name="Ola Nowak", new_customer_organisation="Nowak Bakery",
+            field_worker,
+            new_customer_name="Ola Nowak",
+            new_customer_organisation="Nowak Bakery",
             new_customer_segment="Small business",
         ),
     )
@@ -107,8 +113,10 @@ def test_no_javascript_add_another_quote_rerenders_without_saving(client, field_
         ({"duration_minutes": "0"}, b"Number must be between 1 and 1440."),
         ({"place": ""}, b"This field is required."),
         ({"customer_id": ""}, b"Pick a customer or type a new customer&#39;s name."),
-        ({"customer_id": "", "new_customer_name": "Zed", "new_customer_email": "not-an-email"},
-         b"An email address must have an @-sign."),
+        (
+            {"customer_id": "", "new_customer_name": "Zed", "new_customer_email": "not-an-email"},
+            b"An email address must have an @-sign.",
+        ),
     ],
 )
 def test_bad_interview_saves_nothing(client, field_worker, overrides, message):
@@ -132,8 +140,13 @@ def test_field_time_adds_up_in_the_chosen_period(client, field_worker):
     customer = make_customer()
     for days, minutes in [(2, 90), (10, 30), (40, 60)]:
         db.session.add(
-            Interview(customer=customer, interviewer=field_worker, place="Shop",
-                      held_on=TODAY - dt.timedelta(days=days), duration_minutes=minutes)
+            Interview(
+                customer=customer,
+                interviewer=field_worker,
+                place="Shop",
+                held_on=TODAY - dt.timedelta(days=days),
+                duration_minutes=minutes,
+            )
         )
     db.session.commit()
     everything = client.get("/interviews/").get_data(as_text=True)
@@ -156,8 +169,15 @@ def test_the_list_pages_and_counts_every_interview_in_the_period(client, field_w
     app.config["FEEDBACK_PER_PAGE"] = 2
     customer = make_customer()
     for days in range(5):
-        db.session.add(Interview(customer=customer, interviewer=field_worker, place=f"Market {days}",
-                                 held_on=TODAY - dt.timedelta(days=days), duration_minutes=60))
+        db.session.add(
+            Interview(
+                customer=customer,
+                interviewer=field_worker,
+                place=f"Market {days}",
+                held_on=TODAY - dt.timedelta(days=days),
+                duration_minutes=60,
+            )
+        )
     db.session.commit()
     first = client.get("/interviews/").get_data(as_text=True)
     assert "with customers in 5 interviews" in first and "Page 1 of 3" in first

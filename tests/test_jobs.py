@@ -1,5 +1,6 @@
 """Background jobs on Redis: runs that recover from failed, killed, timed-out or unqueued jobs, one
 queue per database, and `flask voc themes` on the queue."""
+
 import os
 import re
 import signal
@@ -91,8 +92,12 @@ def test_a_killed_work_horse_leaves_a_failed_run_that_is_retried(app, client, re
 
 def test_a_failed_job_fails_its_run_through_the_failure_callback(app, redis):
     run = themes._new_run(None, None, "", queued=True)
-    jobs.enqueue("tests.test_jobs:explode", run.id, key=f"theme-run-{run.id}",
-                 on_failure="voc.services.themes:fail_run")
+    jobs.enqueue(
+        "tests.test_jobs:explode",
+        run.id,
+        key=f"theme-run-{run.id}",
+        on_failure="voc.services.themes:fail_run",
+    )
     work(redis, forking=False)
     db.session.expire_all()
     run = db.session.get(ThemeRun, run.id)
@@ -118,8 +123,11 @@ def test_a_timed_out_run_is_failed_and_says_so(app, client, redis, monkeypatch):
     sign_in(client, make_user("viewer"))
     page = client.get(f"/themes/runs/{run.id}").get_data(as_text=True)
     # Stopped inside the run (which records it) or, on a slow machine, before it began (the callback).
-    assert re.search(rf"Run #{run.id}: failed — (JobTimeoutException: .*1 seconds|"
-                     r"It took longer than the job time-out \(1 s\) and was stopped)", page)
+    assert re.search(
+        rf"Run #{run.id}: failed — (JobTimeoutException: .*1 seconds|"
+        r"It took longer than the job time-out \(1 s\) and was stopped)",
+        page,
+    )
     assert "Retry" not in page  # viewers cannot start runs
 
 
@@ -238,8 +246,9 @@ def test_a_queued_import_that_fails_says_why_and_imports_nothing(app, client, re
     work(redis, forking=False)
     queued_import = db.session.scalar(select(ImportJob))
     page = client.get(f"/imports/jobs/{queued_import.id}").get_data(as_text=True)
-    assert ("The import failed and nothing was imported: That upload has expired; "
-            "upload the file again.") in page
+    assert (
+        "The import failed and nothing was imported: That upload has expired; upload the file again."
+    ) in page
     assert db.session.scalar(select(func.count(Feedback.id))) == 0
 
 

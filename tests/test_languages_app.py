@@ -1,5 +1,6 @@
 """Feedback in any language in the app: stored on every write path, shown, filtered, in the API,
 and counted on the themes page, whose themes of each language stand side by side."""
+
 import datetime as dt
 
 import pytest
@@ -71,9 +72,12 @@ def test_interview_quotes_get_their_language(client, app):
 
     interviewer = make_user("contributor", name="Fatima Field")
     sign_in(client, interviewer)
-    client.post("/interviews/new", data=interview_form(
-        interviewer, new_customer_name="Ana", **{"quotes-0-text": SPANISH, "quotes-1-text": ENGLISH}
-    ))
+    client.post(
+        "/interviews/new",
+        data=interview_form(
+            interviewer, new_customer_name="Ana", **{"quotes-0-text": SPANISH, "quotes-1-text": ENGLISH}
+        ),
+    )
     assert (stored(SPANISH).language, stored(ENGLISH).language) == ("es", "en")
 
 

@@ -1,5 +1,6 @@
 """Feedback in any language, in the pure core: identification, tokens, themes and names per language,
 and the optional semantic lens that groups one topic across languages."""
+
 import builtins
 import csv
 import pathlib
@@ -26,7 +27,8 @@ def fixture_rows(topics=None, spoken=None) -> list[dict]:
     with open(FIXTURE, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     return [
-        r for r in rows
+        r
+        for r in rows
         if (topics is None or r["topic"] in topics) and (spoken is None or r["language"] in spoken)
     ]
 
@@ -81,11 +83,17 @@ def test_accented_words_stay_whole_however_the_accent_was_typed():
 
 def test_other_languages_drop_their_own_stop_words_and_keep_negations():
     assert words("Ich habe die Rückerstattung nicht bekommen", language="de") == [
-        "rückerstattung", "nicht", "bekommen"
+        "rückerstattung",
+        "nicht",
+        "bekommen",
     ]
     assert words("El reembolso no ha llegado", language="es") == ["reembolso", "no", "llegado"]
     assert words("Возврат денег не пришёл, я жду", language="ru") == [
-        "возврат", "денег", "не", "пришёл", "жду"
+        "возврат",
+        "денег",
+        "не",
+        "пришёл",
+        "жду",
     ]
 
 
@@ -117,9 +125,11 @@ def test_english_reads_as_before():
     tokenizer = Tokenizer()
     text = "Hi team, I can't log in since the update and the refunds are still pending. Thanks, Jo"
     assert language_of(text) == "en"
-    assert tokenizer.stems(text) == tokenizer.stems(text, "en") == [
-        "not", "log", "updat", "refund", "still", "pend"
-    ]
+    assert (
+        tokenizer.stems(text)
+        == tokenizer.stems(text, "en")
+        == ["not", "log", "updat", "refund", "still", "pend"]
+    )
 
 
 # ----- themes per language ---------------------------------------------------------------------------

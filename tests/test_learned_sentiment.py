@@ -1,4 +1,5 @@
 """Sentiment learned from the customers' own scores: cut-offs, the model, and where each item's came from."""
+
 import pickle
 import random
 
@@ -21,10 +22,23 @@ from voc.themes.learned import (
 from voc.themes.sentiment import sentiment
 
 # Words no lexicon knows, which this installation's customers use for good and bad.
-WORDS = {"positive": ["zorbly", "plimsome", "grooby"], "negative": ["skronky", "blarfed", "gunked"],
-         "neutral": ["beigeish", "middling-ish", "so-so-ish"]}
-THINGS = ["the portal", "my order", "the invoice", "the kiosk", "the courier", "the handset", "the tariff",
-          "the engineer", "the app", "my account"]
+WORDS = {
+    "positive": ["zorbly", "plimsome", "grooby"],
+    "negative": ["skronky", "blarfed", "gunked"],
+    "neutral": ["beigeish", "middling-ish", "so-so-ish"],
+}
+THINGS = [
+    "the portal",
+    "my order",
+    "the invoice",
+    "the kiosk",
+    "the courier",
+    "the handset",
+    "the tariff",
+    "the engineer",
+    "the app",
+    "my account",
+]
 
 
 def unusual(n: int, seed: int) -> tuple[list[str], list[str]]:
@@ -43,11 +57,22 @@ def polarity(value: float) -> str:
     return "positive" if value >= 0.05 else "negative" if value <= -0.05 else "neutral"
 
 
-@pytest.mark.parametrize("kind, score, label", [
-    ("nps", 0, "negative"), ("nps", 6, "negative"), ("nps", 7, "neutral"), ("nps", 8, "neutral"),
-    ("nps", 9, "positive"), ("nps", 10, "positive"), ("csat", 2, "negative"), ("csat", 3, "neutral"),
-    ("csat", 4, "positive"), ("stars", 1, "negative"), ("stars", 5, "positive"),
-])
+@pytest.mark.parametrize(
+    "kind, score, label",
+    [
+        ("nps", 0, "negative"),
+        ("nps", 6, "negative"),
+        ("nps", 7, "neutral"),
+        ("nps", 8, "neutral"),
+        ("nps", 9, "positive"),
+        ("nps", 10, "positive"),
+        ("csat", 2, "negative"),
+        ("csat", 3, "neutral"),
+        ("csat", 4, "positive"),
+        ("stars", 1, "negative"),
+        ("stars", 5, "positive"),
+    ],
+)
 def test_scores_read_as_the_documented_labels_and_sentiments(kind, score, label):
     assert score_label(score, kind) == label
     assert polarity(score_sentiment(score, kind)) == label
@@ -137,8 +162,10 @@ def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentim
     # Between runs, new items are read by the learned model, and a score still wins.
     contributor = make_user("contributor")
     unscored_new, scored_new = (
-        feedback.create_feedback(FeedbackInput(text, "survey", unscored.received_on, score=score,
-                                               score_kind=score and "nps"), contributor.id)
+        feedback.create_feedback(
+            FeedbackInput(text, "survey", unscored.received_on, score=score, score_kind=score and "nps"),
+            contributor.id,
+        )
         for text, score in (("my order was blarfed", None), ("the handset was gunked", 9))
     )
     assert (unscored_new.sentiment_source, polarity(unscored_new.sentiment)) == ("learned", "negative")

@@ -1,4 +1,5 @@
 """The load and fault benchmark, run short: gunicorn under wrk on PostgreSQL, then a server restart."""
+
 import json
 import os
 import shutil
@@ -18,9 +19,21 @@ def test_app_serves_load_and_survives_a_postgresql_restart():
     if not os.environ.get("VOC_TEST_DATABASE_URL"):
         skip_or_fail("load test skipped: set VOC_TEST_DATABASE_URL to a PostgreSQL database")
     out = subprocess.run(
-        [sys.executable, "bench/load.py", "--items", "2000", "--users", "10", "--seconds", "4",
-         "--restart-postgresql"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "bench/load.py",
+            "--items",
+            "2000",
+            "--users",
+            "10",
+            "--seconds",
+            "4",
+            "--restart-postgresql",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])

@@ -1,4 +1,5 @@
 """The committed migrations build exactly the schema the models describe."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -23,9 +24,11 @@ def test_upgrade_matches_models_and_downgrades(tmp_path):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
         with engine.connect() as conn:
-            expression_indexes = set(conn.scalars(text(
-                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%lower(%'"
-            )))
+            expression_indexes = set(
+                conn.scalars(
+                    text("SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%lower(%'")
+                )
+            )
         assert {"ix_customer_email_lower", "ix_customer_name_lower"} <= expression_indexes
         downgrade(revision="base")
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

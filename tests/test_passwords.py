@@ -1,4 +1,5 @@
 """Passwords: changed on My account, reset from the command line or by an admin, then replaced."""
+
 import re
 
 import pytest
@@ -31,8 +32,9 @@ def test_a_person_changes_their_password_on_my_account(client, app):
     assert "Use at least 10 characters" in field(short.get_data(as_text=True), "new")
     differ = client.post("/account/password", data={"current": PASSWORD, "new": NEW, "confirm": NEW + "!"})
     assert "The two new passwords differ." in field(differ.get_data(as_text=True), "confirm")
-    done = client.post("/account/password", data={"current": PASSWORD, "new": NEW, "confirm": NEW},
-                       follow_redirects=True)
+    done = client.post(
+        "/account/password", data={"current": PASSWORD, "new": NEW, "confirm": NEW}, follow_redirects=True
+    )
     assert "Your password is changed." in done.get_data(as_text=True)
     assert users.authenticate("vera@example.com", NEW) is not None
     assert users.authenticate("vera@example.com", PASSWORD) is None
@@ -52,8 +54,10 @@ def test_the_command_line_resets_a_lost_password_and_lifts_the_lock(client, app,
     generated = runner.invoke(args=["voc", "reset-password", "--email", "boss@example.com"], input="\n")
     password = generated.output.rsplit("Password (shown once): ", 1)[1].strip()
     assert users.authenticate("boss@example.com", password) is not None
-    missing = runner.invoke(args=["voc", "reset-password", "--email", "nobody@example.com",
-                                  "--password", NEW], catch_exceptions=False)
+    missing = runner.invoke(
+        args=["voc", "reset-password", "--email", "nobody@example.com", "--password", NEW],
+        catch_exceptions=False,
+    )
     assert missing.exit_code != 0 and "There is no user nobody@example.com." in missing.output
 
     # The reset password opens only My account until the person chooses their own.
@@ -70,8 +74,11 @@ def test_an_admin_forces_a_reset_and_sees_the_one_time_password_once(client, app
     sign_in(client, make_user("admin"))
     page = client.post(f"/users/{vera.id}/reset-password")
     assert page.headers["Cache-Control"] == "no-store"
-    shown = re.search(r'<div class="new-token" role="status" id="reset">.*?<code>(.*?)</code>',
-                      page.get_data(as_text=True), re.S)
+    shown = re.search(
+        r'<div class="new-token" role="status" id="reset">.*?<code>(.*?)</code>',
+        page.get_data(as_text=True),
+        re.S,
+    )
     assert users.authenticate("vera@example.com", shown[1]) is not None
     assert users.authenticate("vera@example.com", PASSWORD) is None
     assert db.session.get(User, vera.id).must_change_password

@@ -1,4 +1,5 @@
 """Customers' privacy: consent, masked personal data with logged reveals, erasure and retention."""
+
 import csv
 import datetime as dt
 import io
@@ -21,27 +22,33 @@ PRIVATE = f"Mail jo.bloggs+voc@mail.example.co.uk or ring 07700 900123; card {CA
 # ----- the pure core: finding and masking -----------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "masked"), [
-    ("write to jo.bloggs+voc@mail.example.co.uk today", "write to [email removed] today"),
-    ("ring 07700 900123 after six", "ring [phone removed] after six"),
-    ("call +44 (0)20 7946 0018", "call [phone removed]"),
-    ("US office (555) 123-4567.", "US office [phone removed]."),
-    ("+33 1 23 45 67 89", "[phone removed]"),
-    (f"my card {CARD} was charged", "my card [card number removed] was charged"),
-    ("card 4111-1111-1111-1111", "card [card number removed]"),
-    ("4111111111111111", "[card number removed]"),
-])
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("write to jo.bloggs+voc@mail.example.co.uk today", "write to [email removed] today"),
+        ("ring 07700 900123 after six", "ring [phone removed] after six"),
+        ("call +44 (0)20 7946 0018", "call [phone removed]"),
+        ("US office (555) 123-4567.", "US office [phone removed]."),
+        ("+33 1 23 45 67 89", "[phone removed]"),
+        (f"my card {CARD} was charged", "my card [card number removed] was charged"),
+        ("card 4111-1111-1111-1111", "card [card number removed]"),
+        ("4111111111111111", "[card number removed]"),
+    ],
+)
 def test_personal_data_is_masked(text, masked):
     assert pii.mask(text) == masked
 
 
-@pytest.mark.parametrize("text", [
-    "Order 12345678 arrived on 2024-01-02 at 10:30 and cost 1,234.56",
-    "ticket #4521, 3.5 kWh over 12 months, 15000 then 20000 a year in 2023 2024",
-    "card 4111 1111 1111 1112 fails the Luhn check",
-    "1234 5678 9012 3456 7890",  # 20 digits: too long for a card or a phone
-    "ref 1234567",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order 12345678 arrived on 2024-01-02 at 10:30 and cost 1,234.56",
+        "ticket #4521, 3.5 kWh over 12 months, 15000 then 20000 a year in 2023 2024",
+        "card 4111 1111 1111 1112 fails the Luhn check",
+        "1234 5678 9012 3456 7890",  # 20 digits: too long for a card or a phone
+        "ref 1234567",
+    ],
+)
 def test_ordinary_numbers_are_left_alone(text):
     assert pii.mask(text) == text
 
@@ -61,10 +68,16 @@ def test_spans_are_ordered_and_do_not_overlap():
     assert spans[0].end <= spans[1].start
 
 
-@pytest.mark.parametrize(("number", "valid"), [
-    ("4111111111111111", True), ("5555555555554444", True), ("378282246310005", True),
-    ("4111111111111112", False), ("1234567812345678", False),
-])
+@pytest.mark.parametrize(
+    ("number", "valid"),
+    [
+        ("4111111111111111", True),
+        ("5555555555554444", True),
+        ("378282246310005", True),
+        ("4111111111111112", False),
+        ("1234567812345678", False),
+    ],
+)
 def test_luhn(number, valid):
     assert pii.luhn_valid(number) is valid
 
@@ -87,7 +100,7 @@ def test_every_role_sees_feedback_masked(client, private_item, role):
         assert "[email removed]" in body and "[phone removed]" in body, path
         assert "jo.bloggs" not in body and "900123" not in body and "1111 1111" not in body, path
     page = client.get(f"/feedback/{private_item.id}").get_data(as_text=True)
-    assert ('>Reveal</button>' in page) == (role in ("triager", "admin"))
+    assert (">Reveal</button>" in page) == (role in ("triager", "admin"))
 
 
 def test_theme_and_hit_pages_mask_feedback_text(client, private_item):
@@ -97,9 +110,20 @@ def test_theme_and_hit_pages_mask_feedback_text(client, private_item):
     db.session.flush()
     private_item.theme_id = theme.id
     db.session.commit()
-    hit = hits.create_hit(hits.HitInput(
-        title="Bills", stage_id=stage_named("Action").id, horizon="this month", kind="quick fix",
-        impact=3, confidence=80, effort=1.0), None, (), (private_item.id,))
+    hit = hits.create_hit(
+        hits.HitInput(
+            title="Bills",
+            stage_id=stage_named("Action").id,
+            horizon="this month",
+            kind="quick fix",
+            impact=3,
+            confidence=80,
+            effort=1.0,
+        ),
+        None,
+        (),
+        (private_item.id,),
+    )
     for path in (f"/themes/{theme.id}", f"/hits/{hit.id}"):
         body = client.get(path).get_data(as_text=True)
         assert "[email removed]" in body and "jo.bloggs" not in body, path
@@ -115,7 +139,11 @@ def test_triager_reveals_the_original_and_the_reveal_is_logged(client, private_i
     assert response.headers["Cache-Control"] == "no-store"
     event = db.session.scalars(select(AuditEvent)).one()
     assert (event.action, event.user_id, event.target_type, event.target_id) == (
-        "reveal", triager.id, "feedback", private_item.id)
+        "reveal",
+        triager.id,
+        "feedback",
+        private_item.id,
+    )
     assert "jo.bloggs" not in event.detail and event.detail == "3 masked values"
     # The next plain visit is masked again.
     assert "jo.bloggs" not in client.get(f"/feedback/{private_item.id}").get_data(as_text=True)
@@ -159,9 +187,15 @@ def test_search_finds_only_what_the_page_shows_not_masked_data(client, app, role
     assert "2 items" in client.get("/feedback/", query_string={"q": "bill"}).get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("role", "sees"), [
-    ("viewer", False), ("contributor", False), ("triager", True), ("admin", True),
-])
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [
+        ("viewer", False),
+        ("contributor", False),
+        ("triager", True),
+        ("admin", True),
+    ],
+)
 def test_only_those_who_follow_up_see_or_search_customers_contact_details(client, app, role, sees):
     dee = make_customer(name="Dee Doe", email="dee@example.com", consent_contact=True)
     make_feedback(text="Slow refund", customer=dee)
@@ -182,14 +216,26 @@ def test_roadmap_exports_mask_quotes_and_keep_consent(client, app):
     sign_in(client, make_user("viewer"))
     yes = make_customer(name="Quinn", consent_quote=True)
     no = make_customer(name="Pat", consent_quote=False)
-    items = [make_feedback(text=PRIVATE, customer=yes, sentiment=-0.8),
-             make_feedback(text="Pat's private words", customer=no, sentiment=-0.9)]
-    hits.create_hit(hits.HitInput(
-        title="Bills", stage_id=stage_named("Action").id, horizon="this month", kind="quick fix",
-        impact=3, confidence=80, effort=1.0), None, (), tuple(i.id for i in items))
+    items = [
+        make_feedback(text=PRIVATE, customer=yes, sentiment=-0.8),
+        make_feedback(text="Pat's private words", customer=no, sentiment=-0.9),
+    ]
+    hits.create_hit(
+        hits.HitInput(
+            title="Bills",
+            stage_id=stage_named("Action").id,
+            horizon="this month",
+            kind="quick fix",
+            impact=3,
+            confidence=80,
+            effort=1.0,
+        ),
+        None,
+        (),
+        tuple(i.id for i in items),
+    )
     rows = list(csv.DictReader(io.StringIO(client.get("/roadmap/export.csv").data.decode("utf-8-sig"))))
-    assert rows[0]["quote_1"] == (
-        "Mail [email removed] or ring [phone removed]; card [card number removed].")
+    assert rows[0]["quote_1"] == ("Mail [email removed] or ring [phone removed]; card [card number removed].")
     assert rows[0]["quote_2"] == ""  # Pat did not consent
     printed = client.get("/roadmap/print").get_data(as_text=True)
     assert "[phone removed]" in printed and "900123" not in printed and "Pat&#39;s" not in printed
@@ -205,7 +251,7 @@ def test_theme_quotes_say_whether_each_may_be_quoted(client, app):
     yes.theme_id = no.theme_id = theme.id
     db.session.commit()
     body = client.get(f"/themes/{theme.id}").get_data(as_text=True)
-    quotes = body[body.index('id="theme-quotes"'):]
+    quotes = body[body.index('id="theme-quotes"') :]
     assert quotes.index("Quotable words") < quotes.index("quotable</span>") < quotes.index("Internal words")
     assert "internal only: no consent to quote" in quotes
 
@@ -235,11 +281,18 @@ def test_redaction_at_ingest_stores_feedback_and_quotes_masked(client, app):
     user = make_user("contributor")
     sign_in(client, user)
     client.post("/feedback/new", data=typed_feedback())
-    client.post("/interviews/new", data={
-        "new_customer_name": "Sam", "interviewer_id": user.id, "held_on": TODAY.isoformat(),
-        "place": "Their kitchen", "duration_minutes": "30", "quotes-0-text": "Text me on 07700 900123",
-        "submit": "Save interview",
-    })
+    client.post(
+        "/interviews/new",
+        data={
+            "new_customer_name": "Sam",
+            "interviewer_id": user.id,
+            "held_on": TODAY.isoformat(),
+            "place": "Their kitchen",
+            "duration_minutes": "30",
+            "quotes-0-text": "Text me on 07700 900123",
+            "submit": "Save interview",
+        },
+    )
     stored = list(db.session.scalars(select(Feedback.text).order_by(Feedback.id)))
     assert stored == [pii.mask(PRIVATE), "Text me on [phone removed]"]
 
@@ -251,29 +304,73 @@ def test_redaction_at_ingest_stores_feedback_and_quotes_masked(client, app):
 def story(app):
     """A customer with feedback in a theme, an interview, a hit and a follow-up; and a bystander."""
     triager = make_user("triager")
-    jo = make_customer(name="Jo Bloggs", organisation="Bloggs Bakery", email="jo@example.com",
-                       external_id="crm-17", consent_quote=True, consent_contact=True)
+    jo = make_customer(
+        name="Jo Bloggs",
+        organisation="Bloggs Bakery",
+        email="jo@example.com",
+        external_id="crm-17",
+        consent_quote=True,
+        consent_contact=True,
+    )
     other = make_customer(name="Ann Other", consent_quote=True)
-    interview = Interview(customer=jo, interviewer_id=triager.id, held_on=TODAY, place="12 Mill Lane",
-                          duration_minutes=20, notes="Jo's husband was there")
+    interview = Interview(
+        customer=jo,
+        interviewer_id=triager.id,
+        held_on=TODAY,
+        place="12 Mill Lane",
+        duration_minutes=20,
+        notes="Jo's husband was there",
+    )
     db.session.add(interview)
     theme = Theme(label="bills", size=3)
     db.session.add(theme)
     db.session.flush()
     jo_items = [
-        make_feedback(text="Jo's words about the bill", customer=jo, theme_id=theme.id, sentiment=-0.9,
-                      extras={"phone": "07700 900123"}, theme_terms=["bill"]),
-        make_feedback(text="Jo's quote in the kitchen", customer=jo, interview=interview, theme_id=theme.id,
-                      sentiment=-0.8, channel="interview"),
+        make_feedback(
+            text="Jo's words about the bill",
+            customer=jo,
+            theme_id=theme.id,
+            sentiment=-0.9,
+            extras={"phone": "07700 900123"},
+            theme_terms=["bill"],
+        ),
+        make_feedback(
+            text="Jo's quote in the kitchen",
+            customer=jo,
+            interview=interview,
+            theme_id=theme.id,
+            sentiment=-0.8,
+            channel="interview",
+        ),
     ]
-    theirs = make_feedback(text="Ann's words about the bill", customer=other, theme_id=theme.id,
-                           sentiment=-0.2)
+    theirs = make_feedback(
+        text="Ann's words about the bill", customer=other, theme_id=theme.id, sentiment=-0.2
+    )
     theme.quote_ids = [jo_items[0].id, theirs.id, jo_items[1].id]
-    hit = hits.create_hit(hits.HitInput(
-        title="Bills", stage_id=stage_named("Action").id, horizon="this month", kind="quick fix",
-        impact=3, confidence=80, effort=1.0), None, (theme.id,), ())
-    db.session.add(FollowUp(hit_id=hit.id, customer_id=jo.id, user_id=triager.id, held_on=TODAY,
-                            method="call", note="Jo was pleased"))
+    hit = hits.create_hit(
+        hits.HitInput(
+            title="Bills",
+            stage_id=stage_named("Action").id,
+            horizon="this month",
+            kind="quick fix",
+            impact=3,
+            confidence=80,
+            effort=1.0,
+        ),
+        None,
+        (theme.id,),
+        (),
+    )
+    db.session.add(
+        FollowUp(
+            hit_id=hit.id,
+            customer_id=jo.id,
+            user_id=triager.id,
+            held_on=TODAY,
+            method="call",
+            note="Jo was pleased",
+        )
+    )
     db.session.commit()
     return {"jo": jo, "other": theirs, "theme": theme, "hit": hit, "interview": interview}
 
@@ -282,8 +379,11 @@ def test_admin_erases_a_customer_and_only_counts_remain(client, story):
     admin = make_user("admin", name="Ada")
     sign_in(client, admin)
     jo, theme, hit = story["jo"], story["theme"], story["hit"]
-    before = (hits.evidence(hit.id).items, hits.evidence(hit.id).customers,
-              db.session.scalar(select(func.count(Feedback.id)).where(Feedback.theme_id == theme.id)))
+    before = (
+        hits.evidence(hit.id).items,
+        hits.evidence(hit.id).customers,
+        db.session.scalar(select(func.count(Feedback.id)).where(Feedback.theme_id == theme.id)),
+    )
     page = client.get(f"/customers/{jo.id}/erase").get_data(as_text=True)
     assert "cannot be undone" in page and "2 feedback items" in page
     response = client.post(f"/customers/{jo.id}/erase", data={"confirm": "y"}, follow_redirects=True)
@@ -292,24 +392,36 @@ def test_admin_erases_a_customer_and_only_counts_remain(client, story):
     db.session.expire_all()
     customer = db.session.get(Customer, jo.id)
     assert (customer.name, customer.organisation, customer.email, customer.external_id) == (
-        f"Erased customer #{jo.id}", None, None, None)
+        f"Erased customer #{jo.id}",
+        None,
+        None,
+        None,
+    )
     assert not customer.consent_quote and not customer.consent_contact and customer.erased_at
     items = list(db.session.scalars(select(Feedback).where(Feedback.customer_id == jo.id)))
     assert [(i.text, i.extras, i.theme_terms, i.theme_id) for i in items] == [
-        ("[erased]", None, None, theme.id)] * 2
+        ("[erased]", None, None, theme.id)
+    ] * 2
     interview = db.session.get(Interview, story["interview"].id)
     assert (interview.place, interview.notes) == ("[erased]", "[erased]")
     assert db.session.scalar(select(FollowUp.note)) == "[erased]"
     # Counts are unchanged; quotes no longer point at the erased words.
-    after = (hits.evidence(hit.id).items, hits.evidence(hit.id).customers,
-             db.session.scalar(select(func.count(Feedback.id)).where(Feedback.theme_id == theme.id)))
+    after = (
+        hits.evidence(hit.id).items,
+        hits.evidence(hit.id).customers,
+        db.session.scalar(select(func.count(Feedback.id)).where(Feedback.theme_id == theme.id)),
+    )
     assert after == before
     assert db.session.get(Theme, theme.id).quote_ids == [story["other"].id]
     assert [q.text for q in hits.evidence(hit.id).quotes] == ["Ann's words about the bill"]
     # The audit log says who and when, not what.
     event = db.session.scalars(select(AuditEvent)).one()
     assert (event.action, event.user_id, event.target_type, event.target_id) == (
-        "erase_customer", admin.id, "customer", jo.id)
+        "erase_customer",
+        admin.id,
+        "customer",
+        jo.id,
+    )
     assert event.detail == "2 feedback items, 1 interviews" and "Jo" not in event.detail
 
 
@@ -363,11 +475,14 @@ def test_erasing_a_missing_customer_is_not_found(client, app):
 # ----- retention --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("day", "months", "expected"), [
-    (dt.date(2026, 3, 31), 1, dt.date(2026, 2, 28)),
-    (dt.date(2026, 1, 15), 18, dt.date(2024, 7, 15)),
-    (dt.date(2024, 12, 31), 12, dt.date(2023, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (dt.date(2026, 3, 31), 1, dt.date(2026, 2, 28)),
+        (dt.date(2026, 1, 15), 18, dt.date(2024, 7, 15)),
+        (dt.date(2024, 12, 31), 12, dt.date(2023, 12, 31)),
+    ],
+)
 def test_months_before(day, months, expected):
     assert privacy.months_before(day, months) == expected
 
@@ -383,7 +498,8 @@ def test_retention_erases_old_text_and_prints_a_summary(runner, app):
     assert result.exit_code == 0, result.output
     cutoff = privacy.months_before(TODAY, 12).isoformat()
     assert result.output == (
-        f"Erased the text of 1 feedback items received before {cutoff} (retention 12 months).\n")
+        f"Erased the text of 1 feedback items received before {cutoff} (retention 12 months).\n"
+    )
     db.session.expire_all()
     assert db.session.get(Feedback, old.id).text == "[erased]"
     assert db.session.get(Feedback, recent.id).text == "Said this year"

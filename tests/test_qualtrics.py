@@ -1,4 +1,5 @@
 """Qualtrics exports in both shapes, with their free-text questions, through the guess and the import."""
+
 import pytest
 from sqlalchemy import select
 
@@ -27,18 +28,30 @@ def test_a_survey_in_another_language_with_an_other_please_say_answer_is_read():
 def test_the_legacy_v1_v2_export_is_recognised():
     mapping = guessed("qualtrics_legacy.csv")
     assert (mapping.preset, mapping.header_rows, mapping.external_id, mapping.date) == (
-        "qualtrics_legacy", 1, "V1", "V9")
+        "qualtrics_legacy",
+        1,
+        "V1",
+        "V9",
+    )
     assert (mapping.text, mapping.score, mapping.score_kind) == (["Q2", "Q4_3_TEXT"], "Q1", "nps")
     assert (mapping.customer_email, mapping.customer_name) == ("V5", ["V3"])
 
 
-@pytest.mark.parametrize(("name", "texts", "question"), [
-    ("qualtrics_de_other_text.csv", ["Die Rechnung ist viel zu unübersichtlich.", "Ein Plakat am Bahnhof"],
-     "Was sollen wir besser machen?"),
-    ("qualtrics_legacy.csv",
-     ["Prices went up twice this year without a word.", "Green Tracker with solar add-on"],
-     "Please tell us why you gave that score."),
-])
+@pytest.mark.parametrize(
+    ("name", "texts", "question"),
+    [
+        (
+            "qualtrics_de_other_text.csv",
+            ["Die Rechnung ist viel zu unübersichtlich.", "Ein Plakat am Bahnhof"],
+            "Was sollen wir besser machen?",
+        ),
+        (
+            "qualtrics_legacy.csv",
+            ["Prices went up twice this year without a word.", "Green Tracker with solar add-on"],
+            "Please tell us why you gave that score.",
+        ),
+    ],
+)
 def test_both_shapes_import_their_free_text(app, name, texts, question):
     outcome = import_file(upload((FIXTURES / name).read_bytes(), name), make_user("contributor"))
     assert (outcome.created, outcome.rejected, outcome.skipped) == (2, 0, 1)  # the third said "-" / "n/a"

@@ -1,4 +1,5 @@
 """A hit's quotes come from its own evidence, best spokesmen first, in the app and every export."""
+
 import csv
 import io
 import re
@@ -11,8 +12,10 @@ from voc.models import Theme
 from voc.services import hits
 
 GREEN = "I chose you for the green electricity, show me the renewable power is real and not just certificates"
-EXIT = ("Nowhere on the quote does it say what the exit fee is if I leave the Green Tracker tariff early. "
-        "Disgraceful, awful, hidden charges everywhere and I am furious")
+EXIT = (
+    "Nowhere on the quote does it say what the exit fee is if I leave the Green Tracker tariff early. "
+    "Disgraceful, awful, hidden charges everywhere and I am furious"
+)
 CRASH = "The app crashed again and again, terrible, awful, useless, I hate it"
 
 
@@ -26,9 +29,14 @@ def green_hit(app):
     for text, sentiment in ((GREEN, -0.1), (EXIT, -0.9), (CRASH, -0.95)):
         make_feedback(text=text, customer=quinn, sentiment=sentiment, theme_id=theme.id)
     data = hits.HitInput(
-        title="Show where the green electricity comes from", stage_id=stage_named("Awareness").id,
+        title="Show where the green electricity comes from",
+        stage_id=stage_named("Awareness").id,
         problem="Is the green tariff real renewable power or just certificates?",
-        horizon="year 2", kind="new capability", impact=2, confidence=60, effort=6.0,
+        horizon="year 2",
+        kind="new capability",
+        impact=2,
+        confidence=60,
+        effort=6.0,
     )
     return hits.create_hit(data, None, theme_ids=(theme.id,))
 
@@ -62,8 +70,15 @@ def test_items_cited_one_by_one_are_quoted_even_in_other_words(app):
     matching = make_feedback(text="Pushy doorstep selling again", sentiment=-0.4, theme_id=theme.id)
     unrelated = make_feedback(text="My bill doubled", sentiment=-0.9, theme_id=theme.id)
     cited = make_feedback(text="The salesman at my door would not leave", sentiment=-0.5)
-    data = hits.HitInput(title="Stop pushy doorstep selling", stage_id=stage_named("Awareness").id,
-                         horizon="this year", kind="quick fix", impact=5, confidence=90, effort=4.0)
+    data = hits.HitInput(
+        title="Stop pushy doorstep selling",
+        stage_id=stage_named("Awareness").id,
+        horizon="this year",
+        kind="quick fix",
+        impact=5,
+        confidence=90,
+        effort=4.0,
+    )
     hit = hits.create_hit(data, None, theme_ids=(theme.id,), feedback_ids=(cited.id,))
     quoted = [item.id for item in hits.evidence(hit.id).quotes]
     assert quoted == [matching.id, cited.id] and unrelated.id not in quoted

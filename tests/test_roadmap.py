@@ -1,4 +1,5 @@
 """The roadmap page and its exports: content read back, consent honoured, formulas neutralised."""
+
 import csv
 import datetime as dt
 import io
@@ -16,8 +17,14 @@ TODAY = dt.date.today()
 
 def new_hit(title, stage, horizon, impact=3, confidence=80, effort=2.0, feedback=(), **extra):
     data = hits.HitInput(
-        title=title, stage_id=stage_named(stage).id, horizon=horizon, kind="quick fix",
-        impact=impact, confidence=confidence, effort=effort, **extra,
+        title=title,
+        stage_id=stage_named(stage).id,
+        horizon=horizon,
+        kind="quick fix",
+        impact=impact,
+        confidence=confidence,
+        effort=effort,
+        **extra,
     )
     return hits.create_hit(data, None, feedback_ids=tuple(f.id for f in feedback))
 
@@ -27,15 +34,37 @@ def roadmap_data(app):
     """Three hits over two stages; quotes from one consenting and one non-consenting customer."""
     yes = make_customer(name="Quotable Quinn", email="quinn@example.com", consent_quote=True)
     no = make_customer(name="Private Pat", email="pat@example.com", consent_quote=False)
-    said_yes = make_feedback(text="The bill doubled and nobody explained why", customer=yes,
-                             sentiment=-0.6, received_on=TODAY - dt.timedelta(days=3))
-    said_no = make_feedback(text="Private words that must not leave voc", customer=no,
-                            sentiment=-0.9, received_on=TODAY - dt.timedelta(days=9))
+    said_yes = make_feedback(
+        text="The bill doubled and nobody explained why",
+        customer=yes,
+        sentiment=-0.6,
+        received_on=TODAY - dt.timedelta(days=3),
+    )
+    said_no = make_feedback(
+        text="Private words that must not leave voc",
+        customer=no,
+        sentiment=-0.9,
+        received_on=TODAY - dt.timedelta(days=9),
+    )
     return {
-        "billing": new_hit("Explain bill changes", "Action", "this month", impact=4, effort=1.0,
-                           feedback=(said_yes, said_no), reach=10),
-        "formula": new_hit("=HYPERLINK(\"http://evil.example\",\"x\")", "Action", "this month",
-                           impact=1, effort=4.0, reach=2, problem="+44 call us, or mail help@example.com"),
+        "billing": new_hit(
+            "Explain bill changes",
+            "Action",
+            "this month",
+            impact=4,
+            effort=1.0,
+            feedback=(said_yes, said_no),
+            reach=10,
+        ),
+        "formula": new_hit(
+            '=HYPERLINK("http://evil.example","x")',
+            "Action",
+            "this month",
+            impact=1,
+            effort=4.0,
+            reach=2,
+            problem="+44 call us, or mail help@example.com",
+        ),
         "advert": new_hit("Advert shows the full price", "Awareness", "year 2", reach=5),
     }
 
@@ -53,9 +82,14 @@ def viewer(client, app):
 
 def test_page_has_stages_down_and_horizons_across(client, viewer, roadmap_data):
     body = client.get("/roadmap/").get_data(as_text=True)
-    assert body.index("<th scope=\"row\">Awareness") < body.index("<th scope=\"row\">Action")
+    assert body.index('<th scope="row">Awareness') < body.index('<th scope="row">Action')
     assert [h for h in ("This week", "This month", "This year", "Year 2", "Year 3") if h in body] == [
-        "This week", "This month", "This year", "Year 2", "Year 3"]
+        "This week",
+        "This month",
+        "This year",
+        "Year 2",
+        "Year 3",
+    ]
     assert "Explain bill changes" in body and "2 items" in body and "RICE 32" in body
     assert "=HYPERLINK(&#34;http://evil.example&#34;,&#34;x&#34;)" in body  # shown as text
 
@@ -66,7 +100,7 @@ def test_csv_reads_back_in_order_with_consented_quotes_only(client, viewer, road
     assert [(r["stage"], r["horizon"], r["title"]) for r in rows] == [
         ("Awareness", "year 2", "Advert shows the full price"),
         ("Action", "this month", "Explain bill changes"),
-        ("Action", "this month", "'=HYPERLINK(\"http://evil.example\",\"x\")"),
+        ("Action", "this month", '\'=HYPERLINK("http://evil.example","x")'),
     ]
     billing = rows[1]
     figures = (billing["score"], billing["reach"], billing["items"], billing["customers"])
@@ -83,7 +117,7 @@ def test_xlsx_has_a_sheet_per_horizon_and_neutralised_cells(client, viewer, road
     month = book["this month"]
     header = [c.value for c in month[1]]
     titles = [row[header.index("title")] for row in month.iter_rows(min_row=2, values_only=True)]
-    assert titles == ["Explain bill changes", "'=HYPERLINK(\"http://evil.example\",\"x\")"]
+    assert titles == ["Explain bill changes", '\'=HYPERLINK("http://evil.example","x")']
     assert all(cell.data_type != "f" for row in month.iter_rows() for cell in row)
     assert "Private words" not in str([c.value for row in month.iter_rows() for c in row])
 
@@ -91,8 +125,9 @@ def test_xlsx_has_a_sheet_per_horizon_and_neutralised_cells(client, viewer, road
 def test_json_and_markdown_carry_the_same_hits(client, viewer, roadmap_data):
     document = json.loads(download(client, "json").data)
     titles = sorted(hit["title"] for hit in document["hits"])
-    assert titles == sorted(["Advert shows the full price", "Explain bill changes",
-                             "=HYPERLINK(\"http://evil.example\",\"x\")"])
+    assert titles == sorted(
+        ["Advert shows the full price", "Explain bill changes", '=HYPERLINK("http://evil.example","x")']
+    )
     billing = next(h for h in document["hits"] if h["title"] == "Explain bill changes")
     assert billing["quotes"] == ["The bill doubled and nobody explained why"]
     markdown = download(client, "md").data.decode()
@@ -115,8 +150,9 @@ def test_exports_follow_the_on_screen_filters(client, viewer, roadmap_data):
     assert [r["title"] for r in rows] == ["Advert shows the full price"]
     page = client.get(f"/roadmap/?stage={stage}").get_data(as_text=True)
     assert f"/roadmap/export.csv?stage={stage}" in page
-    rows = list(csv.DictReader(io.StringIO(
-        download(client, "csv", horizon="this month").data.decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(download(client, "csv", horizon="this month").data.decode("utf-8-sig")))
+    )
     assert {r["horizon"] for r in rows} == {"this month"}
 
 

@@ -1,4 +1,5 @@
 """Security defaults every response carries."""
+
 import pytest
 
 from tests.factories import make_user, sign_in

@@ -1,4 +1,5 @@
 """Sign-in lockout per account and per address, the idle session timeout and cookie settings."""
+
 import datetime as dt
 
 import pytest
@@ -98,8 +99,9 @@ def test_sign_ins_and_failures_are_in_the_audit_log(client, app):
     post_login(client, "ghost@example.com", "nope")
     post_login(client, "vera@example.com", PASSWORD)
     events = db.session.execute(
-        select(AuditEvent.action, AuditEvent.user_id, AuditEvent.target_id, AuditEvent.ip, AuditEvent.detail)
-        .order_by(AuditEvent.id)
+        select(
+            AuditEvent.action, AuditEvent.user_id, AuditEvent.target_id, AuditEvent.ip, AuditEvent.detail
+        ).order_by(AuditEvent.id)
     ).all()
     assert events == [
         ("sign_in_failed", None, vera.id, "10.0.0.1", ""),
@@ -153,8 +155,12 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(database_url):
     with app.app_context():
         make_user("viewer", email="vera@example.com")
     client = app.test_client()
-    client.post("/login", data={"email": "vera@example.com", "password": "nope"},
-                headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.post(
+        "/login",
+        data={"email": "vera@example.com", "password": "nope"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
     with app.app_context():
         assert db.session.scalar(select(AuditEvent.ip)) == "198.51.100.7"
     empty_tables(app)
@@ -162,6 +168,10 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(database_url):
 
 def test_without_trusted_proxies_forwarded_headers_are_ignored(client, app):
     make_user("viewer", email="vera@example.com")
-    client.post("/login", data={"email": "vera@example.com", "password": "nope"},
-                headers={"X-Forwarded-For": "198.51.100.7"}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    client.post(
+        "/login",
+        data={"email": "vera@example.com", "password": "nope"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+        environ_base={"REMOTE_ADDR": "10.0.0.2"},
+    )
     assert db.session.scalar(select(AuditEvent.ip)) == "10.0.0.2"

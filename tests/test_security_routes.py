@@ -3,6 +3,7 @@
 Nothing here lists routes by hand: routes added later are covered as soon as they are registered.
 A route whose URL needs a value these tests cannot derive fails with a message saying where to add it.
 """
+
 import datetime as dt
 import hashlib
 from html.parser import HTMLParser
@@ -41,10 +42,10 @@ XSS = (
     "<script>alert('x1')</script>",
     '"><img src=x onerror=alert(2)>',
     "javascript:alert(3)",
-    "<a href=\"javascript:alert(4)\">click</a>",
+    '<a href="javascript:alert(4)">click</a>',
     "'><svg onload=alert(5)>",
     "</textarea><script>alert(6)</script>",
-    "<iframe src=\"javascript:alert(7)\"></iframe>",
+    '<iframe src="javascript:alert(7)"></iframe>',
     "{{ 7 * 7 }} {% raw %}",
 )
 SQL_META = ("'", '"', ";", "--", "%", "_", "\\", "' OR '1'='1", "%_\\'\";--")
@@ -82,21 +83,43 @@ def seed() -> dict:
     }
     db.session.add_all(people.values())
     stage = Stage(name=hostile(1)[:60], description=hostile(2), position=99)
-    quoted = Customer(name=hostile(0), organisation=hostile(1), segment=hostile(2)[:100],
-                      email="quinn@example.com", external_id=hostile(3), consent_quote=True)
+    quoted = Customer(
+        name=hostile(0),
+        organisation=hostile(1),
+        segment=hostile(2)[:100],
+        email="quinn@example.com",
+        external_id=hostile(3),
+        consent_quote=True,
+    )
     private = Customer(name=hostile(4), organisation=hostile(5), consent_quote=False)
     theme = Theme(label=hostile(0), name=hostile(1), keywords=[[hostile(2), 0.5]], size=3)
     other = Theme(label=hostile(3), keywords=[[hostile(4), 0.4]], size=0)
     db.session.add_all([stage, quoted, private, theme, other])
     db.session.flush()
-    interview = Interview(customer=quoted, interviewer_id=people["contributor"].id,
-                          held_on=dt.date.today(), place=hostile(5), duration_minutes=30, notes=hostile(6))
+    interview = Interview(
+        customer=quoted,
+        interviewer_id=people["contributor"].id,
+        held_on=dt.date.today(),
+        place=hostile(5),
+        duration_minutes=30,
+        notes=hostile(6),
+    )
     items = [
-        Feedback(text=f"{hostile(n)} call 07700 900123 or mail {n}@example.com", channel="survey",
-                 source=hostile(n + 1)[:100], external_id=hostile(n + 2), received_on=dt.date.today(),
-                 customer=customer, stage=stage, theme=theme, sentiment=-0.5,
-                 theme_terms=[hostile(n + 3)], extras={hostile(n): hostile(n + 1)}, interview=iv,
-                 created_by_id=people["contributor"].id)
+        Feedback(
+            text=f"{hostile(n)} call 07700 900123 or mail {n}@example.com",
+            channel="survey",
+            source=hostile(n + 1)[:100],
+            external_id=hostile(n + 2),
+            received_on=dt.date.today(),
+            customer=customer,
+            stage=stage,
+            theme=theme,
+            sentiment=-0.5,
+            theme_terms=[hostile(n + 3)],
+            extras={hostile(n): hostile(n + 1)},
+            interview=iv,
+            created_by_id=people["contributor"].id,
+        )
         for n, (customer, iv) in enumerate(
             [(quoted, None), (private, None), (quoted, interview), (None, None)]
         )
@@ -104,36 +127,93 @@ def seed() -> dict:
     db.session.add_all(items)
     db.session.flush()
     theme.quote_ids = [item.id for item in items]
-    hit = Hit(title=hostile(0), problem=hostile(1), stage=stage, horizon="this month", kind="quick fix",
-              owner_id=people["triager"].id, status="done", impact=3, confidence=80, effort=1.0,
-              themes=[theme], feedback=items[:2])
+    hit = Hit(
+        title=hostile(0),
+        problem=hostile(1),
+        stage=stage,
+        horizon="this month",
+        kind="quick fix",
+        owner_id=people["triager"].id,
+        status="done",
+        impact=3,
+        confidence=80,
+        effort=1.0,
+        themes=[theme],
+        feedback=items[:2],
+    )
     db.session.add(hit)
     db.session.flush()
-    db.session.add_all([
-        HitChange(hit_id=hit.id, user_id=people["triager"].id, version=1, field="title",
-                  old=hostile(2), new=hostile(3)),
-        FollowUp(hit_id=hit.id, customer_id=quoted.id, user_id=people["triager"].id,
-                 held_on=dt.date.today(), method="call", note=hostile(4)),
-        TriageDecision(theme_id=other.id, reason=hostile(5), user_id=people["triager"].id),
-        TriageDecision(feedback_id=items[3].id, reason=hostile(6), user_id=people["triager"].id),
-        ThemeRun(requested_by_id=people["triager"].id, status="done", message=hostile(7),
-                 settings={"k": None, "stop_words": [hostile(0)], "seed": 0}, n_items=4, n_themes=1),
-        AuditEvent(user_id=people["admin"].id, action="export", target_type="roadmap", detail=hostile(1)),
-        ImportBatch(user_id=people["contributor"].id, filename=hostile(2)[:255], sha256="0" * 64,
-                    mapping={hostile(3): hostile(4)}, rejected=1,
-                    rejected_csv=f"text,error\r\n{hostile(5)},x"),
-        ImportJob(user_id=people["contributor"].id, upload_key="0" * 64, filename=hostile(8)[:255],
-                  settings={}, status="failed", message=hostile(9)[:500]),
-        Survey(token=SURVEY_TOKEN, title=hostile(0), intro=hostile(1), score_kind="nps",
-               questions=[hostile(2)], stage=stage, segment=hostile(3)[:100], thanks_name=hostile(4),
-               thanks_text=hostile(5),
-               embed_origins=["https://shop.example.com"]),
-        Webhook(url="https://hooks.example.com/" + hostile(6)[:100], secret="s", events=["feedback.created"],
-                deliveries=[WebhookDelivery(event="feedback.created", body="{}", error=hostile(7)[:500])]),
-    ])
     db.session.add_all(
-        ApiToken(user_id=user.id, name=hostile(2)[:100],
-                 token_hash=hashlib.sha256(_token(role).encode()).hexdigest())
+        [
+            HitChange(
+                hit_id=hit.id,
+                user_id=people["triager"].id,
+                version=1,
+                field="title",
+                old=hostile(2),
+                new=hostile(3),
+            ),
+            FollowUp(
+                hit_id=hit.id,
+                customer_id=quoted.id,
+                user_id=people["triager"].id,
+                held_on=dt.date.today(),
+                method="call",
+                note=hostile(4),
+            ),
+            TriageDecision(theme_id=other.id, reason=hostile(5), user_id=people["triager"].id),
+            TriageDecision(feedback_id=items[3].id, reason=hostile(6), user_id=people["triager"].id),
+            ThemeRun(
+                requested_by_id=people["triager"].id,
+                status="done",
+                message=hostile(7),
+                settings={"k": None, "stop_words": [hostile(0)], "seed": 0},
+                n_items=4,
+                n_themes=1,
+            ),
+            AuditEvent(user_id=people["admin"].id, action="export", target_type="roadmap", detail=hostile(1)),
+            ImportBatch(
+                user_id=people["contributor"].id,
+                filename=hostile(2)[:255],
+                sha256="0" * 64,
+                mapping={hostile(3): hostile(4)},
+                rejected=1,
+                rejected_csv=f"text,error\r\n{hostile(5)},x",
+            ),
+            ImportJob(
+                user_id=people["contributor"].id,
+                upload_key="0" * 64,
+                filename=hostile(8)[:255],
+                settings={},
+                status="failed",
+                message=hostile(9)[:500],
+            ),
+            Survey(
+                token=SURVEY_TOKEN,
+                title=hostile(0),
+                intro=hostile(1),
+                score_kind="nps",
+                questions=[hostile(2)],
+                stage=stage,
+                segment=hostile(3)[:100],
+                thanks_name=hostile(4),
+                thanks_text=hostile(5),
+                embed_origins=["https://shop.example.com"],
+            ),
+            Webhook(
+                url="https://hooks.example.com/" + hostile(6)[:100],
+                secret="s",
+                events=["feedback.created"],
+                deliveries=[WebhookDelivery(event="feedback.created", body="{}", error=hostile(7)[:500])],
+            ),
+        ]
+    )
+    db.session.add_all(
+        ApiToken(
+            user_id=user.id,
+            name=hostile(2)[:100],
+            token_hash=hashlib.sha256(_token(role).encode()).hexdigest(),
+        )
         for role, user in people.items()
     )
     db.session.commit()
@@ -167,9 +247,11 @@ def url_for_rule(app, rule: str) -> str:
                 values[name] = PARAM_VALUES[name]
             elif name.endswith("_id"):
                 stem = name[: -len("_id")]
-                found = [stem] if stem in tables else [
-                    t for t in tables if t.endswith("_" + stem) and "id" in tables[t].c
-                ]
+                found = (
+                    [stem]
+                    if stem in tables
+                    else [t for t in tables if t.endswith("_" + stem) and "id" in tables[t].c]
+                )
                 assert len(found) == 1, f"{rule}: which table does <{name}> name? Add it to PARAM_VALUES"
                 table = tables[found[0]]
                 first = db.session.execute(select(table.c.id).order_by(table.c.id).limit(1)).scalar()
@@ -372,10 +454,16 @@ def snapshot(app) -> dict[str, list]:
 @pytest.fixture(scope="module")
 def guarded(world, database_url):
     """The seeded database behind an app with CSRF protection on and a 64 KB request limit."""
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": True, "MAX_CONTENT_LENGTH": 64 * 1024, "API_MAX_BODY": 64 * 1024,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": True,
+            "MAX_CONTENT_LENGTH": 64 * 1024,
+            "API_MAX_BODY": 64 * 1024,
+        }
+    )
     yield app, world[1]
     with app.app_context():
         db.engine.dispose()
@@ -384,8 +472,10 @@ def guarded(world, database_url):
 def _csrf_exempt(app, endpoint: str) -> bool:
     csrf = app.extensions["csrf"]
     view = app.view_functions[endpoint]
-    return (f"{view.__module__}.{view.__name__}" in csrf._exempt_views
-            or app.blueprints.get(endpoint.split(".")[0]) in csrf._exempt_blueprints)
+    return (
+        f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+        or app.blueprints.get(endpoint.split(".")[0]) in csrf._exempt_blueprints
+    )
 
 
 @pytest.mark.parametrize(("endpoint", "rule", "method"), CHANGES, ids=[f"{m} {r}" for _, r, m in CHANGES])
@@ -403,8 +493,11 @@ def test_state_changing_route_refuses_a_request_without_csrf_token(guarded, endp
     with app.app_context():
         client = client_as(app, people, "admin")
         client.environ_base.pop("HTTP_AUTHORIZATION")
-        response = client.open(url_for_rule(app, rule), method=method,
-                               data={"text": "sneaky", "name": "sneaky", "title": "sneaky", "confirm": "y"})
+        response = client.open(
+            url_for_rule(app, rule),
+            method=method,
+            data={"text": "sneaky", "name": "sneaky", "title": "sneaky", "confirm": "y"},
+        )
     assert response.status_code == 400
     assert refusal in response.get_data(as_text=True)
     assert snapshot(app) == before

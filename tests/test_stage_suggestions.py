@@ -1,4 +1,5 @@
 """Suggested journey stages: learned from the stages people set, shown apart, confirmed by triagers."""
+
 import numpy as np
 import pytest
 from sqlalchemy import select, update
@@ -13,22 +14,34 @@ from voc.themes.stages import MIN_CONFIDENCE, UNKNOWN, StageSettings, suggest
 # Three clearly different topics, one per default stage; the first four of each are staged by a person.
 TOPICS = {
     "Awareness": [
-        "Saw your advert on the telly last night", "Your advert on the radio was funny",
-        "A friend told me about you, saw the advert too", "Found you through an advert on search",
-        "The advert on the bus caught my eye", "Never heard of you before the tv advert",
-        "Your advert keeps popping up on social media", "Loved the advert with the dog",
+        "Saw your advert on the telly last night",
+        "Your advert on the radio was funny",
+        "A friend told me about you, saw the advert too",
+        "Found you through an advert on search",
+        "The advert on the bus caught my eye",
+        "Never heard of you before the tv advert",
+        "Your advert keeps popping up on social media",
+        "Loved the advert with the dog",
     ],
     "Consider": [
-        "The price comparison table is confusing", "Which plan price is cheaper for two people",
-        "Price of the premium plan is too high", "Comparing plan prices took me ages",
-        "The plan price page does not load", "Your price beats the other plans I compared",
-        "Is the plan price fixed for a year", "Price plan options are unclear",
+        "The price comparison table is confusing",
+        "Which plan price is cheaper for two people",
+        "Price of the premium plan is too high",
+        "Comparing plan prices took me ages",
+        "The plan price page does not load",
+        "Your price beats the other plans I compared",
+        "Is the plan price fixed for a year",
+        "Price plan options are unclear",
     ],
     "Action": [
-        "My parcel delivery was late again", "The courier left the parcel delivery outside",
-        "Parcel delivery tracking never updates", "Delivery of my parcel took two weeks",
-        "The delivery driver lost my parcel", "Parcel delivery arrived damaged",
-        "Delivery slot for the parcel was missed", "Parcel delivery to the wrong house",
+        "My parcel delivery was late again",
+        "The courier left the parcel delivery outside",
+        "Parcel delivery tracking never updates",
+        "Delivery of my parcel took two weeks",
+        "The delivery driver lost my parcel",
+        "Parcel delivery arrived damaged",
+        "Delivery slot for the parcel was missed",
+        "Parcel delivery to the wrong house",
     ],
 }
 STAGED_PER_TOPIC = 4
@@ -176,8 +189,9 @@ def test_one_item_is_accepted_or_corrected_and_both_are_audited(journey, client)
     ]
 
 
-@pytest.mark.parametrize("url", ["/feedback/{item}/stage", "/themes/{theme}/accept-stages",
-                                 "/feedback/accept-stages"])
+@pytest.mark.parametrize(
+    "url", ["/feedback/{item}/stage", "/themes/{theme}/accept-stages", "/feedback/accept-stages"]
+)
 def test_contributors_cannot_confirm_stages(journey, client, url):
     theme, items, _, _ = journey
     sign_in(client, make_user("contributor"))

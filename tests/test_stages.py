@@ -1,4 +1,5 @@
 """Journey stages: seeded defaults, and admins adding, renaming, reordering and retiring."""
+
 from sqlalchemy import select
 
 from tests.factories import make_feedback, make_user, sign_in, stage_named

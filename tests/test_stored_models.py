@@ -1,4 +1,5 @@
 """Fitted models carry the library versions that pickled them; other versions degrade to a re-run banner."""
+
 import datetime as dt
 import pickle
 
@@ -42,19 +43,27 @@ def test_a_model_from_another_scikit_learn_shows_a_banner_and_new_items_stay_unt
     sign_in(client, make_user("triager"))
     page = client.get("/themes/").get_data(as_text=True)
     assert "Themes need a re-run" in page and "scikit-learn 0.0-" in page
-    response = client.post("/feedback/new", data={
-        "text": "Still waiting for the refund I was promised", "channel": "ticket",
-        "received_on": dt.date.today().isoformat(),
-    })
+    response = client.post(
+        "/feedback/new",
+        data={
+            "text": "Still waiting for the refund I was promised",
+            "channel": "ticket",
+            "received_on": dt.date.today().isoformat(),
+        },
+    )
     assert response.status_code == 302
     item = db.session.scalar(select(Feedback).order_by(Feedback.id.desc()).limit(1))
     assert item.text.startswith("Still waiting") and item.theme_id is None and item.sentiment < 0
 
     assert runner.invoke(args=["voc", "themes", "--k", "3"]).exit_code == 0  # the re-run the banner asks for
     assert "Themes need a re-run" not in client.get("/themes/").get_data(as_text=True)
-    client.post("/feedback/new", data={
-        "text": "Still waiting for the refund I was promised, again", "channel": "ticket",
-        "received_on": dt.date.today().isoformat(),
-    })
+    client.post(
+        "/feedback/new",
+        data={
+            "text": "Still waiting for the refund I was promised, again",
+            "channel": "ticket",
+            "received_on": dt.date.today().isoformat(),
+        },
+    )
     item = db.session.scalar(select(Feedback).order_by(Feedback.id.desc()).limit(1))
     assert item.theme_id == theme_of(made["refund"])

@@ -1,4 +1,5 @@
 """Surveys: staff set them up, respondents answer at a public link, answers become feedback at once."""
+
 import datetime as dt
 import json
 import re
@@ -49,16 +50,27 @@ def forget_visitor():
 
 def test_staff_create_a_survey_and_its_link_opens_for_anyone(client, app):
     sign_in(client, make_user("triager"))
-    response = client.post("/surveys/new", data={
-        "title": "After your call", "intro": "Two minutes, three questions.", "score_kind": "csat",
-        "question_0": "What did we get wrong?", "question_1": "", "question_2": "",
-        "stage": str(stage_named("Consider").id), "segment": "Residential",
-        "thanks_name": "Bo", "thanks_text": "Thanks — I reply to every note within a week.",
-        "embed_origins": "https://www.example.com/\n",
-    })
+    response = client.post(
+        "/surveys/new",
+        data={
+            "title": "After your call",
+            "intro": "Two minutes, three questions.",
+            "score_kind": "csat",
+            "question_0": "What did we get wrong?",
+            "question_1": "",
+            "question_2": "",
+            "stage": str(stage_named("Consider").id),
+            "segment": "Residential",
+            "thanks_name": "Bo",
+            "thanks_text": "Thanks — I reply to every note within a week.",
+            "embed_origins": "https://www.example.com/\n",
+        },
+    )
     survey = db.session.scalar(select(Survey))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/surveys/{survey.id}")
-    assert survey.questions == ["What did we get wrong?"] and survey.embed_origins == ["https://www.example.com"]
+    assert survey.questions == ["What did we get wrong?"] and survey.embed_origins == [
+        "https://www.example.com"
+    ]
     assert len(survey.token) >= 32
     page = client.get(f"/surveys/{survey.id}").get_data(as_text=True)
     assert f"/s/{survey.token}" in page and "Open" in page
@@ -74,22 +86,43 @@ def test_staff_create_a_survey_and_its_link_opens_for_anyone(client, app):
 def test_staff_edit_and_bad_settings_are_explained(client, app):
     sign_in(client, make_user("triager"))
     survey = make_survey()
-    response = client.post(f"/surveys/{survey.id}/edit", data={
-        "title": "", "question_0": "", "thanks_name": "x", "thanks_text": "y",
-        "embed_origins": "https://ok.example.com\njavascript:alert(1)", "score_kind": "nps",
-    })
+    response = client.post(
+        f"/surveys/{survey.id}/edit",
+        data={
+            "title": "",
+            "question_0": "",
+            "thanks_name": "x",
+            "thanks_text": "y",
+            "embed_origins": "https://ok.example.com\njavascript:alert(1)",
+            "score_kind": "nps",
+        },
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "This field is required." in body
-    response = client.post(f"/surveys/{survey.id}/edit", data={
-        "title": "New title", "question_0": "Q?", "thanks_name": "x", "thanks_text": "y",
-        "embed_origins": "https://ok.example.com/path", "score_kind": "nps",
-    })
+    response = client.post(
+        f"/surveys/{survey.id}/edit",
+        data={
+            "title": "New title",
+            "question_0": "Q?",
+            "thanks_name": "x",
+            "thanks_text": "y",
+            "embed_origins": "https://ok.example.com/path",
+            "score_kind": "nps",
+        },
+    )
     assert "is not an origin like https://www.example.com" in response.get_data(as_text=True)
     db.session.refresh(survey)
     assert survey.title == "How was your visit?"  # nothing half-saved
-    client.post(f"/surveys/{survey.id}/edit", data={
-        "title": "New title", "question_0": "Q?", "thanks_name": "x", "thanks_text": "y", "score_kind": "",
-    })
+    client.post(
+        f"/surveys/{survey.id}/edit",
+        data={
+            "title": "New title",
+            "question_0": "Q?",
+            "thanks_name": "x",
+            "thanks_text": "y",
+            "score_kind": "",
+        },
+    )
     db.session.refresh(survey)
     assert survey.title == "New title" and survey.score_kind is None and survey.questions == ["Q?"]
 
@@ -109,8 +142,13 @@ def test_an_answer_becomes_feedback_in_the_surveys_stage_with_one_response_id(cl
     db.session.add(Webhook(url="https://hooks.example.com/x", secret="s", events=["feedback.created"]))
     db.session.commit()
     survey = make_survey(segment="Business")
-    response = answer(client, survey, score="3", answer_0="The installer never came and nobody called.",
-                      answer_1="The app itself is fine.")
+    response = answer(
+        client,
+        survey,
+        score="3",
+        answer_0="The installer never came and nobody called.",
+        answer_1="The app itself is fine.",
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/s/{survey.token}/thanks")
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "I read every answer myself on Fridays." in thanks and "Ana from Support" in thanks
@@ -118,19 +156,23 @@ def test_an_answer_becomes_feedback_in_the_surveys_stage_with_one_response_id(cl
     items = db.session.scalars(select(Feedback).order_by(Feedback.id)).all()
     stored = db.session.scalar(select(SurveyResponse))
     assert [i.text for i in items] == [
-        "The installer never came and nobody called.", "The app itself is fine.",
+        "The installer never came and nobody called.",
+        "The app itself is fine.",
     ]
     assert {i.survey_response_id for i in items} == {stored.id}
-    assert all(i.channel == "survey" and i.stage.name == "Action" and i.score == 3 and i.score_kind == "nps"
-               for i in items)
+    assert all(
+        i.channel == "survey" and i.stage.name == "Action" and i.score == 3 and i.score_kind == "nps"
+        for i in items
+    )
     assert all(i.source == "Survey: How was your visit?" for i in items)
     assert all(i.sentiment is not None for i in items)  # placed at once, no theme run needed
     assert stored.customer_id is None and stored.consent_version == surveys.CONSENT_VERSION
     body = json.loads(db.session.scalar(select(WebhookDelivery.body)))
     assert body["event"] == "feedback.created" and len(body["data"]["feedback"]) == 2 and queued
     # The survey's segment finds its anonymous answers.
-    board = dashboard.build(dashboard.DashboardFilters(dashboard.resolve_period("30", None, None),
-                                                       segment="Business"))
+    board = dashboard.build(
+        dashboard.DashboardFilters(dashboard.resolve_period("30", None, None), segment="Business")
+    )
     assert board.strip.figures.current == 2
 
 
@@ -155,8 +197,14 @@ def test_a_response_counts_once_in_nps_however_many_questions_it_answered(client
 def test_consent_given_links_a_customer_by_email_and_shows_the_wording_seen(client, app):
     survey = make_survey()
     existing = make_customer(name="Kim", email="kim@example.com")
-    answer(client, survey, answer_0="Please call me about the bill.", consent_contact="y",
-           consent_quote="y", email="KIM@example.com")
+    answer(
+        client,
+        survey,
+        answer_0="Please call me about the bill.",
+        consent_contact="y",
+        consent_quote="y",
+        email="KIM@example.com",
+    )
     stored = db.session.scalar(select(SurveyResponse))
     assert stored.customer_id == existing.id and stored.consent_quote and stored.consent_contact
     db.session.refresh(existing)
@@ -172,8 +220,11 @@ def test_consent_given_links_a_customer_by_email_and_shows_the_wording_seen(clie
 def test_a_new_consent_wording_keeps_what_earlier_respondents_read(client, app, monkeypatch):
     survey = make_survey()
     answer(client, survey, answer_0="First", consent_contact="y", email="a@example.com")
-    monkeypatch.setitem(surveys.CONSENT_WORDINGS, "2027-01",
-                        {"quote": "New quote wording.", "contact": "New contact wording."})
+    monkeypatch.setitem(
+        surveys.CONSENT_WORDINGS,
+        "2027-01",
+        {"quote": "New quote wording.", "contact": "New contact wording."},
+    )
     monkeypatch.setattr(surveys, "CONSENT_VERSION", "2027-01")
     assert "New contact wording." in client.get(f"/s/{survey.token}").get_data(as_text=True)
     forget_visitor()
@@ -232,14 +283,19 @@ def test_the_honeypot_thanks_a_bot_and_stores_nothing(client, app):
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    ({"answer_0": "x" * 2_001}, "Please keep this answer under 2,000 characters; it has 2,001."),
-    ({"answer_0": "   "}, "Please write a few words in answer to at least one question."),
-    ({"answer_0": "ok", "score": "11"}, "Choose a score from 0 to 10."),
-    ({"answer_0": "ok", "score": "ten"}, "Not a valid integer value."),
-    ({"answer_0": "ok", "consent_contact": "y", "email": "a@" + "b" * 260 + ".com"},
-     "Give an e-mail address"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"answer_0": "x" * 2_001}, "Please keep this answer under 2,000 characters; it has 2,001."),
+        ({"answer_0": "   "}, "Please write a few words in answer to at least one question."),
+        ({"answer_0": "ok", "score": "11"}, "Choose a score from 0 to 10."),
+        ({"answer_0": "ok", "score": "ten"}, "Not a valid integer value."),
+        (
+            {"answer_0": "ok", "consent_contact": "y", "email": "a@" + "b" * 260 + ".com"},
+            "Give an e-mail address",
+        ),
+    ],
+)
 def test_bad_answers_get_a_clear_message_and_store_nothing(client, app, data, message):
     survey = make_survey()
     response = answer(client, survey, **data)
@@ -320,14 +376,21 @@ def test_the_per_survey_limit_holds_everybody_back_on_that_survey_only(client, a
 
 def test_hostile_text_in_every_field_is_shown_as_text(client, app):
     sign_in(client, make_user("triager"))
-    survey = make_survey(title=HOSTILE, intro=HOSTILE, questions=[HOSTILE], thanks_name=HOSTILE,
-                         thanks_text=HOSTILE, segment=HOSTILE[:100])
+    survey = make_survey(
+        title=HOSTILE,
+        intro=HOSTILE,
+        questions=[HOSTILE],
+        thanks_name=HOSTILE,
+        thanks_text=HOSTILE,
+        segment=HOSTILE[:100],
+    )
     respondent = app.test_client()
     page = respondent.get(f"/s/{survey.token}").get_data(as_text=True)
     forget_visitor()
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
-    response = answer(respondent, survey, answer_0=HOSTILE, answer_1=HOSTILE, email=HOSTILE,
-                      consent_contact="y", score="5")
+    response = answer(
+        respondent, survey, answer_0=HOSTILE, answer_1=HOSTILE, email=HOSTILE, consent_contact="y", score="5"
+    )
     assert "<script>alert" not in response.get_data(as_text=True)  # shown again with the e-mail error
     response = answer(respondent, survey, answer_0=HOSTILE, score="5")
     thanks = respondent.get(response.headers["Location"]).get_data(as_text=True)
@@ -356,15 +419,26 @@ def test_surveys_in_the_api_list_read_create_and_close(client, app):
     from tests.factories import api_headers
 
     triager = api_headers(make_user("triager"))
-    created = client.post("/api/v1/surveys", headers=triager, json={
-        "title": "After sign-up", "questions": ["What nearly stopped you?"], "score_kind": "csat",
-        "stage": "Consider", "thanks_name": "Ana", "thanks_text": "I read every one.",
-        "embed_origins": ["https://www.example.com"],
-    })
+    created = client.post(
+        "/api/v1/surveys",
+        headers=triager,
+        json={
+            "title": "After sign-up",
+            "questions": ["What nearly stopped you?"],
+            "score_kind": "csat",
+            "stage": "Consider",
+            "thanks_name": "Ana",
+            "thanks_text": "I read every one.",
+            "embed_origins": ["https://www.example.com"],
+        },
+    )
     assert created.status_code == 201, created.json
     survey = created.json
-    assert survey["stage"] == "Consider" and survey["taking_answers"] and survey["url"].endswith(
-        "/s/" + db.session.get(Survey, survey["id"]).token)
+    assert (
+        survey["stage"] == "Consider"
+        and survey["taking_answers"]
+        and survey["url"].endswith("/s/" + db.session.get(Survey, survey["id"]).token)
+    )
     respondent = app.test_client()
     answer(respondent, db.session.get(Survey, survey["id"]), answer_0="The price page confused me", score="2")
 
@@ -381,7 +455,15 @@ def test_surveys_in_the_api_list_read_create_and_close(client, app):
 
     viewer = api_headers(make_user("viewer"))
     assert client.post("/api/v1/surveys", headers=viewer, json={}).status_code == 403
-    bad = client.post("/api/v1/surveys", headers=triager, json={
-        "title": "x", "questions": [], "thanks_name": "a", "thanks_text": "b", "embed_origins": ["ftp://x"],
-    })
+    bad = client.post(
+        "/api/v1/surveys",
+        headers=triager,
+        json={
+            "title": "x",
+            "questions": [],
+            "thanks_name": "a",
+            "thanks_text": "b",
+            "embed_origins": ["ftp://x"],
+        },
+    )
     assert bad.status_code == 422 and "Ask one to 3 open questions." in bad.json["error"]

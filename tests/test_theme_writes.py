@@ -1,4 +1,5 @@
 """How a theme run writes back: only changed items, in short batches, never over a person's edit."""
+
 import threading
 import time
 

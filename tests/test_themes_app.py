@@ -1,4 +1,5 @@
 """Theme runs in the app: stable ids across re-runs, staff edits kept, incremental assignment."""
+
 import datetime as dt
 import itertools
 import os
@@ -47,8 +48,7 @@ DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 def topic_texts(topic: str, count: int, rng: random.Random) -> list[str]:
     templates = itertools.cycle(TOPICS[topic])
     return [
-        next(templates).format(n=rng.randint(2, 9), day=rng.choice(DAYS)) + f" ({i})"
-        for i in range(count)
+        next(templates).format(n=rng.randint(2, 9), day=rng.choice(DAYS)) + f" ({i})" for i in range(count)
     ]
 
 
@@ -58,8 +58,9 @@ def add_items(per_topic: int, seed: int = 1, days_ago: int = 10) -> dict[str, li
     made = {}
     for topic in TOPICS:
         made[topic] = [
-            Feedback(text=text, channel="survey", stage=action,
-                     received_on=TODAY - dt.timedelta(days=days_ago))
+            Feedback(
+                text=text, channel="survey", stage=action, received_on=TODAY - dt.timedelta(days=days_ago)
+            )
             for text in topic_texts(topic, per_topic, rng)
         ]
         db.session.add_all(made[topic])
@@ -134,10 +135,14 @@ def test_merge_and_split_survive_a_rerun(runner, seeded):
 def test_new_feedback_is_assigned_without_a_rerun(client, runner, seeded):
     runner.invoke(args=["voc", "themes", "--k", "3"])
     sign_in(client, make_user("contributor"))
-    client.post("/feedback/new", data={
-        "text": "Still waiting for the refund I was promised", "channel": "ticket",
-        "received_on": TODAY.isoformat(),
-    })
+    client.post(
+        "/feedback/new",
+        data={
+            "text": "Still waiting for the refund I was promised",
+            "channel": "ticket",
+            "received_on": TODAY.isoformat(),
+        },
+    )
     item = db.session.scalar(select(Feedback).order_by(Feedback.id.desc()).limit(1))
     assert item.theme_id == theme_of(seeded["refund"])
     assert "refund" in item.theme_terms

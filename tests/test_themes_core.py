@@ -1,4 +1,5 @@
 """Behaviour of the pure theme core: preprocessing, discovery, assignment, matching, sentiment."""
+
 import pickle
 import re
 
@@ -99,7 +100,8 @@ def test_long_texts_over_the_search_budget_keep_topics_apart(monkeypatch):
     filler = ["really", "think", "bought", "wear", "color", "fabric", "store", "online", "great", "size"]
     texts = [
         " ".join(list(rng.choice(pool, 4, replace=False)) + list(rng.choice(filler, 30)))
-        for pool in POOLS[:2] for _ in range(30)
+        for pool in POOLS[:2]
+        for _ in range(30)
     ]
     monkeypatch.setattr(cluster, "SEARCH_COST", 200)
     result = discover(texts, ThemeSettings(k=2))
@@ -116,8 +118,22 @@ def test_automatic_k_finds_the_number_of_clear_topics():
 
 # Silhouette by k on StackOverflow's test split (20 tags), seed 1: a first peak at 18-22, a dip,
 # then a late rise as themes split hairs.
-HAIR_SPLITTING = {2: 0.0064, 5: 0.0092, 9: 0.021, 14: 0.0286, 18: 0.0327, 22: 0.0316, 28: 0.0300,
-                  35: 0.0257, 43: 0.0251, 54: 0.0253, 83: 0.0295, 129: 0.0318, 161: 0.035, 200: 0.037}
+HAIR_SPLITTING = {
+    2: 0.0064,
+    5: 0.0092,
+    9: 0.021,
+    14: 0.0286,
+    18: 0.0327,
+    22: 0.0316,
+    28: 0.0300,
+    35: 0.0257,
+    43: 0.0251,
+    54: 0.0253,
+    83: 0.0295,
+    129: 0.0318,
+    161: 0.035,
+    200: 0.037,
+}
 
 
 def test_automatic_k_stops_at_the_first_plateau_not_a_late_rise():
@@ -196,8 +212,10 @@ def test_leave_one_out_equals_brute_force():
 @pytest.mark.parametrize("kind", ["words", "chars"])
 def test_grams_equal_scikit_learn_tfidf(kind, min_df, max_df):
     docs = [Tokenizer().document(t) for t in REFUNDS + LOGIN] + ["refund refund refund", "zz", ""]
-    shape = dict(token_pattern=r"\S+", ngram_range=(1, 2)) if kind == "words" else dict(
-        analyzer="char_wb", ngram_range=(3, 5)
+    shape = (
+        dict(token_pattern=r"\S+", ngram_range=(1, 2))
+        if kind == "words"
+        else dict(analyzer="char_wb", ngram_range=(3, 5))
     )
     theirs = TfidfVectorizer(
         lowercase=False, sublinear_tf=True, min_df=min_df, max_df=max_df, dtype=np.float32, **shape
@@ -284,8 +302,9 @@ def test_model_assigns_new_text_after_pickling():
     result = discover(REFUNDS + LOGIN, SETTINGS)
     model = pickle.loads(pickle.dumps(result.model))
     refund_theme = result.assignments[0]
-    themes, _, terms = model.place([model.tokenizer.document(text)
-                                    for text in ("my refund is pending for ages", "qwxz blorft zzyzx")])
+    themes, _, terms = model.place(
+        [model.tokenizer.document(text) for text in ("my refund is pending for ages", "qwxz blorft zzyzx")]
+    )
     assert themes[0] == refund_theme
     assert "refund" in terms[0] or "pending" in terms[0]
     assert themes[1] == UNTHEMED
@@ -297,8 +316,13 @@ def test_no_meaningful_words_gives_no_themes():
 
 
 def test_matching_keeps_keys_and_reports_changes():
-    previous = {"a": set(range(0, 10)), "b": set(range(10, 20)), "c": set(range(20, 25)),
-                "d": set(range(25, 30)), "gone": set(range(30, 34))}
+    previous = {
+        "a": set(range(0, 10)),
+        "b": set(range(10, 20)),
+        "c": set(range(20, 25)),
+        "d": set(range(25, 30)),
+        "gone": set(range(30, 34)),
+    }
     current = [
         set(range(0, 12)),  # a grew
         set(range(12, 20)),  # b shrank
@@ -340,8 +364,16 @@ def test_recluster_after_five_percent_more_items_keeps_theme_keys():
     assert len(kept) >= 0.9 * len(previous)
 
 
-@pytest.mark.parametrize("text", ["my bag never arrived", "still waiting for my refund", "charged twice",
-                                  "app crashes on login", "I did not receive my parcel"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my bag never arrived",
+        "still waiting for my refund",
+        "charged twice",
+        "app crashes on login",
+        "I did not receive my parcel",
+    ],
+)
 def test_complaints_read_negative(text):
     assert sentiment(text) <= -0.05
 
@@ -401,8 +433,11 @@ def test_names_never_repeat_a_part_and_appear_in_their_theme():
     for number, theme in enumerate(result.themes):
         parts = [set(p.split()) for p in theme.label.split(", ")]
         assert not any(a <= b for i, a in enumerate(parts) for j, b in enumerate(parts) if i != j)
-        texts = [words_of(t) for t, a in zip(REFUNDS + LOGIN + CHARGED + HOLD, result.assignments,
-                                              strict=True) if a == number]
+        texts = [
+            words_of(t)
+            for t, a in zip(REFUNDS + LOGIN + CHARGED + HOLD, result.assignments, strict=True)
+            if a == number
+        ]
         for part in theme.label.split(", "):
             assert sum(f" {part} " in t for t in texts) >= 0.2 * len(texts), theme.label
 

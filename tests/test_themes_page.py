@@ -1,4 +1,5 @@
 """The theme page's bulk actions: one "Move to…" for every ticked item, and a merge confirmed first."""
+
 import re
 
 import pytest
@@ -11,7 +12,7 @@ from voc.services import themes
 
 @pytest.fixture
 def two_themes(app, client):
-    """"Refunds" with three items and "Delivery" with one, and a triager signed in."""
+    """ "Refunds" with three items and "Delivery" with one, and a triager signed in."""
     refunds = Theme(label="refund slow", name="Refunds")
     delivery = Theme(label="late parcel", name="Delivery")
     db.session.add_all([refunds, delivery])
@@ -33,28 +34,36 @@ def test_ticked_items_move_to_one_theme_in_one_go(client, two_themes):
     assert f'value="{refunds}"' not in menu
     assert page.count('name="item_ids"') == 3 and "Move and pin" not in page  # no menu per item
 
-    done = client.post(f"/themes/{refunds}/move", data={"item_ids": items[:2], "theme": delivery},
-                       follow_redirects=True).get_data(as_text=True)
+    done = client.post(
+        f"/themes/{refunds}/move", data={"item_ids": items[:2], "theme": delivery}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "2 items moved to “Delivery” and pinned there." in done
     moved = [db.session.get(Feedback, i) for i in items]
     assert [(f.theme_id, f.theme_pinned) for f in moved] == [
-        (delivery, True), (delivery, True), (refunds, False)]
+        (delivery, True),
+        (delivery, True),
+        (refunds, False),
+    ]
     assert (db.session.get(Theme, refunds).size, db.session.get(Theme, delivery).size) == (1, 3)
 
 
 def test_ticked_items_can_go_to_unthemed(client, two_themes):
     refunds, _, items = two_themes
-    done = client.post(f"/themes/{refunds}/move", data={"item_ids": items[:1], "theme": "unthemed"},
-                       follow_redirects=True).get_data(as_text=True)
+    done = client.post(
+        f"/themes/{refunds}/move", data={"item_ids": items[:1], "theme": "unthemed"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "1 item moved to Unthemed and pinned there." in done
     assert db.session.get(Feedback, items[0]).theme_id is None
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"item_ids": "ticked", "theme": ""}, "Choose where to move the ticked items."),
-    ({"theme": "delivery"}, "Tick at least one item of this theme to move."),
-    ({"item_ids": "ticked", "theme": "refunds"}, "They are in this theme already; choose another one."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"item_ids": "ticked", "theme": ""}, "Choose where to move the ticked items."),
+        ({"theme": "delivery"}, "Tick at least one item of this theme to move."),
+        ({"item_ids": "ticked", "theme": "refunds"}, "They are in this theme already; choose another one."),
+    ],
+)
 def test_a_refused_move_says_why_keeps_the_ticks_and_moves_nothing(client, two_themes, data, message):
     refunds, delivery, items = two_themes
     values = {"ticked": items[:2], "delivery": delivery, "refunds": refunds}
@@ -78,8 +87,9 @@ def test_merge_shows_both_themes_and_sizes_and_changes_nothing_until_confirmed(c
     assert " ".join(summary.split()) == "Merge “Refunds” (3 items) into “Delivery” (1 item)?"
     assert not db.session.get(Theme, refunds).retired  # asking changed nothing
 
-    done = client.post(f"/themes/{refunds}/merge", data={"into": delivery, "confirmed": "yes"},
-                       follow_redirects=True).get_data(as_text=True)
+    done = client.post(
+        f"/themes/{refunds}/merge", data={"into": delivery, "confirmed": "yes"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Themes merged" in done
     assert db.session.get(Theme, refunds).retired and db.session.get(Theme, delivery).size == 4
 

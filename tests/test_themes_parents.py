@@ -1,4 +1,5 @@
 """Parent themes in the app: stored and kept across re-runs, shown as groups, cited by hits."""
+
 import datetime as dt
 import re
 
@@ -21,8 +22,13 @@ def add_family_items(per_topic: int, seed_shift: int = 0) -> dict[str, list[Feed
     customers = {family: make_customer() for family in dict.fromkeys(families)}
     made: dict[str, list[Feedback]] = {family: [] for family in customers}
     for i, (text, family) in enumerate(zip(texts, families, strict=True)):
-        item = Feedback(text=f"{text} {i + seed_shift}", channel="survey", stage=stage_named("Action"),
-                        received_on=TODAY - dt.timedelta(days=5), customer=customers[family])
+        item = Feedback(
+            text=f"{text} {i + seed_shift}",
+            channel="survey",
+            stage=stage_named("Action"),
+            received_on=TODAY - dt.timedelta(days=5),
+            customer=customers[family],
+        )
         db.session.add(item)
         made[family].append(item)
     db.session.commit()
@@ -106,7 +112,7 @@ def test_themes_page_shows_parents_with_their_themes(client, runner, families):
     assert len(rows) == 5
     row = next(r for r in rows if "Deliveries &lt;gone wrong&gt;" in r)
     for theme in children(parent_of(families["delivery"])):
-        assert f"{theme.title}</a> <span class=\"hint\">20 items, 1 customer</span>" in row
+        assert f'{theme.title}</a> <span class="hint">20 items, 1 customer</span>' in row
     assert '<td class="num">1</td>\n  <td class="num">60</td>' in row  # one customer, 60 items
 
     parent = parent_of(families["delivery"])
@@ -132,9 +138,14 @@ def test_a_hit_citing_a_parent_counts_its_themes_items_live(client, runner, fami
     page = client.get(f"/hits/{hit.id}").get_data(as_text=True)
     assert 'id="evidence-items">60<' in page and "parent: the items of all its themes count" in page
 
-    client.post("/feedback/new", data={
-        "text": families["invoice"][0].text, "channel": "ticket", "received_on": TODAY.isoformat(),
-    })
+    client.post(
+        "/feedback/new",
+        data={
+            "text": families["invoice"][0].text,
+            "channel": "ticket",
+            "received_on": TODAY.isoformat(),
+        },
+    )
     assert 'id="evidence-items">61<' in client.get(f"/hits/{hit.id}").get_data(as_text=True)
 
     covered = {theme.id for theme in children(parent)}

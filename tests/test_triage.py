@@ -1,4 +1,5 @@
 """The triage inbox: ranking, new hit from an item, add to an existing hit, and reversible dismissals."""
+
 import datetime as dt
 
 import pytest
@@ -25,8 +26,6 @@ def triager(client, app):
     user = make_user("triager", name="Tara Triager")
     sign_in(client, user)
     return user
-
-
 
 
 def test_themes_are_ranked_by_customers_then_trend_then_sentiment(app):
@@ -69,13 +68,24 @@ def test_unthemed_items_are_listed_angriest_first_until_linked(client, triager):
 
 
 def test_new_hit_from_an_item_uses_its_words_and_stage(client, triager):
-    item = make_feedback(text="The sign-up form lost everything I typed", stage=stage_named("Consider"),
-                         customer=make_customer())
+    item = make_feedback(
+        text="The sign-up form lost everything I typed",
+        stage=stage_named("Consider"),
+        customer=make_customer(),
+    )
     page = client.get(f"/hits/new?feedback={item.id}").get_data(as_text=True)
     assert 'value="The sign-up form lost everything I typed"' in page
     assert f'<option selected value="{stage_named("Consider").id}">Consider</option>' in page
-    data = {"title": "Sign-up loses input", "problem": item.text, "stage_id": stage_named("Consider").id,
-            "horizon": "this week", "kind": "quick fix", "impact": "4", "confidence": "90", "effort": "0.5"}
+    data = {
+        "title": "Sign-up loses input",
+        "problem": item.text,
+        "stage_id": stage_named("Consider").id,
+        "horizon": "this week",
+        "kind": "quick fix",
+        "impact": "4",
+        "confidence": "90",
+        "effort": "0.5",
+    }
     assert client.post(f"/hits/new?feedback={item.id}", data=data).status_code == 302
     hit = db.session.scalar(select(Hit))
     assert [f.id for f in hit.feedback] == [item.id] and hits.evidence(hit.id).customers == 1

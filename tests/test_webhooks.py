@@ -1,4 +1,5 @@
 """Outbound webhooks: the admin page, signed deliveries to a local receiver, retries and the record."""
+
 import base64
 import datetime as dt
 import hashlib
@@ -100,7 +101,8 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
     payload = json.loads(body)
     assert payload["event"] == "feedback.created"
     assert [(f["id"], f["text"]) for f in payload["data"]["feedback"]] == [
-        (response.json["items"][0]["id"], "The app crashed")]
+        (response.json["items"][0]["id"], "The app crashed")
+    ]
     delivery = stored_delivery()
     assert headers["webhook-id"] == f"voc-delivery-{delivery.id}"
     assert (delivery.webhook_id, delivery.status, delivery.attempts) == (webhook.id, "delivered", 1)
@@ -177,7 +179,10 @@ def test_hit_status_changes_are_sent_only_to_webhooks_that_asked(client, receive
     payload = json.loads(body)
     assert headers["X-Voc-Event"] == "hit.status_changed"
     assert (payload["data"]["from"], payload["data"]["to"], payload["data"]["user_id"]) == (
-        "proposed", "planned", triager.id)
+        "proposed",
+        "planned",
+        triager.id,
+    )
     assert payload["data"]["hit"]["title"] == "Refunds" and payload["data"]["hit"]["version"] == 2
 
 
@@ -191,8 +196,13 @@ def test_a_finished_theme_run_is_sent(client, receiver):
     run = themes.run_now(None, k=2)
     [(headers, body)] = receiver.requests
     assert json.loads(body)["data"]["run"] == {
-        "id": run.id, "status": "done", "message": "Finished", "items": 12, "themes": run.n_themes,
-        "seconds": run.seconds, "changes": run.changes,
+        "id": run.id,
+        "status": "done",
+        "message": "Finished",
+        "items": 12,
+        "themes": run.n_themes,
+        "seconds": run.seconds,
+        "changes": run.changes,
     }
 
 
@@ -208,14 +218,21 @@ def test_paused_webhooks_get_nothing(client, receiver):
 
 def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
     sign_in(client, make_user("admin"))
-    page = client.post("/webhooks/", data={
-        "url": "https://chat.example.com/hook", "events": ["feedback.created", "hit.status_changed"],
-        "secret": "",
-    })
+    page = client.post(
+        "/webhooks/",
+        data={
+            "url": "https://chat.example.com/hook",
+            "events": ["feedback.created", "hit.status_changed"],
+            "secret": "",
+        },
+    )
     text = page.get_data(as_text=True)
     webhook = db.session.scalar(select(Webhook))
     assert (webhook.url, webhook.events, webhook.active) == (
-        "https://chat.example.com/hook", ["feedback.created", "hit.status_changed"], True)
+        "https://chat.example.com/hook",
+        ["feedback.created", "hit.status_changed"],
+        True,
+    )
     assert "shown only once" in text and webhook.secret in text and webhook.secret.startswith("whsec_")
     assert len(webhooks.signing_key(webhook.secret)) == 32  # Standard Webhooks' form: base64 of the key
     listing = client.get("/webhooks/").get_data(as_text=True)
@@ -230,8 +247,13 @@ def test_admin_adds_a_webhook_and_sees_its_generated_secret_once(client, app):
 
 def test_private_and_loopback_receivers_are_refused_unless_an_admin_allows_them(client, app):
     sign_in(client, make_user("admin"))
-    for url in ("http://127.0.0.1:8080/hook", "http://10.0.0.7/hook", "http://169.254.169.254/latest",
-                "http://[::1]/hook", "http://localhost/hook"):
+    for url in (
+        "http://127.0.0.1:8080/hook",
+        "http://10.0.0.7/hook",
+        "http://169.254.169.254/latest",
+        "http://[::1]/hook",
+        "http://localhost/hook",
+    ):
         page = client.post("/webhooks/", data={"url": url, "events": ["feedback.created"]})
         assert "voc does not send there." in page.get_data(as_text=True), url
     assert db.session.scalar(select(Webhook)) is None
@@ -251,9 +273,17 @@ def test_a_delivery_to_an_address_no_longer_allowed_fails_without_being_sent(cli
 
 def test_the_deliveries_are_listed_on_the_webhook_page(client, app):
     webhook = add_webhook(closed_port_url())
-    db.session.add(WebhookDelivery(webhook=webhook, event="feedback.created", body="{}", attempts=3,
-                                   status_code=503, error="The receiver answered HTTP 503.",
-                                   next_attempt_at=utcnow()))
+    db.session.add(
+        WebhookDelivery(
+            webhook=webhook,
+            event="feedback.created",
+            body="{}",
+            attempts=3,
+            status_code=503,
+            error="The receiver answered HTTP 503.",
+            next_attempt_at=utcnow(),
+        )
+    )
     db.session.commit()
     sign_in(client, make_user("admin"))
     text = client.get(f"/webhooks/{webhook.id}").get_data(as_text=True)
@@ -263,11 +293,15 @@ def test_the_deliveries_are_listed_on_the_webhook_page(client, app):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"url": "ftp://example.com", "events": ["feedback.created"]},
-         "Give a full http:// or https:// address."),
+        (
+            {"url": "ftp://example.com", "events": ["feedback.created"]},
+            "Give a full http:// or https:// address.",
+        ),
         ({"url": "https://example.com"}, "Choose one or more of: feedback.created"),
-        ({"url": "https://example.com", "events": ["feedback.created"], "secret": "short"},
-         "Use a secret of 16"),
+        (
+            {"url": "https://example.com", "events": ["feedback.created"], "secret": "short"},
+            "Use a secret of 16",
+        ),
         ({"url": "https://example.com", "events": ["feedback.deleted"]}, "Choose one or more of"),
     ],
 )
@@ -289,26 +323,36 @@ def test_only_admins_manage_webhooks(client, app, role):
 def test_two_hosts_delivering_at_once_send_each_delivery_once(app, database_url, receiver):
     hook = add_webhook(receiver.url)
     db.session.add_all(
-        WebhookDelivery(webhook=hook, event="feedback.created", body=json.dumps({"n": n}),
-                        next_attempt_at=utcnow())
+        WebhookDelivery(
+            webhook=hook, event="feedback.created", body=json.dumps({"n": n}), next_attempt_at=utcnow()
+        )
         for n in range(20)
     )
     db.session.commit()
     receiver.delay = 0.25  # each send takes a while, so both processes are sending at once
     # Two `flask voc webhooks deliver` processes (as cron on two hosts), claiming two at a time.
-    env = {**os.environ, "VOC_DATABASE_URL": database_url, "VOC_SECRET_KEY": "x",
-           "VOC_WEBHOOK_CLAIM_BATCH": "2", "VOC_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true"}
+    env = {
+        **os.environ,
+        "VOC_DATABASE_URL": database_url,
+        "VOC_SECRET_KEY": "x",
+        "VOC_WEBHOOK_CLAIM_BATCH": "2",
+        "VOC_WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+    }
     command = [sys.executable, "-m", "flask", "--app", "app", "voc", "webhooks", "deliver"]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    hosts = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True)
-             for _ in range(2)]
+    hosts = [
+        subprocess.Popen(
+            command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [host.communicate(timeout=120)[0] for host in hosts]
     # Ours only: on a machine running other test sessions, a port this receiver reuses may still be
     # another session's webhook address.
     ours = {f'{{"n":{n}}}' for n in range(20)}
     sent = Counter(
-        (headers["webhook-id"], body.decode()) for headers, body in receiver.requests
+        (headers["webhook-id"], body.decode())
+        for headers, body in receiver.requests
         if body.decode().replace(" ", "") in ours
     )
     assert len(sent) == 20 and set(sent.values()) == {1}, (sent, outputs)

@@ -1,4 +1,5 @@
 """voc: a self-hosted voice-of-customer tracker."""
+
 import os
 import time
 
@@ -54,9 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def configure_database(app: Flask) -> None:
     """SQLite in instance/ unless VOC_DATABASE_URL (or DATABASE_URL in config) says otherwise."""
     url = app.config.get("DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
-    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(
-        url or sqlite_url(app.instance_path)
-    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url or sqlite_url(app.instance_path))
 
 
 def register_extensions(app: Flask) -> None:
@@ -120,8 +119,22 @@ def register_blueprints(app: Flask) -> None:
     )
 
     areas = (
-        auth, home, feedback, interviews, customers, imports, themes, hits, roadmap, stages, users,
-        audit, account, webhooks, surveys, api,
+        auth,
+        home,
+        feedback,
+        interviews,
+        customers,
+        imports,
+        themes,
+        hits,
+        roadmap,
+        stages,
+        users,
+        audit,
+        account,
+        webhooks,
+        surveys,
+        api,
     )
     for module in areas:
         app.register_blueprint(module.bp)

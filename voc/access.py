@@ -1,4 +1,5 @@
 """Role checks for views: every route states the least role it needs; and who is acting."""
+
 from functools import wraps
 from urllib.parse import urlsplit
 

@@ -3,6 +3,7 @@
 Stripping here, once, means no form, filter, search box or API body can carry NUL or another
 C0 control character (or a lone surrogate) into the database or a query (voc/ingest/controls.py).
 """
+
 from flask import Request, abort
 from werkzeug.datastructures import ImmutableMultiDict
 

@@ -1,4 +1,5 @@
 """`flask --app app voc …` commands; each is thin and calls one service."""
+
 import sys
 
 import click
@@ -20,15 +21,17 @@ voc_cli = AppGroup("voc", help="voc administration commands.")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 @click.option("--name", default="", help="Display name (defaults to the e-mail's local part).")
 @click.option(
-    "--password", default=None,
+    "--password",
+    default=None,
     help="Leave out to be prompted; press Enter at the prompt to have one generated.",
 )
 def create_user(email: str, role: str, name: str, password: str | None) -> None:
     """Create a user; a generated password is printed once."""
     if password is None:
-        password = click.prompt(
-            "Password (Enter to generate one)", default="", hide_input=True, show_default=False
-        ) or None
+        password = (
+            click.prompt("Password (Enter to generate one)", default="", hide_input=True, show_default=False)
+            or None
+        )
     try:
         user, generated = users.create_user(email, role, name, password)
     except ServiceError as error:
@@ -41,21 +44,27 @@ def create_user(email: str, role: str, name: str, password: str | None) -> None:
 @voc_cli.command("reset-password")
 @click.option("--email", required=True, help="The sign-in e-mail address of the account.")
 @click.option(
-    "--password", default=None,
+    "--password",
+    default=None,
     help="Leave out to be prompted; press Enter at the prompt to have one generated.",
 )
 def reset_password(email: str, password: str | None) -> None:
     """Set a new password for an account (e.g. the only admin's); it must be changed at sign-in."""
     if password is None:
-        password = click.prompt(
-            "New password (Enter to generate one)", default="", hide_input=True, show_default=False
-        ) or None
+        password = (
+            click.prompt(
+                "New password (Enter to generate one)", default="", hide_input=True, show_default=False
+            )
+            or None
+        )
     try:
         user, generated = users.reset_password(email, password, audit.Actor())
     except ServiceError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"Password reset for {user.role} {user.email}; any lockout is lifted, and a new password "
-               "must be chosen at the next sign-in.")
+    click.echo(
+        f"Password reset for {user.role} {user.email}; any lockout is lifted, and a new password "
+        "must be chosen at the next sign-in."
+    )
     if generated:
         click.echo(f"Password (shown once): {generated}")
 
@@ -86,8 +95,10 @@ def find_themes(k: int | None, ignore: str, here: bool) -> None:
     try:
         if jobs.on_queue() and not here:
             run = themes.request_run(None, k, ignore)
-            click.echo(f"Run #{run.id} queued on {jobs.queue_name()}; a `flask voc worker` runs it "
-                       f"(follow it at /themes/runs/{run.id}, or pass --here to run it in this shell).")
+            click.echo(
+                f"Run #{run.id} queued on {jobs.queue_name()}; a `flask voc worker` runs it "
+                f"(follow it at /themes/runs/{run.id}, or pass --here to run it in this shell)."
+            )
             return
         run = themes.run_now(None, k, ignore)
     except ServiceError as error:
@@ -101,8 +112,9 @@ def find_themes(k: int | None, ignore: str, here: bool) -> None:
 
 @voc_cli.command("fail-run")
 @click.argument("run_id", type=int)
-@click.option("--reason", default="Stopped by an operator.", show_default=True,
-              help="Shown on the run's page.")
+@click.option(
+    "--reason", default="Stopped by an operator.", show_default=True, help="Shown on the run's page."
+)
 def fail_stuck_run(run_id: int, reason: str) -> None:
     """Mark a run left "running" by a restarted server (no Redis) as failed, so it can be retried."""
     if not themes.fail_run(run_id, reason):
@@ -148,8 +160,9 @@ def backup(destination: str) -> None:
 
 
 @voc_cli.command("retention")
-@click.option("--months", type=click.IntRange(min=1), default=None,
-              help="Override RETENTION_MONTHS for this run.")
+@click.option(
+    "--months", type=click.IntRange(min=1), default=None, help="Override RETENTION_MONTHS for this run."
+)
 def retention(months: int | None) -> None:
     """Erase the text of feedback received more than RETENTION_MONTHS months ago (run it daily)."""
     months = months or current_app.config.get("RETENTION_MONTHS")
@@ -166,6 +179,8 @@ def retention(months: int | None) -> None:
         f"Erased the text of {done.items} feedback items received before "
         f"{done.cutoff.isoformat()} (retention {months} months)."
     )
+
+
 webhooks_cli = AppGroup("webhooks", help="Outbound webhooks.")
 voc_cli.add_command(webhooks_cli)
 
@@ -175,20 +190,36 @@ def deliver_webhooks() -> None:
     """Retry every webhook delivery that is due (run it from cron, e.g. every minute)."""
     attempted, delivered = webhooks.deliver_due()
     click.echo(f"{attempted} due deliveries attempted, {delivered} delivered.")
+
+
 @voc_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--preset", type=click.Choice(sorted(PRESETS)), default=None, help="The tool that exported it.")
 @click.option("--mapping", "mapping_name", default=None, help="A mapping saved on the import page, by name.")
 @click.option("--dry-run", is_flag=True, help="Count what would happen; store nothing.")
 @click.option("--source", default=None, help="Source system name, for duplicate checks on ids.")
-@click.option("--date-order", type=click.Choice(imports.DATE_ORDER_CHOICES), default=None,
-              help="Day first (dmy) or month first (mdy) for dates like 03/04/2024.")
+@click.option(
+    "--date-order",
+    type=click.Choice(imports.DATE_ORDER_CHOICES),
+    default=None,
+    help="Day first (dmy) or month first (mdy) for dates like 03/04/2024.",
+)
 @click.option("--user", "user_email", default=None, help="Who imports (default: the first admin).")
-@click.option("--rejected", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write rejected rows, with an error column, to this CSV file.")
+@click.option(
+    "--rejected",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write rejected rows, with an error column, to this CSV file.",
+)
 def import_file(
-    file: str, preset: str | None, mapping_name: str | None, dry_run: bool, source: str | None,
-    date_order: str | None, user_email: str | None, rejected: str | None,
+    file: str,
+    preset: str | None,
+    mapping_name: str | None,
+    dry_run: bool,
+    source: str | None,
+    date_order: str | None,
+    user_email: str | None,
+    rejected: str | None,
 ) -> None:
     """Import a survey or ticket export (CSV or XLSX) as one batch; re-running skips what is stored."""
     if preset and mapping_name:

@@ -1,4 +1,5 @@
 """Default settings; secrets and site choices come from instance/config.py or VOC_* variables."""
+
 import datetime as dt
 import os
 
@@ -63,7 +64,7 @@ def normalise_database_url(url: str) -> str:
     """Use the psycopg 3 driver for plain postgresql:// URLs (SQLAlchemy would pick psycopg2)."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

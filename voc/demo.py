@@ -4,6 +4,7 @@ Everything here is invented for voc. The feedback is generated from hand-written
 twenty underlying topics, so theme clustering has something real to find, with the messiness
 of live data: typos, emoji, very short and very long items, pasted markup and URLs.
 """
+
 from __future__ import annotations
 
 import random
@@ -18,6 +19,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     (CONSIDER, "People weigh Larkspur up: tariffs, quotes, prices, contract terms and sign-up."),
     (ACTION, "People are customers: switching, meter installs, bills, refunds, the app and support."),
 )
+
 
 @dataclass(frozen=True)
 class DemoCustomer:
@@ -129,8 +131,18 @@ def _hold_time(rng: random.Random) -> str:
 SLOTS: dict[str, Filler] = {
     "weekday": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"),
     "month": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
     ),
     "amount": _money(38, 460),
     "small_amount": _money(5, 60),
@@ -138,23 +150,52 @@ SLOTS: dict[str, Filler] = {
     "fee": ("£30", "£45", "£50", "£60 per fuel", "£75", "£90 per fuel"),
     "percent": _number(8, 45),
     "city": (
-        "Leeds", "Bristol", "Norwich", "Sheffield", "Derby", "York", "Swindon",
-        "Cardiff", "Preston", "Exeter", "Hull", "Luton", "Manchester", "Leicester",
+        "Leeds",
+        "Bristol",
+        "Norwich",
+        "Sheffield",
+        "Derby",
+        "York",
+        "Swindon",
+        "Cardiff",
+        "Preston",
+        "Exeter",
+        "Hull",
+        "Luton",
+        "Manchester",
+        "Leicester",
     ),
     "tariff": (
-        "Larkspur Fixed 12", "Larkspur Fixed 24", "Flex Saver", "EV Night Rate",
-        "Green Tracker", "Standard Variable",
+        "Larkspur Fixed 12",
+        "Larkspur Fixed 24",
+        "Flex Saver",
+        "EV Night Rate",
+        "Green Tracker",
+        "Standard Variable",
     ),
     "version": ("4.2.0", "4.2.1", "4.3.0", "4.3.1"),
     "device": (
-        "iPhone", "iPhone 12", "Pixel", "Samsung Galaxy", "iPad", "old Android phone",
-        "Motorola", "work phone",
+        "iPhone",
+        "iPhone 12",
+        "Pixel",
+        "Samsung Galaxy",
+        "iPad",
+        "old Android phone",
+        "Motorola",
+        "work phone",
     ),
     "ref": _number(10000, 99999),
     "site": ("PriceParrot", "SwitchWise", "CompareNest", "EnergyOwl"),
     "relative": (
-        "my sister", "a neighbour", "my colleague", "a friend from work", "my dad",
-        "my landlord", "our son", "a mate from football", "my mother-in-law",
+        "my sister",
+        "a neighbour",
+        "my colleague",
+        "a friend from work",
+        "my dad",
+        "my landlord",
+        "our son",
+        "a mate from football",
+        "my mother-in-law",
     ),
     "engineer": ("Dev", "Marcus", "Aisha", "Tom", "Kerry", "Sunil", "Gemma", "Olu", "Wojtek"),
     "advisor": ("Hannah", "Raj", "Beth", "Callum", "Nadia", "Joe", "Mei", "Siobhan"),
@@ -200,7 +241,11 @@ def fill(template: str, rng: random.Random) -> str:
 
 TOPICS: tuple[Topic, ...] = (
     Topic(
-        "advert_price", AWARENESS, False, 46, "fading",
+        "advert_price",
+        AWARENESS,
+        False,
+        46,
+        "fading",
         (
             "Your TV advert said {monthly} a month but the quote I got was nearly double once "
             "the standing charge went on.",
@@ -233,13 +278,15 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "comparison_site", AWARENESS, False, 30, "steady",
+        "comparison_site",
+        AWARENESS,
+        False,
+        30,
+        "steady",
         (
-            "On {site} you show as {amount} a year, but your own site quoted me more for the same "
-            "usage.",
+            "On {site} you show as {amount} a year, but your own site quoted me more for the same usage.",
             "You don't appear on {site} at all any more, I only found you by accident.",
-            "The {tariff} tariff listed on {site} was withdrawn weeks ago according to your chat "
-            "team.",
+            "The {tariff} tariff listed on {site} was withdrawn weeks ago according to your chat team.",
             "Comparison sites list you near the top but the price they show has been out of date "
             "since {month}.",
             "Went through {site}, chose you, then got an email saying the deal I picked had ended. "
@@ -259,7 +306,11 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "word_of_mouth", AWARENESS, True, 28, "steady",
+        "word_of_mouth",
+        AWARENESS,
+        True,
+        28,
+        "steady",
         (
             "{relative} recommended you after a good experience with a boiler breakdown, that's "
             "why I switched.",
@@ -283,14 +334,16 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "green_claims", AWARENESS, False, 16, "steady",
+        "green_claims",
+        AWARENESS,
+        False,
+        16,
+        "steady",
         (
             "Your adverts say 100% renewable electricity but there's no detail on where it "
             "actually comes from.",
-            "Is the green tariff real renewable power or just certificates? The website doesn't "
-            "say.",
-            "The green claims on your homepage are vague. Which wind farms? How much of the gas "
-            "is offset?",
+            "Is the green tariff real renewable power or just certificates? The website doesn't say.",
+            "The green claims on your homepage are vague. Which wind farms? How much of the gas is offset?",
             "Would love to trust the renewable claim but I can't find a fuel mix disclosure "
             "anywhere on larkspur.example.",
             "Your leaflet talks about 'clean energy' but the gas is the same fossil gas as "
@@ -309,22 +362,23 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "doorstep_sales", AWARENESS, False, 14, "rising",
+        "doorstep_sales",
+        AWARENESS,
+        False,
+        14,
+        "rising",
         (
             "A salesman in a Larkspur jacket knocked at {evening} on a {weekday} and would not "
             "take no for an answer.",
             "Door-to-door sales rep told my elderly mum she had to switch to Larkspur or lose her "
             "supply. That is a lie.",
-            "Your doorstep sellers in {city} are pushy and rude. Is this really how you want to "
-            "be known?",
+            "Your doorstep sellers in {city} are pushy and rude. Is this really how you want to be known?",
             "Someone came to the door claiming to be from Larkspur and asked to see my bill. Is "
             "that genuine?",
-            "The door-to-door rep promised a price he wouldn't write down. Not a good first "
-            "impression.",
+            "The door-to-door rep promised a price he wouldn't write down. Not a good first impression.",
             "Had three knocks in one week from your doorstep sales team. Please put me on a "
             "do-not-knock list.",
-            "Pushy doorstep salesman refused to leave a leaflet, just wanted my bank details on a "
-            "tablet.",
+            "Pushy doorstep salesman refused to leave a leaflet, just wanted my bank details on a tablet.",
             "Your door knockers in {city} are worse than the double glazing lot.",
         ),
         (
@@ -334,7 +388,11 @@ TOPICS: tuple[Topic, ...] = (
         span=120,
     ),
     Topic(
-        "tariff_confusing", CONSIDER, False, 50, "steady",
+        "tariff_confusing",
+        CONSIDER,
+        False,
+        50,
+        "steady",
         (
             "I can't tell the difference between {tariff} and {tariff} from the tariff page. "
             "Which one is cheaper for a family of four?",
@@ -366,20 +424,20 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "exit_fees", CONSIDER, False, 32, "steady",
+        "exit_fees",
+        CONSIDER,
+        False,
+        32,
+        "steady",
         (
-            "Nowhere on the quote does it say what the exit fee is if I leave the {tariff} "
-            "tariff early.",
+            "Nowhere on the quote does it say what the exit fee is if I leave the {tariff} tariff early.",
             "The contract terms mention 'early exit fees may apply'. May? How much?",
             "I was told there were no exit fees on the phone and now the contract says {fee}.",
             "Exit fees are hidden on page {page} of the terms and conditions. They should be on "
             "the first screen.",
-            "Before I sign up I need to know the exit fee if I move house. Your FAQ is silent "
-            "on it.",
-            "The contract length and exit fee are not on the summary page. I only found them in "
-            "a PDF.",
-            "Does the exit fee apply if I move to another Larkspur tariff? The contract terms "
-            "don't say.",
+            "Before I sign up I need to know the exit fee if I move house. Your FAQ is silent on it.",
+            "The contract length and exit fee are not on the summary page. I only found them in a PDF.",
+            "Does the exit fee apply if I move to another Larkspur tariff? The contract terms don't say.",
             "Not signing up until someone explains the exit fees in plain English.",
             "The key facts sheet lists the exit fee as 'see terms'. That's not a key fact.",
             "Your chat agent and your contract disagree about the early exit fee on {tariff}.",
@@ -390,7 +448,11 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "install_quote", CONSIDER, False, 26, "steady",
+        "install_quote",
+        CONSIDER,
+        False,
+        26,
+        "steady",
         (
             "Requested a quote for a {appliance} {weeks} weeks ago and still nothing.",
             "The {appliance} quote went up by {amount} between the survey and the written quote "
@@ -412,7 +474,11 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "signup_form", CONSIDER, False, 30, "rising",
+        "signup_form",
+        CONSIDER,
+        False,
+        30,
+        "rising",
         (
             "The sign-up form won't accept my postcode ({postcode}). Says 'address not found'.",
             "Got to the last page of the sign-up form and it timed out. Had to start again. Twice.",
@@ -422,13 +488,10 @@ TOPICS: tuple[Topic, ...] = (
             "Did it take the money or not?",
             "The online sign-up form doesn't let you join for gas only. Why?",
             "Date of birth field on the sign-up form rejects dates before 1950. My dad is 81.",
-            "Tried signing up on my {device} and the 'Continue' button is hidden behind the "
-            "cookie banner.",
-            "Sign-up form cleared everything when I pressed back to fix a typo in my email "
-            "address.",
+            "Tried signing up on my {device} and the 'Continue' button is hidden behind the cookie banner.",
+            "Sign-up form cleared everything when I pressed back to fix a typo in my email address.",
             "Every time I try to sign up online I get 'Something went wrong (code 502)'. Gave up.",
-            "The new sign-up form asks for my previous supplier from a dropdown that doesn't "
-            "include mine.",
+            "The new sign-up form asks for my previous supplier from a dropdown that doesn't include mine.",
         ),
         (
             "signup form broken",
@@ -438,10 +501,13 @@ TOPICS: tuple[Topic, ...] = (
         span=60,
     ),
     Topic(
-        "helpful_advisor", CONSIDER, True, 16, "steady",
+        "helpful_advisor",
+        CONSIDER,
+        True,
+        16,
+        "steady",
         (
-            "{advisor} on live chat explained the difference between the tariffs in two minutes. "
-            "Brilliant.",
+            "{advisor} on live chat explained the difference between the tariffs in two minutes. Brilliant.",
             "Rang with questions about the {tariff} tariff and {advisor} was patient and clear. "
             "Signed up straight after.",
             "Best thing about signing up: the price breakdown showing the standing charge and "
@@ -450,8 +516,7 @@ TOPICS: tuple[Topic, ...] = (
             "{advisor} didn't push the most expensive tariff, just told me which suited my usage. "
             "Refreshing.",
             "The sales adviser was honest about the exit fees. That's why I chose you.",
-            "Really clear pricing page once you find it. The yearly estimate for my house was "
-            "spot on.",
+            "Really clear pricing page once you find it. The yearly estimate for my house was spot on.",
             "Chat adviser {advisor} sent me a written summary of the tariff after our "
             "conversation. Very helpful.",
         ),
@@ -461,15 +526,17 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "smart_meter_install", ACTION, False, 60, "steady",
+        "smart_meter_install",
+        ACTION,
+        False,
+        60,
+        "steady",
         (
             "Smart meter installation was booked for {weekday} {time_slot}. Nobody turned up and "
             "nobody called.",
             "This is the third time my smart meter appointment has been cancelled the day before.",
-            "Took a day off work for the smart meter installation. Engineer cancelled at "
-            "{late_time}.",
-            "Still no smart meter {weeks} weeks after I signed up, despite the website saying "
-            "two weeks.",
+            "Took a day off work for the smart meter installation. Engineer cancelled at {late_time}.",
+            "Still no smart meter {weeks} weeks after I signed up, despite the website saying two weeks.",
             "Smart meter install was rescheduled without asking me. The new date is a {weekday} "
             "when I'm at work.",
             "The engineer arrived for the smart meter fitting but didn't have the right meter for "
@@ -493,11 +560,14 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "estimated_bill", ACTION, False, 55, "steady",
+        "estimated_bill",
+        ACTION,
+        False,
+        55,
+        "steady",
         (
             "My bill was estimated at {amount} even though I sent a meter reading on {weekday}.",
-            "Estimated bill again. The reading you used is higher than what's on the meter right "
-            "now.",
+            "Estimated bill again. The reading you used is higher than what's on the meter right now.",
             "You estimated my gas usage at nearly double what I actually use. Bill {amount}, "
             "should be about half that.",
             "Why is my bill estimated when I have a smart meter? It's supposed to send readings "
@@ -505,12 +575,10 @@ TOPICS: tuple[Topic, ...] = (
             "I submitted a photo of the meter reading ({kwh}) and the bill still uses an estimate.",
             "Estimated readings for {n} months in a row and now a catch-up bill of {amount}. "
             "Nobody warned me.",
-            "The bill says 'E' next to the reading. I've sent actual readings every month "
-            "through the app.",
+            "The bill says 'E' next to the reading. I've sent actual readings every month through the app.",
             "Bill for {month} is estimated from the previous tenant's usage, not from the reading "
             "I gave when I moved in.",
-            "Your estimate assumes I heat the house all day. I'm out at work. Please bill my real "
-            "readings.",
+            "Your estimate assumes I heat the house all day. I'm out at work. Please bill my real readings.",
             "Got a bill for {amount} based on an estimated reading. When I queried it I was told "
             "to wait for the next bill.",
             "Estimated bill is wrong, my real meter reading is {kwh}. Please correct it before "
@@ -523,20 +591,21 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "refund_slow", ACTION, False, 40, "rising",
+        "refund_slow",
+        ACTION,
+        False,
+        40,
+        "rising",
         (
             "I closed my account in {month} and I'm still waiting for my credit balance of "
             "{amount} to be refunded.",
             "Refund was promised within 10 working days. It's been {weeks} weeks.",
             "Requested a refund of {amount} from my account, got an email saying approved, but "
             "no money in my bank.",
-            "Every time I chase my refund I'm told it's 'with the finance team'. Reference "
-            "LH-{ref}.",
+            "Every time I chase my refund I'm told it's 'with the finance team'. Reference LH-{ref}.",
             "Your refund process takes weeks. You took my payment in seconds.",
-            "The refund for the overpayment on my final bill still hasn't arrived after {days} "
-            "days.",
-            "Why does a refund need a cheque? I gave you my bank details. Still waiting {weeks} "
-            "weeks later.",
+            "The refund for the overpayment on my final bill still hasn't arrived after {days} days.",
+            "Why does a refund need a cheque? I gave you my bank details. Still waiting {weeks} weeks later.",
             "Refund of my credit balance was approved and then reversed without explanation.",
             "Still no refund. I'm starting to think I'll need to go to the ombudsman.",
             "You owe me {amount}. The refund was due on {weekday} and has not arrived.",
@@ -549,19 +618,20 @@ TOPICS: tuple[Topic, ...] = (
         span=200,
     ),
     Topic(
-        "app_logout", ACTION, False, 48, "rising",
+        "app_logout",
+        ACTION,
+        False,
+        48,
+        "rising",
         (
             "Since the {version} update the app logs me out every time I switch to another app.",
-            "App logs me out constantly. Face ID used to work, now I have to type my password "
-            "every time.",
+            "App logs me out constantly. Face ID used to work, now I have to type my password every time.",
             "Can't submit a meter reading, the app logs me out halfway through.",
             "The app crashed on my {device} as soon as I opened the bills tab, then logged me out.",
             "Updated to {version} and now the app won't stay logged in for more than a minute.",
-            "App keeps logging me out and then says my password is wrong. Reset it three times "
-            "today.",
+            "App keeps logging me out and then says my password is wrong. Reset it three times today.",
             "Logged out of the app again mid-payment. Did the payment go through? No idea.",
-            "The app on my {device} shows a blank screen after login, then kicks me back to the "
-            "login page.",
+            "The app on my {device} shows a blank screen after login, then kicks me back to the login page.",
             "Please fix the logout bug in {version}. The app is unusable on my {device}.",
             "App session expires after seconds. Used to be a great app, now logging in is a chore.",
             "Every morning the app has logged me out and the login code takes ages to arrive.",
@@ -572,24 +642,26 @@ TOPICS: tuple[Topic, ...] = (
             "logged out AGAIN",
             "fix the app pls",
         ),
-        span=75, app=True,
+        span=75,
+        app=True,
     ),
     Topic(
-        "call_wait", ACTION, False, 45, "steady",
+        "call_wait",
+        ACTION,
+        False,
+        45,
+        "steady",
         (
             "Waited {hold} on hold to speak to someone about my account.",
             "Your call centre is impossible. {hold} on hold and then the line went dead.",
             "Rang at 9am on {weekday}, still on hold at 10.15. Gave up.",
-            "The hold music is the only consistent thing about your phone line. {hold} on hold "
-            "today.",
+            "The hold music is the only consistent thing about your phone line. {hold} on hold today.",
             "Phoned three times this week, each time over {minutes} minutes waiting on hold.",
             "The call centre message said the wait was 5 minutes. It was {hold}.",
-            "The callback option never calls back. I asked for one on {weekday} and I'm still "
-            "waiting.",
+            "The callback option never calls back. I asked for one on {weekday} and I'm still waiting.",
             "Long waits on the phone every time. Please hire more call centre staff.",
             "Spent my whole lunch break on hold to the call centre and didn't get through.",
-            "Phone queue position went from 12 to 15 to 20 while I was on hold. How does that "
-            "even happen?",
+            "Phone queue position went from 12 to 15 to 20 while I was on hold. How does that even happen?",
         ),
         (
             "{hold} on hold. unacceptable",
@@ -598,20 +670,22 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "friendly_engineer", ACTION, True, 30, "steady",
+        "friendly_engineer",
+        ACTION,
+        True,
+        30,
+        "steady",
         (
             "{engineer} who fitted our smart meter was friendly, quick and tidied up afterwards.",
             "Lovely engineer, explained the in-home display to my mum and made sure she was "
             "comfortable with it.",
-            "The engineer arrived on time, wore shoe covers and was done in under an hour. "
-            "Excellent.",
+            "The engineer arrived on time, wore shoe covers and was done in under an hour. Excellent.",
             "{engineer} went above and beyond, spotted a loose cable on our old meter board and "
             "made it safe.",
             "Friendly engineer, answered all my questions about the {appliance} without making "
             "me feel stupid.",
             "Really pleased with the installation visit. {engineer} was polite and professional.",
-            "The engineer rang ahead to say they were 10 minutes away. Small thing but really "
-            "appreciated.",
+            "The engineer rang ahead to say they were 10 minutes away. Small thing but really appreciated.",
             "Credit to {engineer}, who dealt with our barking dog and cramped meter cupboard with "
             "good humour.",
             "Installer was courteous and careful, left everything as they found it.",
@@ -623,13 +697,16 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "switch_smooth", ACTION, True, 26, "steady",
+        "switch_smooth",
+        ACTION,
+        True,
+        26,
+        "steady",
         (
             "Switching to Larkspur was painless. Took {short_minutes} minutes online and you "
             "handled the rest.",
             "The switch went through in {switch_days} days exactly as promised. No gap in supply.",
-            "Easiest switch I've ever done. The old supplier didn't even notice until the final "
-            "bill.",
+            "Easiest switch I've ever done. The old supplier didn't even notice until the final bill.",
             "Loved the switch updates by email, always knew what stage the switch was at.",
             "Switched from my old supplier in {month}, zero hassle.",
             "Smooth switchover, the opening readings came from the smart meter so I didn't have "
@@ -644,10 +721,13 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     Topic(
-        "power_cut", ACTION, False, 18, "burst",
+        "power_cut",
+        ACTION,
+        False,
+        18,
+        "burst",
         (
-            "Power cut on {weekday} night in {city}, no updates on your website or the app for "
-            "hours.",
+            "Power cut on {weekday} night in {city}, no updates on your website or the app for hours.",
             "We had no electricity for {n} hours and the outage map said 'no known issues'.",
             "During the power cut your phone line just played a recorded message with no idea "
             "of when power would return.",
@@ -666,14 +746,17 @@ TOPICS: tuple[Topic, ...] = (
         span=24,
     ),
     Topic(
-        "direct_debit", ACTION, False, 28, "rising",
+        "direct_debit",
+        ACTION,
+        False,
+        28,
+        "rising",
         (
             "My direct debit went up by {small_amount} a month with no explanation.",
             "You increased my monthly direct debit even though my account is in credit.",
             "Direct debit review says I'm in debt but my own readings say otherwise.",
             "Nobody asked me before raising my direct debit by {percent}%.",
-            "The letter about the new direct debit arrived after the payment had already been "
-            "taken.",
+            "The letter about the new direct debit arrived after the payment had already been taken.",
             "I lowered my direct debit in the app and it went back up the next month.",
             "Why is my direct debit {amount} when my usage is lower than last year?",
             "Direct debit increase email had no breakdown, just a new number.",
@@ -686,27 +769,29 @@ TOPICS: tuple[Topic, ...] = (
         span=150,
     ),
     Topic(
-        "usage_insights", ACTION, True, 20, "rising",
+        "usage_insights",
+        ACTION,
+        True,
+        20,
+        "rising",
         (
             "Love the usage graphs in the app. Found out the tumble dryer was costing us "
             "{small_amount} a month.",
             "The half-hourly usage chart is brilliant, helped us cut our bill.",
-            "Really like the weekly usage email, makes it easy to spot when the heating was left "
-            "on.",
-            "The app's usage breakdown by day is the best feature. My kids now compete to use "
-            "less.",
+            "Really like the weekly usage email, makes it easy to spot when the heating was left on.",
+            "The app's usage breakdown by day is the best feature. My kids now compete to use less.",
             "Usage insights in the app are genuinely useful, no other supplier had this.",
             "Checking my usage graph each morning has become a habit. Nice work.",
             "The comparison with similar homes in the app is motivating. We're using {percent}% "
             "less than last winter.",
-            "The in-home display plus the app usage graphs finally made me understand what a "
-            "kWh is.",
+            "The in-home display plus the app usage graphs finally made me understand what a kWh is.",
         ),
         (
             "love the usage graphs",
             "usage charts 💚",
         ),
-        span=180, app=True,
+        span=180,
+        app=True,
     ),
 )
 
@@ -730,22 +815,34 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
     _customer("Irene Pratt", None, RESIDENTIAL, None, False, False),
     _customer("Ben Achterberg", None, RESIDENTIAL, "ben.a@example.com", True, True),
     _customer(
-        "Carol Whitfield", "St Aidan's Community Hall", COMMUNITY,
-        "treasurer@staidanshall.example", True, False,
+        "Carol Whitfield",
+        "St Aidan's Community Hall",
+        COMMUNITY,
+        "treasurer@staidanshall.example",
+        True,
+        False,
     ),
     _customer("Lucía Ferreira", "Bean There Café", SMALL_BUSINESS, "hello@beanthere.example", True, True),
     _customer("Owen Parry", None, RESIDENTIAL, "owen.parry@example.org", False, True),
     _customer("Judith Kaye", None, RESIDENTIAL, "judith.kaye@example.com", True, False),
     _customer("Kai Mensah", None, RESIDENTIAL, "kai.mensah@example.net", True, True),
     _customer(
-        "Sandeep Gill", "Gill Property Management", LANDLORD, "sandeep@gillproperty.example",
-        False, False,
+        "Sandeep Gill",
+        "Gill Property Management",
+        LANDLORD,
+        "sandeep@gillproperty.example",
+        False,
+        False,
     ),
     _customer("Rhian Evans", None, RESIDENTIAL, "rhian.evans@example.org", True, True),
     _customer("Derek Holloway", None, RESIDENTIAL, "derek.h@example.com", False, False),
     _customer(
-        "Aoife Brennan", "Brennan Joinery", SMALL_BUSINESS, "aoife@brennanjoinery.example",
-        True, True,
+        "Aoife Brennan",
+        "Brennan Joinery",
+        SMALL_BUSINESS,
+        "aoife@brennanjoinery.example",
+        True,
+        True,
     ),
     _customer("Edna Clarke", None, RESIDENTIAL, None, False, False),
     _customer("Marcus Bell", None, PREPAYMENT, "marcus.bell@example.com", False, True),
@@ -753,27 +850,43 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
     _customer("Liam Doherty", None, RESIDENTIAL, "liam.doherty@example.org", False, True),
     _customer("Chloe Barnes", None, RESIDENTIAL, "chloe.barnes@example.net", True, False),
     _customer(
-        "Ravi Chandran", "Chandran Pharmacy", SMALL_BUSINESS, "ravi@chandranpharmacy.example",
-        False, True,
+        "Ravi Chandran",
+        "Chandran Pharmacy",
+        SMALL_BUSINESS,
+        "ravi@chandranpharmacy.example",
+        False,
+        True,
     ),
     _customer(
-        "Helen Marsh", "Marsh Lane Garage", SMALL_BUSINESS, "office@marshlanegarage.example",
-        True, True,
+        "Helen Marsh",
+        "Marsh Lane Garage",
+        SMALL_BUSINESS,
+        "office@marshlanegarage.example",
+        True,
+        True,
     ),
     _customer("Peter Lindqvist", None, LANDLORD, "peter.lindqvist@example.com", False, False),
     _customer("Grace Adeyemi", None, RESIDENTIAL, "grace.adeyemi@example.org", True, True),
     _customer("Stuart McLean", None, RESIDENTIAL, "stuart.mclean@example.com", False, False),
     _customer("Nadia Haddad", None, RESIDENTIAL, "nadia.haddad@example.net", True, False),
     _customer(
-        "Wendy Fairclough", "Ridgeway Allotment Society", COMMUNITY,
-        "secretary@ridgewayallotments.example", False, True,
+        "Wendy Fairclough",
+        "Ridgeway Allotment Society",
+        COMMUNITY,
+        "secretary@ridgewayallotments.example",
+        False,
+        True,
     ),
     _customer("Joseph Mwangi", None, RESIDENTIAL, "joseph.mwangi@example.com", True, True),
     _customer("Emily Thornton", None, RESIDENTIAL, "emily.thornton@example.org", False, True),
     _customer("Alan Beckett", None, PREPAYMENT, None, False, False),
     _customer(
-        "Zara Hussain", "Quayside Yoga Studio", SMALL_BUSINESS, "zara@quaysideyoga.example",
-        True, True,
+        "Zara Hussain",
+        "Quayside Yoga Studio",
+        SMALL_BUSINESS,
+        "zara@quaysideyoga.example",
+        True,
+        True,
     ),
     _customer("Colin Pearce", None, RESIDENTIAL, "colin.pearce@example.com", False, False),
     _customer("Yvonne Osei", None, RESIDENTIAL, "yvonne.osei@example.net", True, False),
@@ -782,22 +895,34 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
     _customer("Arjun Mehta", None, RESIDENTIAL, "arjun.mehta@example.com", True, True),
     _customer("Bridget O'Neill", None, RESIDENTIAL, "bridget.oneill@example.com", False, False),
     _customer(
-        "Tariq Aziz", "Aziz Convenience Store", SMALL_BUSINESS, "tariq@azizstore.example",
-        False, True,
+        "Tariq Aziz",
+        "Aziz Convenience Store",
+        SMALL_BUSINESS,
+        "tariq@azizstore.example",
+        False,
+        True,
     ),
     _customer("Moira Campbell", None, RESIDENTIAL, "moira.campbell@example.org", True, False),
     _customer("Frank Osborne", None, LANDLORD, "frank.osborne@example.net", False, True),
     _customer("Leanne Moss", None, PREPAYMENT, "leanne.moss@example.com", True, True),
     _customer(
-        "Hugo Marchetti", "Marchetti & Sons Dental", SMALL_BUSINESS,
-        "practice@marchettidental.example", False, False,
+        "Hugo Marchetti",
+        "Marchetti & Sons Dental",
+        SMALL_BUSINESS,
+        "practice@marchettidental.example",
+        False,
+        False,
     ),
     _customer("Jasmine Cole", None, RESIDENTIAL, "jasmine.cole@example.com", True, True),
     _customer("Patrick Nolan", None, RESIDENTIAL, None, False, False),
     _customer("Ewa Nowak", None, RESIDENTIAL, "ewa.nowak@example.org", True, True),
     _customer(
-        "Ruth Ambrose", "Canal Street Tenants' Association", COMMUNITY, "ruth.ambrose@example.org",
-        True, True,
+        "Ruth Ambrose",
+        "Canal Street Tenants' Association",
+        COMMUNITY,
+        "ruth.ambrose@example.org",
+        True,
+        True,
     ),
     _customer("Simon Hale", None, RESIDENTIAL, "simon.hale@example.com", False, True),
 )
@@ -805,31 +930,34 @@ CUSTOMERS: tuple[DemoCustomer, ...] = (
 # (customer index, place, notes, quotes as (text, stage)); dates and lengths come from the seed.
 INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...] = (
     (
-        0, "Customer's home, Leeds",
+        0,
+        "Customer's home, Leeds",
         "Walked through her last three bills at the kitchen table. She keeps a paper log of "
         "meter readings and is frustrated that the bills ignore it.",
         (
-            ("I write the reading on the calendar every month and the bill still says estimated.",
-             ACTION),
-            ("When the bill came for three hundred pounds I honestly thought it was a mistake, "
-             "and it was.", ACTION),
-            ("The engineer who came for the meter was lovely, I just wish he'd come the first "
-             "time.", ACTION),
+            ("I write the reading on the calendar every month and the bill still says estimated.", ACTION),
+            (
+                "When the bill came for three hundred pounds I honestly thought it was a mistake, "
+                "and it was.",
+                ACTION,
+            ),
+            ("The engineer who came for the meter was lovely, I just wish he'd come the first time.", ACTION),
         ),
     ),
     (
-        1, "Customer's shop, Bristol",
+        1,
+        "Customer's shop, Bristol",
         "Talked between customers at the bakery counter. The business quote took a month and "
         "the unknown exit fee held him back from signing.",
         (
-            ("I needed the quote in a week because my old contract was ending. It took a month.",
-             CONSIDER),
+            ("I needed the quote in a week because my old contract was ending. It took a month.", CONSIDER),
             ("Nobody could tell me what it would cost to leave if the shop closes.", CONSIDER),
             ("Once it was set up, fine, the switch itself was easy.", ACTION),
         ),
     ),
     (
-        2, "Pop-up stand, Market Square, Norwich",
+        2,
+        "Pop-up stand, Market Square, Norwich",
         "Stopped at the stand after seeing the poster. We compared the poster price with her "
         "quote on the tablet; the gap was about a third.",
         (
@@ -838,7 +966,8 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        3, "Video call",
+        3,
+        "Video call",
         "Manages eleven flats. Bills for empty flats between tenants and time on hold take up "
         "most of his week with us.",
         (
@@ -849,63 +978,67 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        4, "Community hall, Sheffield",
+        4,
+        "Community hall, Sheffield",
         "Came to the advice session with a support worker. Topping up through the app is "
         "stressful because it logs her out.",
         (
-            ("If the app logs me out while I'm topping up I don't know if the money went.",
-             ACTION),
+            ("If the app logs me out while I'm topping up I don't know if the money went.", ACTION),
             ("I need to top up on the bus, not sit there typing passwords.", ACTION),
-            ("The man who fitted the meter took time to show me the display. That helped.",
-             ACTION),
+            ("The man who fitted the meter took time to show me the display. That helped.", ACTION),
         ),
     ),
     (
-        5, "Customer's home, York",
+        5,
+        "Customer's home, York",
         "Retired couple, both in their eighties. The storm power cut left them without news "
         "for most of a night.",
         (
-            ("When the power went in the storm we sat in the dark not knowing if anyone knew.",
-             ACTION),
+            ("When the power went in the storm we sat in the dark not knowing if anyone knew.", ACTION),
             ("I'm on the priority list and nobody rang.", ACTION),
             ("A text with a time on it would have been enough.", ACTION),
         ),
     ),
     (
-        6, "Phone call",
+        6,
+        "Phone call",
         "Electric car owner weighing up the EV Night Rate. Found the tariff page hard going "
         "but the chat adviser cleared it up.",
         (
-            ("I read the EV tariff page three times and still couldn't work out the night hours.",
-             CONSIDER),
+            ("I read the EV tariff page three times and still couldn't work out the night hours.", CONSIDER),
             ("The comparison site showed a rate that you then said had ended.", AWARENESS),
             ("The chat adviser was great, she explained it in two lines.", CONSIDER),
         ),
     ),
     (
-        7, "Community hall, Derby",
+        7,
+        "Community hall, Derby",
         "Volunteer treasurer of a community hall. Needs predictable costs for the committee "
         "and was caught out by a direct debit rise.",
         (
             ("We're volunteers; we need one clear price we can put in the budget.", CONSIDER),
-            ("The direct debit went up by forty pounds and the committee asked me why. I "
-             "couldn't tell them.", ACTION),
+            (
+                "The direct debit went up by forty pounds and the committee asked me why. I "
+                "couldn't tell them.",
+                ACTION,
+            ),
             ("Your door-to-door man came to the hall in the middle of toddler group.", AWARENESS),
         ),
     ),
     (
-        8, "Café near the customer's office, Manchester",
+        8,
+        "Café near the customer's office, Manchester",
         "Café owner. The sign-up form rejected the flat-above-a-shop address; the usage "
         "graphs have since changed how they run the kitchen.",
         (
             ("Your sign-up form kept rejecting our address because it's above a shop.", CONSIDER),
-            ("I heard about you from another café owner, that's how most of us find suppliers.",
-             AWARENESS),
+            ("I heard about you from another café owner, that's how most of us find suppliers.", AWARENESS),
             ("The half-hourly graph showed the coffee machine was on all night.", ACTION),
         ),
     ),
     (
-        9, "Pop-up stand, Market Square, Swindon",
+        9,
+        "Pop-up stand, Market Square, Swindon",
         "Short chat at the stand. Chose us for green electricity and wants evidence to pass on.",
         (
             ("The advert said green energy. I'd like to know how green.", AWARENESS),
@@ -913,20 +1046,22 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        10, "Customer's home, Exeter",
-        "Heat pump installed last autumn. Unhappy with the quoting, full of praise for the "
-        "installers.",
+        10,
+        "Customer's home, Exeter",
+        "Heat pump installed last autumn. Unhappy with the quoting, full of praise for the installers.",
         (
-            ("The surveyor measured the wrong room, so the heat pump quote was for a smaller "
-             "house.", CONSIDER),
-            ("The price went up between the visit and the written quote and nobody said why.",
-             CONSIDER),
+            (
+                "The surveyor measured the wrong room, so the heat pump quote was for a smaller house.",
+                CONSIDER,
+            ),
+            ("The price went up between the visit and the written quote and nobody said why.", CONSIDER),
             ("Once the installers came they were brilliant, tidy and friendly.", ACTION),
             ("I'd recommend the installation team, not the quoting process.", ACTION),
         ),
     ),
     (
-        11, "Video call",
+        11,
+        "Video call",
         "Heavy app user in his twenties. Picked Larkspur for the app and is close to leaving "
         "over the logout bug.",
         (
@@ -936,17 +1071,18 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        12, "Letting agent's office, Leeds",
+        12,
+        "Letting agent's office, Leeds",
         "Property manager with mixed business and domestic supplies. Contract terms and "
         "tenant refunds are the pain.",
         (
             ("The exit fees on the business contract were in a PDF nobody reads.", CONSIDER),
-            ("I asked for a refund of a tenant's credit and the cheque went to an empty flat.",
-             ACTION),
+            ("I asked for a refund of a tenant's credit and the cheque went to an empty flat.", ACTION),
         ),
     ),
     (
-        13, "Customer's home, Cardiff",
+        13,
+        "Customer's home, Cardiff",
         "Switched three months ago from a large supplier. Mostly positive; a high first direct "
         "debit worried her.",
         (
@@ -956,16 +1092,17 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        14, "Pop-up stand, Broad Street, Hull",
-        "Came to the stand specifically to complain about a doorstep salesman, calmly and in "
-        "detail.",
+        14,
+        "Pop-up stand, Broad Street, Hull",
+        "Came to the stand specifically to complain about a doorstep salesman, calmly and in detail.",
         (
             ("A salesman at my door told me I had to switch. I nearly reported you.", AWARENESS),
             ("I came over to tell you that to your face, nicely.", None),
         ),
     ),
     (
-        15, "Customer's workshop, Preston",
+        15,
+        "Customer's workshop, Preston",
         "Joinery workshop with three-phase supply. Smart meter install dates kept moving; "
         "the business phone line is slow.",
         (
@@ -975,7 +1112,8 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        16, "Phone call",
+        16,
+        "Phone call",
         "Sixty-eight, no internet at home. The tariff page printout her granddaughter made "
         "did not help her choose.",
         (
@@ -985,14 +1123,13 @@ INTERVIEWS: tuple[tuple[int, str, str, tuple[tuple[str, str | None], ...]], ...]
         ),
     ),
     (
-        17, "Advice session, food bank, Luton",
+        17,
+        "Advice session, food bank, Luton",
         "Prepayment customer on a tight budget. Adverts did not apply to key meters; the phone "
         "queue is longer than his emergency credit lasts.",
         (
-            ("The advert made it sound cheaper than it is for people like me on a key meter.",
-             AWARENESS),
-            ("Getting through on the phone takes longer than the emergency credit lasts.",
-             ACTION),
+            ("The advert made it sound cheaper than it is for people like me on a key meter.", AWARENESS),
+            ("Getting through on the phone takes longer than the emergency credit lasts.", ACTION),
             ("The lady on the phone set up a payment plan kindly.", ACTION),
         ),
     ),
@@ -1004,34 +1141,46 @@ SPECIAL_ITEMS: tuple[tuple[str, str, str | None, str | None], ...] = (
     (
         "Your payment page showed me this instead of my bill: <script>alert('x')</script> and "
         "then went blank. Is my card safe?? Ref LH-40817",
-        "ticket", "Helpdesk", ACTION,
+        "ticket",
+        "Helpdesk",
+        ACTION,
     ),
     (
         "Copying the error page I got when I tried to pay, in case it helps your IT people:\n"
         "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>\n"
         "This was at https://larkspur.example/account/pay?amount=120&ref=LH-55210",
-        "ticket", "Helpdesk", ACTION,
+        "ticket",
+        "Helpdesk",
+        ACTION,
     ),
     (
         "Typed my name as <b>Sam</b> into the contact form by mistake and the confirmation page "
         "showed it in bold. Not reassuring from a company holding my bank details.",
-        "review", "TrustMark Reviews", CONSIDER,
+        "review",
+        "TrustMark Reviews",
+        CONSIDER,
     ),
     (
-        "Quote tool says \"Total: {{ total }}\" instead of a number 🙃 "
+        'Quote tool says "Total: {{ total }}" instead of a number 🙃 '
         "https://larkspur.example/quote?postcode=LS6&src=<img src=x onerror=alert(1)>",
-        "social", "X", CONSIDER,
+        "social",
+        "X",
+        CONSIDER,
     ),
     (
         "Your letter is addressed to Robert'); DROP TABLE customers;-- which is not my name. "
         "Please fix it before the next bill goes out.",
-        "other", "Letter", ACTION,
+        "other",
+        "Letter",
+        ACTION,
     ),
     (
         "The help article at https://help.larkspur.example/articles/3312 about smart meter "
-        "installation says \"<insert date here>\" where the date should be & the link at the "
+        'installation says "<insert date here>" where the date should be & the link at the '
         "bottom is broken.",
-        "social", "Community forum", ACTION,
+        "social",
+        "Community forum",
+        ACTION,
     ),
     (
         "Dear Larkspur,\n\nI am writing because I have now contacted you six times about my "
@@ -1043,7 +1192,9 @@ SPECIAL_ITEMS: tuple[tuple[str, str, str | None, str | None], ...] = (
         "LH-32904 and LH-34410 all say 'resolved'. They are not resolved.\n\nPlease can someone "
         "senior take ownership of this and call me. I would rather not go to the ombudsman but "
         "I will if I must.\n\nYours faithfully,\nA very patient customer",
-        "other", "Email to CEO office", ACTION,
+        "other",
+        "Email to CEO office",
+        ACTION,
     ),
     (
         "Long one, sorry. We moved into the flat on the 3rd and I gave you opening readings the "
@@ -1054,21 +1205,24 @@ SPECIAL_ITEMS: tuple[tuple[str, str, str | None, str | None], ...] = (
         "later with a credit, and I asked for that credit back. That refund was 'approved' on "
         "the 14th and still hasn't arrived. None of these is a disaster on its own but together "
         "it's exhausting. The engineer who came about the meter was great though.",
-        "ticket", "Helpdesk", ACTION,
+        "ticket",
+        "Helpdesk",
+        ACTION,
     ),
     ("Can you send bills in large print? My eyesight isn't what it was.", "other", "Letter", None),
     ("Moving house next month, what do I need to do?", "ticket", "Live chat", None),
     ("n/a", "survey", "Pulseform NPS", None),
     ("nothing to add", "survey", "Pulseform NPS", None),
-    ("Do you sponsor the Swindon under-11s? Saw your logo on their shirts.", "social", "Facebook",
-     None),
+    ("Do you sponsor the Swindon under-11s? Saw your logo on their shirts.", "social", "Facebook", None),
     ("Is there a Welsh language version of the website?", "other", "Energy fair", None),
     ("asdfgh", "survey", "Onboarding survey", None),
     ("Please stop sending me surveys about surveys.", "survey", "Pulseform NPS", None),
     ("Whole experience 10/10 so far, keep it up Larkspur 🙌🙌", "social", "X", ACTION),
     (
         "Fine. Nothing special, nothing wrong.",
-        "survey", "Pulseform NPS", None,
+        "survey",
+        "Pulseform NPS",
+        None,
     ),
 )
 
@@ -1099,29 +1253,50 @@ ID_PREFIXES: dict[str, str] = {
 
 CHANNEL_MIX: dict[str, tuple[tuple[str, int], ...]] = {
     "complaint": (
-        ("survey", 28), ("ticket", 34), ("review", 14), ("social", 14), ("interview", 5),
+        ("survey", 28),
+        ("ticket", 34),
+        ("review", 14),
+        ("social", 14),
+        ("interview", 5),
         ("other", 5),
     ),
     "praise": (
-        ("survey", 38), ("ticket", 6), ("review", 28), ("social", 18), ("interview", 5),
+        ("survey", 38),
+        ("ticket", 6),
+        ("review", 28),
+        ("social", 18),
+        ("interview", 5),
         ("other", 5),
     ),
     "awareness": (
-        ("survey", 34), ("ticket", 10), ("review", 14), ("social", 26), ("interview", 8),
+        ("survey", 34),
+        ("ticket", 10),
+        ("review", 14),
+        ("social", 26),
+        ("interview", 8),
         ("other", 8),
     ),
 }
 
 # How often a channel's item is tied to a known customer.
 LINK_RATE = {
-    "survey": 0.7, "ticket": 0.9, "interview": 0.8, "other": 0.6, "review": 0.08, "social": 0.06,
+    "survey": 0.7,
+    "ticket": 0.9,
+    "interview": 0.8,
+    "other": 0.6,
+    "review": 0.08,
+    "social": 0.06,
 }
 
 TICKET_OPENERS = ("Hi,", "Hello,", "Good morning,", "Hi team,", "To whom it may concern,", "")
 CHAT_OPENERS = ("hi,", "hello,", "Hi there.", "", "", "")
 TICKET_CLOSERS = (
-    "Thanks.", "Please sort this out.", "Can someone call me back?", "Account ending {acct}.",
-    "Regards.", "",
+    "Thanks.",
+    "Please sort this out.",
+    "Can someone call me back?",
+    "Account ending {acct}.",
+    "Regards.",
+    "",
 )
 LONG_TICKET_BRIDGES = (
     "I have already called twice about this.",
@@ -1132,8 +1307,11 @@ LONG_TICKET_BRIDGES = (
     "I work shifts so email is best.",
 )
 FIELD_NOTE_OPENERS = (
-    "Customer said: ", "Told us at the stand: ", "Spoken to at the energy fair: ",
-    "Doorstep survey note: ", "From a phone follow-up: ",
+    "Customer said: ",
+    "Told us at the stand: ",
+    "Spoken to at the energy fair: ",
+    "Doorstep survey note: ",
+    "From a phone follow-up: ",
 )
 SOCIAL_HANDLE = "@LarkspurEnergy "
 SOCIAL_TAGS = ("#customerservice", "#energybills", "#fail", "#smartmeter", "#larkspur")
@@ -1238,9 +1416,7 @@ def draw_source(topic: Topic, channel: str, rng: random.Random) -> str | None:
     return source
 
 
-def draw_score(
-    mood: str, source: str | None, rng: random.Random
-) -> tuple[int | None, str | None]:
+def draw_score(mood: str, source: str | None, rng: random.Random) -> tuple[int | None, str | None]:
     """NPS on most NPS-survey answers, CSAT on some helpdesk tickets, nothing elsewhere."""
     if source == "Pulseform NPS" and rng.random() < 0.85:
         return rng.choices(range(11), weights=NPS_WEIGHTS[mood])[0], "nps"
@@ -1296,8 +1472,14 @@ def topic_drafts(rng: random.Random, seen: set[str]) -> list[Draft]:
             stage = None if rng.random() < 0.03 else topic.stage
             drafts.append(
                 Draft(
-                    text, channel, source, draw_days_ago(topic, rng),
-                    draw_customer(channel, rng), stage, score, score_kind,
+                    text,
+                    channel,
+                    source,
+                    draw_days_ago(topic, rng),
+                    draw_customer(channel, rng),
+                    stage,
+                    score,
+                    score_kind,
                 )
             )
     return drafts
@@ -1311,8 +1493,14 @@ def special_drafts(rng: random.Random, seen: set[str]) -> list[Draft]:
         score, score_kind = draw_score("neutral", source, rng)
         drafts.append(
             Draft(
-                text, channel, source, rng.randint(0, 364), draw_customer(channel, rng), stage,
-                score, score_kind,
+                text,
+                channel,
+                source,
+                rng.randint(0, 364),
+                draw_customer(channel, rng),
+                stage,
+                score,
+                score_kind,
             )
         )
     return drafts

@@ -1,4 +1,5 @@
 """Input shape and field validation for every form; no queries here."""
+
 import uuid
 
 from flask import flash
@@ -151,15 +152,18 @@ TEXT_LENGTH = Length(max=MAX_TEXT_LENGTH, message=f"Keep it under {MAX_TEXT_LENG
 class FeedbackForm(CustomerPickerMixin, SubmissionKeyMixin, FlaskForm):
     text = TextAreaField("What the customer said", validators=[InputRequired(), TEXT_LENGTH])
     channel = SelectField("Channel", choices=choices((c, c.capitalize()) for c in CHANNELS))
-    source = StringField("Source system", validators=[Optional(), Length(max=100)],
-                         description="e.g. Zendesk, SurveyMonkey")
-    external_id = StringField("External id", validators=[Optional(), Length(max=200)],
-                              description="e.g. the ticket number")
+    source = StringField(
+        "Source system", validators=[Optional(), Length(max=100)], description="e.g. Zendesk, SurveyMonkey"
+    )
+    external_id = StringField(
+        "External id", validators=[Optional(), Length(max=200)], description="e.g. the ticket number"
+    )
     received_on = DateField("Date received", validators=[InputRequired()])
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
-        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        "Score kind",
+        choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
         validate_choice=False,  # the service names the rule when the kind is wrong
     )
     submit = SubmitField("Save feedback")
@@ -174,27 +178,37 @@ class FeedbackEditForm(CustomerPickerMixin, FlaskForm):
     stage_id = StageSelect()
     score = IntegerField("Score", validators=[Optional()])
     score_kind = SelectField(
-        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        "Score kind",
+        choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
         validate_choice=False,
     )
     submit = SubmitField("Save changes")
 
 
-BULK_CHOICES = (("stage", "Set the journey stage"), ("customer", "Set the customer"),
-                ("theme", "Move to a theme"), ("delete", "Delete"))
+BULK_CHOICES = (
+    ("stage", "Set the journey stage"),
+    ("customer", "Set the customer"),
+    ("theme", "Move to a theme"),
+    ("delete", "Delete"),
+)
 
 
 class BulkFeedbackForm(FlaskForm):
     """One action for the ticked items, or for every item the list's filters match."""
 
     ids = SelectMultipleField("Items", coerce=int, validate_choice=False)
-    scope = SelectField("Apply to", choices=choices([("ticked", "The ticked items"),
-                                                     ("filtered", "Every item these filters match")]))
+    scope = SelectField(
+        "Apply to",
+        choices=choices([("ticked", "The ticked items"), ("filtered", "Every item these filters match")]),
+    )
     action = SelectField("Action", choices=choices(BULK_CHOICES))
     stage = StageSelect("New stage")
     # A number, not a list of every customer: a picker of thousands of names made the page slow.
-    customer = IntegerField("New customer's number", validators=[Optional()],
-                            description="As in the customer's page address (/customers/12); empty for none.")
+    customer = IntegerField(
+        "New customer's number",
+        validators=[Optional()],
+        description="As in the customer's page address (/customers/12); empty for none.",
+    )
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     submit = SubmitField("Apply")
 
@@ -288,11 +302,13 @@ class FeedbackFilterForm(FlaskForm):
     segment = SelectField("Segment", validate_choice=False)
     theme = SelectField("Theme", coerce=optional_int, validate_choice=False)
     sentiment = SelectField(
-        "Sentiment", choices=choices([("", "Any sentiment"), ("negative", "Negative")]),
+        "Sentiment",
+        choices=choices([("", "Any sentiment"), ("negative", "Negative")]),
         validate_choice=False,
     )
     score = SelectField(
-        "Score", choices=choices([("", "Scored or not"), ("nps", "NPS answers"), ("csat", "CSAT answers")]),
+        "Score",
+        choices=choices([("", "Scored or not"), ("nps", "NPS answers"), ("csat", "CSAT answers")]),
         validate_choice=False,
     )
     suggested = SelectField("Suggested stage", coerce=optional_int, validate_choice=False)
@@ -353,21 +369,26 @@ def _find_field(form, name: str):
 
 class ThemeRunForm(FlaskForm):
     k = IntegerField(
-        "Number of themes", validators=[Optional(), NumberRange(min=2, max=300)],
+        "Number of themes",
+        validators=[Optional(), NumberRange(min=2, max=300)],
         description="Leave empty to let voc choose.",
     )
     stop_words = StringField(
-        "Words to ignore", validators=[Length(max=500)],
+        "Words to ignore",
+        validators=[Length(max=500)],
         description="Comma-separated, e.g. your company's name.",
     )
     submit = SubmitField("Find themes")
 
 
 class RenameThemeForm(FlaskForm):
-    name = StringField("Name", validators=[
-        InputRequired("A theme needs a name."),
-        Length(max=200, message="Keep the name under 200 characters."),
-    ])
+    name = StringField(
+        "Name",
+        validators=[
+            InputRequired("A theme needs a name."),
+            Length(max=200, message="Keep the name under 200 characters."),
+        ],
+    )
     submit = SubmitField("Rename")
 
 
@@ -411,26 +432,34 @@ class MoveItemForm(FlaskForm):
 class HitForm(FlaskForm):
     title = StringField("Title", validators=[InputRequired(), Length(max=200)])
     problem = TextAreaField(
-        "Problem, in the customer's terms", validators=[TEXT_LENGTH],
+        "Problem, in the customer's terms",
+        validators=[TEXT_LENGTH],
         description="What hurts, as customers put it — not the fix.",
     )
     stage_id = StageSelect(description="The journey stage this pain point hurts.")
     horizon = SelectField(
-        "Horizon", choices=choices((h, f"{h.capitalize()} ({'Quick' if h in QUICK_HORIZONS else 'Big'} Hit)")
-                                   for h in HORIZONS)
+        "Horizon",
+        choices=choices(
+            (h, f"{h.capitalize()} ({'Quick' if h in QUICK_HORIZONS else 'Big'} Hit)") for h in HORIZONS
+        ),
     )
     kind = SelectField("Kind of move", choices=choices((k, k.capitalize()) for k in HIT_KINDS))
     owner_id = SelectField("Owner", coerce=optional_int, validate_choice=False)
     target_date = DateField("Target date", validators=[Optional()])
     reach = IntegerField(
-        "Reach (customers)", validators=[Optional()],
+        "Reach (customers)",
+        validators=[Optional()],
         description="Leave empty to use the distinct customers in the evidence.",
     )
-    impact = IntegerField("Impact (1–5)", validators=[InputRequired()],
-                          description="1 minimal, 3 medium, 5 massive.")
+    impact = IntegerField(
+        "Impact (1–5)", validators=[InputRequired()], description="1 minimal, 3 medium, 5 massive."
+    )
     confidence = IntegerField("Confidence (%)", validators=[InputRequired()])
-    effort = FloatField("Effort (person-weeks)", validators=[InputRequired()],
-                        description="Up to 1 person-week suggests a Quick Hit.")
+    effort = FloatField(
+        "Effort (person-weeks)",
+        validators=[InputRequired()],
+        description="Up to 1 person-week suggests a Quick Hit.",
+    )
     version = _hidden_id()
     submit = SubmitField("Save hit")
 
@@ -478,18 +507,23 @@ class HitFilterForm(FlaskForm):
     stage = SelectField("Stage", coerce=optional_int, validate_choice=False)
     owner = SelectField("Owner", coerce=optional_int, validate_choice=False)
     status = SelectField(
-        "Status", choices=choices([("", "Open (not dropped)")] + [(s, s.capitalize()) for s in HIT_STATUSES]),
+        "Status",
+        choices=choices([("", "Open (not dropped)")] + [(s, s.capitalize()) for s in HIT_STATUSES]),
         validate_choice=False,  # an unknown status in a shared link just means "open"
     )
     kind = SelectField(
-        "Kind", choices=choices([("", "Any kind")] + [(k, k.capitalize()) for k in HIT_KINDS]),
+        "Kind",
+        choices=choices([("", "Any kind")] + [(k, k.capitalize()) for k in HIT_KINDS]),
         validate_choice=False,
     )
 
 
 class TokenForm(FlaskForm):
-    name = StringField("What will use it", validators=[InputRequired(), Length(max=100)],
-                       description="e.g. “Zendesk webhook” or “weekly report script”.")
+    name = StringField(
+        "What will use it",
+        validators=[InputRequired(), Length(max=100)],
+        description="e.g. “Zendesk webhook” or “weekly report script”.",
+    )
     submit = SubmitField("Create token")
 
 
@@ -501,16 +535,24 @@ class CheckboxesField(SelectMultipleField):
 
 
 class WebhookForm(FlaskForm):
-    url = URLField("Address", validators=[InputRequired(), Length(max=500)],
-                   description="voc POSTs signed JSON here, e.g. https://chat.example.com/hooks/voc")
+    url = URLField(
+        "Address",
+        validators=[InputRequired(), Length(max=500)],
+        description="voc POSTs signed JSON here, e.g. https://chat.example.com/hooks/voc",
+    )
     events = CheckboxesField(
-        "Events", choices=choices((e, e) for e in WEBHOOK_EVENTS), validate_choice=False,
+        "Events",
+        choices=choices((e, e) for e in WEBHOOK_EVENTS),
+        validate_choice=False,
     )
     secret = StringField(
-        "Secret", validators=[Length(max=200)],
+        "Secret",
+        validators=[Length(max=200)],
         description="Signs each body (X-Voc-Signature). Leave empty to have one generated and shown once.",
     )
     submit = SubmitField("Add webhook")
+
+
 class DashboardFilterForm(FlaskForm):
     """The dashboard's period, channel and segment, read from the query string."""
 
@@ -518,9 +560,17 @@ class DashboardFilterForm(FlaskForm):
         csrf = False
 
     period = SelectField(
-        "Period", default="30",
-        choices=choices([("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"),
-                         ("quarter", "This quarter"), ("custom", "From–To below")]),
+        "Period",
+        default="30",
+        choices=choices(
+            [
+                ("7", "Last 7 days"),
+                ("30", "Last 30 days"),
+                ("90", "Last 90 days"),
+                ("quarter", "This quarter"),
+                ("custom", "From–To below"),
+            ]
+        ),
     )
     start = DateField("From", validators=[Optional()], description="Dates, when given, win over the period.")
     end = DateField("To", validators=[Optional()])
@@ -530,11 +580,14 @@ class DashboardFilterForm(FlaskForm):
         validate_choice=False,  # an unknown channel in a shared link just means "any"
     )
     segment = SelectField("Segment", validate_choice=False)
+
+
 class UploadForm(FlaskForm):
     file = FileField(
-        "Export file", validators=[FileRequired("Choose a CSV or Excel file to upload.")],
+        "Export file",
+        validators=[FileRequired("Choose a CSV or Excel file to upload.")],
         description="CSV, TSV or XLSX, as SurveyMonkey, Typeform, Google Forms, Qualtrics, Zendesk, "
-                    "Freshdesk, Jira or Intercom export it (or any table with a column of feedback text).",
+        "Freshdesk, Jira or Intercom export it (or any table with a column of feedback text).",
     )
     submit = SubmitField("Upload and map columns")
 
@@ -548,15 +601,17 @@ class MappingForm(FlaskForm):
     """Which column of the uploaded file feeds which feedback field."""
 
     text = CheckboxesField(
-        "Feedback text", validate_choice=False,
+        "Feedback text",
+        validate_choice=False,
         description="Each non-empty one becomes an item; the answers of one row share a response key.",
     )
     fallback_text = _column("When those are empty, use")
     date = _column("Date")
     date_order = SelectField(
         "Dates like 03/04/2024 are",
-        choices=choices([("", "Detected from the file"), ("dmy", "Day first (3 April)"),
-                         ("mdy", "Month first (4 March)")]),
+        choices=choices(
+            [("", "Detected from the file"), ("dmy", "Day first (3 April)"), ("mdy", "Month first (4 March)")]
+        ),
     )
     channel = _column("Channel column")
     default_channel = SelectField(
@@ -564,7 +619,8 @@ class MappingForm(FlaskForm):
     )
     source = _column("Source system column")
     default_source = StringField(
-        "Source system", validators=[Length(max=100)],
+        "Source system",
+        validators=[Length(max=100)],
         description="e.g. zendesk; items with the same source and id are never imported twice.",
     )
     external_id = _column("Item id")
@@ -578,10 +634,12 @@ class MappingForm(FlaskForm):
     stage = _column("Journey stage", description="Values matching a stage's name set it; others are kept.")
     score = _column("Score")
     score_kind = SelectField(
-        "Score kind", choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
+        "Score kind",
+        choices=choices([("", "—"), ("nps", "NPS (0–10)"), ("csat", "CSAT (1–5)")]),
     )
     header_rows = IntegerField(
-        "Extra header rows", validators=[InputRequired(), NumberRange(min=0, max=10)],
+        "Extra header rows",
+        validators=[InputRequired(), NumberRange(min=0, max=10)],
         description="Rows under the header that are more header (SurveyMonkey 1, Qualtrics 2).",
     )
     labels = HiddenField()  # question texts of columns named by id, as JSON
@@ -595,31 +653,48 @@ class MappingForm(FlaskForm):
 class SurveyForm(FlaskForm):
     """A survey as staff set it up; the service checks the rules across fields."""
 
-    title = StringField("Title", validators=[InputRequired(), Length(max=200)],
-                        description="Respondents see it as the page's heading.")
-    intro = TextAreaField("Introduction", validators=[Length(max=2_000)],
-                          description="A sentence or two on why you ask and how long it takes.")
+    title = StringField(
+        "Title",
+        validators=[InputRequired(), Length(max=200)],
+        description="Respondents see it as the page's heading.",
+    )
+    intro = TextAreaField(
+        "Introduction",
+        validators=[Length(max=2_000)],
+        description="A sentence or two on why you ask and how long it takes.",
+    )
     score_kind = SelectField(
         "Score question",
-        choices=choices([("", "None"), ("nps", "NPS: how likely to recommend us, 0–10"),
-                         ("csat", "CSAT: how satisfied, 1–5")]),
+        choices=choices(
+            [
+                ("", "None"),
+                ("nps", "NPS: how likely to recommend us, 0–10"),
+                ("csat", "CSAT: how satisfied, 1–5"),
+            ]
+        ),
     )
     question_0 = StringField("Open question 1", validators=[InputRequired(), Length(max=300)])
     question_1 = StringField("Open question 2 (optional)", validators=[Length(max=300)])
     question_2 = StringField("Open question 3 (optional)", validators=[Length(max=300)])
     stage = StageSelect("Journey stage it asks about")
     segment = StringField("Segment it asks", validators=[Length(max=100)])
-    thanks_name = StringField("Thank-you signed by", validators=[InputRequired(), Length(max=120)],
-                              description="Your own name, as respondents will read it.")
+    thanks_name = StringField(
+        "Thank-you signed by",
+        validators=[InputRequired(), Length(max=120)],
+        description="Your own name, as respondents will read it.",
+    )
     thanks_text = TextAreaField(
-        "Thank-you", validators=[InputRequired(), Length(max=500)],
+        "Thank-you",
+        validators=[InputRequired(), Length(max=500)],
         description="A sentence of your own, shown after an answer is sent.",
     )
     closes_on = DateField("Last day for answers", validators=[Optional()])
-    max_responses = IntegerField("Close after this many responses",
-                                 validators=[Optional(), NumberRange(min=1, max=INT_MAX)])
+    max_responses = IntegerField(
+        "Close after this many responses", validators=[Optional(), NumberRange(min=1, max=INT_MAX)]
+    )
     embed_origins = TextAreaField(
-        "Sites that may embed it", validators=[Length(max=2_000)],
+        "Sites that may embed it",
+        validators=[Length(max=2_000)],
         description="One origin a line, like https://www.example.com; empty: no site may frame it.",
     )
     submit = SubmitField("Save survey")

@@ -1,4 +1,5 @@
 """Background work: a thread in the embedded set-up, an RQ queue on Redis when VOC_REDIS_URL is set."""
+
 import datetime as dt
 import hashlib
 import importlib
@@ -65,8 +66,9 @@ def redis_connection(app: Flask | None = None, patient: bool = False):
     )
 
 
-def enqueue(function_path: str, *args, key: str | None = None, on_failure: str | None = None,
-            timeout: int = 3600) -> str:
+def enqueue(
+    function_path: str, *args, key: str | None = None, on_failure: str | None = None, timeout: int = 3600
+) -> str:
     """Run `module:function(*args)` in the background; returns how it was queued.
 
     On the queue, `key` names the job (see job_id) and `on_failure` ('module:function') is called with
@@ -81,8 +83,12 @@ def enqueue(function_path: str, *args, key: str | None = None, on_failure: str |
         queue = Queue(queue_name(app), connection=redis_connection(app))
         try:
             queue.enqueue(
-                run_in_app, function_path, *args, job_timeout=timeout,
-                job_id=job_id(key) if key else None, meta={"on_failure": on_failure},
+                run_in_app,
+                function_path,
+                *args,
+                job_timeout=timeout,
+                job_id=job_id(key) if key else None,
+                meta={"on_failure": on_failure},
                 on_failure=Callback(job_failed) if on_failure else None,
             )
         except RedisError as error:

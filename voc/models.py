@@ -1,4 +1,5 @@
 """Tables and relationships of voc."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -112,9 +113,7 @@ class Interview(db.Model):
 
     customer: Mapped[Customer] = relationship(back_populates="interviews")
     interviewer: Mapped[User] = relationship()
-    quotes: Mapped[list[Feedback]] = relationship(
-        back_populates="interview", order_by="Feedback.id"
-    )
+    quotes: Mapped[list[Feedback]] = relationship(back_populates="interview", order_by="Feedback.id")
 
     __table_args__ = (CheckConstraint("duration_minutes > 0", name="duration"),)
 
@@ -186,12 +185,24 @@ class Feedback(db.Model):
         # sentiment), so ranking reads the index alone instead of every row.
         Index(
             "ix_feedback_theme_evidence",
-            "theme_id", "channel", "stage_id", "received_on", "customer_id", "sentiment",
+            "theme_id",
+            "channel",
+            "stage_id",
+            "received_on",
+            "customer_id",
+            "sentiment",
         ),
         # Covers every column the journey dashboard aggregates, so its GROUP BYs read the index only.
         Index(
-            "ix_feedback_dashboard", "received_on", "stage_id", "theme_id", "sentiment",
-            "score_kind", "score", "channel", "customer_id",
+            "ix_feedback_dashboard",
+            "received_on",
+            "stage_id",
+            "theme_id",
+            "sentiment",
+            "score_kind",
+            "score",
+            "channel",
+            "customer_id",
         ),
     )
 
@@ -252,9 +263,7 @@ class ThemeRun(db.Model):
 
     requested_by: Mapped[User | None] = relationship()
 
-    __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),)
 
 
 class StoredUpload(db.Model):
@@ -315,9 +324,7 @@ class ImportJob(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
-    __table_args__ = (
-        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),)
 
 
 class SavedMapping(db.Model):
@@ -466,9 +473,7 @@ class TriageDecision(db.Model):
     feedback: Mapped[Feedback | None] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
-    __table_args__ = (
-        CheckConstraint("(theme_id IS NULL) <> (feedback_id IS NULL)", name="one_subject"),
-    )
+    __table_args__ = (CheckConstraint("(theme_id IS NULL) <> (feedback_id IS NULL)", name="one_subject"),)
 
 
 class AuditEvent(db.Model):
@@ -498,6 +503,8 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 WEBHOOK_EVENTS = ("feedback.created", "theme_run.finished", "hit.status_changed")
 
 
@@ -513,7 +520,9 @@ class Webhook(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     deliveries: Mapped[list[WebhookDelivery]] = relationship(
-        back_populates="webhook", order_by="WebhookDelivery.id.desc()", cascade="all, delete-orphan",
+        back_populates="webhook",
+        order_by="WebhookDelivery.id.desc()",
+        cascade="all, delete-orphan",
         passive_deletes=True,
     )
 
@@ -535,9 +544,7 @@ class WebhookDelivery(db.Model):
 
     webhook: Mapped[Webhook] = relationship(back_populates="deliveries")
 
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),)
 
 
 SURVEY_STATUSES = ("open", "closed")

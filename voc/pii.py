@@ -1,4 +1,5 @@
 """Personal data inside free text — e-mail addresses, phone numbers, card numbers — found and masked."""
+
 import re
 from dataclasses import dataclass
 
@@ -47,7 +48,9 @@ def find(text: str) -> list[Span]:
     """Every piece of personal data in the text, in order; e-mails win over cards, cards over phones."""
     spans: list[Span] = []
     for found in (
-        (Span(m.start(), m.end(), "email") for m in EMAIL.finditer(text)), _cards(text), _phones(text)
+        (Span(m.start(), m.end(), "email") for m in EMAIL.finditer(text)),
+        _cards(text),
+        _phones(text),
     ):
         for span in found:
             if all(span.end <= taken.start or span.start >= taken.end for taken in spans):
@@ -59,6 +62,6 @@ def mask(text: str) -> str:
     """The text with each e-mail address, phone number and card number replaced by a label."""
     pieces, position = [], 0
     for span in find(text):
-        pieces += [text[position:span.start], MASKS[span.kind]]
+        pieces += [text[position : span.start], MASKS[span.kind]]
         position = span.end
     return "".join(pieces) + text[position:]

@@ -1,4 +1,5 @@
 """Bearer-token authentication for the API; session cookies are never accepted (the API skips CSRF)."""
+
 from functools import wraps
 
 from flask import g, jsonify, request
@@ -32,7 +33,8 @@ def token_required(role: str):
             user = api_tokens.authenticate(token) if token else None
             if user is None:
                 message = (
-                    "This token is unknown or revoked." if token
+                    "This token is unknown or revoked."
+                    if token
                     else "Send a personal API token: Authorization: Bearer <token> "
                     "(make one under My account)."
                 )

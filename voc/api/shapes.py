@@ -3,6 +3,7 @@
 This is the API's counterpart of voc/forms.py: no queries, only what a value must look like.
 Services still apply every rule of the data (ranges, duplicates, known stages).
 """
+
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -90,7 +91,12 @@ SURVEY = {
     "embed_origins": Field("strings", max_length=100, max_items=5),
 }
 TYPES = {
-    "string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list,
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "object": dict,
+    "array": list,
     "strings": list,
 }
 
@@ -131,8 +137,11 @@ def _check_value(value, rule: Field, path: str) -> list[tuple[str, str]]:
         if rule.max_items is not None and len(value) > rule.max_items:
             return [(path, f"Send at most {rule.max_items}.")]
         each = Field("string", max_length=rule.max_length)
-        return [problem for index, element in enumerate(value)
-                for problem in _check_value(element, each, f"{path}.{index}")]
+        return [
+            problem
+            for index, element in enumerate(value)
+            for problem in _check_value(element, each, f"{path}.{index}")
+        ]
     if rule.kind == "object":
         return check(value, rule.members, path + ".")
     if rule.kind == "array":

@@ -1,4 +1,5 @@
 """The API's routes: thin like the pages' views, each reading JSON, calling a service, answering JSON."""
+
 import datetime as dt
 
 from flask import Blueprint, Response, abort, current_app, g, jsonify, request, url_for
@@ -49,7 +50,8 @@ def _fields(error: ServiceError) -> list[dict]:
 @bp.errorhandler(InvalidItems)
 def invalid_items(error: InvalidItems):
     return problem(
-        422, "Nothing was stored: fix the items named below and send the whole batch again.",
+        422,
+        "Nothing was stored: fix the items named below and send the whole batch again.",
         [{"index": index, "field": field, "message": message} for index, field, message in error.items],
     )
 
@@ -147,7 +149,11 @@ def _listing(rows, total: int, page: int, per_page: int, **extra):
         return url_for(request.endpoint, **{**request.view_args, **request.args.to_dict(), "page": number})
 
     return jsonify(
-        items=rows, page=page, per_page=per_page, total=total, pages=pages,
+        items=rows,
+        page=page,
+        per_page=per_page,
+        total=total,
+        pages=pages,
         links={
             "self": link(page),
             "next": link(page + 1) if page < pages else None,
@@ -158,7 +164,7 @@ def _listing(rows, total: int, page: int, per_page: int, **extra):
 
 
 def _sliced(rows: list, page: int, per_page: int) -> list:
-    return rows[(page - 1) * per_page: page * per_page]
+    return rows[(page - 1) * per_page : page * per_page]
 
 
 def _sees_emails() -> bool:
@@ -226,8 +232,12 @@ def _theme(evidence: themes.ThemeEvidence | None, theme) -> dict:
     }
     if evidence is not None:
         record.update(
-            items=evidence.items, customers=evidence.customers, sentiment=evidence.sentiment,
-            recent=evidence.recent, previous=evidence.previous, trend=evidence.trend,
+            items=evidence.items,
+            customers=evidence.customers,
+            sentiment=evidence.sentiment,
+            recent=evidence.recent,
+            previous=evidence.previous,
+            trend=evidence.trend,
             channels=evidence.channels,
             stages=[{"stage": name, "items": count} for name, count in evidence.stages],
         )
@@ -265,14 +275,24 @@ def _survey(survey: Survey, responses: int) -> dict:
         return None if moment is None else moment.isoformat(timespec="seconds") + "Z"
 
     return {
-        "id": survey.id, "title": survey.title, "intro": survey.intro, "score_kind": survey.score_kind,
-        "questions": survey.questions, "stage": survey.stage.name if survey.stage else None,
-        "segment": survey.segment, "thanks_name": survey.thanks_name, "thanks_text": survey.thanks_text,
-        "status": survey.status, "taking_answers": surveys.closed_reason(survey) is None,
+        "id": survey.id,
+        "title": survey.title,
+        "intro": survey.intro,
+        "score_kind": survey.score_kind,
+        "questions": survey.questions,
+        "stage": survey.stage.name if survey.stage else None,
+        "segment": survey.segment,
+        "thanks_name": survey.thanks_name,
+        "thanks_text": survey.thanks_text,
+        "status": survey.status,
+        "taking_answers": surveys.closed_reason(survey) is None,
         "closes_on": survey.closes_on.isoformat() if survey.closes_on else None,
-        "max_responses": survey.max_responses, "embed_origins": survey.embed_origins,
+        "max_responses": survey.max_responses,
+        "embed_origins": survey.embed_origins,
         "url": url_for("surveys.answer", token=survey.token, _external=True),
-        "responses": responses, "created_at": stamp(survey.created_at), "closed_at": stamp(survey.closed_at),
+        "responses": responses,
+        "created_at": stamp(survey.created_at),
+        "closed_at": stamp(survey.closed_at),
     }
 
 
@@ -345,11 +365,15 @@ def feedback_create():
     created = sum(new for _, new in results)
     response = jsonify(
         items=[  # each item as stored, so the sender sees any trimming and stripping
-            {"id": id_, "status": "created" if new else "duplicate",
-             "feedback": _feedback(feedback.get_feedback(id_))}
+            {
+                "id": id_,
+                "status": "created" if new else "duplicate",
+                "feedback": _feedback(feedback.get_feedback(id_)),
+            }
             for id_, new in results
         ],
-        created=created, duplicates=len(results) - created,
+        created=created,
+        duplicates=len(results) - created,
     )
     response.status_code = 201 if created else 200
     if created and len(results) == 1:
@@ -389,8 +413,11 @@ def _customer_input(data: dict, base: Customer | None = None) -> customers.Custo
         return default if given is None else given
 
     return customers.CustomerInput(
-        name=value("name", ""), organisation=value("organisation", ""), segment=value("segment", ""),
-        email=value("email", ""), consent_quote=value("consent_quote", False),
+        name=value("name", ""),
+        organisation=value("organisation", ""),
+        segment=value("segment", ""),
+        email=value("email", ""),
+        consent_quote=value("consent_quote", False),
         consent_contact=value("consent_contact", False),
         shared_email_ok=True,  # API clients get what they send; they can look addresses up with ?q=
     )
@@ -461,9 +488,13 @@ def interview_create():
             place=data["place"],
             duration_minutes=data["duration_minutes"],
             customer_id=data.get("customer_id"),
-            new_customer=None if ref is None else customers.CustomerInput(
-                name=ref.get("name") or "", organisation=ref.get("organisation") or "",
-                segment=ref.get("segment") or "", email=ref.get("email") or "",
+            new_customer=None
+            if ref is None
+            else customers.CustomerInput(
+                name=ref.get("name") or "",
+                organisation=ref.get("organisation") or "",
+                segment=ref.get("segment") or "",
+                email=ref.get("email") or "",
             ),
             notes=data.get("notes") or "",
             quotes=[
@@ -500,7 +531,8 @@ def _theme_detail(theme_id: int) -> dict:
     # Only customers who agreed to be quoted are quoted outside voc's own pages.
     record["quotes"] = [
         {"feedback_id": item.id, "text": pii.mask(item.text)}
-        for item in themes.theme_quotes(theme) if _quotable(item)
+        for item in themes.theme_quotes(theme)
+        if _quotable(item)
     ]
     return record
 
@@ -616,13 +648,22 @@ def survey_show(survey_id: int):
 def survey_create():
     """Set up a survey; it opens at once."""
     data = _body(shapes.SURVEY)
-    survey = surveys.create_survey(surveys.SurveyInput(
-        title=data["title"], intro=data.get("intro") or "", score_kind=data.get("score_kind") or None,
-        questions=data["questions"], stage_id=_stage_id(data.get("stage"), "stage"),
-        segment=data.get("segment") or "", thanks_name=data["thanks_name"], thanks_text=data["thanks_text"],
-        closes_on=shapes.date(data.get("closes_on")), max_responses=data.get("max_responses"),
-        embed_origins=data.get("embed_origins") or [],
-    ), g.api_user.id)
+    survey = surveys.create_survey(
+        surveys.SurveyInput(
+            title=data["title"],
+            intro=data.get("intro") or "",
+            score_kind=data.get("score_kind") or None,
+            questions=data["questions"],
+            stage_id=_stage_id(data.get("stage"), "stage"),
+            segment=data.get("segment") or "",
+            thanks_name=data["thanks_name"],
+            thanks_text=data["thanks_text"],
+            closes_on=shapes.date(data.get("closes_on")),
+            max_responses=data.get("max_responses"),
+            embed_origins=data.get("embed_origins") or [],
+        ),
+        g.api_user.id,
+    )
     response = jsonify(_survey(survey, 0))
     response.status_code = 201
     response.headers["Location"] = url_for("api.survey_show", survey_id=survey.id)

@@ -1,4 +1,5 @@
 """Text made safe to hand out: personal data masked everywhere, formulas defused in spreadsheets."""
+
 from voc import pii
 from voc.export.roadmap import Value
 

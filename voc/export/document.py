@@ -20,6 +20,7 @@ Structure (version 1; fields are only ever added, never renamed, within a versio
       ]
     }
 """
+
 import datetime as dt
 import json
 

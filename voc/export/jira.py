@@ -4,6 +4,7 @@ Importer settings this file expects: comma separator, UTF-8, and date format yyy
 SimpleDateFormat, as the importer's "Date format" setting takes it). Labels are repeated "Labels"
 columns, which the importer joins into one multi-value field; labels carry no spaces.
 """
+
 import re
 from collections.abc import Sequence
 

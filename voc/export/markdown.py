@@ -1,4 +1,5 @@
 """The roadmap as Markdown for a wiki page or pull request: a table per journey stage, then its quotes."""
+
 import html
 import re
 
@@ -33,10 +34,21 @@ def _stage_body(hits: list[RoadmapHit]) -> list[str]:
     lines = [_row(TABLE_HEADER), "|" + "---|" * len(TABLE_HEADER)]
     for hit in hits:
         target = hit.target_date.isoformat() if hit.target_date else ""
-        lines.append(_row((
-            hit.horizon, hit.title, hit.problem, hit.status, hit.owner, hit.kind,
-            f"{hit.score:.1f}", target, evidence_summary(hit.evidence),
-        )))
+        lines.append(
+            _row(
+                (
+                    hit.horizon,
+                    hit.title,
+                    hit.problem,
+                    hit.status,
+                    hit.owner,
+                    hit.kind,
+                    f"{hit.score:.1f}",
+                    target,
+                    evidence_summary(hit.evidence),
+                )
+            )
+        )
     for hit in hits:
         if hit.quotes:
             lines += ["", f"**{_inline(hit.title)}**: what customers said"]

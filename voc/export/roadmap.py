@@ -1,4 +1,5 @@
 """The roadmap as exports see it: hits with their evidence, in journey, horizon and score order."""
+
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -7,10 +8,28 @@ MAX_QUOTES = 3
 
 # The columns of the flat exports (CSV and each XLSX horizon sheet), in order.
 COLUMNS = (
-    "stage", "horizon", "title", "problem", "status", "owner", "kind",
-    "score", "reach", "impact", "confidence", "effort", "target_date",
-    "items", "customers", "channels", "first_seen", "last_seen", "mean_sentiment", "share_negative",
-    "nps_impact", "csat_impact",
+    "stage",
+    "horizon",
+    "title",
+    "problem",
+    "status",
+    "owner",
+    "kind",
+    "score",
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "target_date",
+    "items",
+    "customers",
+    "channels",
+    "first_seen",
+    "last_seen",
+    "mean_sentiment",
+    "share_negative",
+    "nps_impact",
+    "csat_impact",
     *(f"quote_{n}" for n in range(1, MAX_QUOTES + 1)),
 )
 
@@ -74,7 +93,8 @@ class Roadmap:
             f"{hit.title!r} has unknown {name} {value!r}"
             for hit in self.hits
             for name, value, known in (
-                ("stage", hit.stage, self.stages), ("horizon", hit.horizon, self.horizons)
+                ("stage", hit.stage, self.stages),
+                ("horizon", hit.horizon, self.horizons),
             )
             if value not in known
         ]
@@ -103,11 +123,26 @@ def hit_row(hit: RoadmapHit) -> tuple[Value, ...]:
     evidence = hit.evidence
     quotes = hit.quotes + (None,) * (MAX_QUOTES - len(hit.quotes))
     return (
-        hit.stage, hit.horizon, hit.title, hit.problem, hit.status, hit.owner, hit.kind,
-        round(hit.score, 2), hit.reach, hit.impact, hit.confidence, hit.effort, hit.target_date,
-        evidence.items, evidence.customers, channels_text(evidence.channels),
-        evidence.first_seen, evidence.last_seen,
-        _rounded(evidence.mean_sentiment), _rounded(evidence.share_negative),
+        hit.stage,
+        hit.horizon,
+        hit.title,
+        hit.problem,
+        hit.status,
+        hit.owner,
+        hit.kind,
+        round(hit.score, 2),
+        hit.reach,
+        hit.impact,
+        hit.confidence,
+        hit.effort,
+        hit.target_date,
+        evidence.items,
+        evidence.customers,
+        channels_text(evidence.channels),
+        evidence.first_seen,
+        evidence.last_seen,
+        _rounded(evidence.mean_sentiment),
+        _rounded(evidence.share_negative),
         *(evidence.score_impact.get(kind, (None,))[0] for kind in ("nps", "csat")),
         *quotes,
     )

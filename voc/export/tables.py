@@ -1,4 +1,5 @@
 """The roadmap as spreadsheets: one CSV row per hit, or a workbook with a summary and a sheet per horizon."""
+
 import csv
 import datetime as dt
 import io
@@ -21,8 +22,12 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 BOLD = Font(bold=True)
 WRAPPED = Alignment(wrap_text=True, vertical="top")
 NUMBER_FORMATS = {
-    "score": "0.00", "mean_sentiment": "0.00", "share_negative": "0%",
-    "target_date": "yyyy-mm-dd", "first_seen": "yyyy-mm-dd", "last_seen": "yyyy-mm-dd",
+    "score": "0.00",
+    "mean_sentiment": "0.00",
+    "share_negative": "0%",
+    "target_date": "yyyy-mm-dd",
+    "first_seen": "yyyy-mm-dd",
+    "last_seen": "yyyy-mm-dd",
 }
 
 

@@ -4,6 +4,7 @@ PostgreSQL cannot store NUL in text, UTF-8 cannot encode a lone surrogate, and t
 control characters are invisible debris of copy-paste and binary exports. Tab, line feed and
 carriage return are text and stay. docs/security.md records this choice.
 """
+
 import re
 
 CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")

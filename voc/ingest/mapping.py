@@ -1,4 +1,5 @@
 """Which file column feeds which feedback field: a saveable Mapping, guessing from headers, and presets."""
+
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -8,8 +9,16 @@ from voc.vocabulary import CHANNELS, SCORE_KINDS
 
 # Fields fed by exactly one column; text and customer_name take a list of columns.
 SINGLE_FIELDS = (
-    "date", "channel", "external_id", "customer_email", "customer_organisation",
-    "customer_external_id", "segment", "stage", "score", "source",
+    "date",
+    "channel",
+    "external_id",
+    "customer_email",
+    "customer_organisation",
+    "customer_external_id",
+    "segment",
+    "stage",
+    "score",
+    "source",
 )
 
 
@@ -98,44 +107,129 @@ def normalise(name: str) -> str:
 # Synonyms per field, best first; matched against normalised header names.
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "external_id": (
-        "id", "ticket", "ticket id", "ticket #", "ticket number", "response id", "responseid",
-        "respondent id", "submission id", "issue key", "conversation id", "feedback id", "case id",
-        "case number", "#", "token",
+        "id",
+        "ticket",
+        "ticket id",
+        "ticket #",
+        "ticket number",
+        "response id",
+        "responseid",
+        "respondent id",
+        "submission id",
+        "issue key",
+        "conversation id",
+        "feedback id",
+        "case id",
+        "case number",
+        "#",
+        "token",
     ),
     "date": (
-        "date", "created at", "created", "created date", "created time", "creation date", "submitted at",
-        "submit date utc", "submit date", "date submitted", "submission date", "timestamp", "received",
-        "received on", "response date", "recorded date", "recordeddate", "end date", "enddate",
-        "completed at", "conversation started at",
+        "date",
+        "created at",
+        "created",
+        "created date",
+        "created time",
+        "creation date",
+        "submitted at",
+        "submit date utc",
+        "submit date",
+        "date submitted",
+        "submission date",
+        "timestamp",
+        "received",
+        "received on",
+        "response date",
+        "recorded date",
+        "recordeddate",
+        "end date",
+        "enddate",
+        "completed at",
+        "conversation started at",
     ),
     "customer_email": (
-        "email", "e mail", "email address", "e mail address", "customer email", "requester email",
-        "contact email", "user email", "respondent email", "recipient email", "recipientemail",
-        "reporter email", "from",
+        "email",
+        "e mail",
+        "email address",
+        "e mail address",
+        "customer email",
+        "requester email",
+        "contact email",
+        "user email",
+        "respondent email",
+        "recipient email",
+        "recipientemail",
+        "reporter email",
+        "from",
     ),
     "customer_name": (
-        "name", "full name", "customer name", "customer", "requester", "requester name", "contact name",
-        "contact", "user name", "respondent name", "respondent", "reporter",
+        "name",
+        "full name",
+        "customer name",
+        "customer",
+        "requester",
+        "requester name",
+        "contact name",
+        "contact",
+        "user name",
+        "respondent name",
+        "respondent",
+        "reporter",
     ),
     "customer_organisation": (
-        "organisation", "organization", "company", "company name", "account", "account name",
-        "organization name", "organisation name", "customer organisation", "customer organization",
+        "organisation",
+        "organization",
+        "company",
+        "company name",
+        "account",
+        "account name",
+        "organization name",
+        "organisation name",
+        "customer organisation",
+        "customer organization",
     ),
     "customer_external_id": (
-        "customer id", "user id", "contact id", "requester id", "requester external id", "account id",
-        "client id", "external reference", "externalreference",
+        "customer id",
+        "user id",
+        "contact id",
+        "requester id",
+        "requester external id",
+        "account id",
+        "client id",
+        "external reference",
+        "externalreference",
     ),
     "segment": ("segment", "customer segment", "market segment", "plan", "tier", "customer tier"),
     "stage": ("stage", "journey stage", "customer journey stage", "lifecycle stage", "touchpoint", "phase"),
     "channel": ("channel", "feedback channel", "medium"),
     "source": ("source", "source system", "system", "origin"),
     "score": (
-        "score", "nps", "nps score", "csat", "csat score", "rating", "satisfaction",
+        "score",
+        "nps",
+        "nps score",
+        "csat",
+        "csat score",
+        "rating",
+        "satisfaction",
         "likelihood to recommend",
     ),
     "text": (
-        "text", "comment", "comments", "description", "body", "feedback", "message", "verbatim", "review",
-        "remarks", "notes", "answer", "response", "feedback text", "customer feedback", "details",
+        "text",
+        "comment",
+        "comments",
+        "description",
+        "body",
+        "feedback",
+        "message",
+        "verbatim",
+        "review",
+        "remarks",
+        "notes",
+        "answer",
+        "response",
+        "feedback text",
+        "customer feedback",
+        "details",
     ),
 }
 
@@ -144,9 +238,28 @@ FALLBACK_TEXT = ("subject", "summary", "title")
 
 # Words that make a question header an open question whose answers are feedback text.
 OPEN_QUESTION_WORDS = (
-    "comment", "feedback", "improve", "suggest", "why", "reason", "describe", "tell us", "anything else",
-    "explain", "what did you", "what could", "what can", "what would", "what should", "what do you",
-    "like most", "like least", "like best", "thoughts", "verbatim", "other",
+    "comment",
+    "feedback",
+    "improve",
+    "suggest",
+    "why",
+    "reason",
+    "describe",
+    "tell us",
+    "anything else",
+    "explain",
+    "what did you",
+    "what could",
+    "what can",
+    "what would",
+    "what should",
+    "what do you",
+    "like most",
+    "like least",
+    "like best",
+    "thoughts",
+    "verbatim",
+    "other",
 )
 # Header endings that mark metadata, never feedback text ("Feedback ID", "Comment date").
 METADATA_ENDINGS = ("id", "date", "email", "utc", "number", "count")
@@ -301,9 +414,16 @@ class Preset:
             if asked.nps is not None:
                 chosen["score"], score_kind = asked.nps, "nps"
         mapping = Mapping(
-            text=text, fallback_text=fallback, customer_name=names, score_kind=score_kind,
-            default_channel=self.channel, default_source=self.source, header_rows=header_rows,
-            labels=labels, preset=self.name, **chosen,
+            text=text,
+            fallback_text=fallback,
+            customer_name=names,
+            score_kind=score_kind,
+            default_channel=self.channel,
+            default_source=self.source,
+            header_rows=header_rows,
+            labels=labels,
+            preset=self.name,
+            **chosen,
         )
         mapping.extras = [c for c in header if c not in mapping.columns()]
         return mapping
@@ -324,8 +444,11 @@ class Preset:
         rows = following[: self.header_rows]
         cells = [str(row[column] or "").strip() if column < len(row) else "" for row in rows]
         count = next(
-            (n for n, cell in enumerate(cells)
-             if cell and not cell.startswith("{") and normalise(cell).replace(" ", "") not in labels),
+            (
+                n
+                for n, cell in enumerate(cells)
+                if cell and not cell.startswith("{") and normalise(cell).replace(" ", "") not in labels
+            ),
             len(cells),
         )
         import_rows = [n + 1 for n, cell in enumerate(cells) if cell.startswith("{")]
@@ -431,10 +554,21 @@ PRESETS: dict[str, Preset] = {
                 "customer_email": ("email", "email address"),
             },
             questions=_survey_questions(
-                frozenset({
-                    "#", "token", "response id", "response type", "start date utc", "stage date utc",
-                    "submit date utc", "submitted at", "network id", "tags", "ending",
-                })
+                frozenset(
+                    {
+                        "#",
+                        "token",
+                        "response id",
+                        "response type",
+                        "start date utc",
+                        "stage date utc",
+                        "submit date utc",
+                        "submitted at",
+                        "network id",
+                        "tags",
+                        "ending",
+                    }
+                )
             ),
         ),
         Preset(

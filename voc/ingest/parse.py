@@ -1,4 +1,5 @@
 """One source row + a Mapping -> the feedback items it holds, or the one reason it is rejected."""
+
 import datetime as dt
 import re
 import unicodedata
@@ -13,8 +14,14 @@ from voc.vocabulary import MAX_TEXT_LENGTH, SCORE_RANGES
 
 # Longest value each field may hold, as the database stores them.
 MAX_LENGTHS = {
-    "external_id": 200, "customer_email": 254, "customer_name": 200, "customer_organisation": 200,
-    "customer_external_id": 200, "segment": 100, "stage": 60, "source": 100,
+    "external_id": 200,
+    "customer_email": 254,
+    "customer_name": 200,
+    "customer_organisation": 200,
+    "customer_external_id": 200,
+    "segment": 100,
+    "stage": 60,
+    "source": 100,
 }
 # Channel words people write -> voc's channels; anything else falls back to the mapping's default.
 CHANNEL_WORDS = {
@@ -32,10 +39,26 @@ CHANNEL_WORDS = {
 _SCORE = re.compile(r"\s*(\d{1,3})(?:\.0*)?(?![\d.])")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 # Answers that say there is no answer. A cell of punctuation alone ("-", ".", "...") is one too.
-PLACEHOLDERS = frozenset({
-    "n/a", "na", "n a", "none", "nil", "null", "no comment", "no comments", "nothing", "nothing to add",
-    "nothing to say", "nothing else", "not applicable", "no answer", "no response", "no feedback",
-})
+PLACEHOLDERS = frozenset(
+    {
+        "n/a",
+        "na",
+        "n a",
+        "none",
+        "nil",
+        "null",
+        "no comment",
+        "no comments",
+        "nothing",
+        "nothing to add",
+        "nothing to say",
+        "nothing else",
+        "not applicable",
+        "no answer",
+        "no response",
+        "no feedback",
+    }
+)
 _PLACEHOLDER_WORDS = re.compile(r"\w+(?:/\w+)?")
 
 
@@ -161,8 +184,16 @@ class RowParser:
         # Plain text fields: (field, column index, column, longest allowed value).
         self.plain = [
             (name, index[column], column, limits.get(name, MAX_TEXT_LENGTH))
-            for name in ("channel", "external_id", "customer_email", "customer_organisation",
-                         "customer_external_id", "segment", "stage", "source")
+            for name in (
+                "channel",
+                "external_id",
+                "customer_email",
+                "customer_organisation",
+                "customer_external_id",
+                "segment",
+                "stage",
+                "source",
+            )
             if (column := getattr(mapping, name))
         ]
 

@@ -1,4 +1,5 @@
 """Uploaded CSV/TSV/XLSX bytes -> a header and a stream of numbered rows, never the whole file at once."""
+
 import codecs
 import csv
 import io
@@ -64,7 +65,7 @@ class Table:
                 continue
             values = list(values[:width])
             if len(values) < width:
-                values += padding[len(values):]
+                values += padding[len(values) :]
             yield SourceRow(number, values)
 
     def __iter__(self) -> Iterator[SourceRow]:

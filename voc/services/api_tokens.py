@@ -1,4 +1,5 @@
 """Personal API tokens: made once and shown once, stored as a SHA-256, revoked by their owner."""
+
 import datetime as dt
 import hashlib
 import secrets

@@ -1,4 +1,5 @@
 """The audit log: sign-ins, exports, reveals, erasures, access changes and undone imports, for admins."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -41,22 +42,32 @@ class Actor:
 
 
 def add_event(
-    action: str, actor: Actor, target_type: str | None = None, target_id: int | None = None,
+    action: str,
+    actor: Actor,
+    target_type: str | None = None,
+    target_id: int | None = None,
     detail: str = "",
 ) -> AuditEvent:
     """Put an event in the current transaction, so it is stored with the change it records."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     event = AuditEvent(
-        action=action, user_id=actor.user_id, ip=actor.ip, target_type=target_type,
-        target_id=target_id, detail=detail[:500],
+        action=action,
+        user_id=actor.user_id,
+        ip=actor.ip,
+        target_type=target_type,
+        target_id=target_id,
+        detail=detail[:500],
     )
     db.session.add(event)
     return event
 
 
 def record(
-    action: str, actor: Actor, target_type: str | None = None, target_id: int | None = None,
+    action: str,
+    actor: Actor,
+    target_type: str | None = None,
+    target_id: int | None = None,
     detail: str = "",
 ) -> AuditEvent:
     """Store one event on its own (sign-ins, exports)."""
@@ -72,4 +83,3 @@ def list_events(action: str | None, page: int, per_page: int):
         stmt = stmt.where(AuditEvent.action == action)
     stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
-

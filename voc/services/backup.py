@@ -1,4 +1,5 @@
 """Consistent copies of the embedded SQLite database while the app keeps running."""
+
 import os
 import sqlite3
 
@@ -11,8 +12,10 @@ def backup_sqlite(destination: str) -> int:
     url = db.engine.url
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise InvalidInput(
-            ("database", "This database is not an SQLite file; for PostgreSQL use pg_dump "
-                         "(see docs/operations.md).")
+            (
+                "database",
+                "This database is not an SQLite file; for PostgreSQL use pg_dump (see docs/operations.md).",
+            )
         )
     if os.path.exists(destination):
         raise InvalidInput(("destination", f"{destination} already exists; choose a new file name."))

@@ -3,6 +3,7 @@
 A team in Auckland that logs feedback at 09:00 on Tuesday must see Tuesday, not the server's
 Monday, in every default date, "today" bound and future-date check (TEAM_TIMEZONE, default UTC).
 """
+
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

@@ -1,4 +1,5 @@
 """Feedback put right after the fact: one item edited, many changed at once, or removed; all audited."""
+
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
@@ -109,7 +110,7 @@ def _ids(selection: list[int] | FeedbackFilters) -> list[int]:
 
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), CHUNK):
-        yield ids[start:start + CHUNK]
+        yield ids[start : start + CHUNK]
 
 
 def bulk_change(
@@ -174,15 +175,28 @@ def remove_items(ids: list[int], user_id: int | None, why: str) -> Removed:
     """
     lost: Counter[int] = Counter()  # hit id -> evidence items it loses
     for chunk in _chunks(ids):
-        lost.update(dict(db.session.execute(
-            select(HitFeedback.hit_id, func.count()).where(HitFeedback.feedback_id.in_(chunk))
-            .group_by(HitFeedback.hit_id)
-        ).all()))
+        lost.update(
+            dict(
+                db.session.execute(
+                    select(HitFeedback.hit_id, func.count())
+                    .where(HitFeedback.feedback_id.in_(chunk))
+                    .group_by(HitFeedback.hit_id)
+                ).all()
+            )
+        )
         db.session.execute(delete(HitFeedback).where(HitFeedback.feedback_id.in_(chunk)))
         db.session.execute(delete(TriageDecision).where(TriageDecision.feedback_id.in_(chunk)))
     for hit_id, count in sorted(lost.items()):
-        db.session.add(HitChange(hit_id=hit_id, user_id=user_id, version=db.session.get(Hit, hit_id).version,
-                                 field="Evidence", old=f"{count} item(s) {why}", new=""))
+        db.session.add(
+            HitChange(
+                hit_id=hit_id,
+                user_id=user_id,
+                version=db.session.get(Hit, hit_id).version,
+                field="Evidence",
+                old=f"{count} item(s) {why}",
+                new="",
+            )
+        )
     gone = set(ids)
     for theme in db.session.scalars(select(Theme)):
         if gone.intersection(theme.quote_ids or ()):

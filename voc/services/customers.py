@@ -1,4 +1,5 @@
 """Customers as people: their details, consents and everything they told us."""
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -68,7 +69,8 @@ def _apply(customer: Customer, data: CustomerInput) -> None:
         other = db.session.scalar(
             select(Customer)
             .where(func.lower(Customer.email) == email.lower(), Customer.id != customer.id)
-            .order_by(Customer.id).limit(1)
+            .order_by(Customer.id)
+            .limit(1)
         )
         if other is not None:
             raise EmailInUse(other, ("email", f"“{other.name}” already has this e-mail address."))
@@ -122,8 +124,9 @@ class CustomerPage:
 BY_NAME = (func.lower(Customer.name), Customer.id)  # ix_customer_name_lower reads the list in this order
 
 
-def list_customers(query: str = "", by_email: bool = False, *, limit: int, offset: int = 0,
-                   after: int | None = None) -> CustomerPage:
+def list_customers(
+    query: str = "", by_email: bool = False, *, limit: int, offset: int = 0, after: int | None = None
+) -> CustomerPage:
     """A page of customers by name, optionally searched (see `matching`): `limit` of them after the
     customer numbered `after` (a link from the previous page), or after skipping `offset`."""
     stmt = select(Customer).order_by(*BY_NAME)
@@ -134,11 +137,18 @@ def list_customers(query: str = "", by_email: bool = False, *, limit: int, offse
         stmt = stmt.where(tuple_(*BY_NAME) > tuple_(name, after))
     found = list(db.session.scalars(stmt.offset(offset).limit(limit + 1)))
     shown = found[:limit]
-    counts = dict(db.session.execute(
-        # Only this page's customers: ix_feedback_customer_received counts each from its index.
-        select(Feedback.customer_id, func.count()).where(Feedback.customer_id.in_([c.id for c in shown]))
-        .group_by(Feedback.customer_id)
-    ).all()) if shown else {}
+    counts = (
+        dict(
+            db.session.execute(
+                # Only this page's customers: ix_feedback_customer_received counts each from its index.
+                select(Feedback.customer_id, func.count())
+                .where(Feedback.customer_id.in_([c.id for c in shown]))
+                .group_by(Feedback.customer_id)
+            ).all()
+        )
+        if shown
+        else {}
+    )
     return CustomerPage([(customer, counts.get(customer.id, 0)) for customer in shown], len(found) > limit)
 
 
@@ -171,8 +181,7 @@ def label(customer: Customer) -> str:
 PICKS = 10  # suggestions per answer of the picker; a name typed further narrows them
 
 
-def suggest(query: str, by_email: bool = False, after: int | None = None,
-            limit: int = PICKS) -> CustomerPage:
+def suggest(query: str, by_email: bool = False, after: int | None = None, limit: int = PICKS) -> CustomerPage:
     """Customers whose name or organisation (or e-mail, see `matching`) contains what was typed, by name."""
     return list_customers(query, by_email, limit=limit, after=after)
 
@@ -212,9 +221,11 @@ def pick(
         return found[0].id
     if not found:
         raise InvalidInput(
-            (field, f"No customer matches “{needle}”; check the spelling or add the customer first."))
+            (field, f"No customer matches “{needle}”; check the spelling or add the customer first.")
+        )
     raise CustomerChoice(
-        found, page.more and not exact, (field, f"Several customers match “{needle}”; choose one."))
+        found, page.more and not exact, (field, f"Several customers match “{needle}”; choose one.")
+    )
 
 
 def _describes(customer: Customer, needle: str, by_email: bool) -> bool:
@@ -231,9 +242,10 @@ def _labelled(needle: str) -> list[Customer]:
         names.add(needle.rsplit(" (", 1)[0])
     # SQLite's lower() folds ASCII only, so the name as typed is looked up too.
     candidates = db.session.scalars(
-        select(Customer).where(or_(func.lower(Customer.name).in_({n.lower() for n in names}),
-                                   Customer.name.in_(names)))
-        .order_by(*BY_NAME).limit(PICKS + 1)
+        select(Customer)
+        .where(or_(func.lower(Customer.name).in_({n.lower() for n in names}), Customer.name.in_(names)))
+        .order_by(*BY_NAME)
+        .limit(PICKS + 1)
     )
     return [c for c in candidates if label(c).casefold() == needle.casefold()]
 
@@ -242,7 +254,10 @@ def segments() -> list[str]:
     """The segments customers are filed under, for filter pickers."""
     return list(
         db.session.scalars(
-            select(Customer.segment).where(Customer.segment.is_not(None)).distinct().order_by(Customer.segment)
+            select(Customer.segment)
+            .where(Customer.segment.is_not(None))
+            .distinct()
+            .order_by(Customer.segment)
         )
     )
 
@@ -340,8 +355,13 @@ def match_customer(ref: CustomerRef) -> Customer:
         raise InvalidInput(("customer.name", "A new customer needs a name, an e-mail or an external id."))
     try:
         customer = build_customer(
-            CustomerInput(name=ref.name.strip() or email or external_id, organisation=ref.organisation,
-                          segment=ref.segment, email=email or "", shared_email_ok=True)
+            CustomerInput(
+                name=ref.name.strip() or email or external_id,
+                organisation=ref.organisation,
+                segment=ref.segment,
+                email=email or "",
+                shared_email_ok=True,
+            )
         )
     except InvalidInput as error:
         raise InvalidInput(*[(f"customer.{f}", m) for f, m in error.errors]) from None

@@ -1,4 +1,5 @@
 """The journey dashboard: the critical few numbers per journey stage, aggregated in SQL."""
+
 import dataclasses
 import datetime as dt
 import threading
@@ -251,9 +252,8 @@ class Dashboard:
 
 def is_emerging(volume: Volume) -> bool:
     """The weak-signal rule: enough items now, and growing at least EMERGING_GROWTH_PERCENT."""
-    return (
-        volume.current >= EMERGING_MIN_ITEMS
-        and volume.current * 100 >= volume.previous * (100 + EMERGING_GROWTH_PERCENT)
+    return volume.current >= EMERGING_MIN_ITEMS and volume.current * 100 >= volume.previous * (
+        100 + EMERGING_GROWTH_PERCENT
     )
 
 
@@ -345,20 +345,26 @@ def _aggregate(filters: DashboardFilters) -> tuple[dict, dict]:
 
 def _suggested(filters: DashboardFilters) -> dict[int, int]:
     """Unstaged items this period per suggested stage id."""
-    return dict(db.session.execute(
-        select(Feedback.suggested_stage_id, func.count())
-        .where(*_conditions(filters, filters.period), Feedback.stage_id.is_(None),
-               Feedback.suggested_stage_id.is_not(None))
-        .group_by(Feedback.suggested_stage_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(Feedback.suggested_stage_id, func.count())
+            .where(
+                *_conditions(filters, filters.period),
+                Feedback.stage_id.is_(None),
+                Feedback.suggested_stage_id.is_not(None),
+            )
+            .group_by(Feedback.suggested_stage_id)
+        ).all()
+    )
 
 
 def _theme_trends(volumes: dict[tuple[int | None, int], Volume]) -> dict[int | None, list[ThemeTrend]]:
     """Each stage's current themes (not noise) with items this period, busiest first."""
     titles = dict(
         db.session.execute(
-            select(Theme.id, func.coalesce(Theme.name, Theme.label))
-            .where(Theme.noise.is_(False), Theme.retired.is_(False))
+            select(Theme.id, func.coalesce(Theme.name, Theme.label)).where(
+                Theme.noise.is_(False), Theme.retired.is_(False)
+            )
         ).all()
     )
     by_stage: dict[int | None, list[ThemeTrend]] = defaultdict(list)
@@ -372,8 +378,6 @@ def _theme_trends(volumes: dict[tuple[int | None, int], Volume]) -> dict[int | N
 
 def _busiest(trend: ThemeTrend) -> tuple:
     return (-trend.volume.current, -trend.volume.change, trend.title.lower(), trend.theme_id)
-
-
 
 
 def _busiest_themes(by_stage: dict[int | None, list[ThemeTrend]]) -> list[tuple[int, str]]:
@@ -401,19 +405,23 @@ def _open_hits() -> dict[int, list[OpenHit]]:
 
 def _within(column, period: Period):
     """A timestamp column falling on one of the period's days."""
-    return and_(column >= dt.datetime.combine(period.start, dt.time()),
-                column < dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()))
+    return and_(
+        column >= dt.datetime.combine(period.start, dt.time()),
+        column < dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()),
+    )
 
 
 def _hits_done(period: Period) -> list[DoneHit]:
     """Hits whose status was set to done during the period."""
     rows = db.session.execute(
         select(Hit.id, Hit.title)
-        .where(Hit.id.in_(
-            select(HitChange.hit_id).where(
-                HitChange.field == "Status", HitChange.new == "done", _within(HitChange.at, period)
+        .where(
+            Hit.id.in_(
+                select(HitChange.hit_id).where(
+                    HitChange.field == "Status", HitChange.new == "done", _within(HitChange.at, period)
+                )
             )
-        ))
+        )
         .order_by(func.lower(Hit.title), Hit.id)
     )
     return [DoneHit(hit_id, title) for hit_id, title in rows]
@@ -481,7 +489,9 @@ def build(filters: DashboardFilters) -> Dashboard:
     )
     columns = [
         Column(
-            StageRef(stage.id, stage.name), figures.get(stage.id, Figures()), themes[stage.id],
+            StageRef(stage.id, stage.name),
+            figures.get(stage.id, Figures()),
+            themes[stage.id],
             quick_hits=[h for h in hits[stage.id] if h.horizon in QUICK_HORIZONS],
             big_hits=[h for h in hits[stage.id] if h.horizon not in QUICK_HORIZONS],
             suggested=suggested.get(stage.id, 0),
@@ -493,8 +503,11 @@ def build(filters: DashboardFilters) -> Dashboard:
         columns.append(Column(None, figures[None], themes[None], suggested=shown))
     followed_up, follow_up_hits = _follow_ups(filters.period)
     # Interviews are the "interview" channel: another channel filter leaves none of them on the card.
-    minutes, interviews = (0, 0) if filters.channel not in (None, "interview") else field_time(
-        filters.period.start, filters.period.end, filters.segment)
+    minutes, interviews = (
+        (0, 0)
+        if filters.channel not in (None, "interview")
+        else field_time(filters.period.start, filters.period.end, filters.segment)
+    )
     strip = Strip(
         figures=sum(figures.values(), Figures()),  # retired stages count here, not in a column
         emerging=[(c, c.emerging) for c in columns if c.emerging],

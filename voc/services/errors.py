@@ -47,11 +47,15 @@ class LockedOut(ServiceError):
     def __init__(self, minutes: int, *errors: tuple[str, str]):
         super().__init__(*errors)
         self.minutes = minutes
+
+
 class InvalidItems(ServiceError):
     """Some items of a batch broke a rule, so none was stored; `items` holds (index, field, message)."""
 
     def __init__(self, items: list[tuple[int, str, str]]):
         super().__init__(*[(f"{index}-{field}", message) for index, field, message in items])
         self.items = items
+
+
 class NotAllowed(ServiceError):
     """The user's role does not let them do this to someone else's record."""

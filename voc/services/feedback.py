@@ -1,4 +1,5 @@
 """Feedback items: validation, entry by hand and browsing."""
+
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -194,8 +195,9 @@ def receive_feedback(entries: list[ReceivedFeedback], created_by_id: int | None)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()  # a concurrent request stored one of these external ids first
-        raise InvalidInput(("external_id", "Some of these items were stored by someone else just now; "
-                                           "send the batch again.")) from error
+        raise InvalidInput(
+            ("external_id", "Some of these items were stored by someone else just now; send the batch again.")
+        ) from error
     announce(new)
     return [(item if isinstance(item, int) else item.id, created) for item, created in results]
 
@@ -309,9 +311,11 @@ def _filtered(filters: FeedbackFilters, whole_search: bool = True):
             Feedback.stage_id.is_(None), Feedback.suggested_stage_id == filters.suggested_stage_id
         )
     if filters.survey_id:
-        stmt = stmt.where(Feedback.survey_response_id.in_(
-            select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
-        ))
+        stmt = stmt.where(
+            Feedback.survey_response_id.in_(
+                select(SurveyResponse.id).where(SurveyResponse.survey_id == filters.survey_id)
+            )
+        )
     return stmt
 
 
@@ -322,8 +326,10 @@ LANGUAGES = tuple(sorted(language_names.NAMES))
 def languages() -> list[tuple[str, str]]:
     """(code, name) of the languages the stored feedback is in, most items first, for filters."""
     codes = db.session.scalars(
-        select(Feedback.language).where(Feedback.language.is_not(None))
-        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+        select(Feedback.language)
+        .where(Feedback.language.is_not(None))
+        .group_by(Feedback.language)
+        .order_by(func.count().desc(), Feedback.language)
     )
     return [(code, language_names.name(code)) for code in codes]
 
@@ -385,8 +391,13 @@ class FeedbackPage:
     count: Count
 
 
-def feedback_page(filters: FeedbackFilters, per_page: int, after: Cursor | None = None,
-                  before: Cursor | None = None, oldest: bool = False) -> FeedbackPage:
+def feedback_page(
+    filters: FeedbackFilters,
+    per_page: int,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    oldest: bool = False,
+) -> FeedbackPage:
     """The page of items just older than `after`, just newer than `before`, the oldest, or the newest."""
     base, visible = _filtered(filters, whole_search=False), _visible(filters)
     if before is not None or oldest:
@@ -446,8 +457,9 @@ def count_feedback(filters: FeedbackFilters, narrow=None) -> Count:
     if len(rows) <= COUNT_CAP:
         return Count(sum(1 for _, words in rows if not needle or privacy.shows(words, needle)))
     if narrow is None and filters == FeedbackFilters(by_email=filters.by_email) and _postgresql():
-        estimate = db.session.scalar(text(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('feedback')"))
+        estimate = db.session.scalar(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('feedback')")
+        )
         if estimate and estimate > COUNT_CAP:
             return Count(int(estimate), "about")
     return Count(COUNT_CAP, "more than")

@@ -1,4 +1,5 @@
 """The hit list: pain points to fix, their evidence and priority, their history and the closed loop."""
+
 import dataclasses
 import datetime as dt
 import math
@@ -185,8 +186,12 @@ def suggest_size(effort: float) -> str:
 def quadrant(impact: int, effort: float) -> str:
     """Where a hit sits on the impact/effort matrix."""
     high, low = impact >= HIGH_IMPACT, effort <= LOW_EFFORT
-    return {(True, True): QUADRANTS[0], (True, False): QUADRANTS[1],
-            (False, True): QUADRANTS[2], (False, False): QUADRANTS[3]}[(high, low)]
+    return {
+        (True, True): QUADRANTS[0],
+        (True, False): QUADRANTS[1],
+        (False, True): QUADRANTS[2],
+        (False, False): QUADRANTS[3],
+    }[(high, low)]
 
 
 def next_statuses(status: str) -> list[str]:
@@ -196,8 +201,8 @@ def next_statuses(status: str) -> list[str]:
         return ["proposed"]
     index = HIT_FLOW.index(status)
     done = HIT_FLOW.index("done")
-    ahead = HIT_FLOW[index + 1:done + 1] if index < done else HIT_FLOW[index + 1:]
-    moves = [*ahead, *HIT_FLOW[max(index - 1, 0):index]]
+    ahead = HIT_FLOW[index + 1 : done + 1] if index < done else HIT_FLOW[index + 1 :]
+    moves = [*ahead, *HIT_FLOW[max(index - 1, 0) : index]]
     return moves if status == "loop closed" else [*moves, "dropped"]
 
 
@@ -291,7 +296,8 @@ def best_quotes(items: list[Feedback], about: str, cited: frozenset[int] = froze
     scores = relevance(about, [item.text for item in candidates])
     judged = any(scores)  # nothing matches when `about` has no meaningful word: rank by mood alone
     kept = [
-        (round(score, 2), item) for score, item in zip(scores, candidates, strict=True)
+        (round(score, 2), item)
+        for score, item in zip(scores, candidates, strict=True)
         if score > 0 or item.id in cited or not judged
     ]
     ranked = sorted(
@@ -438,8 +444,14 @@ def _apply(hit: Hit, values: dict, user_id: int | None) -> None:
         after = _shown(hit, name)
         if after != before[name]:
             db.session.add(
-                HitChange(hit=hit, user_id=user_id, version=hit.version + 1,
-                          field=LABELS[name], old=before[name], new=after)
+                HitChange(
+                    hit=hit,
+                    user_id=user_id,
+                    version=hit.version + 1,
+                    field=LABELS[name],
+                    old=before[name],
+                    new=after,
+                )
             )
 
 
@@ -457,8 +469,11 @@ def _stale(hit: Hit, seen_version: int | None) -> StaleEdit:
     who = " and ".join(names) or "Someone else"
     return StaleEdit(
         changes,
-        ("hit", f"{who} changed this hit after you opened it, so nothing you entered was saved. "
-                "Check what changed, then save again."),
+        (
+            "hit",
+            f"{who} changed this hit after you opened it, so nothing you entered was saved. "
+            "Check what changed, then save again.",
+        ),
     )
 
 
@@ -515,9 +530,7 @@ def move_hit(hit_id: int, horizon: str, seen_version: int | None, user_id: int |
     return hit
 
 
-def set_status(
-    hit_id: int, status: str, reason: str, seen_version: int | None, user_id: int | None
-) -> Hit:
+def set_status(hit_id: int, status: str, reason: str, seen_version: int | None, user_id: int | None) -> Hit:
     """Move a hit along proposed → planned → in progress → done → loop closed (skipping ahead up to done
     in one step), or drop it with a reason."""
     hit = get_hit(hit_id)
@@ -535,11 +548,23 @@ def set_status(
     before = hit.status
     _apply(hit, values, user_id)
     _commit(hit, seen_version)
-    webhooks.emit("hit.status_changed", {
-        "hit": {"id": hit.id, "title": hit.title, "stage": hit.stage.name, "horizon": hit.horizon,
-                "status": hit.status, "drop_reason": hit.drop_reason, "version": hit.version},
-        "from": before, "to": hit.status, "user_id": user_id,
-    })
+    webhooks.emit(
+        "hit.status_changed",
+        {
+            "hit": {
+                "id": hit.id,
+                "title": hit.title,
+                "stage": hit.stage.name,
+                "horizon": hit.horizon,
+                "status": hit.status,
+                "drop_reason": hit.drop_reason,
+                "version": hit.version,
+            },
+            "from": before,
+            "to": hit.status,
+            "user_id": user_id,
+        },
+    )
     return hit
 
 
@@ -583,8 +608,11 @@ def add_evidence(
     linked, subject = _evidence_list(hit, theme_id, feedback_id)
     if subject not in linked:
         linked.append(subject)
-        db.session.add(HitChange(hit=hit, user_id=user_id, version=hit.version,
-                                 field="Evidence", old="", new=_named(subject)))
+        db.session.add(
+            HitChange(
+                hit=hit, user_id=user_id, version=hit.version, field="Evidence", old="", new=_named(subject)
+            )
+        )
         db.session.commit()
     return hit
 
@@ -597,8 +625,11 @@ def remove_evidence(
     linked, subject = _evidence_list(hit, theme_id, feedback_id)
     if subject in linked:
         linked.remove(subject)
-        db.session.add(HitChange(hit=hit, user_id=user_id, version=hit.version,
-                                 field="Evidence", old=_named(subject), new=""))
+        db.session.add(
+            HitChange(
+                hit=hit, user_id=user_id, version=hit.version, field="Evidence", old=_named(subject), new=""
+            )
+        )
         db.session.commit()
     return hit
 
@@ -623,10 +654,13 @@ def raised_by(customer_id: int) -> list[Hit]:
     return list(
         db.session.scalars(
             select(Hit)
-            .where(Hit.id.in_(
-                select(pairs.c.hit_id).join(Feedback, Feedback.id == pairs.c.feedback_id)
-                .where(Feedback.customer_id == customer_id)
-            ))
+            .where(
+                Hit.id.in_(
+                    select(pairs.c.hit_id)
+                    .join(Feedback, Feedback.id == pairs.c.feedback_id)
+                    .where(Feedback.customer_id == customer_id)
+                )
+            )
             .order_by(Hit.id.desc())
         )
     )
@@ -667,8 +701,9 @@ def record_follow_up(
         errors.append(("note", f"Keep the note under {MAX_TEXT_LENGTH:,} characters."))
     if errors:
         raise InvalidInput(*errors)
-    follow_up = FollowUp(hit=hit, customer=customer, user_id=user_id, held_on=data.held_on,
-                         method=data.method, note=note)
+    follow_up = FollowUp(
+        hit=hit, customer=customer, user_id=user_id, held_on=data.held_on, method=data.method, note=note
+    )
     db.session.add(follow_up)
     db.session.commit()
     return follow_up

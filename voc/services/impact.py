@@ -3,6 +3,7 @@
 Theme impacts are worked out at each theme run (reading every scored item once) and kept, so the
 themes page and the dashboard read a row per theme instead.
 """
+
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -31,8 +32,15 @@ class Drag:
 def _responses(groups_of: Callable[[int, int | None], Iterable[int]]) -> dict[str, list]:
     """(value, groups) per scored response, by score kind; groups_of names the groups of one answer."""
     rows = db.session.execute(
-        select(Feedback.id, Feedback.batch_id, Feedback.response_key, Feedback.score, Feedback.score_kind,
-               Feedback.theme_id, Feedback.survey_response_id)
+        select(
+            Feedback.id,
+            Feedback.batch_id,
+            Feedback.response_key,
+            Feedback.score,
+            Feedback.score_kind,
+            Feedback.theme_id,
+            Feedback.survey_response_id,
+        )
         .where(Feedback.score.is_not(None))
         .order_by(Feedback.id)
     )
@@ -59,9 +67,16 @@ def store_theme_impacts() -> int:
     """
     by_kind = _responses(lambda _, theme_id: () if theme_id is None else (theme_id,))
     rows = [
-        {"theme_id": theme_id, "kind": kind, "points": found.points, "low": found.low, "high": found.high,
-         "responses": found.responses}
-        for kind in SCORE_KINDS for theme_id, found in impacts(by_kind[kind]).items()
+        {
+            "theme_id": theme_id,
+            "kind": kind,
+            "points": found.points,
+            "low": found.low,
+            "high": found.high,
+            "responses": found.responses,
+        }
+        for kind in SCORE_KINDS
+        for theme_id, found in impacts(by_kind[kind]).items()
     ]
     db.session.execute(delete(ThemeImpact))
     if rows:
@@ -99,10 +114,13 @@ def sort_by_drag(groups: list, found: dict[int, dict[str, Impact]]) -> None:
 def top_drags(limit: int = TOP_DRAGS) -> list[Drag]:
     """The themes pulling NPS (else CSAT) down the most, surely so (interval below zero), in journey order."""
     found = theme_impacts()
-    live = dict(db.session.execute(
-        select(Theme.id, func.coalesce(Theme.name, Theme.label))
-        .where(Theme.id.in_(list(found)), Theme.noise.is_(False), Theme.retired.is_(False))
-    ).all())
+    live = dict(
+        db.session.execute(
+            select(Theme.id, func.coalesce(Theme.name, Theme.label)).where(
+                Theme.id.in_(list(found)), Theme.noise.is_(False), Theme.retired.is_(False)
+            )
+        ).all()
+    )
     drags = []
     for theme_id in live:
         kind = next(k for k in SCORE_KINDS if k in found[theme_id])  # NPS where there is one

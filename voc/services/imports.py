@@ -1,4 +1,5 @@
 """Bulk import of survey and ticket exports: stored uploads, dry runs, batches, duplicates and undo."""
+
 import codecs
 import csv
 import datetime as dt
@@ -178,8 +179,9 @@ def store_upload(stream: BinaryIO, filename: str | None) -> Upload:
     stored = db.session.get(StoredUpload, key)
     if stored is None:
         with open(path, "rb") as copy:
-            db.session.add(StoredUpload(key=key, filename=name, size=size, content=copy.read(),
-                                        expires_at=expires))
+            db.session.add(
+                StoredUpload(key=key, filename=name, size=size, content=copy.read(), expires_at=expires)
+            )
     else:  # the same bytes again: keep one copy, under the newer name
         stored.filename, stored.expires_at = name, expires
     try:
@@ -306,7 +308,7 @@ def _detect_order(header: list[str], mapping: Mapping, following: list[list]) ->
     if not mapping.date or mapping.date not in header:
         return "ymd"
     column = header.index(mapping.date)
-    return detect_date_order(values[column] for values in following[mapping.header_rows:])
+    return detect_date_order(values[column] for values in following[mapping.header_rows :])
 
 
 def presets() -> list[tuple[str, str]]:
@@ -379,8 +381,11 @@ def run_import(
         # Another import (or the API) stored some of the same ids between our check and our insert.
         db.session.rollback()
         raise InvalidInput(
-            ("file", "Some of these items were stored by someone else just now; nothing was imported. "
-                     "Import the file again to add the rest.")
+            (
+                "file",
+                "Some of these items were stored by someone else just now; nothing was imported. "
+                "Import the file again to add the rest.",
+            )
         ) from None
     except BaseException:
         db.session.rollback()
@@ -397,7 +402,9 @@ def queues_import(upload: Upload) -> bool:
 def queue_import(upload: Upload, settings: ImportSettings, user_id: int) -> ImportJob:
     """Hand the import to a worker; the page follows its progress. Refused when Redis does not answer."""
     job = ImportJob(
-        user_id=user_id, upload_key=upload.key, filename=upload.filename,
+        user_id=user_id,
+        upload_key=upload.key,
+        filename=upload.filename,
         settings={"mapping": settings.mapping.to_dict(), "date_order": settings.date_order},
     )
     db.session.add(job)
@@ -405,13 +412,17 @@ def queue_import(upload: Upload, settings: ImportSettings, user_id: int) -> Impo
     job.job_id = jobs.job_id(f"import-{job.id}")
     db.session.commit()
     try:
-        jobs.enqueue(QUEUED_IMPORT, job.id, key=f"import-{job.id}",
-                     on_failure="voc.services.imports:fail_import_job")
+        jobs.enqueue(
+            QUEUED_IMPORT, job.id, key=f"import-{job.id}", on_failure="voc.services.imports:fail_import_job"
+        )
     except jobs.QueueUnavailable as error:
         fail_import_job(job.id, f"Could not be queued: {error}.")
         raise InvalidInput(
-            ("", "The job queue is not answering, so the import could not start; nothing was imported. "
-                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+            (
+                "",
+                "The job queue is not answering, so the import could not start; nothing was imported. "
+                "Try again in a minute; if it keeps failing, ask your administrator to check Redis.",
+            )
         ) from None
     return job
 
@@ -426,8 +437,12 @@ def execute_import(job_id: int) -> None:
     try:
         upload = get_upload(job.upload_key)
         settings = ImportSettings(Mapping.from_dict(job.settings["mapping"]), job.settings["date_order"])
-        outcome = run_import(upload, settings, job.user_id,
-                             progress=lambda done: jobs.report_progress(done * 100 // upload.size))
+        outcome = run_import(
+            upload,
+            settings,
+            job.user_id,
+            progress=lambda done: jobs.report_progress(done * 100 // upload.size),
+        )
         discard_upload(upload)
     except ServiceError as error:  # the file or the mapping: the person's to fix, not a crash
         db.session.rollback()
@@ -438,7 +453,8 @@ def execute_import(job_id: int) -> None:
         fail_import_job(job_id, f"{type(error).__name__}: {error}")
         raise
     db.session.execute(
-        update(ImportJob).where(ImportJob.id == job_id)
+        update(ImportJob)
+        .where(ImportJob.id == job_id)
         .values(status="done", batch_id=outcome.batch.id, finished_at=utcnow())
     )
     db.session.commit()
@@ -478,11 +494,15 @@ def _announce(batch_id: int) -> None:
     if not webhooks.subscribers("feedback.created"):
         return  # no one listens: do not load 100,000 items to say nothing
     last_id = 0
-    while page := list(db.session.scalars(
-        select(Feedback).options(selectinload(Feedback.stage))
-        .where(Feedback.batch_id == batch_id, Feedback.id > last_id)
-        .order_by(Feedback.id).limit(ANNOUNCED_ITEMS)
-    )):
+    while page := list(
+        db.session.scalars(
+            select(Feedback)
+            .options(selectinload(Feedback.stage))
+            .where(Feedback.batch_id == batch_id, Feedback.id > last_id)
+            .order_by(Feedback.id)
+            .limit(ANNOUNCED_ITEMS)
+        )
+    ):
         last_id = page[-1].id
         feedback.announce(page)
 
@@ -504,7 +524,9 @@ def _run(
         except MappingError as error:
             raise InvalidInput(*(("mapping", problem) for problem in error.problems)) from None
         batch = ImportBatch(
-            user_id=user_id, filename=upload.filename, sha256=upload.key,
+            user_id=user_id,
+            filename=upload.filename,
+            sha256=upload.key,
             mapping={**mapping.to_dict(), "date_order": order},
         )
         db.session.add(batch)
@@ -590,8 +612,11 @@ def _date_order(header: list[str], mapping: Mapping, chosen: str, sample: list[l
     detected = _detect_order(header, mapping, sample)
     if detected == "ambiguous":
         raise InvalidInput(
-            ("date_order", f"Dates in '{mapping.date}' such as 03/04/2024 could be day first or month "
-                           "first: choose the order the file uses.")
+            (
+                "date_order",
+                f"Dates in '{mapping.date}' such as 03/04/2024 could be day first or month "
+                "first: choose the order the file uses.",
+            )
         )
     return detected
 
@@ -683,13 +708,26 @@ class _Writer:
         if self.several_questions:  # which of the survey's questions this answers
             extras["question"] = item.question
         return {
-            "text": item.text, "channel": item.channel, "source": item.source,
-            "external_id": item.external_id, "received_on": item.received_on or self.today,
-            "customer_id": owner, "stage_id": stage_id, "score": item.score, "score_kind": item.score_kind,
-            "created_by_id": self.user_id, "created_at": self.now, "batch_id": self.batch_id,
-            "response_key": item.response_key[:200], "extras": extras or None,
-            "sentiment": None, "sentiment_source": None, "language": None,
-            "theme_id": None, "theme_pinned": False, "theme_terms": None,
+            "text": item.text,
+            "channel": item.channel,
+            "source": item.source,
+            "external_id": item.external_id,
+            "received_on": item.received_on or self.today,
+            "customer_id": owner,
+            "stage_id": stage_id,
+            "score": item.score,
+            "score_kind": item.score_kind,
+            "created_by_id": self.user_id,
+            "created_at": self.now,
+            "batch_id": self.batch_id,
+            "response_key": item.response_key[:200],
+            "extras": extras or None,
+            "sentiment": None,
+            "sentiment_source": None,
+            "language": None,
+            "theme_id": None,
+            "theme_pinned": False,
+            "theme_terms": None,
         }
 
     def _customers(self, items: list[Item]) -> list[int | None]:
@@ -730,14 +768,16 @@ class _Writer:
                 found.setdefault(by_email[email], customer_id)
         # Someone known only by name (a Jira reporter) is the customer of that name with no e-mail or id.
         by_name = {
-            ref.name.casefold(): key for key, ref in refs.items()
+            ref.name.casefold(): key
+            for key, ref in refs.items()
             if key not in found and ref.name and not ref.email and not ref.external_id
         }
         if by_name:
             for customer_id, name in db.session.execute(
                 select(Customer.id, func.lower(Customer.name)).where(
                     func.lower(Customer.name).in_(by_name),
-                    Customer.email.is_(None), Customer.external_id.is_(None),
+                    Customer.email.is_(None),
+                    Customer.external_id.is_(None),
                 )
             ):
                 found.setdefault(by_name[name], customer_id)
@@ -768,7 +808,8 @@ class _Writer:
                 conditions.append(Feedback.customer_id.is_(None))
             for customer_id, received_on, words in db.session.execute(
                 select(Feedback.customer_id, Feedback.received_on, Feedback.text).where(
-                    Feedback.external_id.is_(None), Feedback.received_on.in_(days),
+                    Feedback.external_id.is_(None),
+                    Feedback.received_on.in_(days),
                     or_(*conditions),
                 )
             ):
@@ -800,7 +841,8 @@ def _insert_items(rows: list[dict]) -> None:
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = compiled.positiontup if compiled.positional else names
     convert = [
-        (index, processor) for index, name in enumerate(order)
+        (index, processor)
+        for index, name in enumerate(order)
         if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
     params = []
@@ -824,9 +866,13 @@ def _customer_row(ref: CustomerRef) -> dict:
     """A new customer from what the file says about them; the name falls back to e-mail or id."""
     name = ref.name or ref.email or ref.organisation or ref.external_id or "Unknown"
     return {
-        "name": name[:200], "email": ref.email, "organisation": ref.organisation,
-        "external_id": ref.external_id, "segment": ref.segment,
-        "consent_quote": False, "consent_contact": False,
+        "name": name[:200],
+        "email": ref.email,
+        "organisation": ref.organisation,
+        "external_id": ref.external_id,
+        "segment": ref.segment,
+        "consent_quote": False,
+        "consent_contact": False,
     }
 
 
@@ -835,9 +881,7 @@ def _customer_row(ref: CustomerRef) -> dict:
 
 def list_batches(limit: int = 100) -> list[ImportBatch]:
     """Past imports, newest first."""
-    return list(
-        db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit))
-    )
+    return list(db.session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()).limit(limit)))
 
 
 def get_batch(batch_id: int) -> ImportBatch:
@@ -899,8 +943,13 @@ def undo_batch(batch_id: int, user: User, actor: audit.Actor | None = None) -> U
     ids = list(db.session.scalars(select(Feedback.id).where(Feedback.batch_id == batch.id)))
     removed = corrections.remove_items(ids, user.id, f"from import #{batch.id}")
     batch.undone_at = utcnow()
-    audit.add_event("undo_import", actor or audit.Actor(user.id), "import", batch.id,
-                    f"{batch.filename}: {removed.items} items removed")
+    audit.add_event(
+        "undo_import",
+        actor or audit.Actor(user.id),
+        "import",
+        batch.id,
+        f"{batch.filename}: {removed.items} items removed",
+    )
     db.session.commit()
     return UndoResult(batch, removed.items, removed.evidence_links)
 
@@ -923,4 +972,3 @@ def user_named(email: str) -> User:
     if not user.has_role("contributor"):
         raise NotAllowed(("user", f"{email} is a viewer; importing needs a contributor or above."))
     return user
-

@@ -1,4 +1,5 @@
 """Field interviews: a conversation and its quotes, saved together."""
+
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -54,11 +55,13 @@ def _customer(data: InterviewInput) -> Customer:
     if data.customer_id is not None and typed is not None:
         for name in ("name", "organisation", "segment", "email"):
             if getattr(typed, name).strip():
-                raise InvalidInput((
-                    f"new_customer_{name}",
-                    "You picked an existing customer and typed a new one: clear the new customer's "
-                    "details, or choose “— new customer —” above.",
-                ))
+                raise InvalidInput(
+                    (
+                        f"new_customer_{name}",
+                        "You picked an existing customer and typed a new one: clear the new customer's "
+                        "details, or choose “— new customer —” above.",
+                    )
+                )
     if data.customer_id is not None:
         customer = db.session.get(Customer, data.customer_id)
         if customer is None:
@@ -171,8 +174,9 @@ def field_time(
     if segment:
         conditions.append(Interview.customer_id.in_(select(Customer.id).where(Customer.segment == segment)))
     minutes, count = db.session.execute(
-        select(func.coalesce(func.sum(Interview.duration_minutes), 0), func.count(Interview.id))
-        .where(*conditions)
+        select(func.coalesce(func.sum(Interview.duration_minutes), 0), func.count(Interview.id)).where(
+            *conditions
+        )
     ).one()
     return int(minutes), int(count)
 
@@ -184,9 +188,13 @@ def list_interviews(
     stmt = (
         select(Interview)
         .where(*_held(start, end))
-        .options(selectinload(Interview.customer), selectinload(Interview.interviewer),
-                 selectinload(Interview.quotes))
+        .options(
+            selectinload(Interview.customer),
+            selectinload(Interview.interviewer),
+            selectinload(Interview.quotes),
+        )
         .order_by(Interview.held_on.desc(), Interview.id.desc())
     )
-    return InterviewList(db.paginate(stmt, page=page, per_page=per_page, error_out=False),
-                         field_time(start, end)[0])
+    return InterviewList(
+        db.paginate(stmt, page=page, per_page=per_page, error_out=False), field_time(start, end)[0]
+    )

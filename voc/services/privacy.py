@@ -1,4 +1,5 @@
 """Customers' privacy: masking at ingest, logged reveals, the right to erasure and retention."""
+
 import calendar
 import datetime as dt
 import re
@@ -112,8 +113,13 @@ def erase_customer(customer_id: int, actor: audit.Actor, now: dt.datetime | None
     customer.organisation = customer.email = customer.external_id = None
     customer.consent_quote = customer.consent_contact = False
     customer.erased_at = now
-    audit.add_event("erase_customer", actor, "customer", customer.id,
-                    f"{items} feedback items, {len(interviews)} interviews")
+    audit.add_event(
+        "erase_customer",
+        actor,
+        "customer",
+        customer.id,
+        f"{items} feedback items, {len(interviews)} interviews",
+    )
     db.session.commit()
     return Erasure(customer, items, len(interviews))
 
@@ -133,7 +139,12 @@ def apply_retention(months: int, actor: audit.Actor, today: dt.date | None = Non
         # Hosts running retention at once take turns; the later one finds nothing left to erase.
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RETENTION_LOCK})
     erased = _erase_feedback(Feedback.received_on < cutoff, utcnow())
-    audit.add_event("retention", actor, "feedback", None,
-                    f"{erased} items received before {cutoff.isoformat()} ({months} months)")
+    audit.add_event(
+        "retention",
+        actor,
+        "feedback",
+        None,
+        f"{erased} items received before {cutoff.isoformat()} ({months} months)",
+    )
     db.session.commit()
     return Retention(cutoff, erased)

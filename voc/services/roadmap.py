@@ -1,4 +1,5 @@
 """The transformation roadmap: hits by journey stage and horizon, and its exports."""
+
 import datetime as dt
 from dataclasses import dataclass
 
@@ -60,10 +61,7 @@ def _stages(ranked: list[hits.RankedHit], stage_id: int | None) -> list[Stage]:
     """Active stages in order, plus any retired stage that still has hits on the roadmap."""
     used = {r.hit.stage_id for r in ranked}
     stages = db.session.scalars(select(Stage).order_by(Stage.position, Stage.id))
-    return [
-        s for s in stages
-        if (not s.retired or s.id in used) and stage_id in (None, s.id)
-    ]
+    return [s for s in stages if (not s.retired or s.id in used) and stage_id in (None, s.id)]
 
 
 def grid(filters: RoadmapFilters) -> Grid:
@@ -97,15 +95,26 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
         summary = hits.with_impact(hits.summarise(items), items)
         rows.append(
             export.RoadmapHit(
-                title=r.hit.title, problem=r.hit.problem, stage=r.hit.stage.name,
-                horizon=r.hit.horizon, kind=r.hit.kind,
-                owner=r.hit.owner.name if r.hit.owner else "", status=r.hit.status,
-                score=r.rice.score, reach=r.rice.reach, impact=r.hit.impact,
-                confidence=r.hit.confidence, effort=r.hit.effort, target_date=r.hit.target_date,
+                title=r.hit.title,
+                problem=r.hit.problem,
+                stage=r.hit.stage.name,
+                horizon=r.hit.horizon,
+                kind=r.hit.kind,
+                owner=r.hit.owner.name if r.hit.owner else "",
+                status=r.hit.status,
+                score=r.rice.score,
+                reach=r.rice.reach,
+                impact=r.hit.impact,
+                confidence=r.hit.confidence,
+                effort=r.hit.effort,
+                target_date=r.hit.target_date,
                 evidence=export.Evidence(
-                    items=summary.items, customers=summary.customers,
-                    channels=dict(summary.channels), first_seen=summary.earliest,
-                    last_seen=summary.latest, mean_sentiment=summary.mean_sentiment,
+                    items=summary.items,
+                    customers=summary.customers,
+                    channels=dict(summary.channels),
+                    first_seen=summary.earliest,
+                    last_seen=summary.latest,
+                    mean_sentiment=summary.mean_sentiment,
                     share_negative=summary.negative_share,
                     score_impact={k: (i.points, i.low, i.high) for k, i in summary.score_impact.items()},
                 ),
@@ -118,8 +127,11 @@ def build(filters: RoadmapFilters, today: dt.date | None = None) -> export.Roadm
     if filters.horizon:
         shown["horizon"] = filters.horizon
     return export.Roadmap(
-        stages=tuple(s.name for s in _stages(ranked, filters.stage_id)), horizons=HORIZONS,
-        hits=tuple(rows), generated_on=today or clock.today(), filters=shown,
+        stages=tuple(s.name for s in _stages(ranked, filters.stage_id)),
+        horizons=HORIZONS,
+        hits=tuple(rows),
+        generated_on=today or clock.today(),
+        filters=shown,
     )
 
 

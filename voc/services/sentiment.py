@@ -18,8 +18,10 @@ def describe(item: Feedback) -> str | None:
         return "from the customer's score"
     if item.sentiment_source == "learned":
         trained = db.session.scalar(
-            select(ThemeRun.sentiment_trained).where(ThemeRun.status == "done")
-            .order_by(ThemeRun.id.desc()).limit(1)
+            select(ThemeRun.sentiment_trained)
+            .where(ThemeRun.status == "done")
+            .order_by(ThemeRun.id.desc())
+            .limit(1)
         )
         if trained:
             return f"learned from {trained:,} scored items"
@@ -29,8 +31,10 @@ def describe(item: Feedback) -> str | None:
 def _model():
     """The newest finished run's learned model (None when it had too few scored items), cached per process."""
     newest = db.session.execute(
-        select(ThemeRun.id, ThemeRun.finished_at).where(ThemeRun.status == "done")
-        .order_by(ThemeRun.id.desc()).limit(1)
+        select(ThemeRun.id, ThemeRun.finished_at)
+        .where(ThemeRun.status == "done")
+        .order_by(ThemeRun.id.desc())
+        .limit(1)
     ).first()
     if newest is None:
         return None
@@ -72,13 +76,17 @@ def relearn(run: ThemeRun) -> None:
     ).all()
     scored = [r for r in rows if r.score is not None]
     newest = scored[-MAX_LEARNED:]
-    model = learn([r.text for r in newest], [score_label(r.score, r.score_kind) for r in newest],
-                  [r.text for r in rows if r.score is None])
+    model = learn(
+        [r.text for r in newest],
+        [score_label(r.score, r.score_kind) for r in newest],
+        [r.text for r in rows if r.score is None],
+    )
     run.sentiment_model = stored.dump(model) if model else None
     run.sentiment_trained = model.trained_on if model else None
     changes = [
         {"id": r.id, "sentiment": score_sentiment(r.score, r.score_kind), "sentiment_source": "score"}
-        for r in scored if r.sentiment_source != "score"
+        for r in scored
+        if r.sentiment_source != "score"
     ]
     unscored = [r for r in rows if r.score is None and (model or r.sentiment_source != "lexicon")]
     if unscored:

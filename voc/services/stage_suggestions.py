@@ -1,4 +1,5 @@
 """Suggested journey stages: made at each theme run, shown apart from facts, confirmed by triagers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,7 +25,8 @@ def refresh() -> int:
     """
     # Erased words suggest nothing; their old suggestions go.
     db.session.execute(
-        update(Feedback).where(Feedback.erased_at.is_not(None), Feedback.suggested_stage_id.is_not(None))
+        update(Feedback)
+        .where(Feedback.erased_at.is_not(None), Feedback.suggested_stage_id.is_not(None))
         .values(suggested_stage_id=None, stage_confidence=None)
     )
     ids, texts, (stage_ids,) = writeback.read_items(Feedback.stage_id)
@@ -48,7 +50,9 @@ def refresh() -> int:
         return (None,), (active[stages[position]], round(float(confidence[position]), 3))
 
     writeback.write_items(
-        ids, wanted, read=[Feedback.stage_id],
+        ids,
+        wanted,
+        read=[Feedback.stage_id],
         written=[Feedback.suggested_stage_id, Feedback.stage_confidence],
         where=[Feedback.erased_at.is_(None)],
     )
@@ -63,12 +67,14 @@ def _open(stmt):
     )
 
 
-def _confirm(ids, actor: audit.Actor, target_type: str, target_id: int | None, what: str,
-             stage: Stage | None = None) -> int:
+def _confirm(
+    ids, actor: audit.Actor, target_type: str, target_id: int | None, what: str, stage: Stage | None = None
+) -> int:
     """Give the chosen items their suggested stage (or `stage`), clear the suggestions, audit, commit."""
     stage_id = Feedback.suggested_stage_id if stage is None else stage.id
     done = db.session.execute(
-        update(Feedback).where(Feedback.id.in_(ids))
+        update(Feedback)
+        .where(Feedback.id.in_(ids))
         .values(stage_id=stage_id, suggested_stage_id=None, stage_confidence=None)
         .execution_options(synchronize_session=False)
     ).rowcount

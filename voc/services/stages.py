@@ -1,4 +1,5 @@
 """Journey stages: the ordered axis every dashboard reads along."""
+
 from sqlalchemy import func, select
 
 from voc.extensions import db
@@ -103,8 +104,7 @@ def set_retired(stage_id: int, retired: bool) -> Stage:
 def stage_choices(include_retired: bool = False, blank: str = "— none —") -> list[tuple]:
     """(id, name) options for a stage picker, in journey order, led by a blank option."""
     return [("", blank)] + [
-        (s.id, s.name + (" (retired)" if s.retired else ""))
-        for s in list_stages(include_retired)
+        (s.id, s.name + (" (retired)" if s.retired else "")) for s in list_stages(include_retired)
     ]
 
 

@@ -3,6 +3,7 @@
 Forms carry a random submission key; the model has a unique column for it. A repeat, or a
 concurrent request that stored the same key first, gets the first record back instead of a copy.
 """
+
 from collections.abc import Callable
 from typing import TypeVar
 

@@ -1,4 +1,5 @@
 """Surveys sent as public links: staff set them up, respondents answer, answers become feedback at once."""
+
 import datetime as dt
 import re
 import secrets
@@ -29,8 +30,14 @@ MAX_ANSWER = 2_000  # characters per answer: a survey answer, not an essay or a 
 MAX_ORIGINS = 5
 # An origin as a browser sends it: scheme, host and optional port, nothing else (it goes into a header).
 ORIGIN = re.compile(r"https?://[a-z0-9]([a-z0-9.-]{0,250}[a-z0-9])?(:[0-9]{1,5})?")
-LENGTHS = {"title": 200, "intro": 2_000, "question": 300, "segment": 100, "thanks_name": 120,
-           "thanks_text": 500}
+LENGTHS = {
+    "title": 200,
+    "intro": 2_000,
+    "question": 300,
+    "segment": 100,
+    "thanks_name": 120,
+    "thanks_text": 500,
+}
 
 
 @dataclass(frozen=True)
@@ -92,11 +99,13 @@ def check_origins(origins: list[str]) -> list[str]:
         if not origin:
             continue
         if not ORIGIN.fullmatch(origin):
-            raise InvalidInput((
-                "embed_origins",
-                f"“{origin[:100]}” is not an origin like https://www.example.com "
-                "(scheme and host only, no path).",
-            ))
+            raise InvalidInput(
+                (
+                    "embed_origins",
+                    f"“{origin[:100]}” is not an origin like https://www.example.com "
+                    "(scheme and host only, no path).",
+                )
+            )
         if origin not in cleaned:
             cleaned.append(origin)
     if len(cleaned) > MAX_ORIGINS:
@@ -170,9 +179,11 @@ def survey_by_token(token: str) -> Survey:
 
 def response_counts() -> dict[int, int]:
     """Responses per survey id."""
-    return dict(db.session.execute(
-        select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
+        ).all()
+    )
 
 
 def list_surveys() -> list[tuple[Survey, int]]:
@@ -204,8 +215,12 @@ def _checked(survey: Survey, answer: Answer) -> tuple[list[tuple[int, str]], str
     for index, text in enumerate(answer.answers[: len(survey.questions)]):
         text = (text or "").strip()
         if len(text) > MAX_ANSWER:
-            errors.append((f"answer_{index}", f"Please keep this answer under {MAX_ANSWER:,} characters; "
-                                              f"it has {len(text):,}."))
+            errors.append(
+                (
+                    f"answer_{index}",
+                    f"Please keep this answer under {MAX_ANSWER:,} characters; it has {len(text):,}.",
+                )
+            )
         elif text:
             answered.append((index, text))
     if not answered and not any(f.startswith("answer_") for f, _ in errors):
@@ -257,31 +272,45 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
     return response
 
 
-def _response(survey: Survey, answer: Answer, answered: list[tuple[int, str]], email: str | None,
-              submission_key: str) -> tuple[SurveyResponse, list[Feedback]]:
+def _response(
+    survey: Survey, answer: Answer, answered: list[tuple[int, str]], email: str | None, submission_key: str
+) -> tuple[SurveyResponse, list[Feedback]]:
     """The unsaved response and its answers as feedback items, added to the session."""
     response = SurveyResponse(
-        survey=survey, submission_key=submission_key, score=answer.score,
-        consent_quote=answer.consent_quote, consent_contact=answer.consent_contact,
+        survey=survey,
+        submission_key=submission_key,
+        score=answer.score,
+        consent_quote=answer.consent_quote,
+        consent_contact=answer.consent_contact,
         consent_version=CONSENT_VERSION,
     )
     if email:
         # Only a respondent who asked to be contacted is matched to (or becomes) a customer.
         # Named for the survey, not by the address: staff who may not see e-mails see the name.
-        customer = customers.match_customer(customers.CustomerRef(
-            name=f"Respondent to {survey.title}"[:200], email=email, segment=survey.segment or "",
-        ))
+        customer = customers.match_customer(
+            customers.CustomerRef(
+                name=f"Respondent to {survey.title}"[:200],
+                email=email,
+                segment=survey.segment or "",
+            )
+        )
         customer.consent_contact = True
         customer.consent_quote = customer.consent_quote or answer.consent_quote
         response.customer = customer
     stage_id = survey.stage_id if survey.stage is not None and not survey.stage.retired else None
     items = []
     for _, text in answered:
-        item = feedback.build_feedback(feedback.FeedbackInput(
-            text=text, channel="survey", received_on=clock.today(), source=f"Survey: {survey.title}"[:100],
-            stage_id=stage_id, score=answer.score if survey.score_kind else None,
-            score_kind=survey.score_kind if answer.score is not None else None,
-        ))
+        item = feedback.build_feedback(
+            feedback.FeedbackInput(
+                text=text,
+                channel="survey",
+                received_on=clock.today(),
+                source=f"Survey: {survey.title}"[:100],
+                stage_id=stage_id,
+                score=answer.score if survey.score_kind else None,
+                score_kind=survey.score_kind if answer.score is not None else None,
+            )
+        )
         item.customer = response.customer
         item.survey_response = response
         items.append(item)
@@ -302,8 +331,12 @@ def results(survey_id: int) -> Results:
     survey = get_survey(survey_id)
     of_survey = SurveyResponse.survey_id == survey.id
     responses = db.session.execute(
-        select(SurveyResponse.created_at, SurveyResponse.score, SurveyResponse.consent_quote,
-               SurveyResponse.consent_contact).where(of_survey)
+        select(
+            SurveyResponse.created_at,
+            SurveyResponse.score,
+            SurveyResponse.consent_quote,
+            SurveyResponse.consent_contact,
+        ).where(of_survey)
     ).all()
     per_day = Counter(created.date() for created, *_ in responses)
     scored = [score for _, score, *_ in responses if score is not None]
@@ -325,7 +358,9 @@ def results(survey_id: int) -> Results:
         .limit(5)
     ).all()
     return Results(
-        survey=survey, responses=len(responses), answers=answers,
+        survey=survey,
+        responses=len(responses),
+        answers=answers,
         per_day=sorted(per_day.items()),
         scores=[(score, spread.get(score, 0)) for score in range(low, high + 1)],
         score_value=value,

@@ -1,4 +1,5 @@
 """Theme discovery runs, stable themes across re-runs, and staff edits that re-runs keep."""
+
 import dataclasses
 import datetime as dt
 import time
@@ -80,13 +81,21 @@ def request_run(user_id: int | None, k: int | None = None, stop_words: str = "")
     """
     run = _new_run(user_id, k, stop_words, queued=jobs.on_queue())
     try:
-        jobs.enqueue(RUN_JOB, run.id, key=f"theme-run-{run.id}", on_failure="voc.services.themes:fail_run",
-                     timeout=current_app.config["THEME_RUN_TIMEOUT"])
+        jobs.enqueue(
+            RUN_JOB,
+            run.id,
+            key=f"theme-run-{run.id}",
+            on_failure="voc.services.themes:fail_run",
+            timeout=current_app.config["THEME_RUN_TIMEOUT"],
+        )
     except jobs.QueueUnavailable as error:
         fail_run(run.id, f"Could not be queued: {error}.")
         raise InvalidInput(
-            ("", f"The job queue is not answering, so run #{run.id} could not start and nothing is running. "
-                 "Try again in a minute; if it keeps failing, ask your administrator to check Redis.")
+            (
+                "",
+                f"The job queue is not answering, so run #{run.id} could not start and nothing is running. "
+                "Try again in a minute; if it keeps failing, ask your administrator to check Redis.",
+            )
         ) from None
     return run
 
@@ -121,8 +130,9 @@ def settle_runs(now: dt.datetime | None = None) -> None:
     if not jobs.on_queue():
         return
     active = db.session.execute(
-        select(ThemeRun.id, ThemeRun.job_id, ThemeRun.created_at)
-        .where(ThemeRun.status.in_(ACTIVE), ThemeRun.job_id.is_not(None))
+        select(ThemeRun.id, ThemeRun.job_id, ThemeRun.created_at).where(
+            ThemeRun.status.in_(ACTIVE), ThemeRun.job_id.is_not(None)
+        )
     ).all()
     if active:
         ended = jobs.ended_jobs({job_id: created_at for _, job_id, created_at in active}, now or utcnow())
@@ -180,10 +190,20 @@ def execute_run(run_id: int) -> ThemeRun:
         run.seconds = round(time.perf_counter() - started, 3)
         run.finished_at = utcnow()
         db.session.commit()
-        webhooks.emit("theme_run.finished", {
-            "run": {"id": run.id, "status": run.status, "message": run.message, "items": run.n_items,
-                    "themes": run.n_themes, "seconds": run.seconds, "changes": run.changes},
-        })
+        webhooks.emit(
+            "theme_run.finished",
+            {
+                "run": {
+                    "id": run.id,
+                    "status": run.status,
+                    "message": run.message,
+                    "items": run.n_items,
+                    "themes": run.n_themes,
+                    "seconds": run.seconds,
+                    "changes": run.changes,
+                },
+            },
+        )
     return run
 
 
@@ -198,7 +218,8 @@ def _languages(ids: np.ndarray, texts: list[str]) -> list[str | None]:
     stored_languages = db.session.execute(
         select(Feedback.id, Feedback.language)
         .where(Feedback.erased_at.is_(None), Feedback.language.is_not(None))
-        .order_by(Feedback.id).execution_options(yield_per=writeback.READ_BATCH)
+        .order_by(Feedback.id)
+        .execution_options(yield_per=writeback.READ_BATCH)
     )
     for item_id, language in stored_languages:  # items added since the read are simply not found
         position = int(np.searchsorted(ids, item_id))
@@ -210,7 +231,7 @@ def _languages(ids: np.ndarray, texts: list[str]) -> list[str | None]:
             found[position] = language
             missing.append({"id": int(ids[position]), "language": language})
     for start in range(0, len(missing), writeback.BATCH):  # short transactions, as the write-back's
-        db.session.execute(update(Feedback), missing[start:start + writeback.BATCH])
+        db.session.execute(update(Feedback), missing[start : start + writeback.BATCH])
         db.session.commit()
     return found
 
@@ -283,9 +304,15 @@ def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]
         themes.append(theme)
     # Items erased since the run read them are no quotes any more.
     quoted = {i for theme in themes for i in theme.quote_ids}
-    erased = set(db.session.scalars(
-        select(Feedback.id).where(Feedback.id.in_(quoted), Feedback.erased_at.is_not(None))
-    )) if quoted else set()
+    erased = (
+        set(
+            db.session.scalars(
+                select(Feedback.id).where(Feedback.id.in_(quoted), Feedback.erased_at.is_not(None))
+            )
+        )
+        if quoted
+        else set()
+    )
     for theme in themes:
         theme.quote_ids = [i for i in theme.quote_ids if i not in erased]
     db.session.flush()
@@ -301,10 +328,17 @@ def _apply(run: ThemeRun, snapshot: _Snapshot, result) -> tuple[dict, list[int]]
 
     vanished = set(active) - set(theme_ids)
     # A vanished theme lives on while a pin, or an edit made during the run, keeps a live item in it.
-    held = set(db.session.scalars(
-        select(Feedback.theme_id).distinct()
-        .where(Feedback.theme_id.in_(vanished), Feedback.theme_pinned | Feedback.erased_at.is_(None))
-    )) if vanished else set()
+    held = (
+        set(
+            db.session.scalars(
+                select(Feedback.theme_id)
+                .distinct()
+                .where(Feedback.theme_id.in_(vanished), Feedback.theme_pinned | Feedback.erased_at.is_(None))
+            )
+        )
+        if vanished
+        else set()
+    )
     for theme_id in vanished - held:
         active[theme_id].retired = True
     refresh_sizes()
@@ -333,8 +367,12 @@ def _write_items(run: ThemeRun, snapshot: _Snapshot, assigned: np.ndarray, expla
         run.progress, run.message = 75 + 20 * done // total, f"Writing themes: {done:,} of {total:,} items"
 
     return writeback.write_items(
-        snapshot.ids, wanted, read=[Feedback.theme_id], written=[Feedback.theme_id, Feedback.theme_terms],
-        where=[Feedback.theme_pinned.is_(False), Feedback.erased_at.is_(None)], after_batch=progress,
+        snapshot.ids,
+        wanted,
+        read=[Feedback.theme_id],
+        written=[Feedback.theme_id, Feedback.theme_terms],
+        where=[Feedback.theme_pinned.is_(False), Feedback.erased_at.is_(None)],
+        after_batch=progress,
     )
 
 
@@ -370,9 +408,11 @@ def _apply_parents(snapshot: _Snapshot, parents, fine: list[Theme], clusters: li
 def _edited_themes() -> set[int]:
     """Live themes the team renamed or pinned items into (a split or a merge pins the items it moves)."""
     pinned = select(Feedback.theme_id).where(Feedback.theme_pinned.is_(True), Feedback.theme_id.is_not(None))
-    return set(db.session.scalars(
-        select(Theme.id).where(Theme.retired.is_(False), Theme.name.is_not(None) | Theme.id.in_(pinned))
-    ))
+    return set(
+        db.session.scalars(
+            select(Theme.id).where(Theme.retired.is_(False), Theme.name.is_not(None) | Theme.id.in_(pinned))
+        )
+    )
 
 
 def _edited_groups(snapshot: _Snapshot) -> tuple[tuple[int, ...], ...]:
@@ -399,12 +439,14 @@ def similar_themes() -> list[tuple[Theme, Theme]]:
         return []
     edited = _edited_themes()
     live = {
-        t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))
+        t.id: t
+        for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))
         if t.id not in edited
     }
     return [
         tuple(sorted((live[a], live[b]), key=lambda t: (-t.size, t.id)))
-        for a, b, _ in pairs if a in live and b in live
+        for a, b, _ in pairs
+        if a in live and b in live
     ]
 
 
@@ -483,8 +525,10 @@ def model_problem() -> str | None:
     _fitted_model()
     refusal = next(iter(_models.values()), None)
     if isinstance(refusal, stored.StaleModel):
-        return (f"Themes need a re-run: the theme model cannot be used because {refusal}. "
-                "New items stay unthemed until then.")
+        return (
+            f"Themes need a re-run: the theme model cannot be used because {refusal}. "
+            "New items stay unthemed until then."
+        )
     return None
 
 
@@ -652,7 +696,9 @@ def _shift_size(theme_id: int | None, delta: int) -> None:
     theme = db.session.get(Theme, theme_id)
     counted = [theme.id] + ([theme.parent_id] if theme.parent_id is not None and not theme.retired else [])
     db.session.execute(
-        update(Theme).where(Theme.id.in_(counted)).values(size=Theme.size + delta)
+        update(Theme)
+        .where(Theme.id.in_(counted))
+        .values(size=Theme.size + delta)
         .execution_options(synchronize_session="fetch")
     )
 
@@ -664,9 +710,13 @@ def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int
         raise InvalidInput(("theme", "They are in this theme already; choose another one."))
     _check_destination(theme_id)
     # Locked first, as move_item's: the ticked items are still in the source when the move lands.
-    chosen = set(db.session.scalars(
-        select(Feedback.id).where(Feedback.id.in_(item_ids), Feedback.theme_id == source_id).with_for_update()
-    ))
+    chosen = set(
+        db.session.scalars(
+            select(Feedback.id)
+            .where(Feedback.id.in_(item_ids), Feedback.theme_id == source_id)
+            .with_for_update()
+        )
+    )
     if not chosen:
         raise InvalidInput(("item_ids", "Tick at least one item of this theme to move."))
     _move(chosen, theme_id)
@@ -722,10 +772,14 @@ def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
     }
     ranked = [
         ThemeEvidence(
-            theme=themes[theme_id], items=items, customers=customers,
+            theme=themes[theme_id],
+            items=items,
+            customers=customers,
             sentiment=None if sentiment is None else round(float(sentiment), 2),
-            recent=int(recent or 0), previous=int(previous or 0),
-            channels=dict(channels[theme_id]), stages=stages.get(theme_id, []),
+            recent=int(recent or 0),
+            previous=int(previous or 0),
+            channels=dict(channels[theme_id]),
+            stages=stages.get(theme_id, []),
         )
         for theme_id, items, customers, sentiment, recent, previous in totals
     ]
@@ -765,10 +819,14 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
             channels.update(child.channels)
             stages.update(dict(child.stages))
         total = ThemeEvidence(
-            theme=parent, items=sum(c.items for c in members), customers=customers,
+            theme=parent,
+            items=sum(c.items for c in members),
+            customers=customers,
             sentiment=None if sentiment is None else round(float(sentiment), 2),
-            recent=sum(c.recent for c in members), previous=sum(c.previous for c in members),
-            channels=dict(channels), stages=[(name, stages[name]) for name in journey if name in stages],
+            recent=sum(c.recent for c in members),
+            previous=sum(c.previous for c in members),
+            channels=dict(channels),
+            stages=[(name, stages[name]) for name in journey if name in stages],
         )
         groups.append(ThemeGroup(total, members))
     groups.sort(key=lambda group: _rank(group.evidence))
@@ -788,8 +846,10 @@ def by_language(groups: list[ThemeGroup]) -> list[tuple[str, list[ThemeGroup]]]:
 def languages_read() -> tuple[list[tuple[str, str, int]], int]:
     """(code, name, items) per language of the feedback, most first, and the items with no letters."""
     counts = db.session.execute(
-        select(Feedback.language, func.count()).where(Feedback.erased_at.is_(None))
-        .group_by(Feedback.language).order_by(func.count().desc(), Feedback.language)
+        select(Feedback.language, func.count())
+        .where(Feedback.erased_at.is_(None))
+        .group_by(Feedback.language)
+        .order_by(func.count().desc(), Feedback.language)
     ).all()
     spoken = [(code, language_names.name(code), n) for code, n in counts if code is not None]
     return spoken, sum(n for code, n in counts if code is None)
@@ -809,7 +869,8 @@ def theme_quotes(theme: Theme) -> list[Feedback]:
     found = {f.id: f for f in db.session.scalars(quotes)}
     here = set(db.session.scalars(select(Theme.id).where(Theme.counting_for(theme.id))))
     return [
-        found[i] for i in theme.quote_ids
+        found[i]
+        for i in theme.quote_ids
         if i in found and found[i].theme_id in here and found[i].erased_at is None
     ]
 
@@ -818,7 +879,9 @@ def theme_items(theme_id: int | None, page: int, per_page: int):
     """A page of a theme's items (or the unthemed ones), newest first."""
     condition = Feedback.theme_id.is_(None) if theme_id is None else Feedback.theme_id == theme_id
     stmt = (
-        select(Feedback).options(joinedload(Feedback.stage)).where(condition)
+        select(Feedback)
+        .options(joinedload(Feedback.stage))
+        .where(condition)
         .order_by(Feedback.received_on.desc(), Feedback.id.desc())
     )
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
@@ -829,6 +892,7 @@ def theme_choices() -> list[tuple[int, str]]:
     # Only the columns a picker shows: whole themes would decode every keyword list on each page.
     rows = db.session.execute(
         select(Theme.id, Theme.name, Theme.label)
-        .where(Theme.retired.is_(False), Theme.is_parent.is_(False)).order_by(Theme.id)
+        .where(Theme.retired.is_(False), Theme.is_parent.is_(False))
+        .order_by(Theme.id)
     )
     return [(id_, name or label) for id_, name, label in rows]

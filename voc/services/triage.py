@@ -1,4 +1,5 @@
 """The triage inbox: themes and unthemed items no hit covers yet, ranked by their evidence."""
+
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
@@ -64,8 +65,10 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
             func.count(distinct(Feedback.customer_id)).label("n_customers"),
             func.sum(case((Feedback.received_on > recent_from, 1), else_=0)).label("recent"),
             func.sum(
-                case((and_(Feedback.received_on > earlier_from, Feedback.received_on <= recent_from), 1),
-                     else_=0)
+                case(
+                    (and_(Feedback.received_on > earlier_from, Feedback.received_on <= recent_from), 1),
+                    else_=0,
+                )
             ).label("earlier"),
             func.avg(Feedback.sentiment).label("sentiment"),
         )
@@ -80,12 +83,20 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
         .group_by(Feedback.theme_id, HitFeedback.hit_id)
         .subquery()
     )
-    covered_item_by_item = select(cited.c.theme_id).where(
-        cited.c.theme_id == Theme.id, cited.c.n_cited * 100 >= figures.c.n_items * COVERED_PERCENT
-    ).exists()
+    covered_item_by_item = (
+        select(cited.c.theme_id)
+        .where(cited.c.theme_id == Theme.id, cited.c.n_cited * 100 >= figures.c.n_items * COVERED_PERCENT)
+        .exists()
+    )
     rows = db.session.execute(
-        select(Theme, figures.c.n_items, figures.c.n_customers, figures.c.recent, figures.c.earlier,
-               figures.c.sentiment)
+        select(
+            Theme,
+            figures.c.n_items,
+            figures.c.n_customers,
+            figures.c.recent,
+            figures.c.earlier,
+            figures.c.sentiment,
+        )
         .join(figures, figures.c.theme_id == Theme.id)
         .where(
             Theme.retired.is_(False),
@@ -98,14 +109,25 @@ def theme_candidates(today: dt.date | None = None) -> list[ThemeCandidate]:
         )
     )
     candidates = [
-        ThemeCandidate(theme, items, customers, int(recent or 0), int(earlier or 0),
-                       None if sentiment is None else round(float(sentiment), 2))
+        ThemeCandidate(
+            theme,
+            items,
+            customers,
+            int(recent or 0),
+            int(earlier or 0),
+            None if sentiment is None else round(float(sentiment), 2),
+        )
         for theme, items, customers, recent, earlier, sentiment in rows
     ]
     return sorted(
         candidates,
-        key=lambda c: (-c.customers, -c.trend, c.mean_sentiment if c.mean_sentiment is not None else 0.0,
-                       -c.items, c.theme.id),
+        key=lambda c: (
+            -c.customers,
+            -c.trend,
+            c.mean_sentiment if c.mean_sentiment is not None else 0.0,
+            -c.items,
+            c.theme.id,
+        ),
     )
 
 
@@ -121,8 +143,11 @@ def item_candidates(limit: int = ITEMS_SHOWN) -> tuple[list[Feedback], int]:
     items = db.session.scalars(
         base.options(selectinload(Feedback.customer), selectinload(Feedback.stage))
         .order_by(
-            Feedback.sentiment.is_(None), Feedback.sentiment, Feedback.customer_id.is_(None),
-            Feedback.received_on.desc(), Feedback.id.desc(),
+            Feedback.sentiment.is_(None),
+            Feedback.sentiment,
+            Feedback.customer_id.is_(None),
+            Feedback.received_on.desc(),
+            Feedback.id.desc(),
         )
         .limit(limit)
     )
@@ -135,8 +160,11 @@ def dismissals() -> list[TriageDecision]:
         db.session.scalars(
             select(TriageDecision)
             .where(TriageDecision.reverted_at.is_(None))
-            .options(selectinload(TriageDecision.theme), selectinload(TriageDecision.feedback),
-                     selectinload(TriageDecision.user))
+            .options(
+                selectinload(TriageDecision.theme),
+                selectinload(TriageDecision.feedback),
+                selectinload(TriageDecision.user),
+            )
             .order_by(TriageDecision.at.desc(), TriageDecision.id.desc())
         )
     )
@@ -181,9 +209,11 @@ def theme_draft(theme_id: int) -> Draft:
     if theme is None or theme.retired:
         raise NotFound(("theme", "That theme does not exist or was merged away."))
     counted = select(Theme.id).where(Theme.counting_for(theme_id))
-    items = list(db.session.scalars(
-        select(Feedback).where(Feedback.theme_id.in_(counted)).options(selectinload(Feedback.customer))
-    ))
+    items = list(
+        db.session.scalars(
+            select(Feedback).where(Feedback.theme_id.in_(counted)).options(selectinload(Feedback.customer))
+        )
+    )
     evidence = summarise(items, theme.title)
     return Draft(theme.title, _commonest_stage(items), "", evidence, theme_ids=(theme.id,))
 
@@ -202,8 +232,10 @@ def _commonest_stage(items: list[Feedback]) -> int | None:
     counts = Counter(item.stage_id for item in items if item.stage_id is not None)
     if not counts:
         return None
-    positions = dict(db.session.execute(
-        select(Stage.id, Stage.position).where(Stage.id.in_(counts), Stage.retired.is_(False))
-    ).all())
+    positions = dict(
+        db.session.execute(
+            select(Stage.id, Stage.position).where(Stage.id.in_(counts), Stage.retired.is_(False))
+        ).all()
+    )
     ranked = sorted(positions, key=lambda stage_id: (-counts[stage_id], positions[stage_id]))
     return ranked[0] if ranked else None

@@ -1,4 +1,5 @@
 """Staff accounts: creation, sign-in with lockout, and roles."""
+
 import datetime as dt
 import hashlib
 import math
@@ -104,12 +105,19 @@ def _throttles(email: str, ip: str | None, limits: LoginLimits) -> dict[str, tup
 
 def _lock_message(key: str, minutes: int) -> str:
     where = "this account" if key.startswith("account:") else "this network address"
-    return (f"Too many failed sign-ins for {where}: it is locked for "
-            f"{minutes} more minute{'' if minutes == 1 else 's'}.")
+    return (
+        f"Too many failed sign-ins for {where}: it is locked for "
+        f"{minutes} more minute{'' if minutes == 1 else 's'}."
+    )
 
 
-def sign_in(email: str, password: str, ip: str | None, limits: LoginLimits = LoginLimits(),
-            now: dt.datetime | None = None) -> User:
+def sign_in(
+    email: str,
+    password: str,
+    ip: str | None,
+    limits: LoginLimits = LoginLimits(),
+    now: dt.datetime | None = None,
+) -> User:
     """The user with these credentials, counting failures and refusing locked accounts and addresses."""
     now = now or utcnow()
     email = email.strip().lower()
@@ -124,8 +132,9 @@ def sign_in(email: str, password: str, ip: str | None, limits: LoginLimits = Log
     user = authenticate(email, password)
     if user is None:
         locked = _count_failure(throttles, now, limits)
-        audit.add_event("sign_in_failed", audit.Actor(None, ip), "user", known,
-                        "" if known else "no such account")
+        audit.add_event(
+            "sign_in_failed", audit.Actor(None, ip), "user", known, "" if known else "no such account"
+        )
         _commit_counters()
         if locked:
             message = f"{MISMATCH} {_lock_message(locked, limits.minutes)}"
@@ -141,11 +150,13 @@ def _count_failure(throttles, now: dt.datetime, limits: LoginLimits) -> str | No
     """Add one failure to each counter; returns the key that just got locked, if any."""
     window = dt.timedelta(minutes=limits.minutes)
     # Counters for any address or e-mail anyone types would pile up: drop those that ran out.
-    db.session.execute(delete(LoginThrottle).where(
-        LoginThrottle.window_start <= now - window,
-        or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
-        LoginThrottle.key.not_in(list(throttles)),
-    ))
+    db.session.execute(
+        delete(LoginThrottle).where(
+            LoginThrottle.window_start <= now - window,
+            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            LoginThrottle.key.not_in(list(throttles)),
+        )
+    )
     locked = None
     for key, (throttle, limit) in throttles.items():
         if throttle.window_start is None or throttle.window_start <= now - window:
@@ -169,14 +180,20 @@ def _commit_counters() -> None:
 def locked_accounts(now: dt.datetime | None = None) -> dict[int, dt.datetime]:
     """Users whose account is locked after failed sign-ins, with when the lock ends."""
     now = now or utcnow()
-    locks = dict(db.session.execute(
-        select(LoginThrottle.key, LoginThrottle.locked_until).where(LoginThrottle.locked_until > now)
-    ).all())
-    return {
-        user_id: locks[_account_key(email)]
-        for user_id, email in db.session.execute(select(User.id, User.email))
-        if _account_key(email) in locks
-    } if locks else {}
+    locks = dict(
+        db.session.execute(
+            select(LoginThrottle.key, LoginThrottle.locked_until).where(LoginThrottle.locked_until > now)
+        ).all()
+    )
+    return (
+        {
+            user_id: locks[_account_key(email)]
+            for user_id, email in db.session.execute(select(User.id, User.email))
+            if _account_key(email) in locks
+        }
+        if locks
+        else {}
+    )
 
 
 def unlock(user_id: int, actor: audit.Actor) -> User:

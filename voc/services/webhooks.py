@@ -1,4 +1,5 @@
 """Outbound webhooks: signed JSON about events, sent in the background and retried with back-off."""
+
 import base64
 import datetime as dt
 import hashlib
@@ -38,7 +39,7 @@ def signing_key(secret: str) -> bytes:
     """The HMAC key: a Standard Webhooks "whsec_<base64>" secret decoded, any other secret as typed."""
     if secret.startswith(SECRET_PREFIX):
         try:
-            return base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+            return base64.b64decode(secret[len(SECRET_PREFIX) :], validate=True)
         except ValueError:
             pass  # not base64 after all: the whole string is the key
     return secret.encode()
@@ -50,8 +51,11 @@ def signed_headers(delivery_id: int, secret: str, body: bytes, at: dt.datetime) 
     message_id, timestamp = f"voc-delivery-{delivery_id}", str(int(at.timestamp()))
     signed = f"{message_id}.{timestamp}.".encode() + body
     digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
-    return {"webhook-id": message_id, "webhook-timestamp": timestamp,
-            "webhook-signature": "v1," + base64.b64encode(digest).decode()}
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
 
 
 def refused_address(url: str) -> str | None:
@@ -108,8 +112,13 @@ def create_webhook(
     webhook = Webhook(url=url, secret=secret, events=events, created_by_id=user_id)
     db.session.add(webhook)
     db.session.flush()
-    audit.add_event("create_webhook", actor or audit.Actor(user_id), "webhook", webhook.id,
-                    f"{url} for {', '.join(events)}")
+    audit.add_event(
+        "create_webhook",
+        actor or audit.Actor(user_id),
+        "webhook",
+        webhook.id,
+        f"{url} for {', '.join(events)}",
+    )
     db.session.commit()
     return webhook, generated
 
@@ -158,7 +167,8 @@ def delete_webhook(webhook_id: int, actor: audit.Actor) -> None:
 def subscribers(event: str) -> list[Webhook]:
     """The active webhooks that want this event."""
     return [
-        hook for hook in db.session.scalars(select(Webhook).where(Webhook.active.is_(True)))
+        hook
+        for hook in db.session.scalars(select(Webhook).where(Webhook.active.is_(True)))
         if event in hook.events
     ]
 
@@ -171,7 +181,8 @@ def emit(event: str, data: dict) -> int:
     now = utcnow()
     body = json.dumps(
         {"event": event, "occurred_at": now.isoformat(timespec="seconds") + "Z", "data": data},
-        ensure_ascii=False, separators=(",", ":"),
+        ensure_ascii=False,
+        separators=(",", ":"),
     )
     deliveries = [
         WebhookDelivery(webhook=hook, event=event, body=body, next_attempt_at=now) for hook in hooks
@@ -215,25 +226,32 @@ def _claim(condition, now: dt.datetime) -> list[WebhookDelivery]:
     """
     due = (WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
     ids = db.session.scalars(
-        select(WebhookDelivery.id).where(*due, condition)
+        select(WebhookDelivery.id)
+        .where(*due, condition)
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(current_app.config["WEBHOOK_CLAIM_BATCH"]).with_for_update(skip_locked=True)
+        .limit(current_app.config["WEBHOOK_CLAIM_BATCH"])
+        .with_for_update(skip_locked=True)
     ).all()
     spare = current_app.config["WEBHOOK_TIMEOUT"] + CLAIM_SPARE_SECONDS
     lease = max(now, utcnow()) + dt.timedelta(seconds=spare)
     claimed = [
-        delivery_id for delivery_id in ids
+        delivery_id
+        for delivery_id in ids
         if db.session.execute(
-            update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, *due)
-            .values(next_attempt_at=lease).execution_options(synchronize_session=False)
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id, *due)
+            .values(next_attempt_at=lease)
+            .execution_options(synchronize_session=False)
         ).rowcount
     ]
     db.session.commit()
     if not claimed:
         return []
-    return list(db.session.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed)).order_by(WebhookDelivery.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(WebhookDelivery).where(WebhookDelivery.id.in_(claimed)).order_by(WebhookDelivery.id)
+        )
+    )
 
 
 def attempt(delivery: WebhookDelivery) -> bool:
@@ -252,8 +270,11 @@ def attempt(delivery: WebhookDelivery) -> bool:
     else:
         try:
             response = requests.post(
-                delivery.webhook.url, data=body, headers=headers,
-                timeout=config["WEBHOOK_TIMEOUT"], allow_redirects=False,
+                delivery.webhook.url,
+                data=body,
+                headers=headers,
+                timeout=config["WEBHOOK_TIMEOUT"],
+                allow_redirects=False,
             )
             delivery.status_code, delivery.error = response.status_code, None
             response.close()

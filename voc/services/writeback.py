@@ -4,6 +4,7 @@ A theme run reads every item, works for minutes, then has a value for each (a th
 stage). Writing them in one transaction would hold every row's lock for the whole write and
 rewrite rows whose value did not change; see docs/themes.md, "How a run writes".
 """
+
 import json
 from array import array
 from collections.abc import Callable, Sequence
@@ -70,7 +71,7 @@ def write_items(
             if change is None or found is None:
                 continue
             was, new = change
-            if tuple(found[: len(read)]) == was and tuple(found[len(read):]) != new:
+            if tuple(found[: len(read)]) == was and tuple(found[len(read) :]) != new:
                 rows.append({"id": item_id, **_names(read, was, "was_"), **_names(written, new)})
         if rows:
             count += _write_batch(statement, rows)
@@ -99,13 +100,16 @@ def _guarded_update(read, written, where):
     if db.session.get_bind().dialect.name == "postgresql":
         batch = (
             func.json_to_recordset(cast(bindparam("rows", type_=String), JSON))
-            .table_valued(*fields).render_derived(name="batch", with_types=True)
+            .table_valued(*fields)
+            .render_derived(name="batch", with_types=True)
         )
     else:  # SQLite reads the same list with json_each
         value = literal_column("value")
-        batch = select(
-            *(func.json_extract(value, f"$.{field.name}").label(field.name) for field in fields)
-        ).select_from(func.json_each(bindparam("rows", type_=String))).subquery("batch")
+        batch = (
+            select(*(func.json_extract(value, f"$.{field.name}").label(field.name) for field in fields))
+            .select_from(func.json_each(bindparam("rows", type_=String)))
+            .subquery("batch")
+        )
     return (
         update(Feedback)
         .values({c.key: batch.c[c.key] for c in written})

@@ -1,4 +1,5 @@
 """Pure theme discovery: texts in, themes, explanations and a reusable model out (no Flask, no DB)."""
+
 from voc.themes.hierarchy import Parent
 from voc.themes.matching import Changes, Match, match_themes
 from voc.themes.model import (
@@ -13,6 +14,17 @@ from voc.themes.model import (
 from voc.themes.sentiment import sentiment, sentiments
 
 __all__ = [
-    "UNTHEMED", "Changes", "Match", "Parent", "Theme", "ThemeModel", "ThemeResult",
-    "ThemeSettings", "choose_k", "discover", "match_themes", "sentiment", "sentiments",
+    "UNTHEMED",
+    "Changes",
+    "Match",
+    "Parent",
+    "Theme",
+    "ThemeModel",
+    "ThemeResult",
+    "ThemeSettings",
+    "choose_k",
+    "discover",
+    "match_themes",
+    "sentiment",
+    "sentiments",
 ]

@@ -1,4 +1,5 @@
 """Vectors -> cluster labels: k-means on reduced vectors, refined on the full TF-IDF, no catch-alls."""
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
@@ -87,9 +88,7 @@ def searchable(X: sp.csr_matrix, budget: float) -> sp.csr_matrix:
     return X
 
 
-def refine(
-    X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray, rounds: int = 10
-) -> np.ndarray:
+def refine(X: sp.csr_matrix, labels: np.ndarray, k: int, weights: np.ndarray, rounds: int = 10) -> np.ndarray:
     """Spherical k-means on the full vectors, started from labels: fixes what reduction blurred."""
     for _ in range(rounds):
         new = similarities(X, centroids(X, labels, k, weights)).argmax(axis=1)
@@ -161,9 +160,7 @@ def split_catch_alls(
     return labels
 
 
-def cluster(
-    X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int
-) -> np.ndarray:
+def cluster(X: sp.csr_matrix, Z: np.ndarray, k: int, weights: np.ndarray, seed: int) -> np.ndarray:
     """Cluster ids 0..k-1 for each row: k-means on Z, refined on X, grab-bags and catch-alls undone."""
     labels = KMeans(k, n_init=3, random_state=seed).fit_predict(Z, sample_weight=weights)
     labels = refine(X, labels, k, weights)

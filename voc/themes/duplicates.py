@@ -6,6 +6,7 @@ contract"). Close centres alone do not tell such halves from neighbouring topics
 0.68. What tells them apart is the texts' nearest neighbours: the halves of one topic keep
 finding each other, two topics rarely do. docs/themes.md gives the figures behind the threshold.
 """
+
 from collections.abc import Sequence
 
 import numpy as np
@@ -77,9 +78,7 @@ def held(groups: Sequence[Sequence[int]], theme_of: np.ndarray) -> set[int]:
     return kept
 
 
-def merged_numbers(
-    pairs: Sequence[tuple[int, int, float]], sizes: np.ndarray, kept: set[int]
-) -> np.ndarray:
+def merged_numbers(pairs: Sequence[tuple[int, int, float]], sizes: np.ndarray, kept: set[int]) -> np.ndarray:
     """Each theme's number once similar pairs are joined (union-find), 0.. contiguous in order.
 
     Most similar pairs join first. A kept theme (one the team edited) joins no other, and no join

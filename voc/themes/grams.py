@@ -4,6 +4,7 @@ Both give the same vectors as scikit-learn's TfidfVectorizer (sublinear tf, smoo
 alphabetical columns). Its Python loop over every n-gram of every text cost most of the time of
 long texts; here each distinct word and word pair is looked at once and the rest is array work.
 """
+
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache

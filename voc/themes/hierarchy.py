@@ -1,4 +1,5 @@
 """Themes -> parent themes: related themes grouped so a leader reads 10-20 lines, not 150."""
+
 import math
 from dataclasses import dataclass
 

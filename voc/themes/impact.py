@@ -3,6 +3,7 @@
 A response counts once, however many of its answers were scored; it belongs to every theme one
 of its answers is in. Removing a theme removes its responses.
 """
+
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Clusters -> human-readable names: phrases the customers wrote, distinctive terms, shown unstemmed."""
+
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,10 +24,30 @@ _TAKES_IN = frozenset(
     {"log", "logged", "logging", "sign", "signed", "signing", "check", "checked", "plug", "plugged"}
 )
 # Words that join clauses: a name is one thought, so a phrase never runs across them.
-_CLAUSE_WORDS = frozenset({
-    "and", "but", "or", "so", "because", "when", "while", "if", "then", "although", "though", "since",
-    "unless", "until", "whereas", "which", "who", "where", "that", "yet",
-})
+_CLAUSE_WORDS = frozenset(
+    {
+        "and",
+        "but",
+        "or",
+        "so",
+        "because",
+        "when",
+        "while",
+        "if",
+        "then",
+        "although",
+        "though",
+        "since",
+        "unless",
+        "until",
+        "whereas",
+        "which",
+        "who",
+        "where",
+        "that",
+        "yet",
+    }
+)
 # Prepositions that may open a phrase right before a content word: "on hold for hours", "at checkout".
 _LEADING_PREPOSITIONS = frozenset({"on", "at", "in", "without", "after", "during", "over"})
 # Punctuation and line ends (plain() leaves one where it blanked noise): no phrase runs across them.
@@ -37,7 +58,7 @@ _WORD = re.compile(r"\d+(?:st|nd|rd|th)\b|[^\W_]+(?:'[^\W\d_]+)?")
 
 
 def _negative(word: str) -> bool:
-    """"not", "never", "can't", "didn't": may sit in a name, never carry it."""
+    """ "not", "never", "can't", "didn't": may sit in a name, never carry it."""
     return word in NEGATIONS or word == "cannot" or word.endswith("n't") or word in languages.ALL_NEGATIONS
 
 

@@ -9,6 +9,7 @@ A few hundred scored items name only a fraction of the installation's words. So 
 reads each text's place in a topic space (LSA) fitted on all the items, scored or not: a word no
 scored item used still lands near words that one did, and the verdicts carry over to it.
 """
+
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -156,8 +157,12 @@ def learn(
     # One BLAS thread: on a busy server, threads fighting over the cores made the fit ten times slower.
     with threadpool_limits(1):
         topics = topic_space([*texts, *unscored], seed)
-        model = LearnedSentiment(words, chars, LogisticRegression(
-            C=3.0, class_weight="balanced", max_iter=2000, random_state=seed
-        ), len(texts), topics)
+        model = LearnedSentiment(
+            words,
+            chars,
+            LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed),
+            len(texts),
+            topics,
+        )
         model.classifier.fit(model.features(texts, lexicon_features(texts)), list(labels))
     return model

@@ -1,4 +1,5 @@
 """Keep theme identities across re-runs by matching old and new clusters on the members they share."""
+
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 

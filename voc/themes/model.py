@@ -1,4 +1,5 @@
 """Texts -> themes: the settings, the result, the fitted model and `discover`, which ties them up."""
+
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -260,19 +261,29 @@ def discover(
     # With the lens, cuts are judged by the sentence vectors: TF-IDF shares no term across languages,
     # so every theme that spans two would look like a bad cut.
     k = settings.k or choose_k(
-        lens if lens is not None else _combined(
+        lens
+        if lens is not None
+        else _combined(
             _unsharpened(words, word_vectorizer, settings.idf_power),
             _unsharpened(chars, char_vectorizer, settings.idf_power),
             settings.char_weight,
         ),
-        Z, max_k, settings.seed,
+        Z,
+        max_k,
+        settings.seed,
     )
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
     labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)
     model = ThemeModel(
-        tokenizer, word_vectorizer, char_vectorizer, settings.char_weight,
-        settings.min_similarity, centroids(X, labels, k, weights), np.zeros((k, 0)), surfaces,
+        tokenizer,
+        word_vectorizer,
+        char_vectorizer,
+        settings.char_weight,
+        settings.min_similarity,
+        centroids(X, labels, k, weights),
+        np.zeros((k, 0)),
+        surfaces,
     )
     lap("cluster")
 
@@ -347,12 +358,17 @@ def discover(
         closest = members[np.argsort(-unique_score[members], kind="stable")[:3]]
         words_weights = naming.keywords(model.theme_terms[t], model.terms, surfaces)
         representatives = tuple(int(i) for i in first[closest])
-        themes.append(
-            Theme(names[t], words_weights, representatives, int(sizes[order[t]]), spoken[t])
-        )
+        themes.append(Theme(names[t], words_weights, representatives, int(sizes[order[t]]), spoken[t]))
     explanations = [unique_why[u] if u >= 0 else () for u in inverse]
     groups = parents(
-        model.centres, sizes[order], found, unique_theme[fit], weights, words, model.terms, surfaces,
+        model.centres,
+        sizes[order],
+        found,
+        unique_theme[fit],
+        weights,
+        words,
+        model.terms,
+        surfaces,
     )
     lap("label")
 
@@ -398,7 +414,15 @@ def _counts(text_languages: Sequence[str | None]) -> dict[str, int]:
 
 def _empty(n: int, clock: dict[str, float], reading: dict) -> ThemeResult:
     """The result when no text has a meaningful word: everything unthemed, no model."""
-    quality = {"n_themes": 0, "k_requested": None, "largest_share": 0.0, "unthemed_share": 1.0 if n else 0.0,
-               "silhouette": 0.0, "n_parents": 0, "duplicates_merged": 0, "seconds": _seconds(clock),
-               **reading}
+    quality = {
+        "n_themes": 0,
+        "k_requested": None,
+        "largest_share": 0.0,
+        "unthemed_share": 1.0 if n else 0.0,
+        "silhouette": 0.0,
+        "n_parents": 0,
+        "duplicates_merged": 0,
+        "seconds": _seconds(clock),
+        **reading,
+    }
     return ThemeResult([UNTHEMED] * n, [], [()] * n, None, quality)

@@ -3,6 +3,7 @@
 English texts use voc's own stop words; other languages add their own list and Snowball stemmer
 (languages.py); Chinese and Japanese, written without spaces, are cut into short pieces.
 """
+
 import html
 import re
 import unicodedata
@@ -22,7 +23,8 @@ NEGATIONS = frozenset({"not", "no", "never", "nor", "none", "nothing", "nobody",
 # unlike generic lists it keeps "up", "back", "out", "off", "first", "amount", "call", "system",
 # "bill", "top", "full", "empty": "top up", "call back", "logged out", "first class" and
 # "bill amount" are complaints.
-FUNCTION_WORDS = frozenset("""
+FUNCTION_WORDS = frozenset(
+    """
     a an the this that these those some any each every all both either another other such same own
     i me my mine myself we us our ours ourselves you your yours yourself yourselves he him his himself
     she her hers herself it its itself they them their theirs themselves one ones someone anyone
@@ -38,16 +40,19 @@ FUNCTION_WORDS = frozenset("""
     here there where when why how now ever often sometimes always already soon
     more most much many few less least several lot lots very quite rather really just only even
     else etc ie eg
-""".split())
+""".split()
+)
 
 # Greetings, sign-offs, politeness and filler: everywhere in tickets, never what a ticket is about.
-FILLER = frozenset("""
+FILLER = frozenset(
+    """
     hi hello hey hiya dear greetings morning afternoon evening thanks thank thx ty cheers regards
     sincerely kind please pls plz sorry ok okay oh ah um uh hmm yes yeah yep well anyway basically
     actually literally simply totally honestly seriously definitely probably maybe perhaps
     like get gets getting got gotten go goes going gone went make makes made making
     let lets say says said tell told thing things stuff way
-""".split())
+""".split()
+)
 
 # Unlike generic lists (scikit-learn's), voc keeps "find", "show", "name", "fill", "take", "see": in
 # feedback and requests they carry the point ("can't find", "doesn't show", "what is your name").
@@ -189,8 +194,10 @@ def words(text: str, stop_words: frozenset[str] = STOP_WORDS, language: str | No
     if not _UNSPACED.search(text):
         return [w for w in _TOKEN.findall(text) if w not in stop_words]
     return [
-        w for token in _TOKEN.findall(text)
-        for w in (unspaced_words(token) if _UNSPACED.search(token) else [token]) if w not in stop_words
+        w
+        for token in _TOKEN.findall(text)
+        for w in (unspaced_words(token) if _UNSPACED.search(token) else [token])
+        if w not in stop_words
     ]
 
 

@@ -1,4 +1,5 @@
 """How well each of a set of texts speaks for a subject, e.g. a hit's title and problem."""
+
 from collections.abc import Sequence
 
 from sklearn.feature_extraction.text import TfidfVectorizer

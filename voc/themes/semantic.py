@@ -6,6 +6,7 @@ download at run time). discover() uses the vectors for the fit sample's neighbou
 judge an automatic k); names, explanations and placing new items stay on TF-IDF. See
 docs/themes.md, "The semantic lens".
 """
+
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 

@@ -10,6 +10,7 @@ A suggestion's confidence is how far the averaged chance of its stage rises abov
 among the stages (0: no better than a guess, 1: certain), so one threshold means the same for a
 journey of three stages and of eighteen.
 """
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -98,8 +99,13 @@ def propagate(X: sp.csr_matrix, seeds: np.ndarray, n_stages: int, settings: Stag
 
 
 def _classifier_mix(
-    texts: Sequence[str], fit: np.ndarray, train: np.ndarray, labels: np.ndarray, weights: np.ndarray,
-    n_stages: int, seed: int,
+    texts: Sequence[str],
+    fit: np.ndarray,
+    train: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    n_stages: int,
+    seed: int,
 ) -> np.ndarray:
     """Logistic regression's stage probabilities for every row, trained on the given rows.
 
@@ -137,9 +143,11 @@ def suggest(
     rows = np.arange(n)
     if n > settings.graph_sample:
         if len(teachers) > settings.graph_sample:
-            teachers = np.sort(np.random.default_rng(settings.seed + 1).choice(
-                teachers, settings.graph_sample // 2, replace=False
-            ))
+            teachers = np.sort(
+                np.random.default_rng(settings.seed + 1).choice(
+                    teachers, settings.graph_sample // 2, replace=False
+                )
+            )
         others = np.flatnonzero(~staged)
         picked = np.random.default_rng(settings.seed).choice(
             others, min(max(settings.graph_sample - len(teachers), 0), len(others)), replace=False

@@ -4,6 +4,7 @@ A pickle of scikit-learn objects is only safe to load under the versions that wr
 upgrade, loading may fail or, worse, load and misbehave. Each blob starts with one line naming the
 versions; a blob from other versions is refused with the reason, and the caller carries on without it.
 """
+
 import json
 import pickle
 import sys
@@ -38,9 +39,12 @@ def load(blob: bytes) -> object:
     if not blob.startswith(MAGIC):
         raise StaleModel("it was saved by an earlier voc that did not record library versions")
     header, _, body = blob.partition(b"\n")
-    saved = json.loads(header[len(MAGIC):])
-    differ = [f"{name} {saved.get(name, '?')} (now {now})" for name, now in versions().items()
-              if saved.get(name) != now]
+    saved = json.loads(header[len(MAGIC) :])
+    differ = [
+        f"{name} {saved.get(name, '?')} (now {now})"
+        for name, now in versions().items()
+        if saved.get(name) != now
+    ]
     if differ:
         raise StaleModel("it was saved under " + ", ".join(differ))
     try:

@@ -1,4 +1,5 @@
 """My account: who I am, and the personal API tokens I create and revoke."""
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -12,8 +13,12 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 def _page(form: TokenForm, new_token: str | None = None, password: PasswordForm | None = None):
     return render_template(
-        "account/index.html", form=form, tokens=api_tokens.list_tokens(current_user.id),
-        new_token=new_token, action=ActionForm(), password=password or PasswordForm(formdata=None),
+        "account/index.html",
+        form=form,
+        tokens=api_tokens.list_tokens(current_user.id),
+        new_token=new_token,
+        action=ActionForm(),
+        password=password or PasswordForm(formdata=None),
     )
 
 
@@ -24,8 +29,9 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         try:
-            users.change_password(current_user.id, form.current.data, form.new.data, form.confirm.data,
-                                  current_actor())
+            users.change_password(
+                current_user.id, form.current.data, form.new.data, form.confirm.data, current_actor()
+            )
         except ServiceError as error:
             show_errors(form, error)
         else:

@@ -1,4 +1,5 @@
 """Admin: the audit log of sign-ins, exports, reveals, erasures and role changes."""
+
 from flask import Blueprint, current_app, render_template, request
 
 from voc.access import role_required
@@ -18,6 +19,9 @@ def index():
         action or None, request.args.get("page", 1, type=record_number), current_app.config["AUDIT_PER_PAGE"]
     )
     return render_template(
-        "audit/index.html", events=events, action=action, actions=audit.ACTIONS,
+        "audit/index.html",
+        events=events,
+        action=action,
+        actions=audit.ACTIONS,
         args={"action": action} if action else {},
     )

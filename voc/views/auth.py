@@ -1,4 +1,5 @@
 """Signing in and out."""
+
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -29,7 +30,8 @@ def login():
     if form.validate_on_submit():
         config = current_app.config
         limits = users.LoginLimits(
-            per_account=config["LOGIN_MAX_FAILURES"], per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
+            per_account=config["LOGIN_MAX_FAILURES"],
+            per_ip=config["LOGIN_MAX_FAILURES_PER_IP"],
             minutes=config["LOGIN_LOCK_MINUTES"],
         )
         try:

@@ -1,4 +1,5 @@
 """Customers: the list, their details and consents, and the 360° timeline."""
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -22,7 +23,6 @@ def _input(form: CustomerForm) -> customers.CustomerInput:
     )
 
 
-
 @bp.route("/")
 @role_required("viewer")
 def index():
@@ -31,7 +31,8 @@ def index():
     by_email = customers.sees_contact_details(current_user)
     after = request.args.get("after", type=record_number)
     page = customers.list_customers(
-        query, by_email, limit=current_app.config["CUSTOMERS_PER_PAGE"], after=after)
+        query, by_email, limit=current_app.config["CUSTOMERS_PER_PAGE"], after=after
+    )
     return render_template("customers/index.html", page=page, query=query, after=after)
 
 
@@ -40,7 +41,8 @@ def index():
 def pick():
     """Customers for a picker as the person types (JSON): a few at a time, `after` the last one shown."""
     page = customers.suggest(
-        request.args.get("q", "")[:200], customers.sees_contact_details(current_user),
+        request.args.get("q", "")[:200],
+        customers.sees_contact_details(current_user),
         after=request.args.get("after", type=record_number),
     )
     return jsonify(
@@ -76,8 +78,12 @@ def show(customer_id: int):
     customer = customers.get_customer(customer_id)
     entries = customers.timeline(customer_id)
     return render_template(
-        "customers/show.html", customer=customer, entries=entries, profile=customers.profile(customer_id),
-        raised=hits.raised_by(customer_id), loop_statuses=hits.LOOP_STATUSES,
+        "customers/show.html",
+        customer=customer,
+        entries=entries,
+        profile=customers.profile(customer_id),
+        raised=hits.raised_by(customer_id),
+        loop_statuses=hits.LOOP_STATUSES,
         consents=surveys.consents_given(customer_id),
     )
 
@@ -115,10 +121,14 @@ def erase(customer_id: int):
         except ServiceError as error:
             show_errors(form, error)
         else:
-            flash(f"Customer erased: their details and the text of {done.items} feedback items "
-                  f"and {done.interviews} interviews are gone.")
+            flash(
+                f"Customer erased: their details and the text of {done.items} feedback items "
+                f"and {done.interviews} interviews are gone."
+            )
             return redirect(url_for("customers.show", customer_id=customer_id))
     return render_template(
-        "customers/erase.html", form=form, customer=customer,
+        "customers/erase.html",
+        form=form,
+        customer=customer,
         items=customers.feedback_count(customer_id),
     )

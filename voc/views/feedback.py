@@ -74,7 +74,8 @@ def index():
     """Newest feedback first, filtered by the query string; contributors and above act on many."""
     form, filters = _filters()
     page = feedback.feedback_page(
-        filters, current_app.config["FEEDBACK_PER_PAGE"],
+        filters,
+        current_app.config["FEEDBACK_PER_PAGE"],
         after=feedback.Cursor.parse(request.args.get("after")),
         before=feedback.Cursor.parse(request.args.get("before")),
         oldest=request.args.get("oldest") == "1",
@@ -87,8 +88,14 @@ def index():
     everyone = {k: v for k, v in args.items() if k != "customer"}
     suggested = stage_suggestions.open_count(filters) if current_user.has_role("triager") else None
     return render_template(
-        "feedback/index.html", form=form, page=page, args=args, chosen=chosen, everyone=everyone,
-        suggested=suggested, action=ActionForm(),
+        "feedback/index.html",
+        form=form,
+        page=page,
+        args=args,
+        chosen=chosen,
+        everyone=everyone,
+        suggested=suggested,
+        action=ActionForm(),
         bulk=_bulk_form() if current_user.has_role("contributor") else None,
     )
 
@@ -97,7 +104,8 @@ def _bulk_form() -> BulkFeedbackForm:
     """The bulk actions form with the actions this user may take and the values to choose from."""
     form = BulkFeedbackForm(prefix="bulk")  # the filter form above has its own stage and theme fields
     form.action.choices = choices(
-        (action, label) for action, label in BULK_CHOICES
+        (action, label)
+        for action, label in BULK_CHOICES
         if current_user.has_role(corrections.BULK_ROLES[action])
     )
     form.stage.choices = choices(stages.stage_choices(blank="No stage"))
@@ -114,10 +122,12 @@ def bulk():
     if form.validate_on_submit():
         selection = filters if form.scope.data == "filtered" else form.ids.data or []
         value = {"stage": form.stage.data, "customer": form.customer.data, "theme": form.theme.data}.get(
-            form.action.data)
+            form.action.data
+        )
         try:
-            count = corrections.bulk_change(selection, form.action.data, value, current_actor(),
-                                            current_user.has_role)
+            count = corrections.bulk_change(
+                selection, form.action.data, value, current_actor(), current_user.has_role
+            )
         except ServiceError as error:
             flash_errors(error)
         else:
@@ -143,9 +153,13 @@ def edit(feedback_id: int):
         try:
             customer_id = customers.pick(*form.picked(), customers.sees_contact_details(current_user))
             change = corrections.FeedbackEdit(
-                channel=form.channel.data, received_on=form.received_on.data,
-                customer_id=customer_id, stage_id=form.stage_id.data, score=form.score.data,
-                score_kind=form.score_kind.data or None, text=form.text.data if may_edit_text else None,
+                channel=form.channel.data,
+                received_on=form.received_on.data,
+                customer_id=customer_id,
+                stage_id=form.stage_id.data,
+                score=form.score.data,
+                score_kind=form.score_kind.data or None,
+                text=form.text.data if may_edit_text else None,
             )
             corrections.edit_feedback(feedback_id, change, current_actor(), may_edit_text)
         except ServiceError as error:
@@ -154,9 +168,15 @@ def edit(feedback_id: int):
         else:
             flash("Feedback updated.")
             return redirect(url_for("feedback.show", feedback_id=feedback_id))
-    response = current_app.make_response(render_template(
-        "feedback/edit.html", form=form, item=item, may_edit_text=may_edit_text, choice=choice,
-    ))
+    response = current_app.make_response(
+        render_template(
+            "feedback/edit.html",
+            form=form,
+            item=item,
+            may_edit_text=may_edit_text,
+            choice=choice,
+        )
+    )
     if may_edit_text and pii.find(item.text):
         # The words to correct are the real ones, so opening them is a reveal: logged, never cached.
         if request.method == "GET":
@@ -172,8 +192,10 @@ def delete(feedback_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("feedback.show", feedback_id=feedback_id))
     removed = corrections.delete_feedback(feedback_id, current_actor())
-    flash(f"Feedback #{feedback_id} deleted"
-          f"{f', and taken off {removed.evidence_links} hit(s)' if removed.evidence_links else ''}.")
+    flash(
+        f"Feedback #{feedback_id} deleted"
+        f"{f', and taken off {removed.evidence_links} hit(s)' if removed.evidence_links else ''}."
+    )
     return redirect(url_for("feedback.index"))
 
 
@@ -221,15 +243,19 @@ def new():
     return render_template("feedback/new.html", form=form, choice=choice)
 
 
-
 @bp.route("/<int:feedback_id>")
 @role_required("viewer")
 def show(feedback_id: int):
     """One item in full."""
     item = feedback.get_feedback(feedback_id)
     return render_template(
-        "feedback/show.html", item=item, masked=bool(pii.find(item.text)), revealed=False,
-        action=ActionForm(), sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
+        "feedback/show.html",
+        item=item,
+        masked=bool(pii.find(item.text)),
+        revealed=False,
+        action=ActionForm(),
+        sentiment_from=sentiment.describe(item),
+        confirm=_confirm_form(item),
     )
 
 
@@ -264,9 +290,16 @@ def reveal(feedback_id: int):
     if not ActionForm().validate_on_submit():
         return redirect(url_for("feedback.show", feedback_id=feedback_id))
     item = privacy.reveal(feedback_id, current_actor())
-    response = current_app.make_response(render_template(
-        "feedback/show.html", item=item, masked=True, revealed=True, action=ActionForm(),
-        sentiment_from=sentiment.describe(item), confirm=_confirm_form(item),
-    ))
+    response = current_app.make_response(
+        render_template(
+            "feedback/show.html",
+            item=item,
+            masked=True,
+            revealed=True,
+            action=ActionForm(),
+            sentiment_from=sentiment.describe(item),
+            confirm=_confirm_form(item),
+        )
+    )
     response.headers["Cache-Control"] = "no-store"  # revealed words must not linger in caches
     return response

@@ -45,7 +45,11 @@ def board():
     """The hit list in horizon columns, each by RICE score."""
     form, filters = _filters()
     return render_template(
-        "hits/board.html", form=form, columns=hits.board(filters), move=MoveHitForm(), horizons=HORIZONS,
+        "hits/board.html",
+        form=form,
+        columns=hits.board(filters),
+        move=MoveHitForm(),
+        horizons=HORIZONS,
         args={k: v for k, v in request.args.items() if v},
     )
 
@@ -56,7 +60,9 @@ def matrix():
     """The same hits on the impact/effort matrix."""
     form, filters = _filters()
     return render_template(
-        "hits/matrix.html", form=form, cells=hits.matrix(filters),
+        "hits/matrix.html",
+        form=form,
+        cells=hits.matrix(filters),
         args={k: v for k, v in request.args.items() if v},
     )
 
@@ -137,8 +143,10 @@ def new():
     theme_id = request.args.get("theme", type=record_number)
     feedback_id = request.args.get("feedback", type=record_number)
     draft = (
-        triage.theme_draft(theme_id) if theme_id
-        else triage.feedback_draft(feedback_id) if feedback_id
+        triage.theme_draft(theme_id)
+        if theme_id
+        else triage.feedback_draft(feedback_id)
+        if feedback_id
         else None
     )
     form = HitForm()
@@ -152,8 +160,10 @@ def new():
     if form.validate_on_submit():
         try:
             hit = hits.create_hit(
-                _input(form), current_user.id,
-                draft.theme_ids if draft else (), draft.feedback_ids if draft else (),
+                _input(form),
+                current_user.id,
+                draft.theme_ids if draft else (),
+                draft.feedback_ids if draft else (),
             )
         except ServiceError as error:
             show_errors(form, error)
@@ -161,7 +171,6 @@ def new():
             flash(f"“{hit.title}” is on the hit list, proposed.")
             return redirect(url_for("hits.show", hit_id=hit.id))
     return render_template("hits/form.html", form=form, hit=None, draft=draft, conflict=None)
-
 
 
 @bp.route("/<int:hit_id>/edit", methods=["GET", "POST"])
@@ -197,8 +206,9 @@ def _show(hit_id: int, status_form=None, follow_up_form=None, conflict=None):
     closing = hits.loop(hit) if hit.status in hits.LOOP_STATUSES else None
     if follow_up_form is None:
         # "Follow up" on a customer's page arrives with ?customer=<id>, so the form starts on them.
-        follow_up_form = FollowUpForm(formdata=None, held_on=clock.today(),
-                                      customer_id=request.args.get("customer", type=record_number))
+        follow_up_form = FollowUpForm(
+            formdata=None, held_on=clock.today(), customer_id=request.args.get("customer", type=record_number)
+        )
     if closing is not None:
         people = [
             (row.customer.id, row.customer.name + ("" if row.customer.consent_contact else " (no contact)"))
@@ -206,10 +216,18 @@ def _show(hit_id: int, status_form=None, follow_up_form=None, conflict=None):
         ]
         follow_up_form.customer_id.choices = choices([("", "— choose a customer —"), *people])
     return render_template(
-        "hits/show.html", hit=hit, evidence=evidence, rice=hits.rice(hit, evidence.customers),
-        size=hits.size(hit.horizon), suggestion=hits.suggest_size(hit.effort),
-        quadrant=hits.quadrant(hit.impact, hit.effort), weeks=hits.weeks(hit.effort), closing=closing,
-        status_form=status_form, follow_up_form=follow_up_form, conflict=conflict,
+        "hits/show.html",
+        hit=hit,
+        evidence=evidence,
+        rice=hits.rice(hit, evidence.customers),
+        size=hits.size(hit.horizon),
+        suggestion=hits.suggest_size(hit.effort),
+        quadrant=hits.quadrant(hit.impact, hit.effort),
+        weeks=hits.weeks(hit.effort),
+        closing=closing,
+        status_form=status_form,
+        follow_up_form=follow_up_form,
+        conflict=conflict,
         action=ActionForm(),
     )
 
@@ -299,8 +317,10 @@ def follow_up(hit_id: int):
     form = FollowUpForm()
     if form.validate_on_submit():
         data = hits.FollowUpInput(
-            customer_id=form.customer_id.data, method=form.method.data,
-            held_on=form.held_on.data, note=form.note.data or "",
+            customer_id=form.customer_id.data,
+            method=form.method.data,
+            held_on=form.held_on.data,
+            note=form.note.data or "",
         )
         try:
             done = hits.record_follow_up(hit_id, data, current_user.id)

@@ -1,4 +1,5 @@
 """The landing page for signed-in users: the journey dashboard."""
+
 from flask import Blueprint, current_app, render_template, request, send_from_directory
 
 from voc.access import public, role_required
@@ -22,8 +23,12 @@ def _period(form: DashboardFilterForm) -> tuple[dashboard.Period, bool]:
 
 def _scope(filters: dashboard.DashboardFilters, period: dashboard.Period) -> dict:
     """The feedback list's query string for the same items: period, channel and segment."""
-    scope = {"start": period.start.isoformat(), "end": period.end.isoformat(),
-             "channel": filters.channel, "segment": filters.segment}
+    scope = {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "channel": filters.channel,
+        "segment": filters.segment,
+    }
     return {key: value for key, value in scope.items() if value}
 
 
@@ -42,11 +47,17 @@ def index():
     )
     board = dashboard.recent(filters, current_app.config["DASHBOARD_MAX_AGE"])
     return render_template(
-        "dashboard/index.html", form=form, board=board, fallback=fallback,
-        scope=_scope(filters, period), previous=_scope(filters, period.previous),
+        "dashboard/index.html",
+        form=form,
+        board=board,
+        fallback=fallback,
+        scope=_scope(filters, period),
+        previous=_scope(filters, period.previous),
         charts={name: getattr(board, f"{name}_chart").as_json() for name in ("volume", "sentiment", "theme")},
-        emerging_min=dashboard.EMERGING_MIN_ITEMS, emerging_growth=dashboard.EMERGING_GROWTH_PERCENT,
-        daily_up_to=dashboard.DAILY_UP_TO, max_age=current_app.config["DASHBOARD_MAX_AGE"],
+        emerging_min=dashboard.EMERGING_MIN_ITEMS,
+        emerging_growth=dashboard.EMERGING_GROWTH_PERCENT,
+        daily_up_to=dashboard.DAILY_UP_TO,
+        max_age=current_app.config["DASHBOARD_MAX_AGE"],
     )
 
 

@@ -1,4 +1,5 @@
 """Importing exports: upload, map columns, dry run, import; past batches, rejected rows and undo."""
+
 import io
 import json
 
@@ -62,8 +63,9 @@ def mapping(key: str):
         settings = imports.ImportSettings(_mapping(form, inspection.header), form.date_order.data or "")
         try:
             if form.save.data:
-                saved, created = imports.save_mapping(form.mapping_name.data or "", settings.mapping,
-                                                      current_user.id)
+                saved, created = imports.save_mapping(
+                    form.mapping_name.data or "", settings.mapping, current_user.id
+                )
                 flash(f"Mapping “{saved.name}” {'saved' if created else 'updated'}.")
             elif form.run.data and imports.queues_import(upload):
                 job = imports.queue_import(upload, settings, current_user.id)
@@ -71,17 +73,24 @@ def mapping(key: str):
             elif form.run.data:
                 outcome = imports.run_import(upload, settings, current_user.id)
                 imports.discard_upload(upload)
-                flash(f"Imported {upload.filename}: {outcome.created:,} items created, "
-                      f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected"
-                      f"{f', {outcome.skipped:,} placeholder answers skipped' if outcome.skipped else ''}.")
+                flash(
+                    f"Imported {upload.filename}: {outcome.created:,} items created, "
+                    f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected"
+                    f"{f', {outcome.skipped:,} placeholder answers skipped' if outcome.skipped else ''}."
+                )
                 return redirect(url_for("imports.show", batch_id=outcome.batch.id))
             else:
                 outcome = imports.dry_run(upload, settings, current_user.id)
         except ServiceError as error:
             show_errors(form, error)
     return render_template(
-        "imports/map.html", form=form, inspection=inspection, outcome=outcome, start=start,
-        starts=_starting_points(), preset_labels=dict(imports.presets()),
+        "imports/map.html",
+        form=form,
+        inspection=inspection,
+        outcome=outcome,
+        start=start,
+        starts=_starting_points(),
+        preset_labels=dict(imports.presets()),
         earlier=imports.batches_of_file(upload.key),
     )
 
@@ -163,8 +172,11 @@ def show(batch_id: int):
     """One import: counts, mapping, rejected rows and the items it brought in."""
     batch = imports.get_batch(batch_id)
     return render_template(
-        "imports/show.html", batch=batch, reasons=imports.rejected_reasons(batch),
-        items=imports.batch_items(batch.id), may_undo=imports.may_undo(batch, current_user),
+        "imports/show.html",
+        batch=batch,
+        reasons=imports.rejected_reasons(batch),
+        items=imports.batch_items(batch.id),
+        may_undo=imports.may_undo(batch, current_user),
         form=ActionForm(),
     )
 
@@ -178,8 +190,10 @@ def rejected(batch_id: int):
     stem = batch.filename.rsplit(".", 1)[0] or "import"
     # A byte-order mark so Excel opens the UTF-8 file with its accents intact.
     return send_file(
-        io.BytesIO(("\ufeff" + content).encode("utf-8")), mimetype="text/csv",
-        as_attachment=True, download_name=f"{stem}-rejected.csv",
+        io.BytesIO(("\ufeff" + content).encode("utf-8")),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=f"{stem}-rejected.csv",
     )
 
 
@@ -199,4 +213,3 @@ def undo(batch_id: int):
                 removed += f", and {result.evidence_links} links from hits to them"
             flash(removed + ".")
     return redirect(url_for("imports.show", batch_id=batch_id))
-

@@ -28,8 +28,12 @@ def index():
 
 def _input(form: InterviewForm, customer_id: int | None) -> interviews.InterviewInput:
     new_customer = None
-    typed = (form.new_customer_name, form.new_customer_organisation, form.new_customer_segment,
-             form.new_customer_email)
+    typed = (
+        form.new_customer_name,
+        form.new_customer_organisation,
+        form.new_customer_segment,
+        form.new_customer_email,
+    )
     if customer_id is None or any((field.data or "").strip() for field in typed):
         new_customer = CustomerInput(
             name=form.new_customer_name.data or "",

@@ -1,4 +1,5 @@
 """The roadmap page, its print view and its exports."""
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from voc.access import current_actor, role_required
@@ -29,9 +30,13 @@ def index():
     """Stages down, horizons across, hits in the cells."""
     filters = _filters()
     return render_template(
-        "roadmap/index.html", grid=roadmap.grid(filters), args=_args(filters), filters=filters,
+        "roadmap/index.html",
+        grid=roadmap.grid(filters),
+        args=_args(filters),
+        filters=filters,
         stage_options=stages.stage_choices(include_retired=True, blank="All stages"),
-        horizons=HORIZONS, formats=roadmap.FORMATS,
+        horizons=HORIZONS,
+        formats=roadmap.FORMATS,
     )
 
 
@@ -46,7 +51,10 @@ def print_view():
     except InvalidInput:  # a stage that does not exist, as for the file exports
         abort(404)
     return render_template(
-        "roadmap/print.html", roadmap=document, paper=paper, back=url_for("roadmap.index", **_args(filters)),
+        "roadmap/print.html",
+        roadmap=document,
+        paper=paper,
+        back=url_for("roadmap.index", **_args(filters)),
     )
 
 
@@ -59,6 +67,7 @@ def download(fmt: str):
     except InvalidInput:
         abort(404)
     return Response(
-        content, mimetype=mimetype,
+        content,
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

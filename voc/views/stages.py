@@ -1,4 +1,5 @@
 """Admin: the journey stages and their order."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from voc.access import role_required
@@ -23,7 +24,9 @@ def index():
             flash(f"Stage “{stage.name}” added at the end of the journey.")
             return redirect(url_for("stages.index"))
     return render_template(
-        "stages/index.html", form=form, stages=stages.list_stages(include_retired=True),
+        "stages/index.html",
+        form=form,
+        stages=stages.list_stages(include_retired=True),
         action=ActionForm(),
     )
 

@@ -1,4 +1,5 @@
 """Surveys: staff set them up and read their results; respondents answer at a public link."""
+
 import uuid
 
 from flask import (
@@ -103,7 +104,10 @@ def show(survey_id: int):
     """A survey's link and results: responses over time, scores, the themes of its answers."""
     result = surveys.results(survey_id)
     return render_template(
-        "surveys/show.html", result=result, survey=result.survey, action=ActionForm(),
+        "surveys/show.html",
+        result=result,
+        survey=result.survey,
+        action=ActionForm(),
         closed=surveys.closed_reason(result.survey),
     )
 
@@ -156,8 +160,13 @@ def _answer_page(survey, form: SurveyAnswerForm, status: int = 200, message: str
     form.form_token.data = _new_form_token(survey.token)
     low, high = SCORE_RANGES.get(survey.score_kind or "", (1, 0))  # no score question: an empty scale
     return _public(
-        "surveys/answer.html", survey, status, form=form, message=message,
-        wording=surveys.CONSENT_WORDINGS[surveys.CONSENT_VERSION], max_answer=surveys.MAX_ANSWER,
+        "surveys/answer.html",
+        survey,
+        status,
+        form=form,
+        message=message,
+        wording=surveys.CONSENT_WORDINGS[surveys.CONSENT_VERSION],
+        max_answer=surveys.MAX_ANSWER,
         scale=range(low, high + 1),
     )
 
@@ -166,7 +175,9 @@ def _too_many(_limit):
     """Over a rate limit: the same page again with what they typed and a kind word, as a 429."""
     survey = surveys.survey_by_token(request.view_args["token"])
     return _answer_page(
-        survey, SurveyAnswerForm(request.form), 429,
+        survey,
+        SurveyAnswerForm(request.form),
+        429,
         "Many answers have reached us from here in a short time, so we paused for a moment. "
         "Your answers are still below: please wait a minute, then send them again.",
     )
@@ -183,8 +194,12 @@ def _per_survey() -> str:
 @bp.route("/s/<token>", methods=["GET", "POST"])
 @public
 @limiter.limit(_per_address, methods=["POST"], on_breach=_too_many)
-@limiter.limit(_per_survey, methods=["POST"], key_func=lambda: f"survey:{request.view_args['token']}",
-               on_breach=_too_many)
+@limiter.limit(
+    _per_survey,
+    methods=["POST"],
+    key_func=lambda: f"survey:{request.view_args['token']}",
+    on_breach=_too_many,
+)
 def answer(token: str):
     """The survey as a respondent sees it; their answers become feedback at once."""
     survey = surveys.survey_by_token(token)
@@ -198,16 +213,27 @@ def answer(token: str):
         return redirect(url_for("surveys.thanks", token=token))  # a bot: thanked, nothing stored
     key = _submission_key(form.form_token.data, token)
     if key is None:
-        return _answer_page(survey, form, 400, "This page was open a long time, so nothing was sent yet. "
-                                               "Your answers are still below: please send them again.")
+        return _answer_page(
+            survey,
+            form,
+            400,
+            "This page was open a long time, so nothing was sent yet. "
+            "Your answers are still below: please send them again.",
+        )
     if not form.validate():
         return _answer_page(survey, form)
     try:
-        surveys.respond(survey, surveys.Answer(
-            answers=[form.answer_0.data or "", form.answer_1.data or "", form.answer_2.data or ""],
-            score=form.score.data, consent_quote=form.consent_quote.data,
-            consent_contact=form.consent_contact.data, email=form.email.data or "",
-        ), key)
+        surveys.respond(
+            survey,
+            surveys.Answer(
+                answers=[form.answer_0.data or "", form.answer_1.data or "", form.answer_2.data or ""],
+                score=form.score.data,
+                consent_quote=form.consent_quote.data,
+                consent_contact=form.consent_contact.data,
+                email=form.email.data or "",
+            ),
+            key,
+        )
     except surveys.SurveyClosed as closed:
         return _public("surveys/closed.html", survey, reason=closed.reason)
     except ServiceError as error:

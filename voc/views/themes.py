@@ -1,4 +1,5 @@
 """Themes: the ranked list, runs with their progress, and staff edits."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -37,10 +38,19 @@ def _index(form: ThemeRunForm):
         impact.sort_by_drag(groups, impacts)
     spoken, unread = themes.languages_read()
     return render_template(
-        "themes/index.html", groups=groups, run=themes.latest_run(), impacts=impacts, by_impact=by_impact,
-        form=form, unthemed=themes.theme_items(None, 1, 1).total, model_problem=themes.model_problem(),
-        spoken=spoken, unread=unread, by_language=themes.by_language(groups),
-        similar=themes.similar_themes() if current_user.has_role("triager") else [], action=ActionForm(),
+        "themes/index.html",
+        groups=groups,
+        run=themes.latest_run(),
+        impacts=impacts,
+        by_impact=by_impact,
+        form=form,
+        unthemed=themes.theme_items(None, 1, 1).total,
+        model_problem=themes.model_problem(),
+        spoken=spoken,
+        unread=unread,
+        by_language=themes.by_language(groups),
+        similar=themes.similar_themes() if current_user.has_role("triager") else [],
+        action=ActionForm(),
     )
 
 
@@ -101,16 +111,24 @@ def _page(theme_id: int, **failed):
     open_hits = hits.open_hit_choices() if current_user.has_role("triager") else []
     if theme.is_parent:
         return render_template(
-            "themes/parent.html", theme=theme, group=themes.parent_group(theme),
-            quotes=themes.theme_quotes(theme), action=ActionForm(),
+            "themes/parent.html",
+            theme=theme,
+            group=themes.parent_group(theme),
+            quotes=themes.theme_quotes(theme),
+            action=ActionForm(),
             rename=failed.get("rename") or RenameThemeForm(name=theme.title),
             open_hits=open_hits,
         )
     items = themes.theme_items(
         theme_id, request.args.get("page", 1, type=record_number), current_app.config["FEEDBACK_PER_PAGE"]
     )
-    forms = {"rename": RenameThemeForm(name=theme.title), "merge": MergeThemeForm(),
-             "split": SplitThemeForm(), "move": MoveItemsForm(), **failed}
+    forms = {
+        "rename": RenameThemeForm(name=theme.title),
+        "merge": MergeThemeForm(),
+        "split": SplitThemeForm(),
+        "move": MoveItemsForm(),
+        **failed,
+    }
     if current_user.has_role("triager"):  # only triagers see the pickers; a viewer's page skips the query
         others = [(i, title) for i, title in themes.theme_choices() if i != theme_id]
         # Both start on an empty choice, so one careless click neither merges nor moves anything.
@@ -118,8 +136,14 @@ def _page(theme_id: int, **failed):
         forms["move"].theme.choices = choices([("", "Choose a theme…"), ("unthemed", "Unthemed")] + others)
     ticked = set(forms["move"].item_ids.data or []) | set(forms["split"].item_ids.data or [])
     return render_template(
-        "themes/show.html", theme=theme, quotes=themes.theme_quotes(theme), items=items,
-        action=ActionForm(), open_hits=open_hits, ticked=ticked, **forms,
+        "themes/show.html",
+        theme=theme,
+        quotes=themes.theme_quotes(theme),
+        items=items,
+        action=ActionForm(),
+        open_hits=open_hits,
+        ticked=ticked,
+        **forms,
         suggested=stage_suggestions.open_count_for_theme(theme_id) if current_user.has_role("triager") else 0,
     )
 
@@ -161,8 +185,13 @@ def _edit(theme_id: int, form, change, success: str, name: str = ""):
 @role_required("triager")
 def rename(theme_id: int):
     """Name a theme in the team's words."""
-    return _edit(theme_id, RenameThemeForm(), lambda f: themes.rename_theme(theme_id, f.name.data),
-                 "Theme renamed; re-runs keep the name.", "rename")
+    return _edit(
+        theme_id,
+        RenameThemeForm(),
+        lambda f: themes.rename_theme(theme_id, f.name.data),
+        "Theme renamed; re-runs keep the name.",
+        "rename",
+    )
 
 
 @bp.post("/<int:theme_id>/merge")
@@ -178,8 +207,13 @@ def merge(theme_id: int):
             show_errors(form, error)
             return _page(theme_id, merge=form)
         return render_template("themes/merge.html", source=source, target=target, form=form)
-    return _edit(theme_id, form, lambda f: themes.merge_themes(theme_id, f.into.data),
-                 "Themes merged; the items are pinned to the theme they went to.", "merge")
+    return _edit(
+        theme_id,
+        form,
+        lambda f: themes.merge_themes(theme_id, f.into.data),
+        "Themes merged; the items are pinned to the theme they went to.",
+        "merge",
+    )
 
 
 @bp.post("/<int:theme_id>/move")
@@ -205,9 +239,11 @@ def move_items(theme_id: int):
 def split(theme_id: int):
     """Split the ticked items off into a new theme."""
     return _edit(
-        theme_id, SplitThemeForm(),
+        theme_id,
+        SplitThemeForm(),
         lambda f: themes.split_theme(theme_id, f.item_ids.data or [], f.name.data or ""),
-        "New theme made from the chosen items; they are pinned to it.", "split",
+        "New theme made from the chosen items; they are pinned to it.",
+        "split",
     )
 
 
@@ -226,8 +262,12 @@ def accept_stages(theme_id: int):
 @role_required("triager")
 def noise(theme_id: int, mark: str):
     """Mark a theme as noise, or back as a real theme."""
-    return _edit(theme_id, ActionForm(), lambda f: themes.set_noise(theme_id, mark == "noise"),
-                 "Marked as noise." if mark == "noise" else "Back among the themes.")
+    return _edit(
+        theme_id,
+        ActionForm(),
+        lambda f: themes.set_noise(theme_id, mark == "noise"),
+        "Marked as noise." if mark == "noise" else "Back among the themes.",
+    )
 
 
 @bp.post("/items/<int:feedback_id>/move")

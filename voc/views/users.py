@@ -1,4 +1,5 @@
 """Admin: staff accounts and roles."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -30,8 +31,13 @@ def index():
 
 def _page(form: UserForm, reset: tuple | None = None):
     return render_template(
-        "users/index.html", form=form, users=users.list_users(), role_form=RoleForm(),
-        locked=users.locked_accounts(), action=ActionForm(), reset=reset,
+        "users/index.html",
+        form=form,
+        users=users.list_users(),
+        role_form=RoleForm(),
+        locked=users.locked_accounts(),
+        action=ActionForm(),
+        reset=reset,
     )
 
 

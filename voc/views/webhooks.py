@@ -1,4 +1,5 @@
 """Admin: outbound webhooks, their events and their delivery record."""
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -30,7 +31,10 @@ def index():
                 return redirect(url_for("webhooks.index"))
             form = WebhookForm(formdata=None)
     return render_template(
-        "webhooks/index.html", form=form, webhooks=webhooks.list_webhooks(), secret=secret,
+        "webhooks/index.html",
+        form=form,
+        webhooks=webhooks.list_webhooks(),
+        secret=secret,
         action=ActionForm(),
     )
 
@@ -41,7 +45,9 @@ def show(webhook_id: int):
     """One webhook and its latest deliveries: attempts, answers, errors and the next retry."""
     webhook = webhooks.get_webhook(webhook_id)
     return render_template(
-        "webhooks/show.html", webhook=webhook, deliveries=webhooks.recent_deliveries(webhook_id),
+        "webhooks/show.html",
+        webhook=webhook,
+        deliveries=webhooks.recent_deliveries(webhook_id),
         action=ActionForm(),
     )
 
