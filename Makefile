@@ -56,8 +56,10 @@ instance/config.py:
 	mkdir -p instance
 	$(BIN)/python -c "import secrets; print(f'SECRET_KEY = {secrets.token_hex(32)!r}')" > $@
 
+# Lint and format check, as CI runs them before the tests (`ruff format .` fixes the format).
 lint: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Refresh the pictures in docs/screenshots from the browser tests (a plain test run writes tests/artifacts/).
 screenshots: install install-dev
