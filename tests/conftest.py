@@ -7,6 +7,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from voc import create_app
 from voc.config import normalise_database_url
@@ -35,8 +36,9 @@ def database_url(request, tmp_path_factory):
             "PostgreSQL run skipped: set VOC_TEST_DATABASE_URL="
             "postgresql://postgres@127.0.0.1:5432/test to enable it"
         )
-    # pre-ping: tests/test_load.py restarts the server while this engine holds a connection.
-    admin = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+    # No pool: a connection held between the schema's creation and its drop would outlive server restarts
+    # (tests/test_load.py) and terminated backends, and be garbage-collected open in a later test.
+    admin = create_engine(normalise_database_url(url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
     schema = f"voc_test_{uuid.uuid4().hex[:10]}"
     try:
         with admin.connect() as conn:
