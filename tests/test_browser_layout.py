@@ -23,6 +23,7 @@ PAGES = [
     ("/interviews/", "Interviews"),
     ("/interviews/new", "Interviews"),
     ("/customers/", "Customers"),
+    ("/surveys/", "Surveys"),
     ("/imports/", "Import"),
     ("/audit/", "Audit log"),
     ("/users/", "Users"),
@@ -65,6 +66,7 @@ def test_every_page_marks_where_you_are_and_fits_the_screen(demo_app, database_u
             "Roadmap",
             "Interviews",
             "Customers",
+            "Surveys",
         ]
         nav.get_by_text("Admin").click()
         assert nav.get_by_role("link", name="Webhooks").is_visible()

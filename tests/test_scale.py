@@ -77,10 +77,5 @@ def test_the_last_line_has_every_figure(bench):
     assert bench["edit_during_run"]["ms"] > 0
 
 
-@pytest.mark.xfail(
-    reason="theme runs still overwrite a person's move made while they run "
-    "(issue 20, the scale-assign branch fixes it; then drop this mark)",
-    strict=False,
-)
 def test_an_edit_during_the_run_survives_it(bench):
     assert bench["edit_during_run"]["survived"] is True
