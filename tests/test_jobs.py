@@ -114,18 +114,21 @@ def test_a_timed_out_run_is_failed_and_says_so(app, client, redis, monkeypatch):
     add_items(3)
 
     def slow(*args):
-        time.sleep(30)
+        time.sleep(120)
+        raise AssertionError("the job time-out did not stop the run")
 
     monkeypatch.setattr(themes, "discover", slow)
-    app.config["THEME_RUN_TIMEOUT"] = 1
+    # Long enough for the work-horse to start and read the items on a busy machine, so the time-out
+    # lands in the clustering (as a real slow run's does), not in library code loading on the way.
+    app.config["THEME_RUN_TIMEOUT"] = 10
     run = themes.request_run(None, 3)
     work(redis)
     sign_in(client, make_user("viewer"))
     page = client.get(f"/themes/runs/{run.id}").get_data(as_text=True)
     # Stopped inside the run (which records it) or, on a slow machine, before it began (the callback).
     assert re.search(
-        rf"Run #{run.id}: failed — (JobTimeoutException: .*1 seconds|"
-        r"It took longer than the job time-out \(1 s\) and was stopped)",
+        rf"Run #{run.id}: failed — (JobTimeoutException: .*10 seconds|"
+        r"It took longer than the job time-out \(10 s\) and was stopped)",
         page,
     )
     assert "Retry" not in page  # viewers cannot start runs
