@@ -32,6 +32,7 @@ from sqlalchemy import create_engine, select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.scale import schema_bytes, vacuum  # noqa: E402  (one size measure for both benches)
 from voc import create_app  # noqa: E402
 from voc.config import normalise_database_url  # noqa: E402
 from voc.demo import build_demo  # noqa: E402
@@ -75,25 +76,6 @@ def load(url: str, items: int, first: int = 0) -> None:
         finally:
             raw.close()
         db.engine.dispose()
-
-
-def vacuum(engine) -> None:
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-
-
-def schema_bytes(engine, schema: str) -> int:
-    with engine.connect() as conn:
-        return int(
-            conn.scalar(
-                text(
-                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-                    "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = :schema AND c.relkind = 'r'"
-                ),
-                {"schema": schema},
-            )
-        )
 
 
 # ----- what a work-horse does, in a child process ---------------------------------------------------
