@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from tests.factories import make_customer, make_feedback, make_theme, make_user, sign_in
 from voc.extensions import db
 from voc.models import Feedback, Theme
-from voc.services import themes
+from voc.services import corrections, themes
+from voc.services.audit import Actor
 
 TOPICS = {
     "refund": ["still waiting for my refund after {n} weeks", "the refund for my closed account never came"],
@@ -137,3 +138,17 @@ def test_a_run_counts_customers_and_a_later_move_keeps_them(app):
     themes.move_item(item.id, elsewhere)
     assert_true()
     assert kept_customers()[elsewhere] == 5
+
+
+def test_deleting_items_and_correcting_an_items_customer_keep_counts_true(family):
+    ids, items = family
+    item = db.session.get(Feedback, items["bo refund"])
+    cy = db.session.scalar(select(Feedback.customer_id).where(Feedback.id == items["cy bill"]))
+    edit = corrections.FeedbackEdit(item.channel, item.received_on, cy, item.stage_id)
+    corrections.edit_feedback(item.id, edit, Actor(None), may_edit_text=False)  # Bo's refund was Cy's
+    assert_true()
+    assert kept_customers()[ids["refunds"]] == 2 and kept_customers()[ids["money"]] == 2
+    corrections.remove_items([items["ann refund 1"], items["ann refund 2"]], None, "test")
+    db.session.commit()
+    assert_true()
+    assert kept_customers()[ids["refunds"]] == 1 and kept_customers()[ids["money"]] == 1

@@ -467,7 +467,8 @@ def refresh_sizes(theme_ids: Collection[int] | None = None) -> None:
     counts = {
         theme_id: (items, customers)
         for theme_id, items, customers in db.session.execute(
-            select(Feedback.theme_id, func.count(Feedback.id), func.count(Feedback.customer_id.distinct()))
+            # count(*), not count(id): the evidence index then answers alone, without reading rows.
+            select(Feedback.theme_id, func.count(), func.count(Feedback.customer_id.distinct()))
             .where(Feedback.theme_id.in_(fine))
             .group_by(Feedback.theme_id)
         )
