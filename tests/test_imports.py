@@ -491,11 +491,15 @@ def test_items_get_sentiment_and_their_nearest_theme(user, monkeypatch):
     themes.run_now(None, 3)
     refund_theme = theme_of(made["refund"])
     data = "Comment,Date\nstill waiting for my refund after 5 weeks,2024-01-01\n"
+    read = []
+    language_of = themes.text_language
+    monkeypatch.setattr(themes, "text_language", lambda text: read.append(text) or language_of(text))
     import_file(upload(data), user)
     item = db.session.scalar(select(Feedback).where(Feedback.batch_id.is_not(None)))
-    assert item.sentiment < 0
+    assert item.sentiment < 0 and item.language == "en"
     assert item.theme_id == refund_theme and "refund" in item.theme_terms
     assert db.session.get(Theme, refund_theme).size == 31
+    assert len(read) == 1  # its language read once, not again to place it in a theme
 
 
 @pytest.mark.parametrize(

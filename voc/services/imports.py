@@ -680,8 +680,10 @@ class _Writer:
             started = time.perf_counter()
             # Survey answers repeat ("nothing", "great service"): each distinct text is scored once.
             distinct = list(dict.fromkeys(row["text"] for row in rows))
-            notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
             spoken = {text: themes.text_language(text) for text in distinct}
+            # Read once and handed on: placing a text in a theme reads its language too, at 70 µs a text.
+            languages = [spoken[text] for text in distinct]
+            notes = dict(zip(distinct, themes.annotations(distinct, languages), strict=True))
             self.annotate_seconds += time.perf_counter() - started
             for row in rows:
                 found, source, row["theme_id"], row["theme_terms"] = notes[row["text"]]
