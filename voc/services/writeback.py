@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy import JSON, String, bindparam, cast, column, func, literal_column, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from voc.extensions import db
 from voc.models import Feedback
@@ -95,7 +96,14 @@ def _vacuum() -> None:
     if db.session.get_bind().dialect.name != "postgresql":
         return
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(f"VACUUM {Feedback.__tablename__}"))
+        # An import's ANALYZE holds the lock VACUUM needs until it commits: skip this one, never wait.
+        connection.execute(text("SET lock_timeout = '1s'"))
+        try:
+            connection.execute(text(f"VACUUM {Feedback.__tablename__}"))
+        except OperationalError:
+            pass
+        finally:
+            connection.execute(text("RESET lock_timeout"))
 
 
 def _names(columns, values, prefix: str = "") -> dict:
