@@ -47,7 +47,7 @@ def _too_many(limit: RequestLimit):
     wait = max(1, math.ceil(limit.reset_at - time.time()))
     return problem(
         429,
-        f"This token sent more than {limit.limit} requests; wait {wait} s, then send again.",
+        f"Too many requests with this token (the limit is {limit.limit}); wait {wait} s, then send again.",
         **{"Retry-After": str(wait)},
     )
 
