@@ -3,11 +3,13 @@
 import datetime as dt
 import hashlib
 import json
+import os
 
 import pytest
 from flask import g
 from sqlalchemy import event, func, select
 
+from tests.conftest import make_app, skip_or_fail
 from tests.factories import (
     api_headers,
     make_customer,
@@ -701,3 +703,18 @@ def test_each_token_is_limited_with_a_429_that_says_when_to_come_back(client, ap
     other = api_headers(make_user("viewer"))
     assert client.get("/api/v1/hits", headers=other).status_code == 200  # counted per token
     assert client.get("/api/v1/openapi.json").status_code == 200  # the document is not counted
+
+
+def test_every_worker_counts_against_one_limit_in_redis(app, database_url, headers):
+    url = os.environ.get("VOC_TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("Redis test skipped: set VOC_TEST_REDIS_URL=redis://127.0.0.1:6379/13 to enable it")
+    answers = []
+    for requests in (2, 1):  # each app binds the limiter anew: only what Redis holds carries over
+        worker = make_app(database_url, RATELIMIT_STORAGE_URI=url, API_RATE_LIMIT="2 per minute")
+        with worker.app_context():
+            answers += [
+                worker.test_client().get("/api/v1/hits", headers=headers).status_code for _ in range(requests)
+            ]
+            db.engine.dispose()
+    assert answers == [200, 200, 429]
