@@ -13,7 +13,7 @@ from voc import pii
 from voc.access import public
 from voc.api import shapes
 from voc.api.auth import bearer_token, problem, token_required
-from voc.api.openapi import document, operation
+from voc.api.openapi import Operation, document, operation
 from voc.extensions import limiter
 from voc.models import Customer, Feedback, Interview, Survey
 from voc.services import audit, clock, customers, feedback, hits, interviews, roadmap, stages, surveys, themes
@@ -99,8 +99,16 @@ def refused(error: ServiceError):
     return problem(422, "The request was refused: " + "; ".join(m for _, m in error.errors), _fields(error))
 
 
-def _body(spec: dict[str, shapes.Field], many: bool = False):
-    """The JSON body after its shape check (a list of objects too when `many`); 422 names each problem."""
+def _declared() -> Operation:
+    """This route's declared operation: the one source of its input checks, its answers and its document."""
+    return current_app.view_functions[request.endpoint].operation
+
+
+def _body():
+    """The JSON body after the check of its declared shape (a list of objects too for a batch); 422
+    names each problem."""
+    declared = _declared()
+    spec, many = declared.body, declared.batch
     data = request.get_json(silent=True)
     if data is None:
         abort(400, "Send a JSON body with Content-Type: application/json.")
@@ -120,15 +128,17 @@ def _body(spec: dict[str, shapes.Field], many: bool = False):
 # ----- query strings and pages ---------------------------------------------------------------------
 
 
-def _arguments(spec: dict[str, shapes.Field], paged: bool = False) -> dict:
-    """The declared query parameters (and page, per_page when `paged`); one 422 names every bad one."""
-    if paged:
-        config = current_app.config
+def _arguments() -> dict:
+    """The route's declared query parameters (with page and per_page for a list); one 422 names every
+    bad one."""
+    declared, config = _declared(), current_app.config
+    spec = declared.query
+    if declared.paged:
         spec = {**spec, **shapes.paging(config["API_MAX_PER_PAGE"], config["API_PER_PAGE"])}
     values, problems = shapes.read_query(request.args, spec)
     if problems:
         raise InvalidInput(*problems)
-    if paged:
+    if declared.paged:
         values["page"] = values["page"] or 1
         values["per_page"] = values["per_page"] or current_app.config["API_PER_PAGE"]
     return values
@@ -140,7 +150,16 @@ def _link(**changes) -> str:
     return url_for(request.endpoint, **request.view_args, **{k: v for k, v in args.items() if v is not None})
 
 
-def _listing(spec: dict[str, shapes.Field], rows: list, total: int, page: int, per_page: int, **extra):
+def _answer(data: dict, status: int = 200, location: str | None = None):
+    """An answer as JSON, held to the route's declaration first, so that the document cannot lag behind."""
+    response = jsonify(shapes.answer(_declared().answers[status][1], data))
+    response.status_code = status
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
+def _listing(rows: list, total: int, page: int, per_page: int, **extra):
     """One page of a list with its counts and links to the neighbouring pages."""
     pages = max(1, -(-total // per_page))
     links = {
@@ -149,7 +168,7 @@ def _listing(spec: dict[str, shapes.Field], rows: list, total: int, page: int, p
         "prev": _link(page=page - 1) if page > 1 else None,
     }
     body = {"items": rows, "page": page, "per_page": per_page, "total": total, "pages": pages, "links": links}
-    return jsonify(shapes.answer(spec, {**body, **extra}))
+    return _answer({**body, **extra})
 
 
 def _sees_emails() -> bool:
@@ -281,15 +300,6 @@ def _survey(survey: Survey, responses: int) -> dict:
     }
 
 
-def _answer(spec: dict[str, shapes.Field], data: dict, status: int = 200, location: str | None = None):
-    """A record as JSON, held to its declaration first, so the document cannot lag behind."""
-    response = jsonify(shapes.answer(spec, data))
-    response.status_code = status
-    if location is not None:
-        response.headers["Location"] = location
-    return response
-
-
 # ----- the document --------------------------------------------------------------------------------
 
 
@@ -323,7 +333,7 @@ def _cursor(args: dict, name: str) -> feedback.Cursor | None:
 @token_required("viewer")
 def feedback_index():
     """Feedback newest first, filtered like the feedback page: `after`/`before` seek, `page` skips."""
-    args = _arguments(shapes.FEEDBACK_FILTERS, paged=True)
+    args = _arguments()
     after, before = _cursor(args, "after"), _cursor(args, "before")
     filters = feedback.FeedbackFilters(
         channel=args["channel"],
@@ -362,7 +372,7 @@ def feedback_index():
             "prev": prev,
         },
     }
-    return _answer(shapes.FEEDBACK_LISTING, body)
+    return _answer(body)
 
 
 @bp.get("/feedback/<int:feedback_id>")
@@ -370,7 +380,7 @@ def feedback_index():
 @token_required("viewer")
 def feedback_show(feedback_id: int):
     """One feedback item."""
-    return _answer(shapes.FEEDBACK_RECORD, _feedback(feedback.get_feedback(feedback_id)))
+    return _answer(_feedback(feedback.get_feedback(feedback_id)))
 
 
 def _received(data: dict) -> feedback.ReceivedFeedback:
@@ -403,7 +413,7 @@ def _received(data: dict) -> feedback.ReceivedFeedback:
 @token_required("contributor")
 def feedback_create():
     """Store one item or a list, all or nothing; items already stored answer with their ids."""
-    data = _body(shapes.FEEDBACK, many=True)
+    data = _body()
     entries = [_received(element) for element in (data if isinstance(data, list) else [data])]
     results = feedback.receive_feedback(entries, g.api_user.id)
     created = sum(new for _, new in results)
@@ -421,7 +431,7 @@ def feedback_create():
     }
     one_new = created and len(results) == 1
     location = url_for("api.feedback_show", feedback_id=results[0][0]) if one_new else None
-    return _answer(shapes.STORED, body, 201 if created else 200, location)
+    return _answer(body, 201 if created else 200, location)
 
 
 # ----- customers -------------------------------------------------------------------------------------
@@ -437,12 +447,12 @@ def feedback_create():
 @token_required("viewer")
 def customer_index():
     """Customers by name with how many items each gave, searchable like the customers page."""
-    args = _arguments(shapes.CUSTOMER_FILTERS, paged=True)
+    args = _arguments()
     needle, page, per_page = args["q"] or "", args["page"], args["per_page"]
     found = customers.list_customers(needle, _sees_emails(), limit=per_page, offset=(page - 1) * per_page)
     total = customers.count_customers(needle, _sees_emails())
     rows = [_customer(c, count) for c, count in found.rows]
-    return _listing(shapes.CUSTOMER_LISTING, rows, total, page, per_page)
+    return _listing(rows, total, page, per_page)
 
 
 @bp.get("/customers/<int:customer_id>")
@@ -450,7 +460,7 @@ def customer_index():
 @token_required("viewer")
 def customer_show(customer_id: int):
     """One customer with their consents."""
-    return _answer(shapes.CUSTOMER_RECORD, _customer(customers.get_customer(customer_id)))
+    return _answer(_customer(customers.get_customer(customer_id)))
 
 
 def _customer_input(data: dict, base: Customer | None = None) -> customers.CustomerInput:
@@ -477,9 +487,9 @@ def _customer_input(data: dict, base: Customer | None = None) -> customers.Custo
 @token_required("contributor")
 def customer_create():
     """Add a customer."""
-    customer = customers.create_customer(_customer_input(_body(shapes.CUSTOMER)))
+    customer = customers.create_customer(_customer_input(_body()))
     location = url_for("api.customer_show", customer_id=customer.id)
-    return _answer(shapes.CUSTOMER_RECORD, _customer(customer), 201, location)
+    return _answer(_customer(customer), 201, location)
 
 
 @bp.patch("/customers/<int:customer_id>")
@@ -492,9 +502,9 @@ def customer_create():
 def customer_update(customer_id: int):
     """Change some of a customer's details or consents; fields left out keep their values."""
     customer = customers.get_customer(customer_id)
-    data = _body(shapes.CUSTOMER_CHANGES)
+    data = _body()
     changed = customers.update_customer(customer_id, _customer_input(data, customer))
-    return _answer(shapes.CUSTOMER_RECORD, _customer(changed))
+    return _answer(_customer(changed))
 
 
 # ----- interviews ------------------------------------------------------------------------------------
@@ -510,13 +520,11 @@ def customer_update(customer_id: int):
 @token_required("viewer")
 def interview_index():
     """Interviews held in a period (start, end), newest first, with the field time they add up to."""
-    args = _arguments(shapes.DATES, paged=True)
+    args = _arguments()
     page, per_page = args["page"], args["per_page"]
     result = interviews.list_interviews(args["start"], args["end"], page, per_page)
     shown = [_interview(i) for i in result.page.items]
-    return _listing(
-        shapes.INTERVIEW_LISTING, shown, result.page.total, page, per_page, total_minutes=result.total_minutes
-    )
+    return _listing(shown, result.page.total, page, per_page, total_minutes=result.total_minutes)
 
 
 @bp.get("/interviews/<int:interview_id>")
@@ -524,7 +532,7 @@ def interview_index():
 @token_required("viewer")
 def interview_show(interview_id: int):
     """One interview with its quotes."""
-    return _answer(shapes.INTERVIEW_RECORD, _interview(interviews.get_interview(interview_id)))
+    return _answer(_interview(interviews.get_interview(interview_id)))
 
 
 def _stage_id(name: str | None, field: str) -> int | None:
@@ -545,7 +553,7 @@ def _stage_id(name: str | None, field: str) -> int | None:
 @token_required("contributor")
 def interview_create():
     """Log an interview and its quotes in one go; the token's user is the interviewer."""
-    data = _body(shapes.INTERVIEW)
+    data = _body()
     ref = data.get("customer")
     interview = interviews.log_interview(
         interviews.InterviewInput(
@@ -570,7 +578,7 @@ def interview_create():
         )
     )
     location = url_for("api.interview_show", interview_id=interview.id)
-    return _answer(shapes.INTERVIEW_RECORD, _interview(interview), 201, location)
+    return _answer(_interview(interview), 201, location)
 
 
 # ----- themes ----------------------------------------------------------------------------------------
@@ -581,10 +589,10 @@ def interview_create():
 @token_required("viewer")
 def theme_index():
     """Current themes ranked by evidence, as on the themes page (noise last)."""
-    args = _arguments({}, paged=True)
+    args = _arguments()
     page, per_page = args["page"], args["per_page"]
     ranked, total = themes.ranked_page((page - 1) * per_page, per_page)
-    return _listing(shapes.THEME_LISTING, [_theme(e, e.theme) for e in ranked], total, page, per_page)
+    return _listing([_theme(e, e.theme) for e in ranked], total, page, per_page)
 
 
 def _theme_detail(theme_id: int) -> dict:
@@ -604,7 +612,7 @@ def _theme_detail(theme_id: int) -> dict:
 @token_required("viewer")
 def theme_show(theme_id: int):
     """One theme with its evidence and the quotes of customers who agreed to be quoted."""
-    return _answer(shapes.THEME_DETAIL, _theme_detail(theme_id))
+    return _answer(_theme_detail(theme_id))
 
 
 @bp.patch("/themes/<int:theme_id>")
@@ -617,9 +625,9 @@ def theme_show(theme_id: int):
 def theme_update(theme_id: int):
     """Rename a theme or mark it as noise."""
     themes.get_theme(theme_id)
-    data = _body(shapes.THEME_CHANGES)
+    data = _body()
     themes.update_theme(theme_id, name=data.get("name"), noise=data.get("noise"))
-    return _answer(shapes.THEME_DETAIL, _theme_detail(theme_id))
+    return _answer(_theme_detail(theme_id))
 
 
 # ----- hits and the roadmap --------------------------------------------------------------------------
@@ -632,13 +640,13 @@ def theme_update(theme_id: int):
 @token_required("viewer")
 def hit_index():
     """Hits by RICE score, filtered like the board; without a status, every hit not dropped."""
-    args = _arguments(shapes.HIT_FILTERS, paged=True)
+    args = _arguments()
     filters = hits.BoardFilters(
         stage_id=args["stage"], owner_id=args["owner"], status=args["status"], kind=args["kind"]
     )
     page, per_page = args["page"], args["per_page"]
     ranked, total = hits.ranked_page(filters, (page - 1) * per_page, per_page)
-    return _listing(shapes.HIT_LISTING, [_hit(r) for r in ranked], total, page, per_page)
+    return _listing([_hit(r) for r in ranked], total, page, per_page)
 
 
 def _hit_detail(hit_id: int) -> dict:
@@ -666,7 +674,7 @@ def _hit_detail(hit_id: int) -> dict:
 @token_required("viewer")
 def hit_show(hit_id: int):
     """One hit with its live evidence and the quotes of customers who agreed to be quoted."""
-    return _answer(shapes.HIT_DETAIL, _hit_detail(hit_id))
+    return _answer(_hit_detail(hit_id))
 
 
 @bp.patch("/hits/<int:hit_id>")
@@ -680,14 +688,14 @@ def hit_show(hit_id: int):
 def hit_update(hit_id: int):
     """Move a hit along its status flow or to another horizon, from the version the client last read."""
     hits.get_hit(hit_id)
-    data = _body(shapes.HIT_CHANGES)
+    data = _body()
     if ("status" in data) == ("horizon" in data):
         raise InvalidInput(("status", "Change either the status or the horizon, one at a time."))
     if "status" in data:
         hits.set_status(hit_id, data["status"], data.get("reason") or "", data["version"], g.api_user.id)
     else:
         hits.move_hit(hit_id, data["horizon"], data["version"], g.api_user.id)
-    return _answer(shapes.HIT_DETAIL, _hit_detail(hit_id))
+    return _answer(_hit_detail(hit_id))
 
 
 # ----- surveys ---------------------------------------------------------------------------------------
@@ -698,11 +706,11 @@ def hit_update(hit_id: int):
 @token_required("viewer")
 def survey_index():
     """Surveys newest first, with their links and responses; their answers are feedback."""
-    args = _arguments({}, paged=True)
+    args = _arguments()
     page, per_page = args["page"], args["per_page"]
     rows = surveys.list_surveys(limit=per_page, offset=(page - 1) * per_page)
     shown = [_survey(s, n) for s, n in rows]
-    return _listing(shapes.SURVEY_LISTING, shown, surveys.count_surveys(), page, per_page)
+    return _listing(shown, surveys.count_surveys(), page, per_page)
 
 
 @bp.get("/surveys/<int:survey_id>")
@@ -712,7 +720,7 @@ def survey_show(survey_id: int):
     """One survey with its results."""
     result = surveys.results(survey_id)
     record = _survey(result.survey, result.responses)
-    return _answer(shapes.SURVEY_DETAIL, {**record, "answers": result.answers, "score": result.score_value})
+    return _answer({**record, "answers": result.answers, "score": result.score_value})
 
 
 @bp.post("/surveys")
@@ -724,7 +732,7 @@ def survey_show(survey_id: int):
 @token_required("triager")
 def survey_create():
     """Set up a survey; it opens at once."""
-    data = _body(shapes.SURVEY)
+    data = _body()
     survey = surveys.create_survey(
         surveys.SurveyInput(
             title=data["title"],
@@ -742,7 +750,7 @@ def survey_create():
         g.api_user.id,
     )
     location = url_for("api.survey_show", survey_id=survey.id)
-    return _answer(shapes.SURVEY_RECORD, _survey(survey, 0), 201, location)
+    return _answer(_survey(survey, 0), 201, location)
 
 
 @bp.post("/surveys/<int:survey_id>/close")
@@ -755,7 +763,7 @@ def survey_close(survey_id: int):
     """Close a survey; its link says so from now on."""
     survey = surveys.set_open(survey_id, False)
     responses = surveys.response_counts([survey_id]).get(survey_id, 0)
-    return _answer(shapes.SURVEY_RECORD, _survey(survey, responses))
+    return _answer(_survey(survey, responses))
 
 
 @bp.get("/roadmap")
@@ -763,9 +771,9 @@ def survey_close(survey_id: int):
 @token_required("viewer")
 def roadmap_show():
     """The roadmap document of the JSON export (consented quotes only, e-mail addresses masked)."""
-    args = _arguments(shapes.ROADMAP_FILTERS)
+    args = _arguments()
     actor = audit.Actor(g.api_user.id, request.remote_addr)
     filters = roadmap.RoadmapFilters(args["stage"], args["horizon"])
     content, _, _ = roadmap.render(filters, "json", actor)
-    shapes.answer(shapes.ROADMAP, json.loads(content))
+    shapes.answer(_declared().answers[200][1], json.loads(content))
     return Response(content, mimetype="application/json")
