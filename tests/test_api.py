@@ -718,3 +718,11 @@ def test_every_worker_counts_against_one_limit_in_redis(app, database_url, heade
             ]
             db.engine.dispose()
     assert answers == [200, 200, 429]
+
+
+def test_a_digit_that_is_not_ascii_is_a_bad_number_not_a_crash(client, headers):
+    response = client.get("/api/v1/hits?page=²", headers=headers)
+    assert response.status_code == 422
+    assert response.json["errors"] == [
+        {"field": "page", "message": "Give a whole number from 1 to 2,147,483,647."}
+    ]

@@ -408,7 +408,7 @@ def read_query(args, spec: dict[str, Field]) -> tuple[dict, list[tuple[str, str]
         values[name] = None
         if not raw:
             continue
-        if rule.kind == "integer" and not (raw.isdigit() and 1 <= int(raw) <= rule.high):
+        if rule.kind == "integer" and not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= rule.high):
             problems.append((name, f"Give a whole number from 1 to {rule.high:,}."))
         elif rule.kind == "date" and not is_date(raw):
             problems.append((name, "Give a date as YYYY-MM-DD."))
