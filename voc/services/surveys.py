@@ -177,11 +177,13 @@ def survey_by_token(token: str) -> Survey:
     return survey
 
 
-def response_counts(survey_ids: list[int] | None = None) -> dict[int, int]:
-    """Responses per survey id, of every survey or of these."""
-    stmt = select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
-    if survey_ids is not None:
-        stmt = stmt.where(SurveyResponse.survey_id.in_(survey_ids))
+def response_counts(survey_ids: list[int]) -> dict[int, int]:
+    """Responses per survey id of these surveys."""
+    stmt = (
+        select(SurveyResponse.survey_id, func.count())
+        .where(SurveyResponse.survey_id.in_(survey_ids))
+        .group_by(SurveyResponse.survey_id)
+    )
     return dict(db.session.execute(stmt).all())
 
 
