@@ -849,60 +849,92 @@ def _ranked(
     today = today or clock.today()
     recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
     previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
-    # Customers are kept by runs and edits (docs/themes.md); count(*), not count(id), so that the
-    # covering evidence index answers alone.
-    items, customers = func.count(), Theme.customers
+    # One scan of the covering evidence index (count(*), not count(id), so no row is read) groups the
+    # items by theme, channel and stage; the themes' totals, ranked with their kept customer count
+    # (docs/themes.md) and cut to the window, are summed from those groups in the same statement.
     recent = func.sum(case((Feedback.received_on >= recent_start, 1), else_=0))
     previous = func.sum(
         case(((Feedback.received_on >= previous_start) & (Feedback.received_on < recent_start), 1), else_=0)
     )
-    sentiment_sum, scored = func.sum(Feedback.sentiment), func.count(Feedback.sentiment)
-    totals_stmt = (
-        select(Feedback.theme_id, items, sentiment_sum, scored, recent, previous)
-        .join(Theme, Theme.id == Feedback.theme_id)
-        .where(Feedback.theme_id.in_(_current() if theme_ids is None else theme_ids))
-        .group_by(Feedback.theme_id, Theme.noise, Theme.customers)
-        # The order of _rank, so that a window of it is cut by the database.
-        .order_by(Theme.noise, customers.desc(), items.desc(), (recent - previous).desc(), Feedback.theme_id)
+    groups = (
+        select(
+            Feedback.theme_id,
+            Feedback.channel,
+            Feedback.stage_id,
+            func.count().label("n_items"),
+            func.sum(Feedback.sentiment).label("sentiment_sum"),
+            func.count(Feedback.sentiment).label("scored"),
+            recent.label("recent"),
+            previous.label("previous"),
+        )
+        .where(Feedback.theme_id.is_not(None) if theme_ids is None else Feedback.theme_id.in_(theme_ids))
+        .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
+        .cte("groups")
+    )
+    g = groups.c
+    n_items, trend = func.sum(g.n_items), func.sum(g.recent) - func.sum(g.previous)
+    ranked = (
+        select(
+            g.theme_id, func.row_number().over(order_by=_rank_order(n_items, trend, g.theme_id)).label("rank")
+        )
+        .join(Theme, Theme.id == g.theme_id)
+        .where(Theme.retired.is_(False))
+        .group_by(g.theme_id, Theme.noise, Theme.customers)
+        .order_by(*_rank_order(n_items, trend, g.theme_id))
     )
     if window is not None:
-        totals_stmt = totals_stmt.offset(window[0]).limit(window[1])
-    totals = db.session.execute(totals_stmt).all()
-    ids = [row[0] for row in totals]
-    if not ids:
+        ranked = ranked.offset(window[0]).limit(window[1])
+    ranked = ranked.subquery("ranked")
+    rows = db.session.execute(
+        select(ranked.c.rank, g.theme_id, g.channel, g.stage_id, g.n_items, g.sentiment_sum, g.scored)
+        .add_columns(g.recent, g.previous)
+        .join(ranked, ranked.c.theme_id == g.theme_id)
+    ).all()
+    if not rows:
         return []
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids)))}
-    # One pass for channels and stages together: the covering index makes it an index-only scan.
+    order = {theme_id: rank for rank, theme_id, *_ in rows}
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(order)))}
     stage_order = {s.id: s for s in db.session.scalars(select(Stage).order_by(Stage.position))}
+    # Per theme: items, sentiment's sum, items with a sentiment, recent items, previous items.
+    totals: dict[int, list] = defaultdict(lambda: [0, 0.0, 0, 0, 0])
     channels: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_stage: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for theme_id, channel, stage_id, count in db.session.execute(
-        select(Feedback.theme_id, Feedback.channel, Feedback.stage_id, func.count())
-        .where(Feedback.theme_id.in_(ids))
-        .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
-    ):
+    for _, theme_id, channel, stage_id, count, sentiment_sum, scored, recent_items, previous_items in rows:
+        total = totals[theme_id]
+        total[0] += count
+        total[1] += float(sentiment_sum or 0)
+        total[2] += scored
+        total[3] += int(recent_items or 0)
+        total[4] += int(previous_items or 0)
         channels[theme_id][channel] += count
         if stage_id is not None:
             by_stage[theme_id][stage_id] += count
-    stages = {
-        theme_id: [(stage.name, counts[stage.id]) for stage in stage_order.values() if stage.id in counts]
-        for theme_id, counts in by_stage.items()
-    }
     return [
         ThemeEvidence(
             theme=themes[theme_id],
             items=items,
             customers=themes[theme_id].customers,
-            sentiment=round(float(total) / scored, 2) if scored else None,
-            recent=int(recent or 0),
-            previous=int(previous or 0),
+            sentiment=round(sentiment_sum / scored, 2) if scored else None,
+            recent=recent_items,
+            previous=previous_items,
             channels=dict(channels[theme_id]),
-            stages=stages.get(theme_id, []),
-            sentiment_sum=float(total or 0),
+            stages=[
+                (stage.name, by_stage[theme_id][i])
+                for i, stage in stage_order.items()
+                if i in by_stage[theme_id]
+            ],
+            sentiment_sum=sentiment_sum,
             scored=scored,
         )
-        for theme_id, items, total, scored, recent, previous in totals
+        for theme_id, (items, sentiment_sum, scored, recent_items, previous_items) in sorted(
+            totals.items(), key=lambda pair: order[pair[0]]
+        )
     ]
+
+
+def _rank_order(n_items, trend, theme_id) -> tuple:
+    """_rank's order in SQL: noise last, then most customers, most items, fastest rising."""
+    return Theme.noise, Theme.customers.desc(), n_items.desc(), trend.desc(), theme_id
 
 
 def _rank(evidence: ThemeEvidence) -> tuple:
