@@ -264,7 +264,7 @@ def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     calls = []
 
-    def failing(texts):
+    def failing(texts, languages=None):
         calls.append(texts)
         if len(calls) == 2:
             raise RuntimeError("disk full")
@@ -335,11 +335,11 @@ def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatc
     real = themes.annotations
     calls = []
 
-    def failing_late(texts):  # two chunks are written before the third fails
+    def failing_late(texts, languages=None):  # two chunks are written before the third fails
         calls.append(texts)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return real(texts)
+        return real(texts, languages)
 
     monkeypatch.setattr(themes, "annotations", failing_late)
     with pytest.raises(RuntimeError, match="disk full"):
