@@ -16,12 +16,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.factories import api_headers, make_hit, make_user, sign_in
+from voc import jobs
 from voc.extensions import db
-from voc.models import Webhook, WebhookDelivery, utcnow
-from voc.services import webhooks
+from voc.models import Feedback, Hit, Webhook, WebhookDelivery, utcnow
+from voc.services import hits, webhooks
+from voc.services.errors import StaleEdit
 
 SECRET = "s3cret-shared-with-the-receiver"
 
@@ -211,6 +213,66 @@ def test_paused_webhooks_get_nothing(client, receiver):
     webhooks.set_active(webhook.id, False)
     post_feedback(client, api_headers(make_user("contributor")))
     assert receiver.requests == [] and stored_delivery() is None
+
+
+# ----- the outbox: an event is stored with the change it announces, or not at all ------------------------
+
+
+def test_an_event_is_stored_and_sent_only_when_the_change_that_emitted_it_commits(app, receiver):
+    add_webhook(receiver.url)
+    webhooks.emit("feedback.created", {"feedback": [{"id": 1}]})
+    db.session.rollback()
+    assert stored_delivery() is None and receiver.requests == []
+
+    webhooks.emit("feedback.created", {"feedback": [{"id": 2}]})
+    assert receiver.requests == []  # nothing leaves before the commit
+    db.session.commit()
+    [(_, body)] = receiver.requests
+    assert json.loads(body)["data"] == {"feedback": [{"id": 2}]}
+    assert stored_delivery().status == "delivered"
+
+
+def test_a_crash_between_the_commit_and_the_hand_off_loses_no_event(client, runner, receiver, monkeypatch):
+    add_webhook(receiver.url)
+
+    class Killed(BaseException):
+        """The process stopping (a signal, a deploy) as the event is handed to the queue."""
+
+    def die(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(jobs, "enqueue", die)
+    headers = api_headers(make_user("contributor"))
+    with pytest.raises(Killed):
+        post_feedback(client, headers, text="Stored before the crash")
+    db.session.remove()  # the next process starts afresh
+    assert receiver.requests == []
+    delivery = stored_delivery()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+
+    result = runner.invoke(args=["voc", "webhooks", "deliver"])
+    assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
+    [(_, body)] = receiver.requests
+    [sent] = json.loads(body)["data"]["feedback"]
+    assert sent["text"] == "Stored before the crash"
+    assert db.session.get(Feedback, sent["id"]).text == "Stored before the crash"
+
+
+def test_a_status_change_that_loses_a_race_is_refused_and_announces_nothing(client, receiver, monkeypatch):
+    add_webhook(receiver.url, events=["hit.status_changed"])
+    hit = make_hit(title="Refunds")
+    change = hits._apply
+
+    def change_after_another_save(*args):
+        """Another person's save lands between this one's read and its write."""
+        with db.engine.begin() as other:
+            other.execute(update(Hit).where(Hit.id == hit.id).values(version=Hit.version + 1))
+        change(*args)
+
+    monkeypatch.setattr(hits, "_apply", change_after_another_save)
+    with pytest.raises(StaleEdit):
+        hits.set_status(hit.id, "planned", "", 1, None)
+    assert stored_delivery() is None and receiver.requests == []
 
 
 # ----- the admin page -----------------------------------------------------------------------------------

@@ -376,6 +376,7 @@ def run_import(
     """Import the file as one batch in one transaction: all of it is stored, or none of it."""
     try:
         outcome = _run(upload, settings, user_id, progress, keep=True)
+        _announce(outcome.batch.id)
         db.session.commit()
     except IntegrityError:
         # Another import (or the API) stored some of the same ids between our check and our insert.
@@ -390,7 +391,6 @@ def run_import(
     except BaseException:
         db.session.rollback()
         raise
-    _announce(outcome.batch.id)
     return outcome
 
 
@@ -490,7 +490,7 @@ def import_job_progress(job_id: int) -> tuple[ImportJob, int | None]:
 
 
 def _announce(batch_id: int) -> None:
-    """Tell webhooks about the committed batch's items, ANNOUNCED_ITEMS per event, in file order."""
+    """Tell webhooks about the batch's items, ANNOUNCED_ITEMS per event in file order, as it commits."""
     if not webhooks.subscribers("feedback.created"):
         return  # no one listens: do not load 100,000 items to say nothing
     last_id = 0
