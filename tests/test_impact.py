@@ -12,7 +12,7 @@ from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
 from voc.models import Feedback, Theme, ThemeImpact
-from voc.services import dashboard, hits, impact, imports
+from voc.services import dashboard, hits, impact, imports, uploads
 from voc.services import themes as theme_runs
 from voc.services.dashboard import DashboardFilters, Period
 from voc.services.hits import HitInput
@@ -132,7 +132,7 @@ SURVEY = (
 
 def test_one_response_with_two_answers_counts_once_in_nps_and_csat(app):
     user = make_user("contributor")
-    up = imports.store_upload(io.BytesIO(SURVEY.encode()), "survey.csv")
+    up = uploads.store_upload(io.BytesIO(SURVEY.encode()), "survey.csv")
     mapping = Mapping(
         text=["What did you like?", "What should we improve?"],
         external_id="Response ID",

@@ -19,7 +19,7 @@ from voc import create_app
 from voc.extensions import db
 from voc.ingest.mapping import SINGLE_FIELDS
 from voc.models import Feedback, ImportBatch, SavedMapping, StoredUpload, User, utcnow
-from voc.services import imports
+from voc.services import mappings, uploads
 
 app = test_imports.app  # the same fixture: uploads go to a temporary folder
 TICKETS = (
@@ -54,7 +54,7 @@ def uploaded(client, data, name="tickets.csv") -> str:
 
 def form_data(url: str, action: str, **overrides) -> dict:
     """The mapping form as the page fills it in, plus the button pressed."""
-    mapping = imports.inspect(imports.get_upload(url.rsplit("/", 1)[1])).mapping
+    mapping = mappings.inspect(uploads.get_upload(url.rsplit("/", 1)[1])).mapping
     data = {name: getattr(mapping, name) or "" for name in (*SINGLE_FIELDS, "fallback_text")}
     data.update(
         text=mapping.text,
