@@ -22,8 +22,8 @@ from tests.factories import (
     make_theme,
     make_user,
     stage_named,
+    stored_controls,
 )
-from tests.test_hostile_input import stored_controls
 from voc.extensions import db
 from voc.models import Customer, Feedback
 from voc.services import surveys

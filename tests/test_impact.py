@@ -4,10 +4,8 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import empty_tables, make_app
 from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
@@ -19,15 +17,6 @@ from voc.services.hits import HitInput
 from voc.themes.impact import MIN_RESPONSES, Impact, impacts, nps_value
 
 TODAY = dt.date.today()
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app with uploads kept in a temporary folder."""
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
 
 
 def known_responses(drag: int, other: int) -> list[tuple[float, frozenset[int]]]:

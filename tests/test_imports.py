@@ -5,16 +5,25 @@ import datetime as dt
 import io
 import json
 import os
-import pathlib
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from tests.conftest import empty_tables, make_app
-from tests.factories import make_customer, make_feedback, make_user, stage_named
-from tests.test_themes_app import add_items, theme_of
-from tests.test_webhooks import Receiver, add_webhook
+from tests.factories import (
+    IMPORT_FIXTURES,
+    Receiver,
+    add_items,
+    add_webhook,
+    count,
+    import_file,
+    make_customer,
+    make_feedback,
+    make_user,
+    stage_named,
+    theme_of,
+    upload,
+)
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.models import (
@@ -30,39 +39,10 @@ from voc.models import (
 from voc.services import batches, hits, import_writer, imports, mappings, themes, triage, uploads
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "imports"
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app with uploads kept in a temporary folder."""
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
-
 
 @pytest.fixture
 def user(app):
     return make_user("contributor", name="Ines Importer")
-
-
-def upload(data: bytes | str, name: str = "export.csv") -> uploads.Upload:
-    """Store bytes as the upload page would."""
-    if isinstance(data, str):
-        data = data.encode()
-    return uploads.store_upload(io.BytesIO(data), name)
-
-
-def import_file(up: uploads.Upload, user, mapping: Mapping | None = None, date_order: str = "", dry=False):
-    """Import with the guessed mapping unless one is given."""
-    mapping = mapping or mappings.inspect(up).mapping
-    run = imports.dry_run if dry else imports.run_import
-    return run(up, imports.ImportSettings(mapping, date_order), user.id)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 PRESET_CASES = [
@@ -84,7 +64,7 @@ PRESET_CASES = [
     ids=[case[1] for case in PRESET_CASES],
 )
 def test_each_preset_imports_end_to_end(user, filename, preset, created, rejected, source, channel, people):
-    up = upload((FIXTURES / filename).read_bytes(), filename)
+    up = upload((IMPORT_FIXTURES / filename).read_bytes(), filename)
     inspection = mappings.inspect(up)
     assert inspection.mapping.preset == preset
     outcome = import_file(up, user)
@@ -103,7 +83,7 @@ def test_each_preset_imports_end_to_end(user, filename, preset, created, rejecte
 
 
 def test_survey_answers_share_a_response_key_and_keep_their_question(user):
-    up = upload((FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
+    up = upload((IMPORT_FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
     batch = import_file(up, user).batch
     first = db.session.scalars(
         select(Feedback)
@@ -456,7 +436,7 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
 def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
     batch = import_file(
         upload(
-            (FIXTURES / "qualtrics.csv").read_bytes()
+            (IMPORT_FIXTURES / "qualtrics.csv").read_bytes()
             + (
                 b"2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,"
                 b"2024-04-04 10:05:01,"
@@ -557,7 +537,9 @@ def test_saved_mappings_round_trip_and_replace_by_name(user):
 
 def test_cli_imports_with_a_preset_and_summarises(runner, app, tmp_path):
     admin = make_user("admin")
-    result = runner.invoke(args=["voc", "import", str(FIXTURES / "zendesk.csv"), "--preset", "zendesk"])
+    result = runner.invoke(
+        args=["voc", "import", str(IMPORT_FIXTURES / "zendesk.csv"), "--preset", "zendesk"]
+    )
     assert result.exit_code == 0, result.output
     batch = db.session.scalar(select(ImportBatch))
     assert batch.user_id == admin.id

@@ -6,17 +6,13 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests import test_imports
-from tests.factories import make_feedback, make_user, sign_in
-from tests.test_imports import import_file, upload
-from tests.test_imports_web import form_data, uploaded
+from tests.factories import form_data, import_file, make_feedback, make_user, sign_in, upload, uploaded
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.ingest.parse import is_placeholder
 from voc.models import Feedback
 from voc.services import batches
 
-app = test_imports.app  # uploads go to a temporary folder
 PLACEHOLDERS = (
     "Comment,Date\nGreat service,2024-01-02\n-,2024-01-02\nn/a,2024-01-02\nNo comment.,2024-01-03\n"
     "None,2024-01-03\n.,2024-01-04\nNothing to add but thanks,2024-01-04\n"

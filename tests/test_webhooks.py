@@ -9,55 +9,18 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from flask import current_app
 from sqlalchemy import select, update
 
-from tests.factories import api_headers, make_hit, make_user, sign_in
+from tests.factories import WEBHOOK_SECRET, Receiver, add_webhook, api_headers, make_hit, make_user, sign_in
 from voc import jobs
 from voc.extensions import db
 from voc.models import Feedback, Hit, Webhook, WebhookDelivery, utcnow
 from voc.services import hits, webhooks
 from voc.services.errors import StaleEdit
-
-SECRET = "s3cret-shared-with-the-receiver"
-
-
-class Receiver:
-    """A local HTTP endpoint that records each request and answers with the next scripted status."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.answers: list[int] = []
-        self.delay = 0.0  # seconds each answer takes
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                time.sleep(receiver.delay)
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
 
 
 @pytest.fixture
@@ -66,14 +29,6 @@ def receiver(app):
     server = Receiver()
     yield server
     server.close()
-
-
-def add_webhook(url: str, events=("feedback.created",)) -> Webhook:
-    """A webhook to a receiver on this machine, which the admin setting for private addresses allows."""
-    current_app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True
-    data = webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET)
-    webhook, _ = webhooks.create_webhook(data, None)
-    return webhook
 
 
 def standard_signature(key: bytes, headers: dict, body: bytes) -> str:
@@ -97,7 +52,7 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
     response = post_feedback(client, api_headers(make_user("contributor")))
     assert response.status_code == 201
     [(headers, body)] = receiver.requests
-    assert standard_signature(SECRET.encode(), headers, body) == headers["webhook-signature"]
+    assert standard_signature(WEBHOOK_SECRET.encode(), headers, body) == headers["webhook-signature"]
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60  # receivers refuse stale replays
     assert headers["X-Voc-Event"] == "feedback.created" and headers["Content-Type"] == "application/json"
     payload = json.loads(body)
@@ -140,7 +95,7 @@ def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, rece
     assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
     first, second = receiver.requests
     assert first[1] == second[1] and first[0]["webhook-id"] == second[0]["webhook-id"]  # one message
-    assert standard_signature(SECRET.encode(), second[0], second[1]) == second[0]["webhook-signature"]
+    assert standard_signature(WEBHOOK_SECRET.encode(), second[0], second[1]) == second[0]["webhook-signature"]
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts, delivery.status_code) == ("delivered", 2, 200)
     assert delivery.error is None
