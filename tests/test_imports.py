@@ -32,6 +32,8 @@ from voc.models import (
     Hit,
     HitChange,
     ImportBatch,
+    ImportJob,
+    StoredUpload,
     Theme,
     TriageDecision,
     WebhookDelivery,
@@ -307,6 +309,40 @@ def test_a_committed_import_announces_its_items_in_events_of_at_most_n(user, rec
     )
     assert sent == [stored[0:2], stored[2:4], stored[4:5]]
     assert count(WebhookDelivery) == 3
+
+
+def queued(up: uploads.Upload, user) -> ImportJob:
+    """An import record as the upload page leaves it for a worker."""
+    mapping = mappings.inspect(up).mapping
+    job = ImportJob(
+        user_id=user.id,
+        upload_key=up.key,
+        filename=up.filename,
+        settings={"mapping": mapping.to_dict(), "date_order": ""},
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_a_queued_import_stores_its_batch_and_its_outcome_in_one_transaction(user, monkeypatch):
+    done = queued(upload(tickets(1, 2)), user)
+    imports.execute_import(done.id)
+    db.session.refresh(done)
+    assert (done.status, done.batch_id) == ("done", db.session.scalar(select(ImportBatch.id)))
+    assert count(StoredUpload) == 0  # gone with the same commit
+
+    def worker_dies(upload):
+        raise RuntimeError("the worker was killed")
+
+    monkeypatch.setattr(imports, "discard_upload", worker_dies)
+    dying = queued(upload(tickets(3, 4)), user)
+    with pytest.raises(RuntimeError):
+        imports.execute_import(dying.id)
+    db.session.refresh(dying)
+    assert (dying.status, dying.batch_id) == ("failed", None)
+    assert count(ImportBatch) == 1 and count(Feedback) == 2  # only the first import's
+    assert count(StoredUpload) == 1  # the file waits for a second try
 
 
 def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatch):

@@ -3,7 +3,8 @@
 import csv
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -73,12 +74,28 @@ def dry_run(
 
 
 def run_import(
-    upload: Upload, settings: ImportSettings, user_id: int, progress: Progress | None = None
+    upload: Upload,
+    settings: ImportSettings,
+    user_id: int,
+    progress: Progress | None = None,
+    discard: bool = False,
 ) -> Outcome:
-    """Import the file as one batch in one transaction: all of it is stored, or none of it."""
+    """Import the file as one batch in one transaction: all of it is stored, or none of it.
+
+    With `discard` the stored upload is removed in that transaction too (a web upload, once imported).
+    """
+    with _one_batch():
+        outcome = _store(upload, settings, user_id, progress)
+        if discard:
+            discard_upload(upload)
+    return outcome
+
+
+@contextmanager
+def _one_batch() -> Iterator[None]:
+    """An import's one transaction: committed when the block ends, rolled back on any error."""
     try:
-        outcome = _run(upload, settings, user_id, progress, keep=True)
-        _announce(outcome.batch.id)
+        yield
         db.session.commit()
     except IntegrityError:
         # Another import (or the API) stored some of the same ids between our check and our insert.
@@ -93,6 +110,12 @@ def run_import(
     except BaseException:
         db.session.rollback()
         raise
+
+
+def _store(upload: Upload, settings: ImportSettings, user_id: int, progress: Progress | None) -> Outcome:
+    """The batch, its items and its webhook events, written in the caller's transaction."""
+    outcome = _run(upload, settings, user_id, progress, keep=True)
+    _announce(outcome.batch.id)
     return outcome
 
 
@@ -139,13 +162,21 @@ def execute_import(job_id: int) -> None:
     try:
         upload = get_upload(job.upload_key)
         settings = ImportSettings(Mapping.from_dict(job.settings["mapping"]), job.settings["date_order"])
-        outcome = run_import(
-            upload,
-            settings,
-            job.user_id,
-            progress=lambda done: jobs.report_progress(done * 100 // upload.size),
-        )
-        discard_upload(upload)
+        # The batch, the upload's removal and the record's "done" are one transaction: a worker that
+        # dies in between leaves a failed import to run again, never a batch its record does not name.
+        with _one_batch():
+            outcome = _store(
+                upload,
+                settings,
+                job.user_id,
+                progress=lambda done: jobs.report_progress(done * 100 // upload.size),
+            )
+            discard_upload(upload)
+            db.session.execute(
+                update(ImportJob)
+                .where(ImportJob.id == job_id)
+                .values(status="done", batch_id=outcome.batch.id, finished_at=utcnow())
+            )
     except ServiceError as error:  # the file or the mapping: the person's to fix, not a crash
         db.session.rollback()
         fail_import_job(job_id, str(error))
@@ -154,12 +185,6 @@ def execute_import(job_id: int) -> None:
         db.session.rollback()
         fail_import_job(job_id, f"{type(error).__name__}: {error}")
         raise
-    db.session.execute(
-        update(ImportJob)
-        .where(ImportJob.id == job_id)
-        .values(status="done", batch_id=outcome.batch.id, finished_at=utcnow())
-    )
-    db.session.commit()
 
 
 def fail_import_job(job_id: int, reason: str) -> bool:

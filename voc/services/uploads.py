@@ -132,12 +132,12 @@ def local_file(path: str) -> Upload:
 
 
 def discard_upload(upload: Upload) -> None:
-    """Remove a stored upload once it is imported (its rejected rows live on in the batch)."""
+    """Remove a stored upload once it is imported, in the import's transaction (its rejected rows live on
+    in the batch). Should that transaction roll back, the copy is made again from the database."""
     folder = upload_folder()
     if os.path.dirname(upload.path) != folder:
         return  # a CLI file: not ours to delete
     db.session.execute(delete(StoredUpload).where(StoredUpload.key == upload.key))
-    db.session.commit()
     if os.path.exists(upload.path):
         os.unlink(upload.path)  # other servers' copies go with their old files (UPLOAD_DAYS)
 

@@ -71,8 +71,7 @@ def mapping(key: str):
                 job = imports.queue_import(upload, settings, current_user.id)
                 return redirect(url_for("imports.job", import_job_id=job.id))
             elif form.run.data:
-                outcome = imports.run_import(upload, settings, current_user.id)
-                uploads.discard_upload(upload)
+                outcome = imports.run_import(upload, settings, current_user.id, discard=True)
                 flash(
                     f"Imported {upload.filename}: {outcome.created:,} items created, "
                     f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected"
