@@ -23,8 +23,8 @@ from tests.factories import (
     make_theme,
     make_user,
     stage_named,
+    stored_controls,
 )
-from tests.test_hostile_input import stored_controls
 from voc.api.shapes import Undeclared
 from voc.extensions import db
 from voc.models import Customer, Feedback

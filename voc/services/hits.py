@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Float, cast, distinct, func, select, union
@@ -496,9 +497,13 @@ def _check_version(hit: Hit, seen_version: int | None) -> None:
         raise _stale(hit, seen_version)
 
 
-def _commit(hit: Hit, seen_version: int | None) -> None:
-    """Commit, turning a save that lost a race with another one into a StaleEdit."""
+def _commit(hit: Hit, seen_version: int | None, announce: Callable[[], None] | None = None) -> None:
+    """Commit, turning a save that lost a race with another one into a StaleEdit; `announce` stores the
+    change's webhook event in the same transaction, once the flush has given the hit its new version."""
     try:
+        db.session.flush()
+        if announce:
+            announce()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -561,24 +566,27 @@ def set_status(hit_id: int, status: str, reason: str, seen_version: int | None, 
         values["drop_reason"] = reason
     before = hit.status
     _apply(hit, values, user_id)
-    _commit(hit, seen_version)
-    webhooks.emit(
-        "hit.status_changed",
-        {
-            "hit": {
-                "id": hit.id,
-                "title": hit.title,
-                "stage": hit.stage.name,
-                "horizon": hit.horizon,
-                "status": hit.status,
-                "drop_reason": hit.drop_reason,
-                "version": hit.version,
+
+    def announce() -> None:
+        webhooks.emit(
+            "hit.status_changed",
+            {
+                "hit": {
+                    "id": hit.id,
+                    "title": hit.title,
+                    "stage": hit.stage.name,
+                    "horizon": hit.horizon,
+                    "status": hit.status,
+                    "drop_reason": hit.drop_reason,
+                    "version": hit.version,
+                },
+                "from": before,
+                "to": hit.status,
+                "user_id": user_id,
             },
-            "from": before,
-            "to": hit.status,
-            "user_id": user_id,
-        },
-    )
+        )
+
+    _commit(hit, seen_version, announce)
     return hit
 
 

@@ -270,12 +270,11 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
             db.session.rollback()  # a customer matched or made for it must not be saved later
             raise
         themes.annotate(items)
+        feedback.announce(items)
         db.session.commit()
         return response
 
-    response, new = submissions.once(SurveyResponse, submission_key, store)
-    if new:
-        feedback.announce(response.answers)
+    response, _ = submissions.once(SurveyResponse, submission_key, store)
     return response
 
 

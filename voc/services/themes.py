@@ -194,7 +194,6 @@ def execute_run(run_id: int) -> ThemeRun:
     finally:
         run.seconds = round(time.perf_counter() - started, 3)
         run.finished_at = utcnow()
-        db.session.commit()
         webhooks.emit(
             "theme_run.finished",
             {
@@ -209,6 +208,7 @@ def execute_run(run_id: int) -> ThemeRun:
                 },
             },
         )
+        db.session.commit()  # the outcome and its event, together
     return run
 
 
