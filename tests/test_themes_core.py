@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, model, sentiment
-from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
+from voc.themes.cluster import leave_one_out, mutual_weighted, neighbour_graph, searchable, split_catch_alls
 from voc.themes.duplicates import held, merged_numbers
 from voc.themes.grams import CharGrams, WordGrams
 from voc.themes.hierarchy import group_themes, line_bounds
@@ -71,6 +71,14 @@ def test_smoothing_borrows_only_from_the_same_topic():
     same = topic[:, None] == topic[None, :]
     assert graph[~same].max() == 0
     assert (graph[same] > 0).all()
+
+
+def test_smoothing_halves_a_neighbour_that_does_not_list_the_text_back():
+    # Texts 0 and 1 list each other; text 2, on the edge of their topic, lists 1 but 1 does not list it.
+    graph = sp.csr_matrix(np.array([[1.0, 0.8, 0.0], [0.8, 1.0, 0.0], [0.0, 0.6, 1.0]]))
+    assert mutual_weighted(graph).toarray() == pytest.approx(
+        np.array([[1.0, 0.8, 0.0], [0.8, 1.0, 0.0], [0.0, 0.3, 1.0]])
+    )
 
 
 @pytest.mark.parametrize("neighbours", [0, 12])
