@@ -283,7 +283,7 @@ def test_similar_themes_are_offered_with_names_and_sizes_and_merge_in_one_click(
     result = runner.invoke(args=["voc", "themes", "--k", "5"])
     assert "1 similar" in result.output
     [(larger, smaller)] = themes.similar_themes()
-    assert larger.size + smaller.size == 40 and larger.size > smaller.size  # where the cut falls is by the way
+    assert larger.size + smaller.size == 40 and larger.size > smaller.size  # wherever the cut falls
     sign_in(client, make_user("triager"))
     page = client.get("/themes/").get_data(as_text=True)
     section = re.search(r'<section class="similar">.*?</section>', page, re.S).group(0)
