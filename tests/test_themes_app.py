@@ -19,6 +19,12 @@ from voc.themes import model
 TODAY = dt.date.today()
 
 
+@pytest.fixture(autouse=True)
+def no_model_from_another_test(monkeypatch):
+    """Each test database numbers runs from 1: another test's model for run 1 must not place items."""
+    monkeypatch.setattr(themes, "_models", {})
+
+
 @pytest.fixture
 def seeded(app):
     return add_items(40)
