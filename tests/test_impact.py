@@ -86,8 +86,7 @@ def test_themes_page_shows_impact_and_sorts_by_biggest_drag(client, app):
     assert "NPS -34.29" in client.get("/themes/").text
 
 
-def test_a_theme_run_keeps_each_themes_impact_for_the_themes_page(client, app, monkeypatch):
-    monkeypatch.setattr(theme_runs, "_models", {})  # run ids repeat across the test databases
+def test_a_theme_run_keeps_each_themes_impact_for_the_themes_page(client, app):
     places = ("kitchen", "hallway", "garden", "attic", "garage")
     for n in range(25):
         make_feedback(

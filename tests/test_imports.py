@@ -502,7 +502,6 @@ def test_ambiguous_dates_need_the_order(user):
 
 
 def test_items_get_sentiment_and_their_nearest_theme(user, monkeypatch):
-    monkeypatch.setattr(themes, "_models", {})  # run ids repeat across the test databases
     made = add_items(30)
     themes.run_now(None, 3)
     refund_theme = theme_of(made["refund"])

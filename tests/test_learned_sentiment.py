@@ -141,14 +141,8 @@ def test_too_few_scored_items_or_one_label_learn_nothing():
 NPS_OF = {"positive": 10, "negative": 2, "neutral": 7}
 
 
-@pytest.fixture
-def fresh_models(monkeypatch):
-    """Run ids repeat across the test databases; the theme models kept per process must not."""
-    monkeypatch.setattr(themes, "_models", {})
-
-
 def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentiment_came_from(
-    client, app, fresh_models
+    client, app
 ):
     texts, labels = unusual(MIN_SCORED + 10, seed=1)
     scored = [
@@ -180,7 +174,7 @@ def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentim
     assert (scored_new.sentiment_source, scored_new.sentiment) == ("score", 0.5)
 
 
-def test_below_the_threshold_the_lexicon_decides(client, app, fresh_models):
+def test_below_the_threshold_the_lexicon_decides(client, app):
     texts, labels = unusual(30, seed=1)
     for text, label in zip(texts, labels, strict=True):
         make_feedback(text=text, score=NPS_OF[label], score_kind="nps")

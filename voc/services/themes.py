@@ -23,8 +23,9 @@ from voc.themes import languages as language_names
 from voc.themes.preprocess import language_of
 
 TREND_DAYS = 30
-# Fitted model per run id, loaded once per process: (model, theme ids), or the StaleModel that refused it.
-_models: dict[int, object] = {}
+# Fitted model per (run id, finish time), loaded once per process: (model, theme ids), or the StaleModel
+# that refused it. Keyed by the finish time too: a restored backup or emptied table gives run ids out again.
+_models: dict[tuple, object] = {}
 
 
 @dataclass(frozen=True)
@@ -533,14 +534,18 @@ def get_run(run_id: int) -> ThemeRun:
 
 def _fitted_model():
     """The newest finished run's model and its theme ids, cached per process."""
-    run_id = db.session.scalar(
-        select(ThemeRun.id).where(ThemeRun.status == "done").order_by(ThemeRun.id.desc()).limit(1)
-    )
-    if run_id is None:
+    newest = db.session.execute(
+        select(ThemeRun.id, ThemeRun.finished_at)
+        .where(ThemeRun.status == "done")
+        .order_by(ThemeRun.id.desc())
+        .limit(1)
+    ).first()
+    if newest is None:
         return None
-    model = _models.get(run_id)  # read once: another thread of a gunicorn worker may swap it meanwhile
+    key = tuple(newest)
+    model = _models.get(key)  # read once: another thread of a gunicorn worker may swap it meanwhile
     if model is None:
-        blob = db.session.scalar(select(ThemeRun.model).where(ThemeRun.id == run_id))
+        blob = db.session.scalar(select(ThemeRun.model).where(ThemeRun.id == newest.id))
         if blob is None:  # a run recorded without a model (restored from elsewhere): nothing to place with
             return None
         try:
@@ -548,7 +553,7 @@ def _fitted_model():
         except stored.StaleModel as refusal:
             model = refusal
         _models.clear()
-        _models[run_id] = model
+        _models[key] = model
     return None if isinstance(model, stored.StaleModel) else model
 
 
