@@ -141,9 +141,7 @@ def test_too_few_scored_items_or_one_label_learn_nothing():
 NPS_OF = {"positive": 10, "negative": 2, "neutral": 7}
 
 
-def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentiment_came_from(
-    client, app
-):
+def test_theme_run_learns_from_scored_items_and_every_item_says_where_its_sentiment_came_from(client, app):
     texts, labels = unusual(MIN_SCORED + 10, seed=1)
     scored = [
         make_feedback(text=text, score=NPS_OF[label], score_kind="nps")
