@@ -139,7 +139,7 @@ def one(kind: str, rows: int, pg_url: str) -> dict:
     """Import `rows` rows into a fresh database of this kind, then time the floor; this process only."""
     from voc.extensions import db
     from voc.models import Feedback, User
-    from voc.services import imports
+    from voc.services import imports, mappings, uploads
 
     with tempfile.TemporaryDirectory() as tmp, database(kind, tmp, "import", pg_url) as url:
         path = os.path.join(tmp, "survey.csv")
@@ -149,8 +149,8 @@ def one(kind: str, rows: int, pg_url: str) -> dict:
             user_id = db.session.scalar(db.select(User.id))
             started = time.perf_counter()
             with open(path, "rb") as stream:
-                upload = imports.store_upload(stream, "survey.csv")
-            mapping = imports.inspect(upload).mapping
+                upload = uploads.store_upload(stream, "survey.csv")
+            mapping = mappings.inspect(upload).mapping
             outcome = imports.run_import(upload, imports.ImportSettings(mapping), user_id)
             seconds = time.perf_counter() - started
             peak = peak_rss_mb()

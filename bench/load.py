@@ -20,7 +20,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from sqlalchemy import create_engine, insert, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import servers  # noqa: E402
 from voc import create_app  # noqa: E402
 from voc.config import normalise_database_url  # noqa: E402
 from voc.demo import build_demo  # noqa: E402
@@ -107,44 +107,8 @@ def first_theme_id(database_url: str) -> int:
 
 def start_gunicorn(database_url: str, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
     """gunicorn on a free loopback port; returns the process and its base URL once it answers."""
-    port = free_port()
     env = {**os.environ, "VOC_DATABASE_URL": database_url, "VOC_SECRET_KEY": "load-" + uuid.uuid4().hex}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "5",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            requests.get(base + "/login", timeout=5)
-            return process, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
-
-
-def free_port() -> int:
-    """An unused loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return servers.start_gunicorn(env, workers, threads, ("--keep-alive", "5", "--log-level", "warning"))
 
 
 def sign_in(base: str) -> str:

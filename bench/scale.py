@@ -26,7 +26,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench import servers  # noqa: E402
 from voc import create_app  # noqa: E402
 from voc.config import normalise_database_url  # noqa: E402
 from voc.demo import build_demo  # noqa: E402
@@ -183,12 +183,6 @@ def schema_bytes(engine, schema: str) -> int:
 # ----- processes ---------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def app_env(url: str, redis_url: str, queue: str) -> dict:
     return {
         **os.environ,
@@ -200,38 +194,8 @@ def app_env(url: str, redis_url: str, queue: str) -> dict:
 
 
 def start_gunicorn(env: dict, workers: int, threads: int, log) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            str(PAGE_TIMEOUT),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            requests.get(base + "/login", timeout=5)
-            return process, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    options = ("--timeout", str(PAGE_TIMEOUT), "--log-level", "warning")
+    return servers.start_gunicorn(env, workers, threads, options, log)
 
 
 def start_worker(env: dict, log) -> subprocess.Popen:

@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.load import free_port  # noqa: E402
+from bench import servers  # noqa: E402
 from voc import create_app  # noqa: E402
 from voc.extensions import db  # noqa: E402
 from voc.models import Feedback, Stage, SurveyResponse  # noqa: E402
@@ -152,7 +152,6 @@ def start_redis() -> subprocess.Popen:
 
 
 def start_gunicorn(url: str, workers: int, threads: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
     env = {
         **os.environ,
         "VOC_DATABASE_URL": url,
@@ -162,33 +161,7 @@ def start_gunicorn(url: str, workers: int, threads: int) -> tuple[subprocess.Pop
         # Every respondent has an address of its own; one survey takes everybody's answers at once.
         "VOC_SURVEY_LIMIT_PER_SURVEY": "1000000 per minute",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "error",
-            "app:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            requests.get(base + "/login", timeout=5)
-            return process, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
+    return servers.start_gunicorn(env, workers, threads, ("--log-level", "error"))
 
 
 def percentile(values: list[float], share: float) -> float | None:

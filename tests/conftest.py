@@ -82,8 +82,9 @@ def empty_tables(app) -> None:
 
 
 @pytest.fixture
-def app(database_url):
-    app = make_app(database_url)
+def app(database_url, tmp_path):
+    """The app on the test database, keeping uploads in the test's own folder."""
+    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
     with app.app_context():
         yield app
     empty_tables(app)

@@ -1,13 +1,17 @@
 """The JSON API: tokens, storing feedback from other systems, and reading every area."""
 
 import datetime as dt
+import gc
 import hashlib
 import json
+import os
+import warnings
 
 import pytest
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from tests.conftest import make_app, skip_or_fail
 from tests.factories import (
     api_headers,
     make_customer,
@@ -597,4 +601,138 @@ def test_hit_and_roadmap_quotes_come_only_from_consenting_customers(client, head
     assert client.get("/api/v1/roadmap?horizon=next%20decade", headers=headers).status_code == 422
     assert client.get("/api/v1/roadmap?stage=999", headers=headers).json["errors"] == [
         {"field": "stage", "message": "That stage does not exist."}
+    ]
+
+
+# ----- pages in SQL, and the rate limit ---------------------------------------------------------------
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL each request sends, to see that a list is cut by the database."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_feedback_pages_follow_cursors_both_ways_and_count_with_a_cap(client, headers, statements):
+    for n in range(5):
+        make_feedback(text=f"item {n}", received_on=TODAY - dt.timedelta(days=n))
+    first = client.get("/api/v1/feedback?per_page=2", headers=headers).json
+    assert "after=" in first["links"]["next"] and first["total_kind"] == "exact"
+    statements.clear()
+    second = client.get(first["links"]["next"], headers=headers).json
+    assert [row["text"] for row in second["items"]] == ["item 2", "item 3"] and second["page"] is None
+    assert any("(feedback.received_on, feedback.id) <" in sql for sql in statements)  # a seek, not a skip
+    back = client.get(second["links"]["prev"], headers=headers).json
+    assert [row["text"] for row in back["items"]] == ["item 0", "item 1"]
+    by_number = client.get("/api/v1/feedback?per_page=2&page=2", headers=headers).json
+    assert [row["text"] for row in by_number["items"]] == ["item 2", "item 3"]
+    assert (by_number["page"], by_number["links"]["prev"]) == (2, "/api/v1/feedback?per_page=2&page=1")
+    last = client.get(by_number["links"]["next"], headers=headers).json
+    assert [row["text"] for row in last["items"]] == ["item 4"] and last["links"]["next"] is None
+    bad = client.get("/api/v1/feedback?after=yesterday", headers=headers)
+    assert bad.status_code == 422
+    assert bad.json["errors"] == [
+        {"field": "after", "message": "Give the cursor of a links.next or links.prev address."}
+    ]
+
+
+def test_feedback_count_stops_at_the_cap(client, headers, monkeypatch):
+    from voc.services import feedback
+
+    monkeypatch.setattr(feedback, "COUNT_CAP", 3)
+    for n in range(5):
+        make_feedback(text=f"item {n}", channel="review")
+    body = client.get("/api/v1/feedback?channel=review&per_page=2", headers=headers).json
+    assert (body["total"], body["total_kind"], body["pages"]) == (3, "more than", None)
+    assert len(body["items"]) == 2 and body["links"]["next"]
+
+
+def test_theme_list_is_ranked_and_cut_by_the_database_and_one_theme_ranks_no_others(
+    client, headers, monkeypatch, statements
+):
+    from voc.services import themes
+
+    ranked = []
+    for label, customers in (("wide", 3), ("narrow", 1), ("middle", 2)):
+        theme = make_theme(label)
+        for _ in range(customers):
+            make_feedback(theme_id=theme.id, customer_id=make_customer().id)
+        ranked.append((customers, label, theme.id))
+    noise = make_theme("noise", noise=True)
+    make_feedback(theme_id=noise.id, customer_id=make_customer().id)
+    make_theme("empty")  # no items: not ranked
+    monkeypatch.setattr(themes, "ranked_themes", None)  # neither the list nor one theme ranks them all
+    pages = [client.get(f"/api/v1/themes?per_page=1&page={n}", headers=headers).json for n in (1, 2, 3, 4)]
+    assert [p["items"][0]["title"] for p in pages] == ["wide", "middle", "narrow", "noise"]
+    assert {p["total"] for p in pages} == {4}
+    assert any("LIMIT" in sql and "GROUP BY" in sql for sql in statements)
+    middle = dict((label, id_) for _, label, id_ in ranked)["middle"]
+    detail = client.get(f"/api/v1/themes/{middle}", headers=headers).json
+    assert (detail["title"], detail["customers"], detail["items"]) == ("middle", 2, 2)
+
+
+def test_hit_and_survey_lists_are_cut_by_the_database(client, headers, statements):
+    from voc.services import surveys
+
+    for title, impact in (("Small", 1), ("Big", 5), ("Middling", 3)):
+        make_hit(title=title, impact=impact)
+    second = client.get("/api/v1/hits?per_page=1&page=2", headers=headers).json
+    assert [h["title"] for h in second["items"]] == ["Middling"] and second["total"] == 3
+    for title in ("First", "Second", "Third"):
+        surveys.create_survey(
+            surveys.SurveyInput(title=title, questions=["Why?"], thanks_name="Ana", thanks_text="Thanks."),
+            None,
+        )
+    statements.clear()
+    page = client.get("/api/v1/surveys?per_page=2&page=2", headers=headers).json
+    assert [s["title"] for s in page["items"]] == ["First"] and (page["total"], page["pages"]) == (3, 2)
+    assert any("LIMIT" in sql and "FROM survey " in sql for sql in statements)
+
+
+def test_each_token_is_limited_with_a_429_that_says_when_to_come_back(client, app, headers):
+    app.config["API_RATE_LIMIT"] = "2 per minute"
+    assert [client.get("/api/v1/hits", headers=headers).status_code for _ in range(2)] == [200, 200]
+    refused = client.get("/api/v1/hits", headers=headers)
+    assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 61
+    assert refused.json["error"].startswith("Too many requests with this token (the limit is 2 per 1 minute)")
+    other = api_headers(make_user("viewer"))
+    assert client.get("/api/v1/hits", headers=other).status_code == 200  # counted per token
+    assert client.get("/api/v1/openapi.json").status_code == 200  # the document is not counted
+
+
+def test_every_worker_counts_against_one_limit_in_redis(app, database_url, headers):
+    url = os.environ.get("VOC_TEST_REDIS_URL")
+    if not url:
+        skip_or_fail("Redis test skipped: set VOC_TEST_REDIS_URL=redis://127.0.0.1:6379/13 to enable it")
+    answers = []
+    for requests in (2, 1):  # each app binds the limiter anew: only what Redis holds carries over
+        worker = make_app(database_url, RATELIMIT_STORAGE_URI=url, API_RATE_LIMIT="2 per minute")
+        with worker.app_context():
+            try:
+                browser = worker.test_client()
+                answers += [browser.get("/api/v1/hits", headers=headers).status_code for _ in range(requests)]
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    # The workers, gone, leave connections to the garbage collector: collect them here, quietly, rather
+    # than let their warning fail whichever PostgreSQL test runs next.
+    del worker, browser
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    assert answers == [200, 200, 429]
+
+
+def test_a_digit_that_is_not_ascii_is_a_bad_number_not_a_crash(client, headers):
+    response = client.get("/api/v1/hits?page=²", headers=headers)
+    assert response.status_code == 422
+    assert response.json["errors"] == [
+        {"field": "page", "message": "Give a whole number from 1 to 2,147,483,647."}
     ]

@@ -6,8 +6,7 @@ import pytest
 
 from tests.browser import WIDTHS, chromium_page, live_server, screenshot, sign_in, too_wide
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_customer, make_feedback, make_user
-from tests.test_hits import make_hit
+from tests.factories import make_customer, make_feedback, make_hit, make_user
 from voc.extensions import db
 from voc.models import Theme
 from voc.services import hits

@@ -6,8 +6,7 @@ import pytest
 
 from tests.browser import chromium_page, live_server, screenshot, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_user
-from tests.test_hits import make_hit
+from tests.factories import make_hit, make_user
 
 pytestmark = pytest.mark.browser
 # CSS pixels of each paper at 96 dpi, for a picture of the first page as it prints.

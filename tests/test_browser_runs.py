@@ -6,9 +6,7 @@ import pytest
 
 from tests.browser import chromium_page, live_server, sign_in
 from tests.conftest import empty_tables, make_app
-from tests.factories import make_user
-from tests.test_jobs import DOWN
-from tests.test_themes_app import add_items
+from tests.factories import REDIS_DOWN, add_items, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +14,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def queue_down_app(database_url):
     """The app as users get it (CSRF on), its Redis not answering."""
-    app = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False, REDIS_URL=DOWN)
+    app = make_app(database_url, WTF_CSRF_ENABLED=True, TESTING=False, REDIS_URL=REDIS_DOWN)
     with app.app_context():
         make_user("triager", email="triage@example.com")
         add_items(3)

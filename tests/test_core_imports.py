@@ -1,11 +1,13 @@
-"""The pure core (themes, ingest, export and the modules they share) never reaches for Flask or the DB."""
+"""Import fences: the pure core (themes, ingest, export and the modules they share) never reaches for
+Flask or the DB, and no test module imports another."""
 
 import ast
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent / "voc"
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent / "voc"
 FORBIDDEN = ("flask", "voc.models", "voc.extensions")
 # The core packages, and the pure modules they share: the domain's fixed sets and the PII masker.
 MODULES = sorted(
@@ -41,3 +43,12 @@ def test_core_module_avoids_flask_and_database(path):
         if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN)
     }
     assert not breaches
+
+
+def test_no_test_module_imports_another():
+    """Shared helpers live in tests/factories.py, texts.py and routes.py; a test module is no library."""
+    breaches = {
+        path.name: sorted(name for name in imported_names(path) if name.startswith("tests.test_"))
+        for path in sorted(TESTS.glob("test_*.py"))
+    }
+    assert {name: found for name, found in breaches.items() if found} == {}

@@ -4,8 +4,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from tests.factories import make_customer, make_feedback, make_user, sign_in, stage_named
-from tests.test_hits import make_hit
+from tests.factories import make_customer, make_feedback, make_hit, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.models import Customer, Feedback, FollowUp, Interview, Theme
 from voc.services import hits

@@ -91,7 +91,8 @@ def test_evidence_counts_follow_feedback_added_to_the_theme_later(app):
     assert after.mean_sentiment == round((-0.8 + 0.4 - 0.5) / 3, 2)
     assert after.negative_share == round(2 / 3, 2)
     assert after.quotes[0].sentiment == -0.8  # the strongest words lead
-    assert hits.reach_by_hit([hit.id]) == {hit.id: 2}
+    [ranked] = hits.ranked_hits(hits.BoardFilters())
+    assert (ranked.rice.reach, ranked.rice.reach_from_evidence) == (2, True)
 
 
 def test_only_consenting_customers_are_marked_quotable(client, triager):

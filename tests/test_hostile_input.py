@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import String, Text, select, update
 
 from tests.conftest import empty_tables, make_app
-from tests.test_security_routes import (
+from tests.factories import stored_controls
+from tests.routes import (
     GETS,
     PARAM_VALUES,
     ROUTES,
@@ -24,7 +25,6 @@ from tests.test_security_routes import (
     url_for_rule,
 )
 from voc.extensions import db
-from voc.ingest.controls import CONTROLS
 from voc.models import INT_MAX, Customer, ThemeRun, Webhook
 
 # Values a shared link, a typo or a fuzzer puts in a filter; each must give a page, a 404 or a 422.
@@ -218,18 +218,6 @@ def typed(name: str, value: str) -> str:
     if name == "url":
         return "https://receiver.invalid/Nul\x00Bell\x07Esc\x1bEnd"  # .invalid never resolves: no delivery
     return TYPED
-
-
-def stored_controls() -> list[str]:
-    """Every stored text value, in every string column of every table, that holds a control character."""
-    found = []
-    for table in db.metadata.sorted_tables:
-        for column in table.columns:
-            if isinstance(column.type, String | Text):
-                for value in db.session.scalars(select(column).where(column.is_not(None))):
-                    if CONTROLS.search(value):
-                        found.append(f"{table.name}.{column.name}: {value[:60]!r}")
-    return found
 
 
 def stored_typing() -> set[str]:

@@ -4,30 +4,19 @@ import csv
 import datetime as dt
 import io
 
-import pytest
 from sqlalchemy import select
 
-from tests.conftest import empty_tables, make_app
 from tests.factories import make_feedback, make_user, sign_in, stage_named
 from voc.extensions import db
 from voc.ingest.mapping import Mapping
 from voc.models import Feedback, Theme, ThemeImpact
-from voc.services import dashboard, hits, impact, imports
+from voc.services import dashboard, hits, impact, imports, uploads
 from voc.services import themes as theme_runs
 from voc.services.dashboard import DashboardFilters, Period
 from voc.services.hits import HitInput
 from voc.themes.impact import MIN_RESPONSES, Impact, impacts, nps_value
 
 TODAY = dt.date.today()
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app with uploads kept in a temporary folder."""
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
 
 
 def known_responses(drag: int, other: int) -> list[tuple[float, frozenset[int]]]:
@@ -132,7 +121,7 @@ SURVEY = (
 
 def test_one_response_with_two_answers_counts_once_in_nps_and_csat(app):
     user = make_user("contributor")
-    up = imports.store_upload(io.BytesIO(SURVEY.encode()), "survey.csv")
+    up = uploads.store_upload(io.BytesIO(SURVEY.encode()), "survey.csv")
     mapping = Mapping(
         text=["What did you like?", "What should we improve?"],
         external_id="Response ID",

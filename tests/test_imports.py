@@ -5,16 +5,25 @@ import datetime as dt
 import io
 import json
 import os
-import pathlib
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
-from tests.conftest import empty_tables, make_app
-from tests.factories import make_customer, make_feedback, make_user, stage_named
-from tests.test_themes_app import add_items, theme_of
-from tests.test_webhooks import Receiver, add_webhook
+from tests.factories import (
+    IMPORT_FIXTURES,
+    Receiver,
+    add_items,
+    add_webhook,
+    count,
+    import_file,
+    make_customer,
+    make_feedback,
+    make_user,
+    stage_named,
+    theme_of,
+    upload,
+)
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.models import (
@@ -23,46 +32,19 @@ from voc.models import (
     Hit,
     HitChange,
     ImportBatch,
+    ImportJob,
+    StoredUpload,
     Theme,
     TriageDecision,
     WebhookDelivery,
 )
-from voc.services import hits, imports, themes, triage
+from voc.services import batches, hits, import_writer, imports, mappings, themes, triage, uploads
 from voc.services.errors import InvalidInput, NotAllowed, NotFound
-
-FIXTURES = pathlib.Path(__file__).parent / "fixtures" / "imports"
-
-
-@pytest.fixture
-def app(database_url, tmp_path):
-    """The app with uploads kept in a temporary folder."""
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
 
 
 @pytest.fixture
 def user(app):
     return make_user("contributor", name="Ines Importer")
-
-
-def upload(data: bytes | str, name: str = "export.csv") -> imports.Upload:
-    """Store bytes as the upload page would."""
-    if isinstance(data, str):
-        data = data.encode()
-    return imports.store_upload(io.BytesIO(data), name)
-
-
-def import_file(up: imports.Upload, user, mapping: Mapping | None = None, date_order: str = "", dry=False):
-    """Import with the guessed mapping unless one is given."""
-    mapping = mapping or imports.inspect(up).mapping
-    run = imports.dry_run if dry else imports.run_import
-    return run(up, imports.ImportSettings(mapping, date_order), user.id)
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 PRESET_CASES = [
@@ -84,8 +66,8 @@ PRESET_CASES = [
     ids=[case[1] for case in PRESET_CASES],
 )
 def test_each_preset_imports_end_to_end(user, filename, preset, created, rejected, source, channel, people):
-    up = upload((FIXTURES / filename).read_bytes(), filename)
-    inspection = imports.inspect(up)
+    up = upload((IMPORT_FIXTURES / filename).read_bytes(), filename)
+    inspection = mappings.inspect(up)
     assert inspection.mapping.preset == preset
     outcome = import_file(up, user)
     batch = outcome.batch
@@ -103,7 +85,7 @@ def test_each_preset_imports_end_to_end(user, filename, preset, created, rejecte
 
 
 def test_survey_answers_share_a_response_key_and_keep_their_question(user):
-    up = upload((FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
+    up = upload((IMPORT_FIXTURES / "surveymonkey.csv").read_bytes(), "surveymonkey.csv")
     batch = import_file(up, user).batch
     first = db.session.scalars(
         select(Feedback)
@@ -282,7 +264,7 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
     imports.run_import(upload(tickets(1, 2)), imports.ImportSettings(mapping), user.id)
     # As if another import committed T-2 after this one checked for duplicates.
     monkeypatch.setattr(
-        imports._Writer,
+        import_writer.Writer,
         "_without_duplicates",
         lambda self, items, owners: (list(zip(items, owners, strict=True)), []),
     )
@@ -294,7 +276,7 @@ def test_ids_stored_concurrently_refuse_the_whole_batch(user, monkeypatch):
 def test_postgresql_statistics_are_refreshed_once_an_import_has_grown_the_table(app, user, monkeypatch):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("ANALYZE is PostgreSQL's")
-    monkeypatch.setattr(imports, "ANALYZE_ITEMS", 4)
+    monkeypatch.setattr(import_writer, "ANALYZE_ITEMS", 4)
     # Earlier tests' rows may have left autovacuum's estimate high; start from the true, empty table.
     db.session.execute(text("ANALYZE feedback"))
     db.session.commit()
@@ -327,6 +309,40 @@ def test_a_committed_import_announces_its_items_in_events_of_at_most_n(user, rec
     )
     assert sent == [stored[0:2], stored[2:4], stored[4:5]]
     assert count(WebhookDelivery) == 3
+
+
+def queued(up: uploads.Upload, user) -> ImportJob:
+    """An import record as the upload page leaves it for a worker."""
+    mapping = mappings.inspect(up).mapping
+    job = ImportJob(
+        user_id=user.id,
+        upload_key=up.key,
+        filename=up.filename,
+        settings={"mapping": mapping.to_dict(), "date_order": ""},
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def test_a_queued_import_stores_its_batch_and_its_outcome_in_one_transaction(user, monkeypatch):
+    done = queued(upload(tickets(1, 2)), user)
+    imports.execute_import(done.id)
+    db.session.refresh(done)
+    assert (done.status, done.batch_id) == ("done", db.session.scalar(select(ImportBatch.id)))
+    assert count(StoredUpload) == 0  # gone with the same commit
+
+    def worker_dies(upload):
+        raise RuntimeError("the worker was killed")
+
+    monkeypatch.setattr(imports, "discard_upload", worker_dies)
+    dying = queued(upload(tickets(3, 4)), user)
+    with pytest.raises(RuntimeError):
+        imports.execute_import(dying.id)
+    db.session.refresh(dying)
+    assert (dying.status, dying.batch_id) == ("failed", None)
+    assert count(ImportBatch) == 1 and count(Feedback) == 2  # only the first import's
+    assert count(StoredUpload) == 1  # the file waits for a second try
 
 
 def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatch):
@@ -374,7 +390,7 @@ def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):
     )
     triage.dismiss(triager.id, "not a pain point", feedback_id=ids[2])
 
-    result = imports.undo_batch(batch.id, user)
+    result = batches.undo_batch(batch.id, user)
     assert (result.items, result.evidence_links) == (4, 1)
     remaining = db.session.scalars(select(Feedback.id).order_by(Feedback.id)).all()
     other_ids = db.session.scalars(select(Feedback.id).where(Feedback.batch_id == other.id)).all()
@@ -388,15 +404,15 @@ def test_undo_removes_exactly_the_batch_and_keeps_evidence_consistent(user):
     assert (theme.quote_ids, theme.size) == ([typed.id], 1)
     assert db.session.get(ImportBatch, batch.id).undone_at is not None
     with pytest.raises(InvalidInput, match="already undone"):
-        imports.undo_batch(batch.id, user)
+        batches.undo_batch(batch.id, user)
 
 
 def test_only_the_importer_or_a_triager_may_undo(user):
     batch = import_file(upload(tickets(1, 2)), user).batch
     with pytest.raises(NotAllowed):
-        imports.undo_batch(batch.id, make_user("contributor"))
+        batches.undo_batch(batch.id, make_user("contributor"))
     assert count(Feedback) == 2
-    assert imports.undo_batch(batch.id, make_user("admin")).items == 2
+    assert batches.undo_batch(batch.id, make_user("admin")).items == 2
 
 
 def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
@@ -408,7 +424,7 @@ def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
     )
     batch = import_file(upload(data), user).batch
     assert (batch.created, batch.rejected) == (1, 2)
-    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    rows = list(csv.reader(io.StringIO(batches.rejected_rows(batch))))
     assert rows[0] == ["Ticket ID", "Description", "Created", "Email", "error"]
     assert rows[1] == [
         "T-2",
@@ -418,7 +434,7 @@ def test_rejected_rows_come_back_as_csv_ready_to_fix(user):
         "row 3, column 'Created': '2024-02-31' is not a valid date",
     ]
     assert rows[2][-1] == "row 4, column 'Description': no feedback text"
-    assert imports.rejected_reasons(batch) == [rows[1][-1], rows[2][-1]]
+    assert batches.rejected_reasons(batch) == [rows[1][-1], rows[2][-1]]
     # Fixed and uploaded again, the rows import; the error column is kept as an extra.
     rows[1][1], rows[1][2], rows[2][1] = "Now fixed", "2024-02-28", "Also fixed"
     fixed = io.StringIO()
@@ -441,7 +457,7 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
     item = db.session.scalar(select(Feedback).where(Feedback.external_id == "T-1"))
     assert item.text == "Bills late again, \u200fشكرا 😀 <script>alert(1)</script>"
     assert item.extras == {'=HYPERLINK("http://evil","x")': "+cmd"}
-    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    rows = list(csv.reader(io.StringIO(batches.rejected_rows(batch))))
     assert rows[0] == [
         "Ticket ID",
         "Description",
@@ -456,7 +472,7 @@ def test_hostile_cells_arrive_without_control_characters_and_rejected_headers_ar
 def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
     batch = import_file(
         upload(
-            (FIXTURES / "qualtrics.csv").read_bytes()
+            (IMPORT_FIXTURES / "qualtrics.csv").read_bytes()
             + (
                 b"2024-04-04 10:00:00,2024-04-04 10:05:00,IP Address,192.0.2.12,100,300,True,"
                 b"2024-04-04 10:05:01,"
@@ -467,14 +483,14 @@ def test_multi_row_headers_are_kept_in_the_rejected_rows(user):
         user,
     ).batch
     assert batch.rejected == 1
-    again = upload(imports.rejected_rows(batch), "qualtrics-rejected.csv")
-    assert imports.inspect(again).mapping.header_rows == 2
+    again = upload(batches.rejected_rows(batch), "qualtrics-rejected.csv")
+    assert mappings.inspect(again).mapping.header_rows == 2
 
 
 def test_ambiguous_dates_need_the_order(user):
     data = "Comment,Date\nSlow,03/04/2024\nFast,05/06/2024\n"
     up = upload(data)
-    assert imports.inspect(up).date_order == "ambiguous"
+    assert mappings.inspect(up).date_order == "ambiguous"
     with pytest.raises(InvalidInput, match="choose the order") as error:
         import_file(up, user)
     assert error.value.errors[0][0] == "date_order"
@@ -512,7 +528,7 @@ def test_items_get_sentiment_and_their_nearest_theme(user, monkeypatch):
 )
 def test_bad_files_are_refused_with_a_clear_message(user, data, name, message):
     with pytest.raises(InvalidInput, match=message.replace(".", r"\.")):
-        imports.inspect(upload(data, name))
+        mappings.inspect(upload(data, name))
     assert count(ImportBatch) == 0
 
 
@@ -531,25 +547,25 @@ def test_client_file_names_never_become_paths(app, name):
     assert up.path == os.path.join(folder, up.key)
     assert os.listdir(folder) == [up.key]
     assert "/" not in up.filename and "\\" not in up.filename and "\n" not in up.filename
-    assert imports.get_upload(up.key).filename == up.filename
+    assert uploads.get_upload(up.key).filename == up.filename
 
 
 @pytest.mark.parametrize("key", ["../../etc/passwd", "a" * 63, "A" * 64, "", "0" * 64])
 def test_unknown_or_malformed_upload_keys_are_not_found(app, key):
     with pytest.raises(NotFound):
-        imports.get_upload(key)
+        uploads.get_upload(key)
 
 
 def test_saved_mappings_round_trip_and_replace_by_name(user):
     mapping = Mapping(text=["Comment"], date="Date")
-    saved, created = imports.save_mapping("  Our  survey ", mapping, user.id)
+    saved, created = mappings.save_mapping("  Our  survey ", mapping, user.id)
     assert (saved.name, created) == ("Our survey", True)
     mapping.date = None
-    again, created = imports.save_mapping("Our survey", mapping, user.id)
+    again, created = mappings.save_mapping("Our survey", mapping, user.id)
     assert (again.id, created) == (saved.id, False)
-    assert imports.saved_mapping_named("Our survey").date is None
+    assert mappings.saved_mapping_named("Our survey").date is None
     with pytest.raises(InvalidInput, match="Give the mapping a name"):
-        imports.save_mapping("  ", mapping, user.id)
+        mappings.save_mapping("  ", mapping, user.id)
 
 
 # ----- CLI ---------------------------------------------------------------------------------------
@@ -557,7 +573,9 @@ def test_saved_mappings_round_trip_and_replace_by_name(user):
 
 def test_cli_imports_with_a_preset_and_summarises(runner, app, tmp_path):
     admin = make_user("admin")
-    result = runner.invoke(args=["voc", "import", str(FIXTURES / "zendesk.csv"), "--preset", "zendesk"])
+    result = runner.invoke(
+        args=["voc", "import", str(IMPORT_FIXTURES / "zendesk.csv"), "--preset", "zendesk"]
+    )
     assert result.exit_code == 0, result.output
     batch = db.session.scalar(select(ImportBatch))
     assert batch.user_id == admin.id
@@ -570,7 +588,7 @@ def test_cli_imports_with_a_preset_and_summarises(runner, app, tmp_path):
 
 def test_cli_dry_run_source_mapping_and_rejected_file(runner, app, tmp_path):
     user = make_user("contributor", email="ines@example.com")
-    imports.save_mapping(
+    mappings.save_mapping(
         "tickets",
         Mapping(text=["Description"], external_id="Ticket ID", date="Created", customer_email="Email"),
         user.id,

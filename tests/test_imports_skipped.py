@@ -6,17 +6,13 @@ import io
 import pytest
 from sqlalchemy import select
 
-from tests import test_imports
-from tests.factories import make_feedback, make_user, sign_in
-from tests.test_imports import import_file, upload
-from tests.test_imports_web import form_data, uploaded
+from tests.factories import form_data, import_file, make_feedback, make_user, sign_in, upload, uploaded
 from voc.extensions import db
 from voc.ingest import Mapping
 from voc.ingest.parse import is_placeholder
 from voc.models import Feedback
-from voc.services import imports
+from voc.services import batches
 
-app = test_imports.app  # uploads go to a temporary folder
 PLACEHOLDERS = (
     "Comment,Date\nGreat service,2024-01-02\n-,2024-01-02\nn/a,2024-01-02\nNo comment.,2024-01-03\n"
     "None,2024-01-03\n.,2024-01-04\nNothing to add but thanks,2024-01-04\n"
@@ -54,7 +50,7 @@ def test_placeholder_answers_are_skipped_and_counted_with_their_reason(user):
         "row 3, column 'Comment': '-' is a placeholder, not feedback",
         "row 4, column 'Comment': 'n/a' is a placeholder, not feedback",
     ]
-    rows = list(csv.reader(io.StringIO(imports.rejected_rows(batch))))
+    rows = list(csv.reader(io.StringIO(batches.rejected_rows(batch))))
     assert [row[0] for row in rows[1:]] == ["'-", "n/a", "No comment.", "None", "."]  # "-" kept from running
     assert rows[3][-1] == "row 5, column 'Comment': 'No comment.' is a placeholder, not feedback"
 
@@ -86,7 +82,7 @@ def test_ids_stored_with_other_words_are_named_row_by_row(user):
         "skipped as a duplicate",
         "row 5: id 'T-2' is already stored with other text, “Brand new ticket”; skipped as a duplicate",
     ]
-    rows = list(csv.reader(io.StringIO(imports.rejected_rows(outcome.batch))))
+    rows = list(csv.reader(io.StringIO(batches.rejected_rows(outcome.batch))))
     assert [row[:2] for row in rows[1:]] == [
         ["T-1", "Completely different words"],
         ["T-2", "Other words under the same id"],

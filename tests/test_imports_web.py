@@ -4,30 +4,27 @@ import csv
 import datetime as dt
 import gc
 import io
-import json
 import os
 import warnings
 
 import pytest
 from sqlalchemy import select
 
-from tests import test_imports
 from tests.conftest import empty_tables, make_app
-from tests.factories import as_user, make_user, sign_in
-from tests.test_imports import FIXTURES, count
+from tests.factories import (
+    IMPORT_FIXTURES,
+    TICKETS,
+    as_user,
+    count,
+    form_data,
+    make_user,
+    post_file,
+    sign_in,
+    uploaded,
+)
 from voc import create_app
 from voc.extensions import db
-from voc.ingest.mapping import SINGLE_FIELDS
 from voc.models import Feedback, ImportBatch, SavedMapping, StoredUpload, User, utcnow
-from voc.services import imports
-
-app = test_imports.app  # the same fixture: uploads go to a temporary folder
-TICKETS = (
-    "Ticket ID,Description,Created,Email\n"
-    "T-1,Login fails,2024-02-01,a@example.com\n"
-    'T-2,"=SUM(A1:A9)",2024-02-31,b@example.com\n'
-    "T-3,,2024-02-03,c@example.com\n"
-)
 
 
 @pytest.fixture
@@ -37,44 +34,8 @@ def contributor(app, client):
     return user
 
 
-def post_file(client, data: bytes | str, name: str = "tickets.csv"):
-    if isinstance(data, str):
-        data = data.encode()
-    return client.post(
-        "/imports/new", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data"
-    )
-
-
-def uploaded(client, data, name="tickets.csv") -> str:
-    """Upload and return the mapping page's URL."""
-    response = post_file(client, data, name)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
-
-
-def form_data(url: str, action: str, **overrides) -> dict:
-    """The mapping form as the page fills it in, plus the button pressed."""
-    mapping = imports.inspect(imports.get_upload(url.rsplit("/", 1)[1])).mapping
-    data = {name: getattr(mapping, name) or "" for name in (*SINGLE_FIELDS, "fallback_text")}
-    data.update(
-        text=mapping.text,
-        customer_name=mapping.customer_name,
-        score_kind=mapping.score_kind or "",
-        default_channel=mapping.default_channel,
-        default_source=mapping.default_source or "",
-        header_rows=str(mapping.header_rows),
-        labels=json.dumps(mapping.labels),
-        preset=mapping.preset or "",
-        date_order="",
-        mapping_name="",
-    )
-    data.update(overrides)
-    data[action] = "x"
-    return data
-
-
 def test_the_upload_page_leads_to_a_preview_with_a_guessed_mapping(client, contributor):
-    url = uploaded(client, (FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv")
+    url = uploaded(client, (IMPORT_FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv")
     page = client.get(url).get_data(as_text=True)
     assert "Map the columns of zendesk.csv" in page
     assert "Cannot reset my password from the mobile app" in page  # the first rows
@@ -241,7 +202,7 @@ def test_an_upload_left_past_its_time_has_expired(client, contributor, app):
 def test_mapping_page_says_whether_it_recognised_the_tool(client, contributor):
     guessed = client.get(uploaded(client, TICKETS)).get_data(as_text=True)
     assert "<strong>No known layout: guessed</strong> from the column names." in guessed
-    zendesk = client.get(uploaded(client, (FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv"))
+    zendesk = client.get(uploaded(client, (IMPORT_FIXTURES / "zendesk.csv").read_bytes(), "zendesk.csv"))
     assert "<strong>Recognised as a Zendesk export</strong>" in zendesk.get_data(as_text=True)
     url = uploaded(client, TICKETS, "again.csv")
     chosen = client.get(url + "?start=preset:freshdesk").get_data(as_text=True)

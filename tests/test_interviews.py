@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from tests.factories import make_customer, make_user, sign_in, stage_named
+from tests.factories import interview_form, make_customer, make_user, sign_in
 from voc.extensions import db
 from voc.models import Customer, Feedback, Interview
 
@@ -17,25 +17,6 @@ def field_worker(client, app):
     user = make_user("contributor", name="Fatima Field")
     sign_in(client, user)
     return user
-
-
-def interview_form(interviewer, **overrides):
-    data = {
-        "customer_id": "",
-        "new_customer_name": "",
-        "interviewer_id": str(interviewer.id),
-        "held_on": TODAY.isoformat(),
-        "place": "Market Square stall",
-        "duration_minutes": "45",
-        "notes": "Met at the pop-up stand.",
-        "quotes-0-text": "I never understood the tariff names",
-        "quotes-0-stage": str(stage_named("Consider").id),
-        "quotes-1-text": "The installer was brilliant",
-        "quotes-1-stage": str(stage_named("Action").id),
-        "submit": "Save interview",
-    }
-    data.update(overrides)
-    return data
 
 
 def counts():

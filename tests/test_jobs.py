@@ -10,14 +10,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.conftest import skip_or_fail
-from tests.factories import make_user, sign_in
-from tests.test_themes_app import add_items
+from tests.factories import REDIS_DOWN, TICKETS, add_items, form_data, make_user, sign_in, uploaded
 from voc import create_app, jobs
 from voc.extensions import db
 from voc.models import Feedback, ImportBatch, ImportJob, StoredUpload, ThemeRun, utcnow
 from voc.services import themes
-
-DOWN = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
 
 
 @pytest.fixture
@@ -136,7 +133,7 @@ def test_a_timed_out_run_is_failed_and_says_so(app, client, redis, monkeypatch):
 
 def test_redis_down_at_enqueue_leaves_no_ghost_and_says_why(app, client):
     add_items(3)
-    app.config.update(REDIS_URL=DOWN)
+    app.config.update(REDIS_URL=REDIS_DOWN)
     sign_in(client, make_user("triager"))
     for _ in range(2):  # and the failed attempt does not block the next one
         response = client.post("/themes/runs", data={"k": "3", "stop_words": ""})
@@ -146,7 +143,7 @@ def test_redis_down_at_enqueue_leaves_no_ghost_and_says_why(app, client):
         assert "nothing is running" in page and "still going" not in page
     runs = db.session.scalars(select(ThemeRun).order_by(ThemeRun.id)).all()
     assert [run.status for run in runs] == ["failed", "failed"]
-    assert runs[0].message == f"Could not be queued: Redis at {DOWN} did not answer (ConnectionError)."
+    assert runs[0].message == f"Could not be queued: Redis at {REDIS_DOWN} did not answer (ConnectionError)."
     page = client.get("/themes/").get_data(as_text=True)
     assert f"Retry run #{runs[1].id}" in page
 
@@ -203,7 +200,7 @@ def test_the_themes_command_queues_when_redis_is_configured_and_runs_here_on_req
 
 
 def test_the_themes_command_explains_a_redis_that_is_down(app, runner):
-    app.config.update(REDIS_URL=DOWN)
+    app.config.update(REDIS_URL=REDIS_DOWN)
     add_items(3)
     result = runner.invoke(args=["voc", "themes"])
     assert result.exit_code == 1
@@ -213,8 +210,6 @@ def test_the_themes_command_explains_a_redis_that_is_down(app, runner):
 
 def test_a_large_web_import_runs_on_the_queue_with_its_progress(app, client, redis, tmp_path, monkeypatch):
     from rq.job import Job
-
-    from tests.test_imports_web import TICKETS, form_data, uploaded
 
     app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
     monkeypatch.setenv("VOC_IMPORT_UPLOAD_FOLDER", str(tmp_path / "worker"))  # another host's disk
@@ -237,8 +232,6 @@ def test_a_large_web_import_runs_on_the_queue_with_its_progress(app, client, red
 
 
 def test_a_queued_import_that_fails_says_why_and_imports_nothing(app, client, redis, tmp_path, monkeypatch):
-    from tests.test_imports_web import TICKETS, form_data, uploaded
-
     app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
     monkeypatch.setenv("VOC_IMPORT_UPLOAD_FOLDER", str(tmp_path / "worker"))
     sign_in(client, make_user("contributor"))
@@ -256,12 +249,10 @@ def test_a_queued_import_that_fails_says_why_and_imports_nothing(app, client, re
 
 
 def test_redis_down_at_a_large_import_says_so_and_imports_nothing(app, client, tmp_path):
-    from tests.test_imports_web import TICKETS, form_data, uploaded
-
     app.config.update(IMPORT_QUEUE_BYTES=1, IMPORT_UPLOAD_FOLDER=str(tmp_path / "web"))
     sign_in(client, make_user("contributor"))
     url = uploaded(client, TICKETS)
-    app.config.update(REDIS_URL=DOWN)
+    app.config.update(REDIS_URL=REDIS_DOWN)
     response = client.post(url, data=form_data(url, "run"))
     assert response.status_code == 200
     assert "The job queue is not answering, so the import could not start" in response.get_data(as_text=True)

@@ -6,8 +6,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from tests.factories import api_headers, make_feedback, make_user, sign_in
-from tests.test_languages_core import fixture_rows
+from tests.factories import (
+    api_headers,
+    import_file,
+    interview_form,
+    make_feedback,
+    make_user,
+    sign_in,
+    upload,
+)
+from tests.texts import fixture_rows
 from voc.extensions import db
 from voc.models import Feedback, Theme
 from voc.services import corrections, themes
@@ -68,8 +76,6 @@ def test_the_api_stores_reports_and_filters_by_language(client, app):
 
 
 def test_interview_quotes_get_their_language(client, app):
-    from tests.test_interviews import interview_form
-
     interviewer = make_user("contributor", name="Fatima Field")
     sign_in(client, interviewer)
     client.post(
@@ -144,20 +150,7 @@ def test_a_run_asked_for_the_lens_without_its_extra_goes_on_and_says_so(client, 
     assert "The semantic lens is not installed: run `make semantic`." in page
 
 
-@pytest.fixture
-def import_app(database_url, tmp_path):
-    """The app with uploads kept in a temporary folder, as the import tests have it."""
-    from tests.conftest import empty_tables, make_app
-
-    app = make_app(database_url, IMPORT_UPLOAD_FOLDER=str(tmp_path / "uploads"))
-    with app.app_context():
-        yield app
-    empty_tables(app)
-
-
-def test_imported_items_get_their_language(import_app):
-    from tests.test_imports import import_file, upload
-
+def test_imported_items_get_their_language(app):
     user = make_user("contributor")
     rows = f"Comment,Date\n{GERMAN},2024-01-01\n{SPANISH},2024-01-02\n12345,2024-01-03\n"
     outcome = import_file(upload(rows), user)

@@ -2,35 +2,21 @@
 and the optional semantic lens that groups one topic across languages."""
 
 import builtins
-import csv
-import pathlib
 import unicodedata
 
 import numpy as np
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
+from tests.texts import fixture_rows
 from voc.themes import ThemeSettings, discover, semantic
 from voc.themes import languages as lang
 from voc.themes.preprocess import Tokenizer, language_of, words
-
-FIXTURE = pathlib.Path(__file__).resolve().parent.parent / "bench" / "data" / "languages.csv"
 
 
 def placed(model, text: str) -> int:
     """The theme number a fitted model gives a new text, read in its language as the app does."""
     return int(model.place([model.tokenizer.document(text, language_of(text))])[0][0])
-
-
-def fixture_rows(topics=None, spoken=None) -> list[dict]:
-    """Rows of the multilingual bench fixture, optionally of some topics and languages only."""
-    with open(FIXTURE, encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    return [
-        r
-        for r in rows
-        if (topics is None or r["topic"] in topics) and (spoken is None or r["language"] in spoken)
-    ]
 
 
 # ----- which language --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import random
 
 import pytest
 from sklearn.base import clone
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 
 from tests.factories import api_headers, make_feedback, make_user, sign_in
@@ -112,14 +113,21 @@ def test_unscored_items_teach_which_unusual_words_go_together():
     assert macro_f1(learn(scored, labels)) < 0.6  # the scored items alone cannot tell
 
 
-def test_a_model_kept_before_topics_still_reads_texts():
+@pytest.mark.parametrize("topics", [True, False], ids=["with-topics", "before-topics"])
+def test_a_model_kept_by_an_earlier_voc_still_reads_texts(topics):
+    """Earlier models also read character n-grams, and the first ones had no topic space."""
     texts, labels = unusual(MIN_SCORED + 40, seed=1)
     model = learn(texts, labels)
-    # As a run before topics kept it: no topic space, a classifier fitted on the other features.
-    state = {k: v for k, v in vars(model).items() if k != "topics"}
+    state = {**vars(model), "chars": TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(texts)}
+    if not topics:
+        del state["topics"]  # unpickling such an object sets no topics: the class default, None, shows
     older = pickle.loads(pickle.dumps(model))
-    older.__dict__ = state  # unpickling an older object sets no topics: the class default, None, shows
+    older.__dict__ = state
     older.classifier = clone(model.classifier).fit(older.features(texts, lexicon_features(texts)), labels)
+    assert (
+        older.features(texts[:1], lexicon_features(texts[:1])).shape[1]
+        > model.features(texts[:1], lexicon_features(texts[:1])).shape[1]
+    )
     unseen, truth = unusual(90, seed=2)
     assert [polarity(v) for v in older.sentiments(unseen)] == truth
 

@@ -3,18 +3,14 @@
 import pytest
 from sqlalchemy import select
 
-from tests import test_imports
-from tests.factories import make_user
-from tests.test_imports import FIXTURES, import_file, upload
+from tests.factories import IMPORT_FIXTURES, import_file, make_user, upload
 from voc.extensions import db
 from voc.ingest import guess_mapping, read_table
 from voc.models import Customer, Feedback
 
-app = test_imports.app  # uploads go to a temporary folder
-
 
 def guessed(name: str):
-    with (FIXTURES / name).open("rb") as stream, read_table(stream, name) as table:
+    with (IMPORT_FIXTURES / name).open("rb") as stream, read_table(stream, name) as table:
         return guess_mapping(table.header, [row.values for row in table.peek(10)])
 
 
@@ -53,7 +49,7 @@ def test_the_legacy_v1_v2_export_is_recognised():
     ],
 )
 def test_both_shapes_import_their_free_text(app, name, texts, question):
-    outcome = import_file(upload((FIXTURES / name).read_bytes(), name), make_user("contributor"))
+    outcome = import_file(upload((IMPORT_FIXTURES / name).read_bytes(), name), make_user("contributor"))
     assert (outcome.created, outcome.rejected, outcome.skipped) == (2, 0, 1)  # the third said "-" / "n/a"
     stored = db.session.execute(
         select(Feedback.text, Feedback.source, Feedback.extras).order_by(Feedback.id)

@@ -6,8 +6,7 @@ import pickle
 import pytest
 from sqlalchemy import select
 
-from tests.factories import make_user, sign_in
-from tests.test_themes_app import add_items, theme_of
+from tests.factories import add_items, make_user, sign_in, theme_of
 from voc.extensions import db
 from voc.models import Feedback, ThemeRun
 from voc.services import sentiment, themes

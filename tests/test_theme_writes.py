@@ -7,8 +7,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select, update
 
-from tests.factories import make_customer, make_user, sign_in
-from tests.test_themes_app import add_items, theme_of
+from tests.factories import add_items, make_customer, make_user, sign_in, theme_of
 from voc.extensions import db
 from voc.models import Feedback, Theme, ThemeRun
 from voc.services import audit, privacy, themes, writeback

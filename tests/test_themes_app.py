@@ -3,75 +3,20 @@
 import datetime as dt
 import itertools
 import os
-import random
 import re
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import skip_or_fail
-from tests.factories import make_customer, make_user, sign_in, stage_named
-from tests.test_themes_core import POOLS
-from tests.test_themes_core import topic_texts as pool_texts
+from tests.factories import add_items, make_customer, make_user, sign_in, theme_of
+from tests.texts import POOLS, pool_texts
 from voc.extensions import db
 from voc.models import Feedback, Theme, ThemeRun
 from voc.services import themes
 from voc.themes import model
 
 TODAY = dt.date.today()
-TOPICS = {
-    "refund": [
-        "still waiting for my refund after {n} weeks",
-        "the refund for my closed account never arrived",
-        "you promised a refund {n} days ago and nothing",
-        "where is my refund, I was overcharged {n} pounds",
-        "refund has been pending since {day}",
-    ],
-    "login": [
-        "the app logs me out every time I open it",
-        "cannot log in to the app since the update on {day}",
-        "app keeps logging me out after {n} minutes",
-        "login fails in the app with a password error",
-        "the app log in screen freezes on my phone",
-    ],
-    "meter": [
-        "smart meter installation was cancelled {n} times",
-        "engineer never came to install the smart meter on {day}",
-        "my smart meter install date keeps moving",
-        "waiting {n} months for a smart meter installation",
-        "smart meter engineer missed the installation slot",
-    ],
-}
-DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
-
-
-def topic_texts(topic: str, count: int, rng: random.Random) -> list[str]:
-    templates = itertools.cycle(TOPICS[topic])
-    return [
-        next(templates).format(n=rng.randint(2, 9), day=rng.choice(DAYS)) + f" ({i})" for i in range(count)
-    ]
-
-
-def add_items(per_topic: int, seed: int = 1, days_ago: int = 10) -> dict[str, list[Feedback]]:
-    rng = random.Random(seed)
-    action = stage_named("Action")
-    made = {}
-    for topic in TOPICS:
-        made[topic] = [
-            Feedback(
-                text=text, channel="survey", stage=action, received_on=TODAY - dt.timedelta(days=days_ago)
-            )
-            for text in topic_texts(topic, per_topic, rng)
-        ]
-        db.session.add_all(made[topic])
-    db.session.commit()
-    return made
-
-
-def theme_of(items: list[Feedback]) -> int:
-    """The theme most of these items are in."""
-    ids = [db.session.get(Feedback, item.id).theme_id for item in items]
-    return max(set(ids), key=ids.count)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from tests.texts import POOLS, family_texts, pool_texts
 from voc.themes import UNTHEMED, ThemeSettings, cluster, discover, match_themes, model, sentiment
 from voc.themes.cluster import leave_one_out, neighbour_graph, searchable, split_catch_alls
 from voc.themes.duplicates import held, merged_numbers
@@ -49,23 +50,9 @@ def test_two_topics_land_in_separate_themes():
     assert sorted(t.size for t in result.themes) == [8, 8]
 
 
-def topic_texts(pools: list[list[str]], per_topic: int) -> list[str]:
-    """Texts of four words drawn from one pool each, deterministically, topic after topic."""
-    rng = np.random.default_rng(7)
-    return [" ".join(rng.choice(pool, 4, replace=False)) for pool in pools for _ in range(per_topic)]
-
-
-POOLS = [
-    ["refund", "pending", "money", "returned", "reimburse", "credit"],
-    ["login", "password", "account", "locked", "signin", "username"],
-    ["parcel", "courier", "delivery", "tracking", "shipment", "dispatch"],
-    ["invoice", "billing", "charged", "fee", "subscription", "statement"],
-]
-
-
 def test_smoothing_borrows_only_from_the_same_topic():
     # Twelve neighbours for topics of eight: the five taken from the other topic share no word.
-    X = TfidfVectorizer().fit_transform(topic_texts(POOLS[:2], 8))
+    X = TfidfVectorizer().fit_transform(pool_texts(POOLS[:2], 8))
     graph = neighbour_graph(X, 12).toarray()
     topic = np.repeat([0, 1], 8)
     same = topic[:, None] == topic[None, :]
@@ -75,14 +62,14 @@ def test_smoothing_borrows_only_from_the_same_topic():
 
 @pytest.mark.parametrize("neighbours", [0, 12])
 def test_smoothing_keeps_two_topics_apart(neighbours):
-    texts = topic_texts(POOLS[:2], 30)
+    texts = pool_texts(POOLS[:2], 30)
     result = discover(texts, ThemeSettings(k=2, neighbours=neighbours))
     assert len(set(result.assignments[:30])) == 1 and len(set(result.assignments[30:])) == 1
     assert result.assignments[0] != result.assignments[30]
 
 
 def test_neighbour_search_drops_only_the_commonest_terms_and_only_over_budget():
-    X = TfidfVectorizer().fit_transform(topic_texts(POOLS, 20) + ["refund money login password"] * 5)
+    X = TfidfVectorizer().fit_transform(pool_texts(POOLS, 20) + ["refund money login password"] * 5)
     assert searchable(X, np.inf) is X
     df = np.bincount(X.indices, minlength=X.shape[1])
     budget = (df.astype(float) ** 2).sum() / 3
@@ -110,7 +97,7 @@ def test_long_texts_over_the_search_budget_keep_topics_apart(monkeypatch):
 
 
 def test_automatic_k_finds_the_number_of_clear_topics():
-    result = discover(topic_texts(POOLS, 40), ThemeSettings(k=None))
+    result = discover(pool_texts(POOLS, 40), ThemeSettings(k=None))
     assert result.quality["n_themes"] == len(POOLS)
     for t in range(len(POOLS)):
         assert len(set(result.assignments[40 * t : 40 * (t + 1)])) == 1
@@ -149,7 +136,7 @@ def test_one_low_candidate_does_not_end_the_plateau():
 
 def test_catch_all_is_split_and_k_kept():
     # Topics 0 and 1 share cluster 0 (a catch-all), topic 3 is cut in two: 40, 20, 10, 10 items.
-    texts = topic_texts(POOLS, 20)
+    texts = pool_texts(POOLS, 20)
     X = TfidfVectorizer().fit_transform(texts).astype(np.float64)
     labels = np.repeat([0, 0, 1, 2], 20)
     labels[70:] = 3
@@ -161,7 +148,7 @@ def test_catch_all_is_split_and_k_kept():
 
 
 def test_theme_of_one_often_repeated_text_stays_whole():
-    texts = topic_texts(POOLS, 10)
+    texts = pool_texts(POOLS, 10)
     X = TfidfVectorizer().fit_transform(texts).astype(np.float64)
     labels = np.repeat(np.arange(4), 10)
     weights = np.ones(len(texts))
@@ -487,29 +474,6 @@ def test_keywords_of_particles_or_negations_alone_are_left_out():
     assert "top up" in shown and not shown & {"up", "not"}
 
 
-# Five families of three sub-topics each: every text names its family and two of its sub-topic's words.
-FAMILIES = {
-    "refund": [["pending", "weeks", "waiting"], ["card", "credit", "bank"], ["voucher", "cash"]],
-    "wifi": [["slow", "speed", "buffering"], ["password", "connect", "network"], ["plane", "flight"]],
-    "delivery": [["late", "days", "delayed"], ["damaged", "broken", "box"], ["address", "neighbour"]],
-    "app": [["crashes", "crash", "startup"], ["update", "version", "install"], ["battery", "drains"]],
-    "invoice": [["wrong", "amount", "overcharged"], ["pdf", "download", "email"], ["vat", "company"]],
-}
-
-
-def family_texts(per_topic: int = 30) -> tuple[list[str], list[str]]:
-    """Texts and their family, deterministically."""
-    rng = np.random.default_rng(3)
-    texts, families = [], []
-    for family, topics in FAMILIES.items():
-        for pool in topics:
-            for _ in range(per_topic):
-                picked = " ".join(rng.choice(pool, 2, replace=False))
-                texts.append(f"my {family} {picked} {rng.choice(['today', 'again', 'please', 'help'])}")
-                families.append(family)
-    return texts, families
-
-
 def test_related_themes_end_under_one_parent_named_for_what_they_share():
     texts, families = family_texts()
     result = discover(texts, ThemeSettings(k=15, seed=0))
@@ -554,7 +518,7 @@ def test_parents_plus_lone_themes_fit_one_screen(n_themes, fewest, most):
 
 def test_automatic_run_merges_a_topic_cut_in_two_and_fixed_k_only_reports_it(monkeypatch):
     # Five themes for four clear topics: one topic is cut in two, which automatic k undoes.
-    texts = topic_texts(POOLS, 40)
+    texts = pool_texts(POOLS, 40)
     fixed = discover(texts, ThemeSettings(k=5))
     assert sorted(t.size for t in fixed.themes) == [16, 24, 40, 40, 40]
     halves = [t for t, theme in enumerate(fixed.themes) if theme.size < 40]
@@ -570,7 +534,7 @@ def test_automatic_run_merges_a_topic_cut_in_two_and_fixed_k_only_reports_it(mon
 
 
 def test_automatic_run_keeps_a_theme_the_team_edited_apart(monkeypatch):
-    texts = topic_texts(POOLS, 40)
+    texts = pool_texts(POOLS, 40)
     fixed = discover(texts, ThemeSettings(k=5))
     smaller = [i for i, t in enumerate(fixed.assignments) if fixed.themes[t].size == 16]
     monkeypatch.setattr(model, "choose_k", lambda *args, **kwargs: 5)

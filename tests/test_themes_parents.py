@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import hit_form, make_customer, make_user, sign_in, stage_named
-from tests.test_themes_core import family_texts
+from tests.texts import family_texts
 from voc.extensions import db
 from voc.models import Feedback, Hit, Theme, ThemeRun
 from voc.services import themes

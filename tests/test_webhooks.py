@@ -9,53 +9,18 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from tests.factories import api_headers, make_hit, make_user, sign_in
+from tests.factories import WEBHOOK_SECRET, Receiver, add_webhook, api_headers, make_hit, make_user, sign_in
+from voc import jobs
 from voc.extensions import db
-from voc.models import Webhook, WebhookDelivery, utcnow
-from voc.services import webhooks
-
-SECRET = "s3cret-shared-with-the-receiver"
-
-
-class Receiver:
-    """A local HTTP endpoint that records each request and answers with the next scripted status."""
-
-    def __init__(self):
-        self.requests: list[tuple[dict, bytes]] = []
-        self.answers: list[int] = []
-        self.delay = 0.0  # seconds each answer takes
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                time.sleep(receiver.delay)
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+from voc.models import Feedback, Hit, Webhook, WebhookDelivery, utcnow
+from voc.services import hits, webhooks
+from voc.services.errors import StaleEdit
 
 
 @pytest.fixture
@@ -64,14 +29,6 @@ def receiver(app):
     server = Receiver()
     yield server
     server.close()
-
-
-def add_webhook(url: str, events=("feedback.created",)) -> Webhook:
-    """A webhook to a receiver on this machine, which the admin setting for private addresses allows."""
-    current_app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True
-    data = webhooks.WebhookInput(url=url, events=tuple(events), secret=SECRET)
-    webhook, _ = webhooks.create_webhook(data, None)
-    return webhook
 
 
 def standard_signature(key: bytes, headers: dict, body: bytes) -> str:
@@ -95,7 +52,7 @@ def test_new_feedback_is_delivered_signed_and_recorded(client, receiver):
     response = post_feedback(client, api_headers(make_user("contributor")))
     assert response.status_code == 201
     [(headers, body)] = receiver.requests
-    assert standard_signature(SECRET.encode(), headers, body) == headers["webhook-signature"]
+    assert standard_signature(WEBHOOK_SECRET.encode(), headers, body) == headers["webhook-signature"]
     assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60  # receivers refuse stale replays
     assert headers["X-Voc-Event"] == "feedback.created" and headers["Content-Type"] == "application/json"
     payload = json.loads(body)
@@ -138,7 +95,7 @@ def test_a_500_is_retried_with_back_off_by_the_command(client, app, runner, rece
     assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
     first, second = receiver.requests
     assert first[1] == second[1] and first[0]["webhook-id"] == second[0]["webhook-id"]  # one message
-    assert standard_signature(SECRET.encode(), second[0], second[1]) == second[0]["webhook-signature"]
+    assert standard_signature(WEBHOOK_SECRET.encode(), second[0], second[1]) == second[0]["webhook-signature"]
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts, delivery.status_code) == ("delivered", 2, 200)
     assert delivery.error is None
@@ -211,6 +168,66 @@ def test_paused_webhooks_get_nothing(client, receiver):
     webhooks.set_active(webhook.id, False)
     post_feedback(client, api_headers(make_user("contributor")))
     assert receiver.requests == [] and stored_delivery() is None
+
+
+# ----- the outbox: an event is stored with the change it announces, or not at all ------------------------
+
+
+def test_an_event_is_stored_and_sent_only_when_the_change_that_emitted_it_commits(app, receiver):
+    add_webhook(receiver.url)
+    webhooks.emit("feedback.created", {"feedback": [{"id": 1}]})
+    db.session.rollback()
+    assert stored_delivery() is None and receiver.requests == []
+
+    webhooks.emit("feedback.created", {"feedback": [{"id": 2}]})
+    assert receiver.requests == []  # nothing leaves before the commit
+    db.session.commit()
+    [(_, body)] = receiver.requests
+    assert json.loads(body)["data"] == {"feedback": [{"id": 2}]}
+    assert stored_delivery().status == "delivered"
+
+
+def test_a_crash_between_the_commit_and_the_hand_off_loses_no_event(client, runner, receiver, monkeypatch):
+    add_webhook(receiver.url)
+
+    class Killed(BaseException):
+        """The process stopping (a signal, a deploy) as the event is handed to the queue."""
+
+    def die(*args, **kwargs):
+        raise Killed
+
+    monkeypatch.setattr(jobs, "enqueue", die)
+    headers = api_headers(make_user("contributor"))
+    with pytest.raises(Killed):
+        post_feedback(client, headers, text="Stored before the crash")
+    db.session.remove()  # the next process starts afresh
+    assert receiver.requests == []
+    delivery = stored_delivery()
+    assert (delivery.status, delivery.attempts) == ("pending", 0)
+
+    result = runner.invoke(args=["voc", "webhooks", "deliver"])
+    assert result.output.strip() == "1 due deliveries attempted, 1 delivered."
+    [(_, body)] = receiver.requests
+    [sent] = json.loads(body)["data"]["feedback"]
+    assert sent["text"] == "Stored before the crash"
+    assert db.session.get(Feedback, sent["id"]).text == "Stored before the crash"
+
+
+def test_a_status_change_that_loses_a_race_is_refused_and_announces_nothing(client, receiver, monkeypatch):
+    add_webhook(receiver.url, events=["hit.status_changed"])
+    hit = make_hit(title="Refunds")
+    change = hits._apply
+
+    def change_after_another_save(*args):
+        """Another person's save lands between this one's read and its write."""
+        with db.engine.begin() as other:
+            other.execute(update(Hit).where(Hit.id == hit.id).values(version=Hit.version + 1))
+        change(*args)
+
+    monkeypatch.setattr(hits, "_apply", change_after_another_save)
+    with pytest.raises(StaleEdit):
+        hits.set_status(hit.id, "planned", "", 1, None)
+    assert stored_delivery() is None and receiver.requests == []
 
 
 # ----- the admin page -----------------------------------------------------------------------------------

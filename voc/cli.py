@@ -9,7 +9,19 @@ from flask.cli import AppGroup
 from voc import jobs
 from voc.ingest import PRESETS
 from voc.models import HORIZONS, ROLES
-from voc.services import audit, demo, imports, privacy, roadmap, stages, themes, users, webhooks
+from voc.services import (
+    audit,
+    demo,
+    imports,
+    mappings,
+    privacy,
+    roadmap,
+    stages,
+    themes,
+    uploads,
+    users,
+    webhooks,
+)
 from voc.services import backup as backups
 from voc.services.errors import ServiceError
 
@@ -200,7 +212,7 @@ def deliver_webhooks() -> None:
 @click.option("--source", default=None, help="Source system name, for duplicate checks on ids.")
 @click.option(
     "--date-order",
-    type=click.Choice(imports.DATE_ORDER_CHOICES),
+    type=click.Choice(mappings.DATE_ORDER_CHOICES),
     default=None,
     help="Day first (dmy) or month first (mdy) for dates like 03/04/2024.",
 )
@@ -225,12 +237,12 @@ def import_file(
     if preset and mapping_name:
         raise click.UsageError("Choose --preset or --mapping, not both.")
     try:
-        user = imports.user_named(user_email) if user_email else imports.default_importer()
-        upload = imports.local_file(file)
+        user = users.user_named(user_email) if user_email else users.default_importer()
+        upload = uploads.local_file(file)
         if mapping_name:
-            mapping = imports.saved_mapping_named(mapping_name)
+            mapping = mappings.saved_mapping_named(mapping_name)
         else:
-            mapping = imports.inspect(upload, preset=preset).mapping
+            mapping = mappings.inspect(upload, preset=preset).mapping
         if source:
             mapping.default_source = source
         settings = imports.ImportSettings(mapping, date_order or "")

@@ -22,6 +22,7 @@ class Defaults:
     API_MAX_BODY = 1024 * 1024  # bytes; a larger request to /api/v1 gets 413
     API_PER_PAGE = 50
     API_MAX_PER_PAGE = 200
+    API_RATE_LIMIT = "600 per minute"  # requests per token (per address without one); then 429
     WEBHOOK_TIMEOUT = 10  # seconds for one delivery attempt
     WEBHOOK_RETRY_SECONDS = 60  # first retry after this, then doubling
     WEBHOOK_MAX_ATTEMPTS = 8  # then the delivery is marked failed

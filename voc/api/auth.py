@@ -18,7 +18,8 @@ def problem(status: int, message: str, errors: list[dict] | None = None, **heade
     return response
 
 
-def _bearer_token() -> str | None:
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer` header, or None."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
@@ -29,7 +30,7 @@ def token_required(role: str):
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            token = _bearer_token()
+            token = bearer_token()
             user = api_tokens.authenticate(token) if token else None
             if user is None:
                 message = (

@@ -148,15 +148,14 @@ def create_feedback(
         item.submission_key = submission_key
         db.session.add(item)
         themes.annotate([item])
+        announce([item])
         db.session.commit()
         return item
 
     try:
-        item, new = submissions.once(Feedback, submission_key, store)
+        item, _ = submissions.once(Feedback, submission_key, store)
     except IntegrityError as error:  # a concurrent request stored the same external id first
         raise InvalidInput(("external_id", "This item was stored by someone else just now.")) from error
-    if new:
-        announce([item])
     return item
 
 
@@ -192,13 +191,13 @@ def receive_feedback(entries: list[ReceivedFeedback], created_by_id: int | None)
         raise InvalidItems(errors)
     themes.annotate(new)
     try:
+        announce(new)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()  # a concurrent request stored one of these external ids first
         raise InvalidInput(
             ("external_id", "Some of these items were stored by someone else just now; send the batch again.")
         ) from error
-    announce(new)
     return [(item if isinstance(item, int) else item.id, created) for item, created in results]
 
 
@@ -238,8 +237,9 @@ def _suggestion(item: Feedback) -> dict:
 
 
 def announce(items: list[Feedback]) -> None:
-    """Tell subscribed webhooks about items that were just committed."""
+    """Tell subscribed webhooks about these new items once the caller commits them (they are flushed)."""
     if items:
+        db.session.flush()
         webhooks.emit("feedback.created", {"feedback": [record(item) for item in items]})
 
 
@@ -334,9 +334,10 @@ def languages() -> list[tuple[str, str]]:
     return [(code, language_names.name(code)) for code in codes]
 
 
-def list_feedback(filters: FeedbackFilters, page: int, per_page: int):
-    """One page of the filtered feedback list (a Flask-SQLAlchemy Pagination)."""
-    return db.paginate(filtered_query(filters), page=page, per_page=per_page, error_out=False)
+def list_feedback(filters: FeedbackFilters, offset: int, limit: int) -> list[Feedback]:
+    """`limit` items of the filtered list after the first `offset`, for clients that page by number
+    (feedback_page seeks instead, at the same cost on every page)."""
+    return list(db.session.scalars(filtered_query(filters).offset(offset).limit(limit)))
 
 
 # ----- the list, a page at a time by its sort key -----------------------------------------------

@@ -4,9 +4,10 @@ import dataclasses
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import distinct, func, select, union
+from sqlalchemy import Float, cast, distinct, func, select, union
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -229,19 +230,6 @@ def _evidence_pairs(hit_ids):
     return union(via_themes, direct).subquery()
 
 
-def reach_by_hit(hit_ids: list[int]) -> dict[int, int]:
-    """Distinct customers in each hit's evidence, in one query for a whole board."""
-    if not hit_ids:
-        return {}
-    pairs = _evidence_pairs(hit_ids)
-    rows = db.session.execute(
-        select(pairs.c.hit_id, func.count(distinct(Feedback.customer_id)))
-        .join(Feedback, Feedback.id == pairs.c.feedback_id)
-        .group_by(pairs.c.hit_id)
-    )
-    return {hit_id: count for hit_id, count in rows}
-
-
 def items_by_hit(hit_ids: list[int]) -> dict[int, int]:
     """Feedback items behind each hit, counted once, in one query for a whole roadmap."""
     if not hit_ids:
@@ -327,18 +315,45 @@ def get_hit(hit_id: int) -> Hit:
 
 def ranked_hits(filters: BoardFilters) -> list[RankedHit]:
     """Hits matching the filters, highest RICE score first."""
-    stmt = select(Hit).options(selectinload(Hit.stage), selectinload(Hit.owner))
+    return ranked_page(filters)[0]
+
+
+def ranked_page(
+    filters: BoardFilters, offset: int = 0, limit: int | None = None
+) -> tuple[list[RankedHit], int]:
+    """Hits matching the filters, highest RICE score first, scored and ranked by the database (all,
+    or `limit` of them after `offset`), and how many match."""
+    matching = select(Hit.id)
     if filters.stage_id:
-        stmt = stmt.where(Hit.stage_id == filters.stage_id)
+        matching = matching.where(Hit.stage_id == filters.stage_id)
     if filters.owner_id:
-        stmt = stmt.where(Hit.owner_id == filters.owner_id)
+        matching = matching.where(Hit.owner_id == filters.owner_id)
     if filters.kind:
-        stmt = stmt.where(Hit.kind == filters.kind)
-    stmt = stmt.where(Hit.status == filters.status if filters.status else Hit.status != "dropped")
-    hits = list(db.session.scalars(stmt))
-    reach = reach_by_hit([hit.id for hit in hits])
-    ranked = [RankedHit(hit, rice(hit, reach.get(hit.id, 0))) for hit in hits]
-    return sorted(ranked, key=lambda r: (-r.rice.score, r.hit.title.lower(), r.hit.id))
+        matching = matching.where(Hit.kind == filters.kind)
+    matching = matching.where(Hit.status == filters.status if filters.status else Hit.status != "dropped")
+    pairs = _evidence_pairs(matching)
+    reach = (
+        select(pairs.c.hit_id, func.count(distinct(Feedback.customer_id)).label("customers"))
+        .join(Feedback, Feedback.id == pairs.c.feedback_id)
+        .group_by(pairs.c.hit_id)
+        .subquery()
+    )
+    customers = func.coalesce(reach.c.customers, 0)
+    # Rice.score before its rounding, in the same floating point steps, so that ties fall to the title.
+    score = cast(func.coalesce(Hit.reach, customers) * Hit.impact * Hit.confidence, Float) / 100 / Hit.effort
+    rows = db.session.execute(
+        select(Hit, customers)
+        .outerjoin(reach, reach.c.hit_id == Hit.id)
+        .where(Hit.id.in_(matching))
+        .options(selectinload(Hit.stage), selectinload(Hit.owner))
+        .order_by(score.desc(), func.lower(Hit.title), Hit.id)
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    ranked = [RankedHit(hit, rice(hit, count)) for hit, count in rows]
+    if limit is None and not offset:
+        return ranked, len(ranked)
+    return ranked, db.session.scalar(select(func.count()).select_from(matching.subquery()))
 
 
 def board(filters: BoardFilters) -> dict[str, list[RankedHit]]:
@@ -482,9 +497,13 @@ def _check_version(hit: Hit, seen_version: int | None) -> None:
         raise _stale(hit, seen_version)
 
 
-def _commit(hit: Hit, seen_version: int | None) -> None:
-    """Commit, turning a save that lost a race with another one into a StaleEdit."""
+def _commit(hit: Hit, seen_version: int | None, announce: Callable[[], None] | None = None) -> None:
+    """Commit, turning a save that lost a race with another one into a StaleEdit; `announce` stores the
+    change's webhook event in the same transaction, once the flush has given the hit its new version."""
     try:
+        db.session.flush()
+        if announce:
+            announce()
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -547,24 +566,27 @@ def set_status(hit_id: int, status: str, reason: str, seen_version: int | None, 
         values["drop_reason"] = reason
     before = hit.status
     _apply(hit, values, user_id)
-    _commit(hit, seen_version)
-    webhooks.emit(
-        "hit.status_changed",
-        {
-            "hit": {
-                "id": hit.id,
-                "title": hit.title,
-                "stage": hit.stage.name,
-                "horizon": hit.horizon,
-                "status": hit.status,
-                "drop_reason": hit.drop_reason,
-                "version": hit.version,
+
+    def announce() -> None:
+        webhooks.emit(
+            "hit.status_changed",
+            {
+                "hit": {
+                    "id": hit.id,
+                    "title": hit.title,
+                    "stage": hit.stage.name,
+                    "horizon": hit.horizon,
+                    "status": hit.status,
+                    "drop_reason": hit.drop_reason,
+                    "version": hit.version,
+                },
+                "from": before,
+                "to": hit.status,
+                "user_id": user_id,
             },
-            "from": before,
-            "to": hit.status,
-            "user_id": user_id,
-        },
-    )
+        )
+
+    _commit(hit, seen_version, announce)
     return hit
 
 

@@ -99,9 +99,7 @@ def _quotes(data: InterviewInput) -> list[tuple[str, object]]:
 
 def log_interview(data: InterviewInput, submission_key: str | None = None) -> Interview:
     """Save the interview, a new customer if any, and every quote in one transaction."""
-    interview, new = submissions.once(Interview, submission_key, lambda: _store(data, submission_key))
-    if new:
-        announce(interview.quotes)
+    interview, _ = submissions.once(Interview, submission_key, lambda: _store(data, submission_key))
     return interview
 
 
@@ -140,6 +138,7 @@ def _store(data: InterviewInput, submission_key: str | None) -> Interview:
         ]
         db.session.add_all(items)
         themes.annotate(items)
+        announce(items)
         db.session.commit()
     except ServiceError:
         db.session.rollback()

@@ -177,20 +177,27 @@ def survey_by_token(token: str) -> Survey:
     return survey
 
 
-def response_counts() -> dict[int, int]:
-    """Responses per survey id."""
-    return dict(
-        db.session.execute(
-            select(SurveyResponse.survey_id, func.count()).group_by(SurveyResponse.survey_id)
-        ).all()
+def response_counts(survey_ids: list[int]) -> dict[int, int]:
+    """Responses per survey id of these surveys."""
+    stmt = (
+        select(SurveyResponse.survey_id, func.count())
+        .where(SurveyResponse.survey_id.in_(survey_ids))
+        .group_by(SurveyResponse.survey_id)
     )
+    return dict(db.session.execute(stmt).all())
 
 
-def list_surveys() -> list[tuple[Survey, int]]:
-    """Every survey, newest first, with its responses."""
-    counts = response_counts()
-    rows = db.session.scalars(select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc()))
+def list_surveys(limit: int | None = None, offset: int = 0) -> list[tuple[Survey, int]]:
+    """Surveys newest first (all, or `limit` of them after `offset`), with their responses."""
+    stmt = select(Survey).order_by(Survey.created_at.desc(), Survey.id.desc()).offset(offset).limit(limit)
+    rows = list(db.session.scalars(stmt))
+    counts = response_counts([survey.id for survey in rows])
     return [(survey, counts.get(survey.id, 0)) for survey in rows]
+
+
+def count_surveys() -> int:
+    """How many surveys there are."""
+    return db.session.scalar(select(func.count()).select_from(Survey))
 
 
 def closed_reason(survey: Survey, today: dt.date | None = None) -> str | None:
@@ -263,12 +270,11 @@ def respond(survey: Survey, answer: Answer, submission_key: str) -> SurveyRespon
             db.session.rollback()  # a customer matched or made for it must not be saved later
             raise
         themes.annotate(items)
+        feedback.announce(items)
         db.session.commit()
         return response
 
-    response, new = submissions.once(SurveyResponse, submission_key, store)
-    if new:
-        feedback.announce(response.answers)
+    response, _ = submissions.once(SurveyResponse, submission_key, store)
     return response
 
 

@@ -189,7 +189,6 @@ def execute_run(run_id: int) -> ThemeRun:
     finally:
         run.seconds = round(time.perf_counter() - started, 3)
         run.finished_at = utcnow()
-        db.session.commit()
         webhooks.emit(
             "theme_run.finished",
             {
@@ -204,6 +203,7 @@ def execute_run(run_id: int) -> ThemeRun:
                 },
             },
         )
+        db.session.commit()  # the outcome and its event, together
     return run
 
 
@@ -731,36 +731,63 @@ def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int
 
 def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
     """Current themes with their evidence, most customers first; noise last."""
+    return _ranked(today)
+
+
+def ranked_page(offset: int, limit: int, today: dt.date | None = None) -> tuple[list[ThemeEvidence], int]:
+    """`limit` of ranked_themes after `offset`, ranked and cut in SQL, and how many there are in all."""
+    total = db.session.scalar(
+        select(func.count(Feedback.theme_id.distinct())).where(Feedback.theme_id.in_(_current()))
+    )
+    return _ranked(today, window=(offset, limit)), total
+
+
+def theme_evidence(theme_id: int, today: dt.date | None = None) -> ThemeEvidence | None:
+    """One current theme's evidence as ranked_themes has it, or None (retired, or no items)."""
+    found = _ranked(today, _current().where(Theme.id == theme_id))
+    return found[0] if found else None
+
+
+def _current():
+    """The ids of current (not retired) themes."""
+    return select(Theme.id).where(Theme.retired.is_(False))
+
+
+def _ranked(
+    today: dt.date | None, theme_ids=None, window: tuple[int, int] | None = None
+) -> list[ThemeEvidence]:
+    """The evidence of the current themes (or of `theme_ids`, a select of ids) in rank order, all
+    or the `window` (offset, limit) of them."""
     today = today or clock.today()
     recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
     previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.retired.is_(False)))}
-    if not themes:
+    items, customers = func.count(Feedback.id), func.count(Feedback.customer_id.distinct())
+    recent = func.sum(case((Feedback.received_on >= recent_start, 1), else_=0))
+    previous = func.sum(
+        case(((Feedback.received_on >= previous_start) & (Feedback.received_on < recent_start), 1), else_=0)
+    )
+    totals_stmt = (
+        select(Feedback.theme_id, items, customers, func.avg(Feedback.sentiment), recent, previous)
+        .join(Theme, Theme.id == Feedback.theme_id)
+        .where(Feedback.theme_id.in_(_current() if theme_ids is None else theme_ids))
+        .group_by(Feedback.theme_id, Theme.noise)
+        # The order of _rank, so that a window of it is cut by the database.
+        .order_by(Theme.noise, customers.desc(), items.desc(), (recent - previous).desc(), Feedback.theme_id)
+    )
+    if window is not None:
+        totals_stmt = totals_stmt.offset(window[0]).limit(window[1])
+    totals = db.session.execute(totals_stmt).all()
+    ids = [row[0] for row in totals]
+    if not ids:
         return []
-    totals = db.session.execute(
-        select(
-            Feedback.theme_id,
-            func.count(Feedback.id),
-            func.count(Feedback.customer_id.distinct()),
-            func.avg(Feedback.sentiment),
-            func.sum(case((Feedback.received_on >= recent_start, 1), else_=0)),
-            func.sum(
-                case(
-                    ((Feedback.received_on >= previous_start) & (Feedback.received_on < recent_start), 1),
-                    else_=0,
-                )
-            ),
-        )
-        .where(Feedback.theme_id.in_(list(themes)))
-        .group_by(Feedback.theme_id)
-    ).all()
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids)))}
     # One pass for channels and stages together: the covering index makes it an index-only scan.
     stage_order = {s.id: s for s in db.session.scalars(select(Stage).order_by(Stage.position))}
     channels: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_stage: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for theme_id, channel, stage_id, count in db.session.execute(
         select(Feedback.theme_id, Feedback.channel, Feedback.stage_id, func.count())
-        .where(Feedback.theme_id.in_(list(themes)))
+        .where(Feedback.theme_id.in_(ids))
         .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
     ):
         channels[theme_id][channel] += count
@@ -770,7 +797,7 @@ def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
         theme_id: [(stage.name, counts[stage.id]) for stage in stage_order.values() if stage.id in counts]
         for theme_id, counts in by_stage.items()
     }
-    ranked = [
+    return [
         ThemeEvidence(
             theme=themes[theme_id],
             items=items,
@@ -783,8 +810,6 @@ def ranked_themes(today: dt.date | None = None) -> list[ThemeEvidence]:
         )
         for theme_id, items, customers, sentiment, recent, previous in totals
     ]
-    ranked.sort(key=_rank)
-    return ranked
 
 
 def _rank(evidence: ThemeEvidence) -> tuple:

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from voc.extensions import db
 from voc.models import ROLES, LoginThrottle, User, utcnow
 from voc.services import audit
-from voc.services.errors import InvalidInput, LockedOut, NotFound
+from voc.services.errors import InvalidInput, LockedOut, NotAllowed, NotFound
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -284,4 +284,24 @@ def set_role(user_id: int, role: str, acting_user_id: int) -> User:
         audit.add_event("role_change", audit.Actor(acting_user_id), "user", user.id, f"{user.role} → {role}")
         user.role = role
     db.session.commit()
+    return user
+
+
+def default_importer() -> User:
+    """The user the CLI records as importer when none is named: the first admin."""
+    user = db.session.scalar(
+        select(User).where(User.role == "admin", User.active.is_(True)).order_by(User.id).limit(1)
+    )
+    if user is None:
+        raise NotFound(("user", "No admin exists yet; name the importer with --user."))
+    return user
+
+
+def user_named(email: str) -> User:
+    """The user with this e-mail (the CLI's --user), who must be allowed to import."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(("user", f"There is no user {email}."))
+    if not user.has_role("contributor"):
+        raise NotAllowed(("user", f"{email} is a viewer; importing needs a contributor or above."))
     return user

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 import requests
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
 
 from voc import jobs
 from voc.extensions import db
@@ -24,6 +25,7 @@ from voc.services.errors import InvalidInput, NotFound
 SECRET_PREFIX = "whsec_"  # Standard Webhooks' form of a secret: base64 of the key bytes
 MIN_SECRET_LENGTH = 16
 CLAIM_SPARE_SECONDS = 60  # beyond WEBHOOK_TIMEOUT before a claimed delivery is due again
+OUTBOX = "webhook_outbox"  # session.info key: deliveries stored by the open transaction, by id
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,11 @@ def subscribers(event: str) -> list[Webhook]:
 
 
 def emit(event: str, data: dict) -> int:
-    """Queue the event for every active webhook that wants it and send it in the background."""
+    """Store the event for every active webhook that wants it, in the caller's transaction (an outbox).
+
+    The caller's commit stores the event with the change it announces, or neither; once that commit
+    is made the deliveries are handed to the background (see _hand_off). Call it before committing.
+    """
     hooks = subscribers(event)
     if not hooks:
         return 0
@@ -188,13 +194,28 @@ def emit(event: str, data: dict) -> int:
         WebhookDelivery(webhook=hook, event=event, body=body, next_attempt_at=now) for hook in hooks
     ]
     db.session.add_all(deliveries)
-    db.session.commit()
-    try:
-        jobs.enqueue("voc.services.webhooks:deliver", [delivery.id for delivery in deliveries])
-    except jobs.QueueUnavailable as error:
-        # Stored as due: `flask voc webhooks deliver` sends them; the change that emitted stands.
-        current_app.logger.warning("Webhook deliveries wait for `voc webhooks deliver`: %s", error)
+    db.session.flush()
+    db.session.info.setdefault(OUTBOX, []).extend(delivery.id for delivery in deliveries)
     return len(deliveries)
+
+
+@event.listens_for(db.session, "after_commit")
+def _hand_off(session: Session) -> None:
+    """Queue the deliveries the transaction just committed stored; a crash before this loses nothing:
+    they are stored as due, and `flask voc webhooks deliver` sends them."""
+    delivery_ids = session.info.pop(OUTBOX, None)
+    if not delivery_ids:
+        return
+    try:
+        jobs.enqueue("voc.services.webhooks:deliver", delivery_ids)
+    except Exception as error:  # the change is committed: no failure to queue may undo or hide it
+        current_app.logger.warning("Webhook deliveries wait for `voc webhooks deliver`: %s", error)
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget(session: Session) -> None:
+    """A rolled-back transaction stored no deliveries: there is nothing to hand off."""
+    session.info.pop(OUTBOX, None)
 
 
 def deliver(delivery_ids: list[int]) -> None:

@@ -101,11 +101,12 @@ class LearnedSentiment:
     """A fitted model; picklable, kept with the theme run that learned it."""
 
     words: TfidfVectorizer
-    chars: TfidfVectorizer
     classifier: LogisticRegression
     trained_on: int  # scored items it learned from
     # None in a model kept by a voc before topics, which still reads texts as it learned them.
     topics: TopicSpace | None = None
+    # Character n-grams, only in a model kept by a voc before they were dropped (docs/themes.md).
+    chars: TfidfVectorizer | None = None
 
     def probabilities(self, texts: Sequence[str], lexicon: np.ndarray | None = None) -> np.ndarray:
         """Per text, the chance of each label in LABELS order."""
@@ -121,8 +122,10 @@ class LearnedSentiment:
         return [_compound(row) for row in self.probabilities(texts, lexicon)]
 
     def features(self, texts: Sequence[str], lexicon: np.ndarray):
-        """Words, character n-grams, topics and the lexicon's reading, side by side."""
-        parts = [self.words.transform(texts), self.chars.transform(texts)]
+        """Words, topics and the lexicon's reading, side by side."""
+        parts = [self.words.transform(texts)]
+        if self.chars is not None:
+            parts.append(self.chars.transform(texts))
         if self.topics is not None:
             parts.append(csr_matrix(self.topics.place(texts) * TOPIC_WEIGHT))
         return hstack([*parts, csr_matrix(lexicon * LEXICON_WEIGHT)]).tocsr()
@@ -149,20 +152,13 @@ def learn(
     # Among many items a word seen once is noise; among a few hundred it may be all there is.
     min_df = 1 if len(texts) < 1000 else 2
     words = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=200_000)
-    chars = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 5), min_df=min_df, sublinear_tf=True, max_features=200_000
-    )
     words.fit(texts)
-    chars.fit(texts)
     # One BLAS thread: on a busy server, threads fighting over the cores made the fit ten times slower.
     with threadpool_limits(1):
         topics = topic_space([*texts, *unscored], seed)
-        model = LearnedSentiment(
-            words,
-            chars,
-            LogisticRegression(C=3.0, class_weight="balanced", max_iter=2000, random_state=seed),
-            len(texts),
-            topics,
-        )
+        # Newton-CG: the dense, scaled lexicon and topic columns beside sparse TF-IDF make the problem
+        # ill-conditioned, so L-BFGS took ~300 iterations at 11,000 items; Newton-CG takes about ten.
+        classifier = LogisticRegression(C=3.0, class_weight="balanced", solver="newton-cg")
+        model = LearnedSentiment(words, classifier, len(texts), topics)
         model.classifier.fit(model.features(texts, lexicon_features(texts)), list(labels))
     return model

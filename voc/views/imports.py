@@ -10,7 +10,7 @@ from voc.access import current_actor, role_required
 from voc.forms import ActionForm, MappingForm, UploadForm, choices, flash_errors, show_errors
 from voc.ingest import Mapping
 from voc.ingest.mapping import SINGLE_FIELDS
-from voc.services import imports
+from voc.services import batches, imports, mappings, uploads
 from voc.services.errors import NotFound, ServiceError
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -20,7 +20,7 @@ bp = Blueprint("imports", __name__, url_prefix="/imports")
 @role_required("contributor")
 def index():
     """Past imports, newest first."""
-    return render_template("imports/index.html", batches=imports.list_batches())
+    return render_template("imports/index.html", batches=batches.list_batches())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -30,8 +30,8 @@ def new():
     form = UploadForm()
     if form.validate_on_submit():
         try:
-            upload = imports.store_upload(form.file.data.stream, form.file.data.filename)
-            imports.inspect(upload)
+            upload = uploads.store_upload(form.file.data.stream, form.file.data.filename)
+            mappings.inspect(upload)
         except ServiceError as error:
             show_errors(form, error)
         else:
@@ -45,14 +45,14 @@ def mapping(key: str):
     """Map the file's columns, dry-run, save the mapping or import."""
     start = request.args.get("start", "")
     try:
-        upload = imports.get_upload(key)
-        inspection = imports.inspect(upload, **_starting_point(start))
+        upload = uploads.get_upload(key)
+        inspection = mappings.inspect(upload, **_starting_point(start))
     except NotFound as error:  # an expired upload means "start again", not a 404 page
         flash(error.errors[0][1], "error")
         return redirect(url_for("imports.new"))
     except ServiceError as error:
         flash_errors(error)
-        inspection = imports.inspect(upload)
+        inspection = mappings.inspect(upload)
         start = ""
     form = MappingForm()
     _fill_choices(form, inspection.header)
@@ -63,7 +63,7 @@ def mapping(key: str):
         settings = imports.ImportSettings(_mapping(form, inspection.header), form.date_order.data or "")
         try:
             if form.save.data:
-                saved, created = imports.save_mapping(
+                saved, created = mappings.save_mapping(
                     form.mapping_name.data or "", settings.mapping, current_user.id
                 )
                 flash(f"Mapping “{saved.name}” {'saved' if created else 'updated'}.")
@@ -71,8 +71,7 @@ def mapping(key: str):
                 job = imports.queue_import(upload, settings, current_user.id)
                 return redirect(url_for("imports.job", import_job_id=job.id))
             elif form.run.data:
-                outcome = imports.run_import(upload, settings, current_user.id)
-                imports.discard_upload(upload)
+                outcome = imports.run_import(upload, settings, current_user.id, discard=True)
                 flash(
                     f"Imported {upload.filename}: {outcome.created:,} items created, "
                     f"{outcome.duplicates:,} duplicates skipped, {outcome.rejected:,} rows rejected"
@@ -90,8 +89,8 @@ def mapping(key: str):
         outcome=outcome,
         start=start,
         starts=_starting_points(),
-        preset_labels=dict(imports.presets()),
-        earlier=imports.batches_of_file(upload.key),
+        preset_labels=dict(mappings.presets()),
+        earlier=batches.batches_of_file(upload.key),
     )
 
 
@@ -119,8 +118,8 @@ def _starting_point(start: str) -> dict:
 def _starting_points() -> list[tuple[str, str]]:
     """The picker of starting mappings: the guess, each preset, each saved mapping."""
     points = [("", "Guess from the column names")]
-    points += [(f"preset:{name}", f"Preset: {label}") for name, label in imports.presets()]
-    points += [(f"saved:{saved.id}", f"Saved: {saved.name}") for saved in imports.saved_mappings()]
+    points += [(f"preset:{name}", f"Preset: {label}") for name, label in mappings.presets()]
+    points += [(f"saved:{saved.id}", f"Saved: {saved.name}") for saved in mappings.saved_mappings()]
     return points
 
 
@@ -170,13 +169,13 @@ def _mapping(form: MappingForm, header: list[str]) -> Mapping:
 @role_required("contributor")
 def show(batch_id: int):
     """One import: counts, mapping, rejected rows and the items it brought in."""
-    batch = imports.get_batch(batch_id)
+    batch = batches.get_batch(batch_id)
     return render_template(
         "imports/show.html",
         batch=batch,
-        reasons=imports.rejected_reasons(batch),
-        items=imports.batch_items(batch.id),
-        may_undo=imports.may_undo(batch, current_user),
+        reasons=batches.rejected_reasons(batch),
+        items=batches.batch_items(batch.id),
+        may_undo=batches.may_undo(batch, current_user),
         form=ActionForm(),
     )
 
@@ -185,8 +184,8 @@ def show(batch_id: int):
 @role_required("contributor")
 def rejected(batch_id: int):
     """The rows not imported with an `error` column saying why, to fix and upload again."""
-    batch = imports.get_batch(batch_id)
-    content = imports.rejected_rows(batch)
+    batch = batches.get_batch(batch_id)
+    content = batches.rejected_rows(batch)
     stem = batch.filename.rsplit(".", 1)[0] or "import"
     # A byte-order mark so Excel opens the UTF-8 file with its accents intact.
     return send_file(
@@ -204,7 +203,7 @@ def undo(batch_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            result = imports.undo_batch(batch_id, current_user, current_actor())
+            result = batches.undo_batch(batch_id, current_user, current_actor())
         except ServiceError as error:
             flash_errors(error)
         else:
