@@ -89,8 +89,8 @@ def api_headers(user: User) -> dict:
 
 
 def make_theme(label: str = "smart meter no-shows", customers: int = 0, **overrides) -> Theme:
-    """A theme; with customers=N, N customers' items in it from three days ago."""
-    theme = Theme(label=label, **overrides)
+    """A theme; with customers=N, N customers' items in it from three days ago, counted as a run would."""
+    theme = Theme(label=label, customers=customers, **overrides)
     db.session.add(theme)
     db.session.commit()
     for _ in range(customers):

@@ -246,7 +246,7 @@ def test_a_failure_midway_leaves_no_batch_items_or_customers(user, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
     calls = []
 
-    def failing(texts):
+    def failing(texts, languages=None):
         calls.append(texts)
         if len(calls) == 2:
             raise RuntimeError("disk full")
@@ -351,11 +351,11 @@ def test_dry_runs_and_failed_imports_announce_nothing(user, receiver, monkeypatc
     real = themes.annotations
     calls = []
 
-    def failing_late(texts):  # two chunks are written before the third fails
+    def failing_late(texts, languages=None):  # two chunks are written before the third fails
         calls.append(texts)
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return real(texts)
+        return real(texts, languages)
 
     monkeypatch.setattr(themes, "annotations", failing_late)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -507,11 +507,15 @@ def test_items_get_sentiment_and_their_nearest_theme(user, monkeypatch):
     themes.run_now(None, 3)
     refund_theme = theme_of(made["refund"])
     data = "Comment,Date\nstill waiting for my refund after 5 weeks,2024-01-01\n"
+    read = []
+    language_of = themes.text_language
+    monkeypatch.setattr(themes, "text_language", lambda text: read.append(text) or language_of(text))
     import_file(upload(data), user)
     item = db.session.scalar(select(Feedback).where(Feedback.batch_id.is_not(None)))
-    assert item.sentiment < 0
+    assert item.sentiment < 0 and item.language == "en"
     assert item.theme_id == refund_theme and "refund" in item.theme_terms
     assert db.session.get(Theme, refund_theme).size == 31
+    assert len(read) == 1  # its language read once, not again to place it in a theme
 
 
 @pytest.mark.parametrize(

@@ -216,6 +216,9 @@ class Theme(db.Model):
     keywords: Mapped[list] = mapped_column(JSON, default=list)  # [[term, weight], ...]
     quote_ids: Mapped[list] = mapped_column(JSON, default=list)  # representative feedback ids
     size: Mapped[int] = mapped_column(Integer, default=0)
+    # Distinct customers among its items (a parent: among its children's), kept at each run, move,
+    # merge and split, so the themes page reads a figure instead of sorting every item's customer.
+    customers: Mapped[int] = mapped_column(Integer, default=0)
     language: Mapped[str | None] = mapped_column(String(8))  # the language most of its items are in
     noise: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)  # vanished or merged away

@@ -67,6 +67,7 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
     check_score(edit.score, edit.score_kind)
     _customer_exists(edit.customer_id)
     changed = []
+    was_theme = item.theme_id
     if edit.text is not None and (text := check_text(edit.text)) != item.text:
         if not may_edit_text:
             raise NotAllowed(("text", "Only triagers and admins may change what the customer said."))
@@ -91,8 +92,9 @@ def edit_feedback(feedback_id: int, edit: FeedbackEdit, actor: Actor, may_edit_t
             item.theme_id, item.theme_terms = theme_id, terms  # a staff placement outlives a reworded item
     if changed:
         audit.add_event("edit_feedback", actor, "feedback", item.id, "changed " + ", ".join(changed))
-        if "text" in changed:
-            themes.refresh_sizes()
+        if "text" in changed or "customer" in changed:
+            # Only the themes it left and joined: a recount of every theme reads every item.
+            themes.refresh_sizes({was_theme, item.theme_id} - {None})
     db.session.commit()
     return item
 

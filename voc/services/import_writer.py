@@ -2,8 +2,10 @@
 chunks inside the import's transaction."""
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import func, insert, or_, select, text
+from sqlalchemy.exc import IntegrityError
 
 from voc.extensions import db
 from voc.ingest import CustomerRef, Item, Mapping, normalise_text
@@ -55,8 +57,10 @@ class Writer:
             started = time.perf_counter()
             # Survey answers repeat ("nothing", "great service"): each distinct text is scored once.
             distinct = list(dict.fromkeys(row["text"] for row in rows))
-            notes = dict(zip(distinct, themes.annotations(distinct), strict=True))
             spoken = {text: themes.text_language(text) for text in distinct}
+            # Read once and handed on: placing a text in a theme reads its language too, at 70 µs a text.
+            languages = [spoken[text] for text in distinct]
+            notes = dict(zip(distinct, themes.annotations(distinct, languages), strict=True))
             self.annotate_seconds += time.perf_counter() - started
             for row in rows:
                 found, source, row["theme_id"], row["theme_terms"] = notes[row["text"]]
@@ -204,7 +208,7 @@ class Writer:
 
 
 def _insert_items(rows: list[dict]) -> None:
-    """One DBAPI executemany of feedback rows that all give the same columns.
+    """Insert feedback rows that all give the same columns: COPY on PostgreSQL, else one executemany.
 
     Each value still goes through its column type's conversion for this database; what is skipped is
     SQLAlchemy's per-row parameter bookkeeping, a sixth of an import's time without sentiment.
@@ -213,13 +217,13 @@ def _insert_items(rows: list[dict]) -> None:
     connection = db.session.connection()
     dialect = connection.dialect
     names = list(rows[0])
+    if dialect.name == "postgresql":
+        # COPY streams the rows in one statement, where executemany sends and plans one INSERT a row.
+        _copy_rows(connection, table, names, rows)
+        return
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = compiled.positiontup if compiled.positional else names
-    convert = [
-        (index, processor)
-        for index, name in enumerate(order)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
+    convert = _converters(table, order, dialect)
     params = []
     for row in rows:
         values = [row[name] for name in order]
@@ -227,6 +231,31 @@ def _insert_items(rows: list[dict]) -> None:
             values[index] = processor(values[index])
         params.append(tuple(values) if compiled.positional else dict(zip(order, values, strict=True)))
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _converters(table, order: list[str], dialect) -> list[tuple[int, Callable]]:
+    """(position, bind processor) of the columns whose values need converting for this database."""
+    return [
+        (index, processor)
+        for index, name in enumerate(order)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+
+
+def _copy_rows(connection, table, names: list[str], rows: list[dict]) -> None:
+    """COPY rows into a table inside the session's transaction (PostgreSQL, psycopg)."""
+    quote = connection.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
+    convert = _converters(table, names, connection.dialect)
+    try:
+        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[name] for name in names]
+                for index, processor in convert:
+                    values[index] = processor(values[index])
+                copy.write_row(values)
+    except connection.dialect.dbapi.IntegrityError as error:  # raised as SQLAlchemy would: callers catch it
+        raise IntegrityError(statement, None, error) from error
 
 
 def _analyze_threshold() -> int | None:

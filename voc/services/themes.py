@@ -4,6 +4,8 @@ import dataclasses
 import datetime as dt
 import time
 from collections import Counter, defaultdict
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +39,9 @@ class ThemeEvidence:
     previous: int  # items in the 30 days before that
     channels: dict[str, int]
     stages: list[tuple[str, int]]  # in journey order
+    # Sentiment's sum and how many items have one, so a parent's mean is its children's items' mean.
+    sentiment_sum: float = 0.0
+    scored: int = 0
 
     @property
     def trend(self) -> int:
@@ -450,29 +455,56 @@ def similar_themes() -> list[tuple[Theme, Theme]]:
     ]
 
 
-def refresh_sizes() -> None:
-    """Recount items per theme; a parent counts its live children's and retires when it has none."""
-    counts = dict(
-        db.session.execute(
-            select(Feedback.theme_id, func.count(Feedback.id))
-            .where(Feedback.theme_id.is_not(None))
+def refresh_sizes(theme_ids: Collection[int] | None = None) -> None:
+    """Recount items and distinct customers per theme; a parent counts its live children's items.
+
+    A parent with no live child retires. Given theme ids, only those themes, their parents and the
+    parents' children are recounted, reading only their items (a merge or a split between runs).
+    """
+    every = list(db.session.scalars(select(Theme)))
+    scope = every if theme_ids is None else _family(every, set(theme_ids))
+    fine = [t.id for t in scope if not t.is_parent]
+    counts = {
+        theme_id: (items, customers)
+        for theme_id, items, customers in db.session.execute(
+            # count(*), not count(id): the evidence index then answers alone, without reading rows.
+            select(Feedback.theme_id, func.count(), func.count(Feedback.customer_id.distinct()))
+            .where(Feedback.theme_id.in_(fine))
             .group_by(Feedback.theme_id)
+        )
+    }
+    # Customers do not add up over children (one may have told several): counted over the parent's items.
+    parent_customers = dict(
+        db.session.execute(
+            select(Theme.parent_id, func.count(Feedback.customer_id.distinct()))
+            .join(Theme, Theme.id == Feedback.theme_id)
+            .where(Theme.parent_id.in_([t.id for t in scope if t.is_parent]), Theme.retired.is_(False))
+            .group_by(Theme.parent_id)
         ).all()
     )
-    every = list(db.session.scalars(select(Theme)))
     totals: dict[int, int] = defaultdict(int)
-    for theme in every:
+    for theme in scope:
         if theme.parent_id is not None and not theme.retired:
-            totals[theme.parent_id] += counts.get(theme.id, 0)
-    for theme in every:
-        theme.size = totals.get(theme.id, 0) if theme.is_parent else counts.get(theme.id, 0)
-        if theme.is_parent and theme.id not in totals:
-            theme.retired = True
+            totals[theme.parent_id] += counts.get(theme.id, (0, 0))[0]
+    for theme in scope:
+        if theme.is_parent:
+            theme.size, theme.customers = totals.get(theme.id, 0), parent_customers.get(theme.id, 0)
+            if theme.id not in totals:
+                theme.retired = True
+        else:
+            theme.size, theme.customers = counts.get(theme.id, (0, 0))
     # A theme kept by pins alone may outlive its parent.
     retired = {theme.id for theme in every if theme.retired}
     for theme in every:
         if theme.parent_id in retired and not theme.retired:
             theme.parent_id = None
+
+
+def _family(every: list[Theme], theme_ids: set[int]) -> list[Theme]:
+    """The given themes, their parents, and those parents' other children: what a recount of them reads."""
+    parents = {t.parent_id for t in every if t.id in theme_ids and t.parent_id is not None}
+    parents |= {t.id for t in every if t.id in theme_ids and t.is_parent}
+    return [t for t in every if t.id in theme_ids or t.id in parents or t.parent_id in parents]
 
 
 def latest_run() -> ThemeRun | None:
@@ -638,7 +670,7 @@ def merge_themes(source_id: int, target_id: int | None) -> Theme:
     source, target = merge_pair(source_id, target_id)
     _move(db.session.scalars(select(Feedback.id).where(Feedback.theme_id == source_id)).all(), target_id)
     source.retired, source.merged_into_id = True, target_id
-    refresh_sizes()
+    refresh_sizes([source_id, target_id])
     db.session.commit()
     return target
 
@@ -657,7 +689,7 @@ def split_theme(theme_id: int, item_ids: list[int], name: str = "") -> Theme:
     db.session.add(new)
     db.session.flush()
     _move(chosen, new.id)
-    refresh_sizes()
+    refresh_sizes([theme_id, new.id])
     db.session.commit()
     return new
 
@@ -677,11 +709,16 @@ def move_item(feedback_id: int, theme_id: int | None) -> Feedback:
         raise NotFound(("feedback", "That feedback item does not exist."))
     _check_destination(theme_id)
     # Locked first, so the theme it leaves is the one it is in when the move lands.
-    was = db.session.scalar(select(Feedback.theme_id).where(Feedback.id == feedback_id).with_for_update())
-    _move([feedback_id], theme_id)
+    was, customer_id = db.session.execute(
+        select(Feedback.theme_id, Feedback.customer_id).where(Feedback.id == feedback_id).with_for_update()
+    ).one()
     if was != theme_id:
+        with _recounted_customers({was, theme_id}, {customer_id}):
+            _move([feedback_id], theme_id)
         _shift_size(was, -1)
         _shift_size(theme_id, 1)
+    else:
+        _move([feedback_id], theme_id)
     db.session.commit()
     return item
 
@@ -703,6 +740,56 @@ def _shift_size(theme_id: int | None, delta: int) -> None:
     )
 
 
+@contextmanager
+def _recounted_customers(theme_ids: set[int | None], customer_ids: set[int | None]) -> Iterator[None]:
+    """Around a move of these customers' items between these themes, shift each theme's customer count.
+
+    Each theme (and the parent it counts for) is compared before and after the move on the moved
+    customers' items alone, found through their customer index: the cost grows with the items moved,
+    never with the table. The themes are locked first, so two moves at once count in turn.
+    """
+    customers = [c for c in customer_ids if c is not None]
+    fine = list(db.session.scalars(select(Theme).where(Theme.id.in_(theme_ids))))
+    groups: dict[int, set[int]] = {theme.id: {theme.id} for theme in fine}
+    parents = {theme.parent_id for theme in fine if theme.parent_id is not None and not theme.retired}
+    # A parent's customers are those of its live children's items.
+    for child_id, parent_id in db.session.execute(
+        select(Theme.id, Theme.parent_id).where(Theme.parent_id.in_(parents), Theme.retired.is_(False))
+    ):
+        groups.setdefault(parent_id, set()).add(child_id)
+    if not customers or not groups:
+        yield
+        return
+    db.session.execute(select(Theme.id).where(Theme.id.in_(groups)).order_by(Theme.id).with_for_update())
+    before = _customers_in(customers, groups)
+    yield
+    after = _customers_in(customers, groups)
+    for group_id in groups:
+        if delta := len(after[group_id]) - len(before[group_id]):
+            db.session.execute(
+                update(Theme)
+                .where(Theme.id == group_id)
+                .values(customers=Theme.customers + delta)
+                .execution_options(synchronize_session="fetch")
+            )
+
+
+def _customers_in(customers: list[int], groups: dict[int, set[int]]) -> dict[int, set[int]]:
+    """Per group of themes, which of these customers have an item in it."""
+    held: dict[int, set[int]] = defaultdict(set)
+    every = set().union(*groups.values())
+    pairs = db.session.execute(
+        select(Feedback.customer_id, Feedback.theme_id)
+        .where(Feedback.customer_id.in_(customers), Feedback.theme_id.in_(every))
+        .distinct()
+    )
+    for customer_id, theme_id in pairs:
+        for group_id, members in groups.items():
+            if theme_id in members:
+                held[group_id].add(customer_id)
+    return held
+
+
 def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int:
     """Move the ticked items of one theme to another (or unthemed) in one go, pinned; returns how many."""
     get_theme(source_id)
@@ -710,16 +797,17 @@ def move_items(source_id: int, item_ids: list[int], theme_id: int | None) -> int
         raise InvalidInput(("theme", "They are in this theme already; choose another one."))
     _check_destination(theme_id)
     # Locked first, as move_item's: the ticked items are still in the source when the move lands.
-    chosen = set(
-        db.session.scalars(
-            select(Feedback.id)
+    chosen = dict(
+        db.session.execute(
+            select(Feedback.id, Feedback.customer_id)
             .where(Feedback.id.in_(item_ids), Feedback.theme_id == source_id)
             .with_for_update()
-        )
+        ).all()
     )
     if not chosen:
         raise InvalidInput(("item_ids", "Tick at least one item of this theme to move."))
-    _move(chosen, theme_id)
+    with _recounted_customers({source_id, theme_id}, set(chosen.values())):
+        _move(chosen, theme_id)
     _shift_size(source_id, -len(chosen))
     _shift_size(theme_id, len(chosen))
     db.session.commit()
@@ -761,55 +849,92 @@ def _ranked(
     today = today or clock.today()
     recent_start = today - dt.timedelta(days=TREND_DAYS - 1)
     previous_start = recent_start - dt.timedelta(days=TREND_DAYS)
-    items, customers = func.count(Feedback.id), func.count(Feedback.customer_id.distinct())
+    # One scan of the covering evidence index (count(*), not count(id), so no row is read) groups the
+    # items by theme, channel and stage; the themes' totals, ranked with their kept customer count
+    # (docs/themes.md) and cut to the window, are summed from those groups in the same statement.
     recent = func.sum(case((Feedback.received_on >= recent_start, 1), else_=0))
     previous = func.sum(
         case(((Feedback.received_on >= previous_start) & (Feedback.received_on < recent_start), 1), else_=0)
     )
-    totals_stmt = (
-        select(Feedback.theme_id, items, customers, func.avg(Feedback.sentiment), recent, previous)
-        .join(Theme, Theme.id == Feedback.theme_id)
-        .where(Feedback.theme_id.in_(_current() if theme_ids is None else theme_ids))
-        .group_by(Feedback.theme_id, Theme.noise)
-        # The order of _rank, so that a window of it is cut by the database.
-        .order_by(Theme.noise, customers.desc(), items.desc(), (recent - previous).desc(), Feedback.theme_id)
+    groups = (
+        select(
+            Feedback.theme_id,
+            Feedback.channel,
+            Feedback.stage_id,
+            func.count().label("n_items"),
+            func.sum(Feedback.sentiment).label("sentiment_sum"),
+            func.count(Feedback.sentiment).label("scored"),
+            recent.label("recent"),
+            previous.label("previous"),
+        )
+        .where(Feedback.theme_id.is_not(None) if theme_ids is None else Feedback.theme_id.in_(theme_ids))
+        .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
+        .cte("groups")
+    )
+    g = groups.c
+    n_items, trend = func.sum(g.n_items), func.sum(g.recent) - func.sum(g.previous)
+    ranked = (
+        select(
+            g.theme_id, func.row_number().over(order_by=_rank_order(n_items, trend, g.theme_id)).label("rank")
+        )
+        .join(Theme, Theme.id == g.theme_id)
+        .where(Theme.retired.is_(False))
+        .group_by(g.theme_id, Theme.noise, Theme.customers)
+        .order_by(*_rank_order(n_items, trend, g.theme_id))
     )
     if window is not None:
-        totals_stmt = totals_stmt.offset(window[0]).limit(window[1])
-    totals = db.session.execute(totals_stmt).all()
-    ids = [row[0] for row in totals]
-    if not ids:
+        ranked = ranked.offset(window[0]).limit(window[1])
+    ranked = ranked.subquery("ranked")
+    rows = db.session.execute(
+        select(ranked.c.rank, g.theme_id, g.channel, g.stage_id, g.n_items, g.sentiment_sum, g.scored)
+        .add_columns(g.recent, g.previous)
+        .join(ranked, ranked.c.theme_id == g.theme_id)
+    ).all()
+    if not rows:
         return []
-    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(ids)))}
-    # One pass for channels and stages together: the covering index makes it an index-only scan.
+    order = {theme_id: rank for rank, theme_id, *_ in rows}
+    themes = {t.id: t for t in db.session.scalars(select(Theme).where(Theme.id.in_(order)))}
     stage_order = {s.id: s for s in db.session.scalars(select(Stage).order_by(Stage.position))}
+    # Per theme: items, sentiment's sum, items with a sentiment, recent items, previous items.
+    totals: dict[int, list] = defaultdict(lambda: [0, 0.0, 0, 0, 0])
     channels: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_stage: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for theme_id, channel, stage_id, count in db.session.execute(
-        select(Feedback.theme_id, Feedback.channel, Feedback.stage_id, func.count())
-        .where(Feedback.theme_id.in_(ids))
-        .group_by(Feedback.theme_id, Feedback.channel, Feedback.stage_id)
-    ):
+    for _, theme_id, channel, stage_id, count, sentiment_sum, scored, recent_items, previous_items in rows:
+        total = totals[theme_id]
+        total[0] += count
+        total[1] += float(sentiment_sum or 0)
+        total[2] += scored
+        total[3] += int(recent_items or 0)
+        total[4] += int(previous_items or 0)
         channels[theme_id][channel] += count
         if stage_id is not None:
             by_stage[theme_id][stage_id] += count
-    stages = {
-        theme_id: [(stage.name, counts[stage.id]) for stage in stage_order.values() if stage.id in counts]
-        for theme_id, counts in by_stage.items()
-    }
     return [
         ThemeEvidence(
             theme=themes[theme_id],
             items=items,
-            customers=customers,
-            sentiment=None if sentiment is None else round(float(sentiment), 2),
-            recent=int(recent or 0),
-            previous=int(previous or 0),
+            customers=themes[theme_id].customers,
+            sentiment=round(sentiment_sum / scored, 2) if scored else None,
+            recent=recent_items,
+            previous=previous_items,
             channels=dict(channels[theme_id]),
-            stages=stages.get(theme_id, []),
+            stages=[
+                (stage.name, by_stage[theme_id][i])
+                for i, stage in stage_order.items()
+                if i in by_stage[theme_id]
+            ],
+            sentiment_sum=sentiment_sum,
+            scored=scored,
         )
-        for theme_id, items, customers, sentiment, recent, previous in totals
+        for theme_id, (items, sentiment_sum, scored, recent_items, previous_items) in sorted(
+            totals.items(), key=lambda pair: order[pair[0]]
+        )
     ]
+
+
+def _rank_order(n_items, trend, theme_id) -> tuple:
+    """_rank's order in SQL: noise last, then most customers, most items, fastest rising."""
+    return Theme.noise, Theme.customers.desc(), n_items.desc(), trend.desc(), theme_id
 
 
 def _rank(evidence: ThemeEvidence) -> tuple:
@@ -824,34 +949,26 @@ def grouped_themes(ranked: list[ThemeEvidence]) -> list[ThemeGroup]:
         children[evidence.theme.parent_id].append(evidence)
     parent_ids = [key for key in children if key is not None]
     parents = db.session.scalars(select(Theme).where(Theme.id.in_(parent_ids)))
-    # Customers and mean sentiment do not add up over children: count them over the parent's items.
-    whole = {
-        parent_id: (customers, sentiment)
-        for parent_id, customers, sentiment in db.session.execute(
-            select(Theme.parent_id, func.count(Feedback.customer_id.distinct()), func.avg(Feedback.sentiment))
-            .join(Theme, Theme.id == Feedback.theme_id)
-            .where(Theme.parent_id.in_(parent_ids))
-            .group_by(Theme.parent_id)
-        )
-    }
     journey = list(db.session.scalars(select(Stage.name).order_by(Stage.position)))
     groups = [ThemeGroup(evidence, []) for evidence in children.pop(None, [])]
     for parent in parents:
         members = children[parent.id]
-        customers, sentiment = whole[parent.id]
         channels, stages = Counter(), Counter()
         for child in members:
             channels.update(child.channels)
             stages.update(dict(child.stages))
+        sentiment_sum, scored = sum(c.sentiment_sum for c in members), sum(c.scored for c in members)
         total = ThemeEvidence(
             theme=parent,
             items=sum(c.items for c in members),
-            customers=customers,
-            sentiment=None if sentiment is None else round(float(sentiment), 2),
+            customers=parent.customers,  # kept: customers do not add up over children
+            sentiment=round(sentiment_sum / scored, 2) if scored else None,
             recent=sum(c.recent for c in members),
             previous=sum(c.previous for c in members),
             channels=dict(channels),
             stages=[(name, stages[name]) for name in journey if name in stages],
+            sentiment_sum=sentiment_sum,
+            scored=scored,
         )
         groups.append(ThemeGroup(total, members))
     groups.sort(key=lambda group: _rank(group.evidence))

@@ -67,6 +67,16 @@ def neighbour_graph(X: sp.csr_matrix, neighbours: int, chunk: int = 2000) -> sp.
     return (graph + sp.identity(n, dtype=X.dtype, format="csr")).tocsr()
 
 
+def mutual_weighted(graph: sp.csr_matrix) -> sp.csr_matrix:
+    """The neighbour graph with each one-way edge at half its weight, mutual edges and self unchanged.
+
+    A text on the edge of a topic lists texts of the next topic among its nearest, but they seldom
+    list it back; halving such edges keeps smoothing from pulling the two topics together. Dropping
+    them outright starved small sets (HWU64's dev split: 17 texts an intent, -0.7 NMI).
+    """
+    return ((graph + graph.minimum(graph.T)) / 2).tocsr()
+
+
 def searchable(X: sp.csr_matrix, budget: float) -> sp.csr_matrix:
     """X without its commonest terms, as few as bring the cost of X @ X.T within budget.
 

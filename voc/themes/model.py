@@ -17,6 +17,7 @@ from voc.themes.cluster import (
     centroids,
     cluster,
     leave_one_out,
+    mutual_weighted,
     neighbour_graph,
     silhouette,
     similarities,
@@ -253,8 +254,9 @@ def discover(
         fit_languages = [text_languages[first_index[unique[u]]] for u in fit]
         lens = semantic.topic_vectors(settings.embed(fit_texts), fit_languages)
         graph = neighbour_graph(lens, settings.neighbours)
+    smoothing = mutual_weighted(graph)
     for _ in range(settings.smoothing_rounds):
-        Z = normalize(graph @ Z)
+        Z = normalize(smoothing @ Z)
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
