@@ -222,5 +222,18 @@ def test_the_lens_groups_one_topic_across_two_languages():
     assert placed(lens.model, "Wo bleibt meine Rückerstattung für die Bestellung?") == refund
 
 
+@lens_installed
+def test_automatic_k_with_the_lens_finds_the_topics_across_two_languages():
+    rows = fixture_rows(topics={"refund", "login", "crash"}, spoken={"en", "de"})
+    topics = [r["topic"] for r in rows]
+    result = discover([r["text"] for r in rows], ThemeSettings(embed=semantic.lens()))
+    # The sentence vectors alone judged two themes about as good as three and settled for two.
+    assert len(result.themes) == 3
+    assert normalized_mutual_info_score(topics, result.assignments) > 0.6
+    for number in range(3):
+        members = [r["language"] for r, a in zip(rows, result.assignments, strict=True) if a == number]
+        assert set(members) == {"en", "de"}
+
+
 def test_languages_are_shown_by_name():
     assert lang.name("de") == "German" and lang.name(None) == "No words to read" and lang.name("xx") == "xx"

