@@ -6,6 +6,10 @@
 --semantic also runs the semantic lens (docs/themes.md) after the plain run, in the same process,
 and reports it under "semantic" with its CPU seconds and the peak memory after it.
 
+Each text's language is read once before the runs, as the app reads it when an item arrives and stores
+it; the runs are given the stored languages, as a theme run in the app is. That reading is reported
+apart, as language_cpu_seconds.
+
 NMI and ARI are percentages (0-100); unthemed items count as one more cluster. The last line of
 output is one JSON object.
 """
@@ -30,6 +34,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from voc.themes import ThemeSettings, discover, semantic  # noqa: E402
+from voc.themes.preprocess import language_of  # noqa: E402
 
 
 def load(path: str, text_column: str, label_column: str, split: str | None) -> tuple[list[str], list[str]]:
@@ -185,11 +190,14 @@ def main() -> None:
     k = None if args.k == "auto" else n_labels if args.k == "label-count" else int(args.k)
     overrides = {name: json.loads(value) for name, value in (pair.split("=", 1) for pair in args.setting)}
 
+    started = cpu_seconds()
+    text_languages = [language_of(text) for text in texts]
+    language_cpu = cpu_seconds() - started
     ours, theirs, peak, assign, cpu = [], [], 0.0, 0.0, []
     lensed, lens_cpu, lens_peak = [], [], 0.0
     for seed in range(args.seeds):
         started = cpu_seconds()
-        result = discover(texts, ThemeSettings(k=k, seed=seed, **overrides))
+        result = discover(texts, ThemeSettings(k=k, seed=seed, **overrides), text_languages)
         cpu.append(cpu_seconds() - started)
         ours.append(figures(texts, labels, truth, result))
         if seed == 0 and args.show_names:
@@ -201,7 +209,8 @@ def main() -> None:
         print(f"seed {seed} ours:", json.dumps(ours[-1]), flush=True)
         if args.semantic:
             started = cpu_seconds()
-            lens_result = discover(texts, ThemeSettings(k=k, seed=seed, embed=semantic.lens()))
+            lensed_settings = ThemeSettings(k=k, seed=seed, embed=semantic.lens())
+            lens_result = discover(texts, lensed_settings, text_languages)
             lensed.append(figures(texts, labels, truth, lens_result))
             lens_cpu.append(cpu_seconds() - started)
             lens_peak = peak_rss_mb()
@@ -221,6 +230,7 @@ def main() -> None:
         "true_largest_share": round(float(np.bincount(truth).max() / len(truth)), 4),
         **mean(ours),
         "cpu_seconds": round(float(np.mean(cpu)), 3),
+        "language_cpu_seconds": round(language_cpu, 3),
         "peak_rss_mb": peak,
         "assign_ms_per_item": assign,
         "baseline": mean(theirs) if theirs else None,
