@@ -28,17 +28,24 @@ def describe(item: Feedback) -> str | None:
     return "lexicon"
 
 
-def _model():
-    """The newest finished run's learned model (None when it had too few scored items), cached per process."""
-    newest = db.session.execute(
+def newest_run():
+    """(id, finished_at) of the newest finished theme run, or None: the key of the models kept per process.
+
+    Keyed by the finish time too: a restored backup or an emptied table gives run ids out again.
+    """
+    return db.session.execute(
         select(ThemeRun.id, ThemeRun.finished_at)
         .where(ThemeRun.status == "done")
         .order_by(ThemeRun.id.desc())
         .limit(1)
     ).first()
+
+
+def _model():
+    """The newest finished run's learned model (None when it had too few scored items), cached per process."""
+    newest = newest_run()
     if newest is None:
         return None
-    # Keyed by the finish time too: a restored backup or an emptied table gives run ids out again.
     key = tuple(newest)
     if key not in _learned:
         blob = db.session.scalar(select(ThemeRun.sentiment_model).where(ThemeRun.id == newest.id))

@@ -23,8 +23,8 @@ from voc.themes import languages as language_names
 from voc.themes.preprocess import language_of
 
 TREND_DAYS = 30
-# Fitted model per (run id, finish time), loaded once per process: (model, theme ids), or the StaleModel
-# that refused it. Keyed by the finish time too: a restored backup or emptied table gives run ids out again.
+# Fitted model per sentiment.newest_run() key, loaded once per process: (model, theme ids), or the
+# StaleModel that refused it.
 _models: dict[tuple, object] = {}
 
 
@@ -534,12 +534,7 @@ def get_run(run_id: int) -> ThemeRun:
 
 def _fitted_model():
     """The newest finished run's model and its theme ids, cached per process."""
-    newest = db.session.execute(
-        select(ThemeRun.id, ThemeRun.finished_at)
-        .where(ThemeRun.status == "done")
-        .order_by(ThemeRun.id.desc())
-        .limit(1)
-    ).first()
+    newest = sentiment.newest_run()
     if newest is None:
         return None
     key = tuple(newest)
