@@ -20,7 +20,7 @@ from voc.themes.learned import (
     score_label,
     score_sentiment,
 )
-from voc.themes.sentiment import sentiment
+from voc.themes.sentiment import analyzer, sentiment
 
 # Words no lexicon knows, which this installation's customers use for good and bad.
 WORDS = {
@@ -183,3 +183,10 @@ def test_below_the_threshold_the_lexicon_decides(client, app):
     assert item.sentiment_source == "lexicon" and item.sentiment == sentiment(item.text)
     sign_in(client, make_user("viewer"))
     assert "lexicon" in client.get(f"/feedback/{item.id}").text
+
+
+def test_the_lexicon_features_are_vaders_shares_beside_vocs_own_compound():
+    texts = ["Charged twice and no one calls back", "Lovely staff, thank you", "The parcel came on Tuesday"]
+    for text, row in zip(texts, lexicon_features(texts), strict=True):
+        parts = analyzer().polarity_scores(text)
+        assert tuple(row) == (sentiment(text), parts["neg"], parts["neu"], parts["pos"])

@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from voc.themes.sentiment import analyzer, sentiment
+from voc.themes.sentiment import reading
 from voc.vocabulary import SCORE_RANGES
 
 LABELS = ("negative", "neutral", "positive")
@@ -59,11 +59,7 @@ def score_sentiment(score: int, kind: str) -> float:
 
 def lexicon_features(texts: Sequence[str]) -> np.ndarray:
     """Per text: voc's compound and VADER's negative, neutral and positive shares."""
-    rows = []
-    for text in texts:
-        parts = analyzer().polarity_scores(text)
-        rows.append((sentiment(text), parts["neg"], parts["neu"], parts["pos"]))
-    return np.asarray(rows, dtype=float).reshape(len(rows), 4)
+    return np.asarray([reading(text) for text in texts], dtype=float).reshape(len(texts), 4)
 
 
 @dataclass

@@ -129,7 +129,18 @@ def plain_analyzer() -> SentimentIntensityAnalyzer:
 
 def sentiment(text: str) -> float:
     """Compound sentiment of one piece of feedback, from -1 (angry) to +1 (delighted)."""
-    compound = analyzer().polarity_scores(text)["compound"]
+    return reading(text)[0]
+
+
+def reading(text: str) -> tuple[float, float, float, float]:
+    """voc's compound sentiment and VADER's negative, neutral and positive shares, from one VADER pass
+    (the learned model reads all four for every unscored item at each run)."""
+    parts = analyzer().polarity_scores(text)
+    return _compound(text, parts["compound"]), parts["neg"], parts["neu"], parts["pos"]
+
+
+def _compound(text: str, compound: float) -> float:
+    """VADER's compound with the feedback phrases and repeated problems weighed in."""
     lowered = text.lower().replace("’", "'")
     # Undo VADER's squashing, add phrase valences as if they were words, squash again.
     compound = max(min(compound, 0.9999), -0.9999)
