@@ -1,5 +1,7 @@
 """A triager ticks items on a theme page, moves them with one "Move to…", then merges after confirming."""
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
@@ -22,13 +24,17 @@ def csrf_app(database_url):
         refunds, delivery = Theme(label="refund slow", name="Refunds"), Theme(label="late", name="Delivery")
         db.session.add_all([refunds, delivery])
         db.session.commit()
-        for text in (
-            "My refund took three weeks",
-            "Refund still not here",
-            "Parcel left in the rain",
-            "Refund form lost my bank details",
+        # Newest first on the page: the dates are set, not left to the shared factory counter.
+        for days_ago, text in enumerate(
+            (
+                "My refund took three weeks",
+                "Refund still not here",
+                "Parcel left in the rain",
+                "Refund form lost my bank details",
+            )
         ):
-            make_feedback(theme_id=refunds.id, text=text)
+            received_on = dt.date.today() - dt.timedelta(days_ago)
+            make_feedback(theme_id=refunds.id, text=text, received_on=received_on)
         make_feedback(theme_id=delivery.id, text="The parcel came a day late")
         themes.refresh_sizes()
         db.session.commit()

@@ -33,7 +33,7 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def test_contributors_correct_the_fields_but_not_the_words(client, app):
-    item = make_feedback(text="The bill doubled", channel="survey")
+    item = make_feedback(text="The bill doubled", channel="survey", received_on=DAY - dt.timedelta(days=1))
     grace = make_customer(name="Grace")
     user = make_user("contributor")
     sign_in(client, user)
