@@ -20,6 +20,7 @@ READ_BATCH = 20_000  # rows fetched at a time while a run reads the items
 BATCH = 5_000  # items per write transaction: a person's edit to an item waits for one batch at most
 MISSING = -1  # no value (NULL), in the arrays of ids read_items returns
 VACUUMS = 10  # a write-back that rewrites every item frees replaced rows this many times on the way
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error when lock_timeout runs out
 
 
 def read_items(*columns) -> tuple[np.ndarray, list[str], list[np.ndarray]]:
@@ -100,8 +101,9 @@ def _vacuum() -> None:
         connection.execute(text("SET lock_timeout = '1s'"))
         try:
             connection.execute(text(f"VACUUM {Feedback.__tablename__}"))
-        except OperationalError:
-            pass
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
         finally:
             connection.execute(text("RESET lock_timeout"))
 
